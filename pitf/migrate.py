@@ -1,0 +1,37 @@
+"""Run Alembic from code: the CLI's `pitf db ...` and the tests use the same configuration."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+
+from pitf.settings import ROOT
+
+
+def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.set_main_option(
+        "file_template", "%%(year)d%%(month).2d%%(day).2d_%%(hour).2d%%(minute).2d_%%(rev)s_%%(slug)s"
+    )
+    if url:
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade(bind: Engine | Connection, revision: str = "head") -> None:
+    """Bring the database behind *bind* to *revision*."""
+    if isinstance(bind, Engine):
+        with bind.begin() as connection:
+            command.upgrade(alembic_config(connection=connection), revision)
+    else:
+        command.upgrade(alembic_config(connection=bind), revision)
+
+
+def heads() -> list[str]:
+    return list(ScriptDirectory.from_config(alembic_config()).get_heads())

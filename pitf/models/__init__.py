@@ -1,0 +1,60 @@
+"""Every table of the platform; importing this module registers them all on the metadata."""
+
+from pitf import db as _db  # noqa: F401  (sets the naming convention before any table)
+
+from .actions import ActionItem, ActionItemSupport, StatusUpdate
+from .base import utcnow
+from .meetings import (
+    Agenda,
+    AgendaItem,
+    Attachment,
+    Attendance,
+    Meeting,
+    MeetingSeries,
+    Minutes,
+    MinutesComment,
+    MinutesRevision,
+)
+from .notifications import Notification, OutboxEmail
+from .org import Agency, ApiToken, AuditEntry, Committee, LoginAttempt, Membership, User
+from .recommendations import (
+    AgencyResponse,
+    Recommendation,
+    RecommendationCosponsor,
+    RecommendationCounter,
+    RecommendationEvent,
+    RecommendationTarget,
+    ResponseActionItem,
+)
+
+__all__ = [
+    "ActionItem",
+    "ActionItemSupport",
+    "Agency",
+    "AgencyResponse",
+    "Agenda",
+    "AgendaItem",
+    "ApiToken",
+    "Attachment",
+    "Attendance",
+    "AuditEntry",
+    "Committee",
+    "LoginAttempt",
+    "Meeting",
+    "MeetingSeries",
+    "Membership",
+    "Minutes",
+    "MinutesComment",
+    "MinutesRevision",
+    "Notification",
+    "OutboxEmail",
+    "Recommendation",
+    "RecommendationCosponsor",
+    "RecommendationCounter",
+    "RecommendationEvent",
+    "RecommendationTarget",
+    "ResponseActionItem",
+    "StatusUpdate",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,72 @@
+"""Action items: agency commitments and their append-only status history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Index, Text
+from sqlmodel import Field, SQLModel
+
+from .base import Versioned, created_field, optional_time_field
+
+ACTION_STATUSES = ("open", "in_progress", "blocked", "done", "cancelled")
+ACTION_STATUS_LABELS = {
+    "open": "Open",
+    "in_progress": "In progress",
+    "blocked": "Blocked",
+    "done": "Done",
+    "cancelled": "Cancelled",
+}
+CLOSED_STATUSES = ("done", "cancelled")
+PILLARS = ("prevention", "protection", "prosecution", "partnership")
+PILLAR_LABELS = {p: p.capitalize() for p in PILLARS}
+PRIORITIES = ("high", "normal", "low")
+
+
+class ActionItem(Versioned, SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_actionitem_lead_status_due", "lead_agency_id", "status", "due_date"),
+        Index("ix_actionitem_status_due", "status", "due_date"),
+        Index("ix_actionitem_committee_status", "committee_id", "status"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=300)
+    description_md: str = Field(default="", sa_type=Text)
+    description_html: str = Field(default="", sa_type=Text)
+    committee_id: int = Field(foreign_key="committee.id")
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
+    recommendation_id: int | None = Field(default=None, foreign_key="recommendation.id", index=True)
+    lead_agency_id: int = Field(foreign_key="agency.id")
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    due_date: date = Field(index=True)
+    status: str = Field(default="open", max_length=16)
+    pillar: str = Field(max_length=16, index=True)
+    priority: str = Field(default="normal", max_length=8)
+    percent_complete: int | None = Field(default=None)
+    external_ref: str | None = Field(default=None, max_length=100, unique=True)
+    cancel_reason: str = Field(default="", max_length=2000)
+    closed_at: datetime | None = optional_time_field()
+    last_update_at: datetime | None = optional_time_field()
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class ActionItemSupport(SQLModel, table=True):
+    """A supporting agency of an action item."""
+
+    action_item_id: int = Field(foreign_key="actionitem.id", primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True, index=True)
+
+
+class StatusUpdate(SQLModel, table=True):
+    """One entry of an item's history; never edited, never deleted."""
+
+    __table_args__ = (Index("ix_statusupdate_item_created", "action_item_id", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    action_item_id: int = Field(foreign_key="actionitem.id")
+    author_id: int | None = Field(default=None, foreign_key="user.id")
+    status: str = Field(max_length=16)
+    previous_status: str | None = Field(default=None, max_length=16)
+    note_md: str = Field(default="", sa_type=Text)
+    note_html: str = Field(default="", sa_type=Text)
+    percent_complete: int | None = Field(default=None)
+    created_at: datetime = created_field()

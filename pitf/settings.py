@@ -1,0 +1,88 @@
+"""Settings: the defaults below, overridden by PITF_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the app refuses to start."""
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _secret_key(env: str, instance: Path) -> str:
+    key = os.environ.get("PITF_SECRET_KEY", "")
+    if key:
+        return key
+    if env == "production":
+        raise ConfigError(
+            "PITF_SECRET_KEY is not set. In production the secret key must come from the environment: "
+            "generate one with `python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
+    # Development and tests: one random key per instance folder, shared by every gunicorn worker
+    # and kept across restarts so sign-ins survive them.
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_settings(overrides: dict | None = None) -> dict:
+    """Return the Flask config mapping for this process."""
+    overrides = dict(overrides or {})
+    env = overrides.get("PITF_ENV") or os.environ.get("PITF_ENV", "development")
+    if env not in {"development", "production", "test"}:
+        raise ConfigError(f"PITF_ENV must be development, production or test, got {env!r}")
+    instance = Path(overrides.get("PITF_INSTANCE_PATH") or os.environ.get("PITF_INSTANCE_PATH") or ROOT / "instance")
+    production = env == "production"
+    idle_minutes = _int("PITF_SESSION_IDLE_MINUTES", 30)
+    cfg = {
+        "PITF_ENV": env,
+        "PITF_INSTANCE_PATH": str(instance),
+        "PITF_DATABASE_URL": os.environ.get("PITF_DATABASE_URL") or f"sqlite:///{instance / 'pitf.db'}",
+        "PITF_TIMEZONE": os.environ.get("PITF_TIMEZONE", "America/New_York"),
+        "PITF_BASE_URL": os.environ.get("PITF_BASE_URL", "http://127.0.0.1:5000"),
+        "PITF_LOGIN_MAX_FAILURES": _int("PITF_LOGIN_MAX_FAILURES", 5),
+        "PITF_LOGIN_WINDOW_MINUTES": _int("PITF_LOGIN_WINDOW_MINUTES", 15),
+        "PITF_SESSION_IDLE_MINUTES": idle_minutes,
+        "PITF_SESSION_MAX_HOURS": _int("PITF_SESSION_MAX_HOURS", 12),
+        "PITF_PASSWORD_MIN_LENGTH": _int("PITF_PASSWORD_MIN_LENGTH", 12),
+        "PITF_ARGON2_TIME_COST": _int("PITF_ARGON2_TIME_COST", 3),
+        "PITF_ARGON2_MEMORY_KIB": _int("PITF_ARGON2_MEMORY_KIB", 65536),
+        "PITF_SQL_ECHO": os.environ.get("PITF_SQL_ECHO", "") == "1",
+        # Flask and extensions
+        "SESSION_COOKIE_NAME": "pitf_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": _int("PITF_SESSION_MAX_HOURS", 12) * 3600,
+        "REMEMBER_COOKIE_DURATION": 0,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the (bounded) session
+        "WTF_CSRF_SSL_STRICT": production,
+        "MAX_CONTENT_LENGTH": _int("PITF_MAX_UPLOAD_MB", 25) * 1024 * 1024 + 64 * 1024,
+        "PITF_MAX_UPLOAD_MB": _int("PITF_MAX_UPLOAD_MB", 25),
+        "JSON_SORT_KEYS": False,
+    }
+    cfg.update(overrides)
+    cfg["SECRET_KEY"] = overrides.get("SECRET_KEY") or _secret_key(env, instance)
+    return cfg
