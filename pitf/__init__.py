@@ -1,0 +1,125 @@
+"""The PITF Coordination Platform: create_app builds the Flask application."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+
+from flask import Flask, flash, g, redirect, request, session, url_for
+from flask_login import LoginManager, current_user, logout_user
+from flask_wtf.csrf import CSRFProtect
+
+from pitf import db as dbmod
+from pitf.settings import load_settings
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def create_app(config: dict | None = None, *, bind=None) -> Flask:
+    """Build the app. *config* overrides settings; *bind* replaces the engine (tests)."""
+    from pitf.settings import ROOT
+
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static",
+                instance_path=None)
+    app.config.update(load_settings(config))
+    app.instance_path = app.config["PITF_INSTANCE_PATH"]
+    logging.basicConfig(level=logging.INFO if app.config["PITF_ENV"] != "test" else logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    from pitf.security import configure_hasher
+
+    configure_hasher(time_cost=app.config["PITF_ARGON2_TIME_COST"], memory_kib=app.config["PITF_ARGON2_MEMORY_KIB"])
+
+    dbmod.init_app(app, bind)
+    csrf.init_app(app)
+    _init_login(app)
+    _init_security_headers(app)
+
+    from pitf.web import register_web
+
+    register_web(app)
+    from pitf.api import api_bp
+
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+    from pitf.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from sqlalchemy import select
+
+    from pitf.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(ident: str):
+        user_id, _, token = ident.partition(":")
+        if not user_id.isdigit() or not token:
+            return None
+        user = dbmod.get_session().execute(select(User).where(User.id == int(user_id))).scalar_one_or_none()
+        if user is None or not user.is_active or user.session_token != token:
+            return None
+        return user
+
+    @app.before_request
+    def _session_age():
+        """End sessions idle for too long or older than the maximum, whatever the cookie says."""
+        if request.blueprint == "api" or request.endpoint == "static":
+            return None
+        if not current_user.is_authenticated:
+            return None
+        now = time.time()
+        idle = app.config["PITF_SESSION_IDLE_MINUTES"] * 60
+        max_age = app.config["PITF_SESSION_MAX_HOURS"] * 3600
+        signed_in_at = session.get("signed_in_at", 0)
+        seen_at = session.get("seen_at", 0)
+        if now - seen_at > idle or now - signed_in_at > max_age:
+            logout_user()
+            session.clear()
+            flash("Your session ended after a period of inactivity. Sign in again to continue.", "info")
+            return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+        session["seen_at"] = now
+        return None
+
+    @app.context_processor
+    def _inject():
+        from pitf import permissions
+
+        return {"perm": permissions, "now_utc": datetime.now(UTC)}
+
+
+def _init_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config["PITF_ENV"] == "production":
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if current_user_is_signed_in():
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def current_user_is_signed_in() -> bool:
+    try:
+        return bool(g.get("_login_user") and g._login_user.is_authenticated)
+    except RuntimeError:
+        return False

@@ -66,6 +66,19 @@ class User(Versioned, SQLModel, table=True):
     last_login_at: datetime | None = optional_time_field()
     deactivated_at: datetime | None = optional_time_field()
 
+    # Flask-Login's user protocol. The id names the session token, so rotating the token ends
+    # every session of this user, copied cookies included.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
 
 class Committee(Versioned, SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)

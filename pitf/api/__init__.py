@@ -1,0 +1,72 @@
+"""The public JSON API v1 (../shared/API.md): bearer tokens, JSON errors, the same services as the pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from pitf.db import get_session
+from pitf.errors import DomainError
+from pitf.services.tokens import user_for_token
+
+api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+PUBLIC_ENDPOINTS = {"api.openapi"}
+
+
+def error_response(status: int, code: str, message: str, *, fields: dict | None = None,
+                   current: dict | None = None, headers: dict | None = None):
+    body: dict = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    if current is not None:
+        body["error"]["current"] = current
+    response = jsonify(body)
+    response.status_code = status
+    for k, v in (headers or {}).items():
+        response.headers[k] = v
+    return response
+
+
+@api_bp.before_request
+def _authenticate():
+    """Accept only a bearer token: a cookie session never acts through the API."""
+    g.api_user = None
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return error_response(401, "unauthorized", "Send an API token: Authorization: Bearer <token>.",
+                              headers={"WWW-Authenticate": 'Bearer realm="pitf"'})
+    user = user_for_token(session=get_session(), token=token.strip())
+    if user is None:
+        return error_response(401, "unauthorized", "The API token is not valid, revoked, or its user is inactive.",
+                              headers={"WWW-Authenticate": 'Bearer realm="pitf", error="invalid_token"'})
+    g.api_user = user
+    return None
+
+
+@api_bp.after_request
+def _no_cookie(response):
+    # The API is stateless: never set or refresh a session cookie on an API response.
+    response.headers.pop("Set-Cookie", None)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@api_bp.errorhandler(DomainError)
+def _domain_error(err: DomainError):
+    headers = {"Retry-After": str(err.retry_after)} if hasattr(err, "retry_after") else None
+    return error_response(err.status, err.code, err.message, fields=err.fields or None, current=err.current,
+                          headers=headers)
+
+
+@api_bp.errorhandler(HTTPException)
+def _http_error(err: HTTPException):
+    from pitf.web import _CODES
+
+    return error_response(err.code or 500, _CODES.get(err.code, "error"), err.description or err.name)
+
+
+from pitf.api import openapi, resources  # noqa: E402,F401  (routes register on import)

@@ -1,0 +1,198 @@
+"""The `pitf` command: database, demo data, users and API tokens."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from pitf.db import get_db
+from pitf.errors import DomainError
+from pitf.models import User
+from pitf.models.org import ROLES
+
+
+def _fail(err: DomainError) -> None:
+    details = "".join(f"\n  {k}: {v}" for k, v in (err.fields or {}).items())
+    raise click.ClickException(f"{err.message}{details}")
+
+
+def _user(session, email: str) -> User:
+    from pitf.services.auth import normalize_email
+
+    user = session.execute(select(User).where(User.email == normalize_email(email))).scalar_one_or_none()
+    if user is None:
+        raise click.ClickException(f"No user with the email {email}.")
+    return user
+
+
+@click.group("db")
+def db_group():
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str):
+    """Migrate the database to the latest schema (or REVISION)."""
+    from pitf.migrate import upgrade
+
+    upgrade(get_db().engine, revision)
+    click.echo(f"Database at {revision}.")
+
+
+@click.command("demo")
+@with_appcontext
+def demo():
+    """Load the reference data and demo accounts; running it again changes nothing."""
+    from pitf.demo import load_demo
+
+    instance = Path(current_app.config["PITF_INSTANCE_PATH"])
+    with get_db().session() as session:
+        created = load_demo(session, instance, current_app.config["PITF_PASSWORD_MIN_LENGTH"])
+    logins = instance / "demo-logins.txt"
+    if created:
+        click.echo("Demo logins (also saved, readable only by you, in %s):" % logins)
+        for role, email, password in created:
+            click.echo(f"  {role:<12} {email:<34} {password}")
+    else:
+        click.echo(f"Demo data already loaded; the demo logins are in {logins}")
+
+
+@click.group("users")
+def users_group():
+    """People and their roles."""
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--agency", "agency", default=None, help="Agency acronym (required for liaisons).")
+@click.option("--name", default=None, help="Full name (default: the part of the email before @).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def users_create(email, role, agency, name, password_stdin):
+    """Create a user. Without --password-stdin a password is generated and printed once."""
+    import secrets
+
+    from pitf.services import users
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = secrets.token_urlsafe(15)
+    try:
+        with get_db().session() as session:
+            user = users.create_user(session=session, actor="system", email=email, role=role, agency_acronym=agency,
+                                     name=name or email.split("@")[0], password=password,
+                                     min_length=current_app.config["PITF_PASSWORD_MIN_LENGTH"])
+            click.echo(f"Created {user.email} ({user.role}{', ' + agency.upper() if agency else ''}).")
+    except DomainError as err:
+        _fail(err)
+    if not password_stdin:
+        click.echo(f"Password: {password}")
+
+
+@users_group.command("list")
+@with_appcontext
+def users_list():
+    """List every user."""
+    from pitf.models import Agency
+
+    with get_db().session(write=False) as session:
+        agencies = {a.id: a.acronym for a in session.execute(select(Agency)).scalars()}
+        for u in session.execute(select(User).order_by(User.email)).scalars():
+            state = "active" if u.is_active else "inactive"
+            click.echo(f"{u.email:<40} {u.role:<12} {agencies.get(u.agency_id, '-'):<8} {state:<9} {u.name}")
+
+
+@users_group.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def users_deactivate(email):
+    """Deactivate a user: they cannot sign in and their sessions and tokens stop working."""
+    from pitf.services import users
+
+    with get_db().session() as session:
+        user = _user(session, email)
+        users.set_active(session=session, actor="system", user=user, active=False)
+    click.echo(f"Deactivated {email}.")
+
+
+@users_group.command("activate")
+@click.argument("email")
+@with_appcontext
+def users_activate(email):
+    """Reactivate a user."""
+    from pitf.services import users
+
+    with get_db().session() as session:
+        users.set_active(session=session, actor="system", user=_user(session, email), active=True)
+    click.echo(f"Activated {email}.")
+
+
+@click.group("tokens")
+def tokens_group():
+    """API tokens."""
+
+
+@tokens_group.command("create")
+@click.argument("email")
+@click.option("--name", default="", help="What the token is for.")
+@with_appcontext
+def tokens_create(email, name):
+    """Create an API token for EMAIL; the token is printed once, as the last line."""
+    from pitf.services import tokens
+
+    try:
+        with get_db().session() as session:
+            row, token = tokens.create_token(session=session, actor="system", user=_user(session, email), name=name)
+            click.echo(f"Token {row.prefix}… created for {email}. It is shown only now:", err=True)
+    except DomainError as err:
+        _fail(err)
+    click.echo(token)
+
+
+@tokens_group.command("list")
+@click.argument("email")
+@with_appcontext
+def tokens_list(email):
+    """List the tokens of EMAIL (prefixes only)."""
+    from pitf.services import tokens
+
+    with get_db().session(write=False) as session:
+        for t in tokens.list_tokens(session=session, actor="system", user=_user(session, email)):
+            state = "revoked" if t.revoked_at else "live"
+            click.echo(f"{t.prefix:<14} {state:<8} {t.created_at:%Y-%m-%d} {t.name}")
+
+
+@tokens_group.command("revoke")
+@click.argument("prefix")
+@with_appcontext
+def tokens_revoke(prefix):
+    """Revoke the token whose prefix (its first 12 characters) is PREFIX."""
+    from pitf.services import tokens
+
+    try:
+        with get_db().session() as session:
+            tokens.revoke_token(session=session, actor="system", prefix=prefix[:12])
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"Revoked {prefix[:12]}.")
+
+
+def register_cli(app: Flask) -> None:
+    for command in (db_group, demo, users_group, tokens_group):
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    from pitf import create_app
+
+    cli = FlaskGroup(create_app=lambda: create_app(), help="The PITF Coordination Platform.")
+    cli.main(prog_name="pitf")

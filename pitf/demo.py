@@ -1,0 +1,195 @@
+"""Reference data (agencies, bodies, memberships) and the demo accounts; every step is idempotent."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from pitf.models import ActionItem, ActionItemSupport, Agency, Committee, Membership, User, utcnow
+from pitf.services import audit, org, users
+
+DEPARTMENTS = [
+    ("DOS", "Department of State"), ("USDT", "Department of the Treasury"), ("DOD", "Department of Defense"),
+    ("DOJ", "Department of Justice"), ("DOI", "Department of the Interior"), ("USDA", "Department of Agriculture"),
+    ("DOC", "Department of Commerce"), ("DOL", "Department of Labor"),
+    ("HHS", "Department of Health and Human Services"), ("HUD", "Department of Housing and Urban Development"),
+    ("DOT", "Department of Transportation"), ("ED", "Department of Education"),
+    ("DHS", "Department of Homeland Security"),
+]
+OTHER_AGENCIES = [
+    ("USAID", "U.S. Agency for International Development"),
+    ("EEOC", "Equal Employment Opportunity Commission"), ("FBI", "Federal Bureau of Investigation"),
+    ("ODNI", "Office of the Director of National Intelligence"), ("OMB", "Office of Management and Budget"),
+    ("USTR", "Office of the U.S. Trade Representative"), ("NSC", "National Security Council"),
+    ("DPC", "Domestic Policy Council"),
+]
+PITF = "President's Interagency Task Force to Monitor and Combat Trafficking in Persons"
+SPOG = "Senior Policy Operating Group"
+COUNCIL = "U.S. Advisory Council on Human Trafficking"
+SPOG_COMMITTEES = {
+    "Research and Data": ["DOJ", "DHS", "DOL", "HHS", "DOS", "ODNI"],
+    "Grantmaking": ["DOJ", "HHS", "DOS", "USAID", "DOL"],
+    "Public Awareness and Outreach": ["DHS", "DOS", "DOT", "ED", "HHS"],
+    "Victim Services": ["HHS", "DOJ", "DHS", "HUD", "DOL"],
+    "Procurement and Supply Chains": ["DOL", "DHS", "DOD", "DOS", "USDT", "OMB", "USTR"],
+}
+WORKING_GROUP = "Screening Forms and Protocols Working Group"
+
+DEMO_USERS = [
+    # email, name, role, agency, title
+    ("admin@pitf.example.gov", "Avery Admin", "admin", None, "Platform administrator"),
+    ("iga@pitf.example.gov", "Sam Rivera", "secretariat", "DOS", "Intergovernmental Affairs, TIP Office"),
+    ("liaison.doj@pitf.example.gov", "Jordan Lee", "liaison", "DOJ", "Anti-trafficking coordinator"),
+    ("liaison.dhs@pitf.example.gov", "Casey Morgan", "liaison", "DHS", "Center for Countering Human Trafficking"),
+    ("council.chair@pitf.example.gov", "Robin Ellis", "council", None, "Advisory Council chair"),
+    ("council@pitf.example.gov", "Taylor Brooks", "council", None, "Advisory Council member"),
+    ("viewer@pitf.example.gov", "Morgan Diaz", "viewer", None, "Observer"),
+]
+
+
+def _agency_ids(session: Session) -> dict[str, int]:
+    return {a.acronym: a.id for a in session.execute(select(Agency)).scalars()}
+
+
+def seed_reference(session: Session) -> None:
+    """The member agencies, the bodies and their member agencies."""
+    known = _agency_ids(session)
+    for kind, rows in (("department", DEPARTMENTS), ("other", OTHER_AGENCIES)):
+        for acronym, name in rows:
+            if acronym not in known:
+                org.create_agency(session=session, actor="system", acronym=acronym, name=name, kind=kind)
+    by_name = {c.name: c for c in session.execute(select(Committee)).scalars()}
+
+    def body(name, kind, parent=None, short="", faca=False, quorum="majority_agencies", description=""):
+        if name in by_name:
+            return by_name[name]
+        c = org.create_committee(session=session, actor="system", name=name, kind=kind, short_name=short,
+                                 parent_id=parent.id if parent else None, follows_faca=faca, quorum_rule=quorum,
+                                 description=description)
+        by_name[name] = c
+        return c
+
+    pitf = body(PITF, "task_force", short="PITF",
+                description="Cabinet-level task force created by the TVPA of 2000, chaired by the Secretary of "
+                            "State. Meets at least once a year.")
+    spog = body(SPOG, "operating_group", pitf, short="SPOG",
+                description="The PITF's senior working level, chaired by the Director of the TIP Office.")
+    council = body(COUNCIL, "advisory_council", short="Council", faca=True, quorum="majority_members",
+                   description="Eight to fourteen survivor leaders advising the PITF (22 U.S.C. 7103b).")
+    committees = {name: body(name, "committee", spog) for name in SPOG_COMMITTEES}
+    wg = body(WORKING_GROUP, "working_group", pitf,
+              description="Ad hoc working group on screening forms and protocols.")
+    _ = council
+    ids = _agency_ids(session)
+    existing = {(m.committee_id, m.agency_id) for m in session.execute(
+        select(Membership).where(Membership.agency_id.is_not(None))).scalars()}
+
+    def member(committee, acronym, role="member"):
+        if (committee.id, ids[acronym]) not in existing:
+            org.add_membership(session=session, actor="system", committee=committee, role=role,
+                               agency_acronym=acronym)
+            existing.add((committee.id, ids[acronym]))
+
+    for acronym, _name in DEPARTMENTS + OTHER_AGENCIES:
+        member(pitf, acronym, "chair" if acronym == "DOS" else "member")
+        member(spog, acronym, "chair" if acronym == "DOS" else "member")
+    for name, acronyms in SPOG_COMMITTEES.items():
+        for i, acronym in enumerate(acronyms):
+            member(committees[name], acronym, "chair" if i == 0 else "member")
+    for i, acronym in enumerate(["DHS", "DOJ", "HHS", "DOL", "DOS"]):
+        member(wg, acronym, "chair" if i == 0 else "member")
+
+
+def seed_demo_users(session: Session, logins_path: Path, min_length: int = 12) -> list[tuple[str, str, str]]:
+    """Create the demo accounts that are missing; return (role, email, password) of the new ones."""
+    created = []
+    for email, name, role, agency, title in DEMO_USERS:
+        if session.execute(select(User.id).where(User.email == email)).scalar() is not None:
+            continue
+        password = secrets.token_urlsafe(12)  # 16 characters, generated here, never fixed in code
+        users.create_user(session=session, actor="system", email=email, name=name, role=role,
+                          agency_acronym=agency, password=password, title=title, min_length=min_length)
+        created.append((role, email, password))
+    if created:
+        logins_path.parent.mkdir(parents=True, exist_ok=True)
+        new = not logins_path.exists()
+        fd = os.open(logins_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a") as fh:
+            if new:
+                fh.write("# Demo logins of the PITF Coordination Platform (generated at setup; keep private)\n")
+            for role, email, password in created:
+                fh.write(f"{role:<12} {email:<34} {password}\n")
+    _seed_demo_memberships(session)
+    return created
+
+
+def _seed_demo_memberships(session: Session) -> None:
+    people = {u.email: u for u in session.execute(select(User)).scalars()}
+    bodies = {c.name: c for c in session.execute(select(Committee)).scalars()}
+    existing = {(m.committee_id, m.user_id) for m in session.execute(
+        select(Membership).where(Membership.user_id.is_not(None))).scalars()}
+    wanted = [
+        (COUNCIL, "council.chair@pitf.example.gov", "chair"),
+        (COUNCIL, "council@pitf.example.gov", "member"),
+        (COUNCIL, "iga@pitf.example.gov", "dfo"),
+        (SPOG, "liaison.doj@pitf.example.gov", "member"),
+        (SPOG, "liaison.dhs@pitf.example.gov", "member"),
+        ("Victim Services", "liaison.doj@pitf.example.gov", "member"),
+        ("Procurement and Supply Chains", "liaison.dhs@pitf.example.gov", "co_chair"),
+    ]
+    for body, email, role in wanted:
+        c, u = bodies.get(body), people.get(email)
+        if c and u and (c.id, u.id) not in existing:
+            org.add_membership(session=session, actor="system", committee=c, role=role, user_id=u.id)
+
+
+DEMO_ACTIONS = [
+    # external_ref, title, committee, lead, supporting, days from today, status, pillar, priority
+    ("NAP-2026-01", "Address forced labor in federal supply chains", "Procurement and Supply Chains", "DHS",
+     ["DOL", "DOS", "USTR"], -21, "in_progress", "prevention", "high"),
+    ("NAP-2026-02", "Trauma-informed training for anti-trafficking task forces", "Victim Services", "DOJ",
+     ["HHS", "DHS"], -9, "open", "protection", "high"),
+    ("NAP-2026-03", "Publish the federal screening protocol for trafficking indicators", WORKING_GROUP, "DHS",
+     ["HHS", "DOJ"], 30, "open", "protection", "normal"),
+    ("NAP-2026-04", "Annual data call on trafficking prosecutions", "Research and Data", "DOJ",
+     ["FBI", "DHS"], 14, "in_progress", "prosecution", "normal"),
+    ("NAP-2026-05", "Grant solicitation language on survivor-informed services", "Grantmaking", "HHS",
+     ["DOJ"], 45, "open", "partnership", "normal"),
+    ("NAP-2026-06", "Public awareness campaign for transportation workers", "Public Awareness and Outreach", "DOT",
+     ["DHS"], -3, "blocked", "prevention", "normal"),
+    ("NAP-2026-07", "Labor recruitment fee guidance for federal contractors", "Procurement and Supply Chains",
+     "DOL", ["DOS"], -40, "done", "prevention", "normal"),
+]
+
+
+def seed_demo_actions(session: Session) -> None:
+    """A few National Action Plan commitments, some overdue, so the dashboards have something to show."""
+    have = set(session.execute(select(ActionItem.external_ref).where(ActionItem.external_ref.is_not(None))).scalars())
+    ids = _agency_ids(session)
+    bodies = {c.name: c for c in session.execute(select(Committee)).scalars()}
+    today = utcnow().date()
+    for ref, title, body, lead, supporting, days, status, pillar, priority in DEMO_ACTIONS:
+        if ref in have:
+            continue
+        item = ActionItem(title=title, committee_id=bodies[body].id, lead_agency_id=ids[lead],
+                          due_date=today + timedelta(days=days), status=status, pillar=pillar, priority=priority,
+                          external_ref=ref, description_md="", description_html="")
+        session.add(item)
+        session.flush()
+        for acronym in supporting:
+            session.add(ActionItemSupport(action_item_id=item.id, agency_id=ids[acronym]))
+        audit.record(session, actor="system", action="action_item.created", obj=item,
+                     changes=audit.creation_changes(item, ["title", "lead_agency_id", "due_date", "status"]))
+    session.flush()
+
+
+def load_demo(session: Session, instance_path: Path, min_length: int = 12) -> list[tuple[str, str, str]]:
+    seed_reference(session)
+    created = seed_demo_users(session, Path(instance_path) / "demo-logins.txt", min_length)
+    seed_demo_actions(session)
+    return created

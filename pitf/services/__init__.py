@@ -1,0 +1,1 @@
+"""Business rules: keyword-only functions taking the session and the acting user."""

@@ -1,0 +1,113 @@
+"""What each role sees first: a liaison their agency's commitments, the secretariat the whole task force."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlmodel import Session
+
+from pitf.models import (
+    ActionItem,
+    ActionItemSupport,
+    Agency,
+    Committee,
+    Meeting,
+    Recommendation,
+    RecommendationTarget,
+    User,
+)
+from pitf.models.actions import CLOSED_STATUSES
+
+
+@dataclass
+class Commitment:
+    id: int
+    title: str
+    lead_agency: str
+    due_date: date
+    status: str
+    pillar: str
+    role: str  # "lead" or "supporting"
+    overdue: bool
+
+
+@dataclass
+class AgencyLoad:
+    acronym: str
+    name: str
+    open: int
+    overdue: int
+
+
+@dataclass
+class Dashboard:
+    role: str
+    agency: Agency | None = None
+    commitments: list[Commitment] = field(default_factory=list)
+    agency_load: list[AgencyLoad] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)
+    upcoming_meetings: list[tuple[Meeting, Committee]] = field(default_factory=list)
+    recommendations: list[Recommendation] = field(default_factory=list)
+
+
+def agency_commitments(session: Session, agency_id: int, today: date, limit: int = 50) -> list[Commitment]:
+    """The agency's open commitments, lead and supporting, overdue first then by due date."""
+    supporting = select(ActionItemSupport.action_item_id).where(ActionItemSupport.agency_id == agency_id)
+    overdue = ActionItem.due_date < today
+    rows = session.execute(
+        select(ActionItem.id, ActionItem.title, Agency.acronym, ActionItem.due_date, ActionItem.status,
+               ActionItem.pillar, ActionItem.lead_agency_id)
+        .join(Agency, Agency.id == ActionItem.lead_agency_id)
+        .where(or_(ActionItem.lead_agency_id == agency_id, ActionItem.id.in_(supporting)),
+               ActionItem.status.not_in(CLOSED_STATUSES))
+        .order_by(case((overdue, 0), else_=1), ActionItem.due_date, ActionItem.id)
+        .limit(limit)
+    ).all()
+    return [Commitment(id=r[0], title=r[1], lead_agency=r[2], due_date=r[3], status=r[4], pillar=r[5],
+                       role="lead" if r[6] == agency_id else "supporting", overdue=r[3] < today) for r in rows]
+
+
+def build_dashboard(*, session: Session, actor: User, now: datetime) -> Dashboard:
+    today = now.date()
+    dash = Dashboard(role=actor.role)
+    open_filter = ActionItem.status.not_in(CLOSED_STATUSES)
+    if actor.agency_id:
+        dash.agency = session.get(Agency, actor.agency_id)
+        dash.commitments = agency_commitments(session, actor.agency_id, today)
+    if actor.role in ("admin", "secretariat", "viewer"):
+        rows = session.execute(
+            select(Agency.acronym, Agency.name,
+                   func.count(ActionItem.id),
+                   func.coalesce(func.sum(case((ActionItem.due_date < today, 1), else_=0)), 0))
+            .join(ActionItem, and_(ActionItem.lead_agency_id == Agency.id, open_filter), isouter=True)
+            .where(Agency.is_active.is_(True))
+            .group_by(Agency.id, Agency.acronym, Agency.name)
+            .order_by(Agency.acronym)
+        ).all()
+        dash.agency_load = [AgencyLoad(*r) for r in rows]
+        dash.totals = {
+            "open": sum(a.open for a in dash.agency_load),
+            "overdue": sum(a.overdue for a in dash.agency_load),
+            "under_review": session.execute(select(func.count(Recommendation.id)).where(
+                Recommendation.status.in_(("submitted", "under_review")))).scalar() or 0,
+        }
+    if actor.role == "council":
+        dash.recommendations = list(session.execute(
+            select(Recommendation).where(Recommendation.filed_by_id == actor.id)
+            .order_by(Recommendation.updated_at.desc()).limit(20)
+        ).scalars())
+    if actor.role == "liaison" and actor.agency_id:
+        dash.recommendations = list(session.execute(
+            select(Recommendation)
+            .join(RecommendationTarget, RecommendationTarget.recommendation_id == Recommendation.id)
+            .where(RecommendationTarget.agency_id == actor.agency_id, Recommendation.status == "open")
+            .order_by(RecommendationTarget.response_due).limit(20)
+        ).scalars())
+    dash.upcoming_meetings = list(session.execute(
+        select(Meeting, Committee).join(Committee, Committee.id == Meeting.committee_id)
+        .where(Meeting.starts_at >= now, Meeting.status == "scheduled", Meeting.is_open.is_(True))
+        .order_by(Meeting.starts_at).limit(5)
+    ).all())
+    return dash

@@ -1,0 +1,317 @@
+"""Agencies, committees and memberships: the structure of the task force."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from pitf import permissions
+from pitf.errors import NotFound, ValidationFailed, require
+from pitf.models import Agency, Committee, Membership, User, utcnow
+from pitf.models.org import AGENCY_KINDS, COMMITTEE_KINDS, MEMBERSHIP_ROLES, QUORUM_RULES
+from pitf.services import audit
+from pitf.services.concurrency import check_version
+
+
+# ---- agencies -------------------------------------------------------------------------------
+
+def list_agencies(*, session: Session, include_retired: bool = False) -> list[Agency]:
+    stmt = select(Agency).order_by(Agency.acronym)
+    if not include_retired:
+        stmt = stmt.where(Agency.is_active.is_(True))
+    return list(session.execute(stmt).scalars())
+
+
+def get_agency(*, session: Session, actor, acronym: str) -> Agency:
+    require_view = permissions.can_view_directory(actor)
+    agency = session.execute(select(Agency).where(Agency.acronym == (acronym or "").upper())).scalar_one_or_none()
+    if agency is None or not require_view:
+        raise NotFound("No agency has that acronym.")
+    return agency
+
+
+def _agency_errors(session: Session, acronym: str, name: str, kind: str, agency_id: int | None) -> dict:
+    errors = {}
+    if not acronym or not acronym.isalnum() or len(acronym) > 16:
+        errors["acronym"] = "Use 1 to 16 letters or digits, e.g. DOJ."
+    else:
+        clash = session.execute(select(Agency.id).where(Agency.acronym == acronym)).scalar()
+        if clash is not None and clash != agency_id:
+            errors["acronym"] = "Another agency already has this acronym."
+    if not name.strip() or len(name) > 200:
+        errors["name"] = "Enter the agency's name (at most 200 characters)."
+    if kind not in AGENCY_KINDS:
+        errors["kind"] = "Choose department or other."
+    return errors
+
+
+def create_agency(*, session: Session, actor, acronym: str, name: str, kind: str = "other") -> Agency:
+    require(actor == "system" or permissions.can_manage_agencies(actor))
+    acronym = (acronym or "").strip().upper()
+    errors = _agency_errors(session, acronym, name, kind, None)
+    if errors:
+        raise ValidationFailed("The agency could not be created.", fields=errors)
+    agency = Agency(acronym=acronym, name=name.strip(), kind=kind)
+    session.add(agency)
+    session.flush()
+    audit.record(session, actor=actor, action="agency.created", obj=agency,
+                 changes=audit.creation_changes(agency, ["acronym", "name", "kind"]))
+    return agency
+
+
+def update_agency(*, session: Session, actor, agency: Agency, version, name: str, kind: str) -> Agency:
+    """Rename or reclassify; the acronym is the key everywhere and does not change."""
+    require(permissions.can_manage_agencies(actor))
+    check_version(agency, version)
+    errors = _agency_errors(session, agency.acronym, name, kind, agency.id)
+    if errors:
+        raise ValidationFailed("The agency could not be saved.", fields=errors)
+    changes = audit.apply_changes(agency, {"name": name.strip(), "kind": kind})
+    if changes:
+        audit.record(session, actor=actor, action="agency.updated", obj=agency, changes=changes)
+        session.flush()
+    return agency
+
+
+def set_agency_active(*, session: Session, actor, agency: Agency, active: bool) -> Agency:
+    """Retire or restore an agency; agencies are never deleted, so history keeps them."""
+    require(permissions.can_manage_agencies(actor))
+    if agency.is_active == active:
+        return agency
+    changes = audit.apply_changes(agency, {"is_active": active, "retired_at": None if active else utcnow()})
+    audit.record(session, actor=actor, action="agency.restored" if active else "agency.retired",
+                 obj=agency, changes=changes)
+    session.flush()
+    return agency
+
+
+# ---- committees -----------------------------------------------------------------------------
+
+@dataclass
+class CommitteeNode:
+    committee: Committee
+    children: list[CommitteeNode] = field(default_factory=list)
+
+
+def list_committees(*, session: Session, include_inactive: bool = False) -> list[Committee]:
+    stmt = select(Committee).order_by(Committee.name)
+    if not include_inactive:
+        stmt = stmt.where(Committee.is_active.is_(True))
+    return list(session.execute(stmt).scalars())
+
+
+def committee_tree(committees: list[Committee]) -> list[CommitteeNode]:
+    """Arrange committees under their parents: PITF > SPOG > committees, and the Council beside."""
+    nodes = {c.id: CommitteeNode(c) for c in committees}
+    roots: list[CommitteeNode] = []
+    kind_order = {k: i for i, k in enumerate(COMMITTEE_KINDS)}
+    for c in committees:
+        parent = nodes.get(c.parent_id)
+        (parent.children if parent else roots).append(nodes[c.id])
+
+    def sort(children: list[CommitteeNode]) -> None:
+        children.sort(key=lambda n: (kind_order.get(n.committee.kind, 99), n.committee.name))
+        for n in children:
+            sort(n.children)
+
+    sort(roots)
+    return roots
+
+
+def get_committee(*, session: Session, actor, committee_id: int) -> Committee:
+    committee = session.get(Committee, committee_id)
+    if committee is None or not permissions.can_view_directory(actor):
+        raise NotFound("No such committee.")
+    return committee
+
+
+def _committee_errors(session: Session, *, name: str, kind: str, parent_id: int | None, quorum_rule: str,
+                      committee_id: int | None) -> dict:
+    errors = {}
+    if not name.strip() or len(name) > 200:
+        errors["name"] = "Enter the committee's name (at most 200 characters)."
+    else:
+        clash = session.execute(select(Committee.id).where(Committee.name == name.strip())).scalar()
+        if clash is not None and clash != committee_id:
+            errors["name"] = "Another committee already has this name."
+    if kind not in COMMITTEE_KINDS:
+        errors["kind"] = "Choose a kind of body from the list."
+    if quorum_rule not in QUORUM_RULES:
+        errors["quorum_rule"] = "Choose a quorum rule from the list."
+    if parent_id is not None:
+        parent = session.get(Committee, parent_id)
+        if parent is None:
+            errors["parent_id"] = "No such parent committee."
+        elif committee_id is not None:
+            # Refuse cycles: the new parent must not be this committee or one of its descendants.
+            seen, cur = set(), parent
+            while cur is not None and cur.id not in seen:
+                if cur.id == committee_id:
+                    errors["parent_id"] = "A committee cannot sit under itself or its own sub-committee."
+                    break
+                seen.add(cur.id)
+                cur = session.get(Committee, cur.parent_id) if cur.parent_id else None
+    return errors
+
+
+def create_committee(*, session: Session, actor, name: str, kind: str, parent_id: int | None = None,
+                     short_name: str = "", description: str = "", follows_faca: bool = False,
+                     quorum_rule: str = "majority_agencies") -> Committee:
+    require(actor == "system" or permissions.can_manage_committees(actor))
+    errors = _committee_errors(session, name=name, kind=kind, parent_id=parent_id, quorum_rule=quorum_rule,
+                               committee_id=None)
+    if len(short_name) > 32:
+        errors["short_name"] = "Use at most 32 characters."
+    if len(description) > 4000:
+        errors["description"] = "Use at most 4,000 characters."
+    if errors:
+        raise ValidationFailed("The committee could not be created.", fields=errors)
+    committee = Committee(name=name.strip(), kind=kind, parent_id=parent_id, short_name=short_name.strip(),
+                          description=description.strip(), follows_faca=follows_faca, quorum_rule=quorum_rule)
+    session.add(committee)
+    session.flush()
+    audit.record(session, actor=actor, action="committee.created", obj=committee,
+                 changes=audit.creation_changes(committee, ["name", "kind", "parent_id", "follows_faca",
+                                                            "quorum_rule"]))
+    return committee
+
+
+def update_committee(*, session: Session, actor, committee: Committee, version, name: str, kind: str,
+                     parent_id: int | None, short_name: str, description: str, follows_faca: bool,
+                     quorum_rule: str, is_active: bool = True) -> Committee:
+    require(permissions.can_manage_committees(actor))
+    check_version(committee, version)
+    errors = _committee_errors(session, name=name, kind=kind, parent_id=parent_id, quorum_rule=quorum_rule,
+                               committee_id=committee.id)
+    if len(short_name) > 32:
+        errors["short_name"] = "Use at most 32 characters."
+    if len(description) > 4000:
+        errors["description"] = "Use at most 4,000 characters."
+    if errors:
+        raise ValidationFailed("The committee could not be saved.", fields=errors)
+    changes = audit.apply_changes(committee, {
+        "name": name.strip(), "kind": kind, "parent_id": parent_id, "short_name": short_name.strip(),
+        "description": description.strip(), "follows_faca": follows_faca, "quorum_rule": quorum_rule,
+        "is_active": is_active,
+    })
+    if changes:
+        audit.record(session, actor=actor, action="committee.updated", obj=committee, changes=changes)
+        session.flush()
+    return committee
+
+
+# ---- memberships ----------------------------------------------------------------------------
+
+@dataclass
+class CommitteeRoster:
+    agencies: list[tuple[Membership, Agency]]
+    people: list[tuple[Membership, User]]
+
+
+def roster(*, session: Session, committee_ids: list[int]) -> dict[int, CommitteeRoster]:
+    """Current members (agencies and people) of each committee, in two queries."""
+    result = {cid: CommitteeRoster([], []) for cid in committee_ids}
+    if not committee_ids:
+        return result
+    role_order = {r: i for i, r in enumerate(MEMBERSHIP_ROLES)}
+    rows = session.execute(
+        select(Membership, Agency).join(Agency, Agency.id == Membership.agency_id)
+        .where(Membership.committee_id.in_(committee_ids), Membership.ended_on.is_(None))
+    ).all()
+    for m, a in sorted(rows, key=lambda r: (role_order.get(r[0].role, 9), r[1].acronym)):
+        result[m.committee_id].agencies.append((m, a))
+    rows = session.execute(
+        select(Membership, User).join(User, User.id == Membership.user_id)
+        .where(Membership.committee_id.in_(committee_ids), Membership.ended_on.is_(None))
+    ).all()
+    for m, u in sorted(rows, key=lambda r: (role_order.get(r[0].role, 9), r[1].name)):
+        result[m.committee_id].people.append((m, u))
+    return result
+
+
+def memberships_of_agency(*, session: Session, agency_id: int) -> list[tuple[Membership, Committee]]:
+    return list(session.execute(
+        select(Membership, Committee).join(Committee, Committee.id == Membership.committee_id)
+        .where(Membership.agency_id == agency_id, Membership.ended_on.is_(None))
+        .order_by(Committee.name)
+    ).all())
+
+
+def memberships_of_user(*, session: Session, user_id: int) -> list[tuple[Membership, Committee]]:
+    return list(session.execute(
+        select(Membership, Committee).join(Committee, Committee.id == Membership.committee_id)
+        .where(Membership.user_id == user_id, Membership.ended_on.is_(None))
+        .order_by(Committee.name)
+    ).all())
+
+
+def liaisons_of_agency(*, session: Session, agency_id: int) -> list[User]:
+    return list(session.execute(
+        select(User).where(User.agency_id == agency_id, User.role == "liaison", User.is_active.is_(True))
+        .order_by(User.name)
+    ).scalars())
+
+
+def add_membership(*, session: Session, actor, committee: Committee, role: str, user_id: int | None = None,
+                   agency_acronym: str | None = None, started_on: date | None = None) -> Membership:
+    require(actor == "system" or permissions.can_manage_memberships(actor))
+    errors = {}
+    if role not in MEMBERSHIP_ROLES:
+        errors["role"] = "Choose a role from the list."
+    agency = None
+    if bool(user_id) == bool(agency_acronym):
+        errors["member"] = "Choose either a person or an agency."
+    elif user_id:
+        if session.get(User, user_id) is None:
+            errors["user_id"] = "No such person."
+    else:
+        agency = session.execute(select(Agency).where(Agency.acronym == agency_acronym.upper())).scalar()
+        if agency is None:
+            errors["agency"] = "No agency has that acronym."
+        elif not agency.is_active:
+            errors["agency"] = "This agency is retired."
+    if not errors:
+        existing = session.execute(select(Membership.id).where(
+            Membership.committee_id == committee.id, Membership.ended_on.is_(None),
+            Membership.user_id == user_id if user_id else Membership.agency_id == agency.id,
+        )).scalar()
+        if existing is not None:
+            errors["member"] = "Already a member of this committee; end that membership to change it."
+    if errors:
+        raise ValidationFailed("The membership could not be added.", fields=errors)
+    membership = Membership(committee_id=committee.id, user_id=user_id or None,
+                            agency_id=agency.id if agency else None, role=role,
+                            started_on=started_on or utcnow().date())
+    session.add(membership)
+    session.flush()
+    audit.record(session, actor=actor, action="membership.added", obj=membership,
+                 changes=audit.creation_changes(membership, ["committee_id", "user_id", "agency_id", "role"]))
+    return membership
+
+
+def end_membership(*, session: Session, actor, membership_id: int, ended_on: date | None = None) -> Membership:
+    require(permissions.can_manage_memberships(actor))
+    membership = session.get(Membership, membership_id)
+    if membership is None:
+        raise NotFound("No such membership.")
+    if membership.ended_on is not None:
+        return membership
+    changes = audit.apply_changes(membership, {"ended_on": ended_on or utcnow().date()})
+    audit.record(session, actor=actor, action="membership.ended", obj=membership, changes=changes)
+    session.flush()
+    return membership
+
+
+def committees_by_id(session: Session) -> dict[int, Committee]:
+    return {c.id: c for c in session.execute(select(Committee)).scalars()}
+
+
+def member_counts(session: Session) -> dict[int, dict[str, int]]:
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: {"agencies": 0, "people": 0})
+    for m in session.execute(select(Membership).where(Membership.ended_on.is_(None))).scalars():
+        counts[m.committee_id]["agencies" if m.agency_id else "people"] += 1
+    return counts

@@ -1,0 +1,143 @@
+"""People: create, update, deactivate, and look them up."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from pitf import permissions
+from pitf.errors import NotFound, ValidationFailed, require
+from pitf.models import Agency, User, utcnow
+from pitf.models.org import ROLES
+from pitf.security import hash_password, new_secret
+from pitf.services import audit
+from pitf.services.auth import normalize_email, rotate_session_token, validate_password
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def get_user(*, session: Session, actor, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or not permissions.can_view_directory(actor):
+        raise NotFound("No such user.")
+    return user
+
+
+def find_agency(session: Session, acronym: str | None) -> Agency | None:
+    if not acronym:
+        return None
+    return session.execute(select(Agency).where(Agency.acronym == acronym.strip().upper())).scalar_one_or_none()
+
+
+def _validate(session: Session, *, email: str, name: str, role: str, agency: Agency | None,
+              agency_given: bool, user_id: int | None = None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        errors["email"] = "Enter an email address like name@agency.gov."
+    else:
+        clash = session.execute(select(User.id).where(User.email == email)).scalar()
+        if clash is not None and clash != user_id:
+            errors["email"] = "Another account already uses this email address."
+    if not name.strip():
+        errors["name"] = "Enter the person's name."
+    elif len(name) > 200:
+        errors["name"] = "Use at most 200 characters."
+    if role not in ROLES:
+        errors["role"] = f"Choose one of: {', '.join(ROLES)}."
+    if agency_given and agency is None:
+        errors["agency"] = "No agency has that acronym."
+    elif role == "liaison" and agency is None:
+        errors["agency"] = "An agency liaison must belong to an agency."
+    return errors
+
+
+def create_user(*, session: Session, actor, email: str, name: str, role: str, agency_acronym: str | None = None,
+                password: str, title: str = "", min_length: int = 12, timezone: str = "America/New_York") -> User:
+    require(actor == "system" or permissions.can_manage_users(actor))
+    email = normalize_email(email)
+    agency = find_agency(session, agency_acronym)
+    errors = _validate(session, email=email, name=name, role=role, agency=agency,
+                       agency_given=bool(agency_acronym))
+    try:
+        validate_password(password, min_length=min_length)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    if errors:
+        raise ValidationFailed("The account could not be created.", fields=errors)
+    user = User(email=email, name=name.strip(), role=role, agency_id=agency.id if agency else None,
+                title=title.strip(), password_hash=hash_password(password), session_token=new_secret(24),
+                timezone=timezone, password_changed_at=utcnow())
+    session.add(user)
+    session.flush()
+    audit.record(session, actor=actor, action="user.created", obj=user,
+                 changes=audit.creation_changes(user, ["email", "name", "role", "agency_id", "title"]))
+    return user
+
+
+def update_user(*, session: Session, actor, user: User, version: int | None, name: str, role: str,
+                agency_acronym: str | None, title: str = "", email: str | None = None) -> User:
+    require(permissions.can_manage_users(actor))
+    from pitf.services.concurrency import check_version
+
+    check_version(user, version)
+    email = normalize_email(email) if email is not None else user.email
+    agency = find_agency(session, agency_acronym)
+    errors = _validate(session, email=email, name=name, role=role, agency=agency,
+                       agency_given=bool(agency_acronym), user_id=user.id)
+    if errors:
+        raise ValidationFailed("The account could not be saved.", fields=errors)
+    if user.id == getattr(actor, "id", None) and role != "admin":
+        raise ValidationFailed("You cannot remove your own administrator role.",
+                               fields={"role": "Ask another administrator to change your role."})
+    changes = audit.apply_changes(user, {"email": email, "name": name.strip(), "role": role,
+                                         "agency_id": agency.id if agency else None, "title": title.strip()})
+    if changes:
+        if "role" in changes or "agency_id" in changes:
+            rotate_session_token(user)  # privileges changed: sign the person in again
+        audit.record(session, actor=actor, action="user.updated", obj=user, changes=changes)
+        session.flush()
+    return user
+
+
+def set_active(*, session: Session, actor, user: User, active: bool) -> User:
+    require(actor == "system" or permissions.can_manage_users(actor))
+    if not active and user.id == getattr(actor, "id", None):
+        raise ValidationFailed("You cannot deactivate your own account.")
+    if user.is_active == active:
+        return user
+    changes = audit.apply_changes(user, {"is_active": active, "deactivated_at": None if active else utcnow()})
+    rotate_session_token(user)
+    audit.record(session, actor=actor, action="user.reactivated" if active else "user.deactivated",
+                 obj=user, changes=changes)
+    session.flush()
+    return user
+
+
+def reset_password(*, session: Session, actor, user: User, password: str, min_length: int = 12) -> None:
+    require(actor == "system" or permissions.can_manage_users(actor))
+    validate_password(password, min_length=min_length)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    rotate_session_token(user)
+    audit.record(session, actor=actor, action="user.password_reset", obj=user)
+    session.flush()
+
+
+def update_preferences(*, session: Session, actor: User, timezone: str) -> None:
+    if timezone not in zoneinfo.available_timezones():
+        raise ValidationFailed("Unknown time zone.", fields={"timezone": "Choose a time zone from the list."})
+    changes = audit.apply_changes(actor, {"timezone": timezone})
+    if changes:
+        audit.record(session, actor=actor, action="user.preferences", obj=actor, changes=changes)
+        session.flush()
+
+
+def list_users(*, session: Session, actor, include_inactive: bool = True) -> list[User]:
+    require(permissions.can_manage_users(actor))
+    stmt = select(User).order_by(User.is_active.desc(), User.name)
+    if not include_inactive:
+        stmt = stmt.where(User.is_active.is_(True))
+    return list(session.execute(stmt).scalars())

@@ -1,0 +1,1 @@
+"""Administration: users, agencies, committees, memberships."""

@@ -1,0 +1,320 @@
+"""Administration pages: people, agencies, committees and memberships."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from pitf import permissions
+from pitf.db import get_session
+from pitf.errors import DomainError, require
+from pitf.models import Agency, AuditEntry, Committee, User
+from pitf.models.org import COMMITTEE_KIND_LABELS, MEMBERSHIP_ROLE_LABELS, ROLE_LABELS
+from pitf.services import org, users
+from pitf.web import apply_form_errors
+from pitf.web.admin.forms import (
+    AgencyForm,
+    CommitteeForm,
+    ConfirmForm,
+    MembershipForm,
+    NewUserForm,
+    ResetPasswordForm,
+    UserForm,
+)
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _agency_choices(db, blank: str = "No agency") -> list[tuple[str, str]]:
+    return [("", blank)] + [(a.acronym, f"{a.acronym}: {a.name}") for a in org.list_agencies(session=db)]
+
+
+def _min_length() -> int:
+    from flask import current_app
+
+    return current_app.config["PITF_PASSWORD_MIN_LENGTH"]
+
+
+@bp.route("/")
+@login_required
+def index():
+    require(permissions.is_staff(current_user))
+    return render_template("admin/index.html")
+
+
+# ---- users ---------------------------------------------------------------------------------
+
+@bp.route("/users")
+@login_required
+def user_list():
+    db = get_session()
+    people = users.list_users(session=db, actor=current_user)
+    agencies = {a.id: a for a in org.list_agencies(session=db, include_retired=True)}
+    return render_template("admin/users.html", people=people, agencies=agencies, roles=ROLE_LABELS)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@login_required
+def user_new():
+    require(permissions.can_manage_users(current_user))
+    db = get_session()
+    form = NewUserForm()
+    form.agency.choices = _agency_choices(db)
+    if form.validate_on_submit():
+        try:
+            user = users.create_user(session=db, actor=current_user, email=form.email.data, name=form.name.data,
+                                     role=form.role.data, agency_acronym=form.agency.data or None,
+                                     password=form.password.data, title=form.title.data or "",
+                                     min_length=_min_length())
+        except DomainError as err:
+            apply_form_errors(form, err)
+        else:
+            flash(f"Account created for {user.name}.", "success")
+            return redirect(url_for("admin.user_list"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/user_form.html", form=form, user=None), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def user_edit(user_id: int):
+    require(permissions.can_manage_users(current_user))
+    db = get_session()
+    user = users.get_user(session=db, actor=current_user, user_id=user_id)
+    agency = db.get(Agency, user.agency_id) if user.agency_id else None
+    form = UserForm(obj=None if request.method == "POST" else user)
+    form.agency.choices = _agency_choices(db)
+    if request.method == "GET":
+        form.agency.data = agency.acronym if agency else ""
+        form.version.data = user.version
+    if form.validate_on_submit():
+        try:
+            users.update_user(session=db, actor=current_user, user=user, version=form.version.data,
+                              name=form.name.data, role=form.role.data, agency_acronym=form.agency.data or None,
+                              title=form.title.data or "", email=form.email.data)
+        except DomainError as err:
+            apply_form_errors(form, err)
+        else:
+            flash(f"Saved {user.name}.", "success")
+            return redirect(url_for("admin.user_list"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/user_form.html", form=form, user=user, reset_form=ResetPasswordForm(),
+                           confirm=ConfirmForm()), status
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@login_required
+def user_active(user_id: int):
+    require(permissions.can_manage_users(current_user))
+    db = get_session()
+    user = users.get_user(session=db, actor=current_user, user_id=user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    active = request.form.get("active") == "1"
+    try:
+        users.set_active(session=db, actor=current_user, user=user, active=active)
+    except DomainError as err:
+        flash(err.message, "error")
+    else:
+        flash(f"{user.name} is {'active again' if active else 'deactivated and signed out'}.", "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@login_required
+def user_password(user_id: int):
+    require(permissions.can_manage_users(current_user))
+    db = get_session()
+    user = users.get_user(session=db, actor=current_user, user_id=user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            users.reset_password(session=db, actor=current_user, user=user, password=form.password.data,
+                                 min_length=_min_length())
+        except DomainError as err:
+            flash(next(iter(err.fields.values()), err.message), "error")
+        else:
+            flash(f"Password reset for {user.name}; their sessions have ended.", "success")
+    else:
+        flash("Enter the new password.", "error")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+# ---- agencies ------------------------------------------------------------------------------
+
+@bp.route("/agencies/new", methods=["GET", "POST"])
+@login_required
+def agency_new():
+    require(permissions.can_manage_agencies(current_user))
+    form = AgencyForm()
+    if form.validate_on_submit():
+        try:
+            agency = org.create_agency(session=get_session(), actor=current_user, acronym=form.acronym.data,
+                                       name=form.name.data, kind=form.kind.data)
+        except DomainError as err:
+            apply_form_errors(form, err)
+        else:
+            flash(f"Added {agency.acronym}.", "success")
+            return redirect(url_for("org.agency", acronym=agency.acronym))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/agency_form.html", form=form, agency=None), status
+
+
+@bp.route("/agencies/<acronym>/edit", methods=["GET", "POST"])
+@login_required
+def agency_edit(acronym: str):
+    require(permissions.can_manage_agencies(current_user))
+    db = get_session()
+    agency = org.get_agency(session=db, actor=current_user, acronym=acronym)
+    form = AgencyForm(obj=None if request.method == "POST" else agency)
+    if request.method == "GET":
+        form.version.data = agency.version
+    form.acronym.data = agency.acronym
+    if form.validate_on_submit():
+        try:
+            org.update_agency(session=db, actor=current_user, agency=agency, version=form.version.data,
+                              name=form.name.data, kind=form.kind.data)
+        except DomainError as err:
+            apply_form_errors(form, err)
+        else:
+            flash(f"Saved {agency.acronym}.", "success")
+            return redirect(url_for("org.agency", acronym=agency.acronym))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/agency_form.html", form=form, agency=agency, confirm=ConfirmForm()), status
+
+
+@bp.route("/agencies/<acronym>/active", methods=["POST"])
+@login_required
+def agency_active(acronym: str):
+    require(permissions.can_manage_agencies(current_user))
+    db = get_session()
+    agency = org.get_agency(session=db, actor=current_user, acronym=acronym)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    active = request.form.get("active") == "1"
+    org.set_agency_active(session=db, actor=current_user, agency=agency, active=active)
+    flash(f"{agency.acronym} is {'a member again' if active else 'retired; its history is kept'}.", "success")
+    return redirect(url_for("org.agency", acronym=agency.acronym))
+
+
+# ---- committees and memberships ------------------------------------------------------------
+
+def _parent_choices(db, exclude_id: int | None = None) -> list[tuple[str, str]]:
+    return [("", "None (a top-level body)")] + [
+        (str(c.id), c.name) for c in org.list_committees(session=db, include_inactive=True) if c.id != exclude_id
+    ]
+
+
+def _parent(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@bp.route("/committees/new", methods=["GET", "POST"])
+@login_required
+def committee_new():
+    require(permissions.can_manage_committees(current_user))
+    db = get_session()
+    form = CommitteeForm()
+    form.parent_id.choices = _parent_choices(db)
+    if form.validate_on_submit():
+        try:
+            c = org.create_committee(session=db, actor=current_user, name=form.name.data, kind=form.kind.data,
+                                     parent_id=_parent(form.parent_id.data), short_name=form.short_name.data or "",
+                                     description=form.description.data or "",
+                                     follows_faca=form.follows_faca.data, quorum_rule=form.quorum_rule.data)
+        except DomainError as err:
+            apply_form_errors(form, err)
+        else:
+            flash(f"Created {c.name}.", "success")
+            return redirect(url_for("org.committee", committee_id=c.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/committee_form.html", form=form, committee=None), status
+
+
+@bp.route("/committees/<int:committee_id>/edit", methods=["GET", "POST"])
+@login_required
+def committee_edit(committee_id: int):
+    require(permissions.can_manage_committees(current_user))
+    db = get_session()
+    c = org.get_committee(session=db, actor=current_user, committee_id=committee_id)
+    form = CommitteeForm(obj=None if request.method == "POST" else c)
+    form.parent_id.choices = _parent_choices(db, exclude_id=c.id)
+    if request.method == "GET":
+        form.parent_id.data = str(c.parent_id or "")
+        form.version.data = c.version
+    if form.validate_on_submit():
+        try:
+            org.update_committee(session=db, actor=current_user, committee=c, version=form.version.data,
+                                 name=form.name.data, kind=form.kind.data, parent_id=_parent(form.parent_id.data),
+                                 short_name=form.short_name.data or "", description=form.description.data or "",
+                                 follows_faca=form.follows_faca.data, quorum_rule=form.quorum_rule.data,
+                                 is_active=form.is_active.data)
+        except DomainError as err:
+            apply_form_errors(form, err)
+        else:
+            flash(f"Saved {c.name}.", "success")
+            return redirect(url_for("org.committee", committee_id=c.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/committee_form.html", form=form, committee=c), status
+
+
+@bp.route("/committees/<int:committee_id>/members", methods=["GET", "POST"])
+@login_required
+def committee_members(committee_id: int):
+    require(permissions.can_manage_memberships(current_user))
+    db = get_session()
+    c = org.get_committee(session=db, actor=current_user, committee_id=committee_id)
+    form = MembershipForm()
+    form.agency.choices = _agency_choices(db, blank="Choose an agency")
+    people = db.execute(select(User).where(User.is_active.is_(True)).order_by(User.name)).scalars().all()
+    form.user_id.choices = [("", "Choose a person")] + [(str(u.id), f"{u.name} ({u.email})") for u in people]
+    if form.validate_on_submit():
+        person = form.member_type.data == "person"
+        try:
+            org.add_membership(session=db, actor=current_user, committee=c, role=form.role.data,
+                               user_id=int(form.user_id.data) if person and form.user_id.data.isdigit() else None,
+                               agency_acronym=None if person else (form.agency.data or None))
+        except DomainError as err:
+            apply_form_errors(form, err, mapping={"member": "member_type"})
+        else:
+            flash("Membership added.", "success")
+            return redirect(url_for("admin.committee_members", committee_id=c.id))
+    members = org.roster(session=db, committee_ids=[c.id])[c.id]
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/members.html", c=c, form=form, members=members, confirm=ConfirmForm(),
+                           roles=MEMBERSHIP_ROLE_LABELS, kinds=COMMITTEE_KIND_LABELS), status
+
+
+@bp.route("/memberships/<int:membership_id>/end", methods=["POST"])
+@login_required
+def membership_end(membership_id: int):
+    require(permissions.can_manage_memberships(current_user))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    m = org.end_membership(session=get_session(), actor=current_user, membership_id=membership_id)
+    flash("Membership ended; it stays in the history.", "success")
+    return redirect(url_for("admin.committee_members", committee_id=m.committee_id))
+
+
+@bp.route("/audit")
+@login_required
+def audit_log():
+    require(permissions.can_view_audit_log(current_user))
+    db = get_session()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    q = select(AuditEntry).order_by(AuditEntry.id.desc())
+    obj = request.args.get("object_type")
+    if obj:
+        q = q.where(AuditEntry.object_type == obj)
+    entries = db.execute(q.offset((page - 1) * 100).limit(101)).scalars().all()
+    return render_template("admin/audit.html", entries=entries[:100], page=page, has_next=len(entries) > 100,
+                           object_type=obj or "")
+
+
+@bp.app_template_global()
+def committee_name(committee_id: int | None) -> str:
+    if not committee_id:
+        return ""
+    c = get_session().get(Committee, committee_id)
+    return c.name if c else ""

@@ -1,0 +1,1 @@
+"""Committees and agencies."""
