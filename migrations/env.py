@@ -21,6 +21,16 @@ def _configure(connection) -> None:
     )
 
 
+def _url() -> str:
+    """The URL given by `pitf db` or, for `alembic` run by hand, PITF_DATABASE_URL or its default."""
+    url = config.get_main_option("sqlalchemy.url")
+    if url:
+        return url
+    from pitf.settings import load_settings
+
+    return load_settings({"SECRET_KEY": "unused-by-migrations"})["PITF_DATABASE_URL"]
+
+
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
@@ -28,7 +38,7 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    engine = make_engine(_url())
     with engine.connect() as connection:
         _configure(connection)
         with context.begin_transaction():
@@ -37,7 +47,7 @@ def run_migrations_online() -> None:
 
 
 if context.is_offline_mode():
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
+    context.configure(url=_url(), target_metadata=target_metadata,
                       literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()

@@ -37,6 +37,14 @@ def create_app(config: dict | None = None, *, bind=None) -> Flask:
 
     configure_hasher(time_cost=app.config["PITF_ARGON2_TIME_COST"], memory_kib=app.config["PITF_ARGON2_MEMORY_KIB"])
 
+    if app.config["PITF_PROXY_HOPS"]:
+        # Behind N reverse proxies: take the client address and scheme from X-Forwarded-*,
+        # so that sign-in lockouts count the real address.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PITF_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     dbmod.init_app(app, bind)
     csrf.init_app(app)
     _init_login(app)

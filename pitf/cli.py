@@ -57,7 +57,7 @@ def demo():
         created = load_demo(session, instance, current_app.config["PITF_PASSWORD_MIN_LENGTH"])
     logins = instance / "demo-logins.txt"
     if created:
-        click.echo("Demo logins (also saved, readable only by you, in %s):" % logins)
+        click.echo(f"Demo logins (also saved, readable only by you, in {logins}):")
         for role, email, password in created:
             click.echo(f"  {role:<12} {email:<34} {password}")
     else:

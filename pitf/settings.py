@@ -66,6 +66,7 @@ def load_settings(overrides: dict | None = None) -> dict:
         "PITF_PASSWORD_MIN_LENGTH": _int("PITF_PASSWORD_MIN_LENGTH", 12),
         "PITF_ARGON2_TIME_COST": _int("PITF_ARGON2_TIME_COST", 3),
         "PITF_ARGON2_MEMORY_KIB": _int("PITF_ARGON2_MEMORY_KIB", 65536),
+        "PITF_PROXY_HOPS": _int("PITF_PROXY_HOPS", 0),
         "PITF_SQL_ECHO": os.environ.get("PITF_SQL_ECHO", "") == "1",
         # Flask and extensions
         "SESSION_COOKIE_NAME": "pitf_session",

@@ -16,7 +16,6 @@ from pitf.models.org import AGENCY_KINDS, COMMITTEE_KINDS, MEMBERSHIP_ROLES, QUO
 from pitf.services import audit
 from pitf.services.concurrency import check_version
 
-
 # ---- agencies -------------------------------------------------------------------------------
 
 def list_agencies(*, session: Session, include_retired: bool = False) -> list[Agency]:

@@ -6,15 +6,17 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from pitf.web.choices import options
+
 US_ZONES = [
     "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
     "America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico", "Pacific/Guam", "UTC",
 ]
 
 
-def zone_choices() -> list[tuple[str, str]]:
+def zone_choices():
     others = sorted(z for z in zoneinfo.available_timezones() if z not in US_ZONES and "/" in z)
-    return [(z, z.replace("_", " ")) for z in US_ZONES + others]
+    return options((z, z.replace("_", " ")) for z in US_ZONES + others)
 
 
 class PasswordChangeForm(FlaskForm):

@@ -11,6 +11,7 @@ from pitf.models.org import (
     QUORUM_RULES,
     ROLE_LABELS,
 )
+from pitf.web.choices import options
 
 ROLE_CHOICES = list(ROLE_LABELS.items())
 QUORUM_LABELS = {"majority_agencies": "Majority of member agencies", "majority_members": "Majority of members"}
@@ -20,7 +21,7 @@ class UserForm(FlaskForm):
     email = EmailField("Email address", validators=[DataRequired("Enter an email address."), Length(max=254)])
     name = StringField("Full name", validators=[DataRequired("Enter the person's name."), Length(max=200)])
     title = StringField("Job title", validators=[Optional(), Length(max=200)])
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = SelectField("Role", choices=options(ROLE_CHOICES))
     agency = SelectField("Agency", choices=[], validate_choice=False,
                          description="Required for agency liaisons.")
     version = HiddenField()
@@ -42,24 +43,24 @@ class ConfirmForm(FlaskForm):
 class AgencyForm(FlaskForm):
     acronym = StringField("Acronym", validators=[DataRequired("Enter the acronym."), Length(max=16)])
     name = StringField("Name", validators=[DataRequired("Enter the name."), Length(max=200)])
-    kind = SelectField("Kind", choices=[(k, k.capitalize()) for k in AGENCY_KINDS])
+    kind = SelectField("Kind", choices=options((k, k.capitalize()) for k in AGENCY_KINDS))
     version = HiddenField()
 
 
 class CommitteeForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Enter the name."), Length(max=200)])
     short_name = StringField("Short name", validators=[Optional(), Length(max=32)])
-    kind = SelectField("Kind of body", choices=list(COMMITTEE_KIND_LABELS.items()))
+    kind = SelectField("Kind of body", choices=options(COMMITTEE_KIND_LABELS.items()))
     parent_id = SelectField("Part of", choices=[], validate_choice=False)
     description = TextAreaField("Description", validators=[Optional(), Length(max=4000)])
     follows_faca = BooleanField("Follows FACA procedures (public notice, certified minutes)")
-    quorum_rule = SelectField("Quorum rule", choices=[(q, QUORUM_LABELS[q]) for q in QUORUM_RULES])
+    quorum_rule = SelectField("Quorum rule", choices=options((q, QUORUM_LABELS[q]) for q in QUORUM_RULES))
     is_active = BooleanField("Active", default=True)
     version = HiddenField()
 
 
 class MembershipForm(FlaskForm):
-    member_type = SelectField("Member is", choices=[("agency", "An agency"), ("person", "A person")])
+    member_type = SelectField("Member is", choices=options([("agency", "An agency"), ("person", "A person")]))
     agency = SelectField("Agency", choices=[], validate_choice=False)
     user_id = SelectField("Person", choices=[], validate_choice=False)
-    role = SelectField("Role", choices=list(MEMBERSHIP_ROLE_LABELS.items()))
+    role = SelectField("Role", choices=options(MEMBERSHIP_ROLE_LABELS.items()))

@@ -22,12 +22,13 @@ from pitf.web.admin.forms import (
     ResetPasswordForm,
     UserForm,
 )
+from pitf.web.choices import options
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def _agency_choices(db, blank: str = "No agency") -> list[tuple[str, str]]:
-    return [("", blank)] + [(a.acronym, f"{a.acronym}: {a.name}") for a in org.list_agencies(session=db)]
+def _agency_choices(db, blank: str = "No agency"):
+    return options([("", blank)] + [(a.acronym, f"{a.acronym}: {a.name}") for a in org.list_agencies(session=db)])
 
 
 def _min_length() -> int:
@@ -200,10 +201,10 @@ def agency_active(acronym: str):
 
 # ---- committees and memberships ------------------------------------------------------------
 
-def _parent_choices(db, exclude_id: int | None = None) -> list[tuple[str, str]]:
-    return [("", "None (a top-level body)")] + [
+def _parent_choices(db, exclude_id: int | None = None):
+    return options([("", "None (a top-level body)")] + [
         (str(c.id), c.name) for c in org.list_committees(session=db, include_inactive=True) if c.id != exclude_id
-    ]
+    ])
 
 
 def _parent(value: str | None) -> int | None:
@@ -268,7 +269,7 @@ def committee_members(committee_id: int):
     form = MembershipForm()
     form.agency.choices = _agency_choices(db, blank="Choose an agency")
     people = db.execute(select(User).where(User.is_active.is_(True)).order_by(User.name)).scalars().all()
-    form.user_id.choices = [("", "Choose a person")] + [(str(u.id), f"{u.name} ({u.email})") for u in people]
+    form.user_id.choices = options([("", "Choose a person")] + [(u.id, f"{u.name} ({u.email})") for u in people])
     if form.validate_on_submit():
         person = form.member_type.data == "person"
         try:

@@ -1,0 +1,42 @@
+# The two commands: `make run` (set up and serve the demo) and `make test` (set up and run every test).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+WORKERS ?= 2
+
+.PHONY: run test lint install install-test clean bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed-run
+install-test: $(VENV)/.installed-test
+
+## Set up (virtualenv, install, migrate SQLite, demo data) and serve at http://127.0.0.1:$(PORT)
+run: $(VENV)/.installed-run
+	$(BIN)/pitf db upgrade
+	$(BIN)/pitf demo
+	@echo "Serving the PITF Coordination Platform at http://127.0.0.1:$(PORT)"
+	$(BIN)/gunicorn -c config/gunicorn.conf.py --workers $(WORKERS) --bind 127.0.0.1:$(PORT) wsgi:app
+
+## Set up and run the whole suite on SQLite and PostgreSQL, browser tests included
+test: $(VENV)/.installed-test
+	bash scripts/ensure-chromium.sh
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,35 @@
+"""Factories: objects with sensible defaults, created through the services like real ones."""
+
+from __future__ import annotations
+
+import itertools
+
+from sqlalchemy import select
+
+from pitf.models import Agency, Committee
+from pitf.services import users
+
+_seq = itertools.count(1)
+PASSWORD = "correct horse battery staple"
+
+
+def create_user(db, *, role: str = "viewer", agency: str | None = None, email: str | None = None,
+                name: str | None = None, password: str = PASSWORD, active: bool = True):
+    n = next(_seq)
+    if role == "liaison" and agency is None:
+        agency = "DOJ"
+    user = users.create_user(session=db, actor="system", email=email or f"{role}{n}@test.example.gov",
+                             name=name or f"{role.capitalize()} Person {n}", role=role, agency_acronym=agency,
+                             password=password)
+    if not active:
+        users.set_active(session=db, actor="system", user=user, active=False)
+    db.flush()
+    return user
+
+
+def agency(db, acronym: str) -> Agency:
+    return db.execute(select(Agency).where(Agency.acronym == acronym)).scalar_one()
+
+
+def committee(db, name: str) -> Committee:
+    return db.execute(select(Committee).where(Committee.name == name)).scalar_one()

@@ -1,0 +1,248 @@
+"""Sign-in, sign-out, lockout, redirects, CSRF, inactive users, session end."""
+
+import re
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from pitf import create_app
+from pitf.models import AuditEntry, LoginAttempt
+from tests.factories import PASSWORD
+
+
+def login(client, email, password=PASSWORD, **extra):
+    return client.post("/login", data={"email": email, "password": password, **extra})
+
+
+def test_sign_in_lands_on_the_dashboard(client, make_user):
+    user = make_user("liaison", agency="DOJ")
+    r = login(client, user.email)
+    assert r.status_code == 302 and r.headers["Location"] == "/dashboard"
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "DOJ commitments" in page
+
+
+def test_email_is_case_insensitive(client, make_user):
+    user = make_user("viewer")
+    assert login(client, user.email.upper()).status_code == 302
+
+
+def test_wrong_password_is_refused_with_a_clear_message(client, make_user, db):
+    user = make_user("viewer")
+    r = login(client, user.email, "wrong password entirely")
+    assert r.status_code == 200
+    assert "The email or password is not correct." in r.get_data(as_text=True)
+    assert client.get("/dashboard").status_code == 302  # still signed out
+    failures = db.execute(select(func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.email == user.email, LoginAttempt.succeeded.is_(False))).scalar()
+    assert failures == 1
+
+
+def test_unknown_email_gets_the_same_message(client):
+    r = login(client, "nobody@nowhere.example.gov")
+    assert "The email or password is not correct." in r.get_data(as_text=True)
+
+
+def test_inactive_user_cannot_sign_in(client, make_user):
+    user = make_user("viewer", active=False)
+    r = login(client, user.email)
+    assert r.status_code == 200
+    assert "deactivated" in r.get_data(as_text=True)
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_deactivating_a_user_ends_their_open_session(client_as, db):
+    from pitf.services.users import set_active
+
+    c = client_as("viewer")
+    assert c.get("/dashboard").status_code == 200
+    set_active(session=db, actor="system", user=c.user, active=False)
+    db.flush()
+    assert c.get("/dashboard").status_code == 302
+
+
+def test_lockout_after_five_failures_for_an_account(client, make_user):
+    user = make_user("viewer")
+    for _ in range(5):
+        assert login(client, user.email, "bad password attempt").status_code == 200
+    r = login(client, user.email)  # even the right password waits now
+    assert r.status_code == 429
+    text = r.get_data(as_text=True)
+    assert "Too many failed sign-in attempts" in text and re.search(r"try again in 1[45] minutes", text)
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_lockout_by_address_covers_other_accounts(app, make_user):
+    users = [make_user("viewer") for _ in range(2)]
+    c = app.test_client()
+    for i in range(5):
+        c.post("/login", data={"email": f"guess{i}@x.example.gov", "password": "nope nope nope"},
+               environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    r = c.post("/login", data={"email": users[0].email, "password": PASSWORD},
+               environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert r.status_code == 429
+    other = app.test_client().post("/login", data={"email": users[1].email, "password": PASSWORD},
+                                   environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert other.status_code == 302
+
+
+def test_lockout_expires_after_the_window(client, make_user, db):
+    from datetime import timedelta
+
+    user = make_user("viewer")
+    for _ in range(5):
+        login(client, user.email, "bad password attempt")
+    for attempt in db.execute(select(LoginAttempt).where(LoginAttempt.email == user.email)).scalars():
+        attempt.created_at -= timedelta(minutes=16)
+    db.flush()
+    assert login(client, user.email).status_code == 302
+
+
+def test_four_failures_then_success_resets_the_account_count(app, make_user):
+    user = make_user("viewer")
+    office, home = app.test_client(), app.test_client()
+    for _ in range(4):
+        login(office, user.email, "bad password attempt")
+    assert login(office, user.email).status_code == 302
+    # A fifth failure from another address: the account's count restarted at the success.
+    elsewhere = {"environ_base": {"REMOTE_ADDR": "198.51.100.20"}}
+    home.post("/login", data={"email": user.email, "password": "bad password attempt"}, **elsewhere)
+    assert home.post("/login", data={"email": user.email, "password": PASSWORD}, **elsewhere).status_code == 302
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/x", "/\\evil.example",
+                                    "\\\\evil.example", "javascript:alert(1)"])
+def test_open_redirect_is_refused(client, make_user, target):
+    user = make_user("viewer")
+    r = login(client, user.email, next=target)
+    assert r.status_code == 302 and r.headers["Location"] == "/dashboard"
+
+
+def test_next_to_a_local_page_is_followed(client, make_user):
+    user = make_user("viewer")
+    r = login(client, user.email, next="/agencies/DOJ")
+    assert r.headers["Location"] == "/agencies/DOJ"
+
+
+def test_protected_page_sends_to_sign_in_with_next(client):
+    r = client.get("/agencies")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/login?next=%2Fagencies")
+
+
+def test_sign_out_ends_the_session_and_a_copied_cookie(app, make_user):
+    user = make_user("viewer")
+    c = app.test_client()
+    login(c, user.email)
+    copied = c.get_cookie("pitf_session").value
+    assert c.post("/logout").status_code == 302
+    assert c.get("/dashboard").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("pitf_session", copied)
+    assert thief.get("/dashboard").status_code == 302
+
+
+def test_session_is_renewed_at_sign_in(app, make_user):
+    user = make_user("viewer")
+    c = app.test_client()
+    with c.session_transaction() as sess:
+        sess["planted"] = "by an attacker"
+    login(c, user.email)
+    with c.session_transaction() as sess:
+        assert "planted" not in sess
+
+
+def test_idle_session_ends(client_as):
+    c = client_as("viewer")
+    with c.session_transaction() as sess:
+        sess["seen_at"] = time.time() - 31 * 60
+    r = c.get("/dashboard")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+
+
+def test_session_ends_after_twelve_hours_even_when_active(client_as):
+    c = client_as("viewer")
+    with c.session_transaction() as sess:
+        sess["signed_in_at"] = time.time() - 12 * 3600 - 5
+    assert c.get("/dashboard").status_code == 302
+
+
+def test_session_cookie_flags(client, make_user):
+    user = make_user("viewer")
+    r = login(client, user.email)
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # development/test; production sets Secure (see test_security)
+
+
+def test_sign_in_and_out_are_audited(client, make_user, db):
+    user = make_user("viewer")
+    login(client, user.email)
+    client.post("/logout")
+    actions = db.execute(select(AuditEntry.action).where(AuditEntry.actor_id == user.id)).scalars().all()
+    assert "user.signed_in" in actions and "user.signed_out" in actions
+
+
+@pytest.fixture
+def csrf_app(connection, settings):
+    return create_app({**settings, "WTF_CSRF_ENABLED": True}, bind=connection)
+
+
+def test_forms_without_csrf_token_are_refused(csrf_app, make_user):
+    user = make_user("viewer")
+    c = csrf_app.test_client()
+    r = c.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert r.status_code == 400
+    assert "security token" in r.get_data(as_text=True)
+    page = c.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    r = c.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 302
+
+
+def test_sign_out_needs_csrf(csrf_app, make_user):
+    from tests.conftest import sign_in_client
+
+    user = make_user("viewer")
+    c = csrf_app.test_client()
+    sign_in_client(c, user)
+    assert c.post("/logout").status_code == 400
+    assert c.get("/dashboard").status_code == 200
+
+
+def test_security_headers(client):
+    r = client.get("/login")
+    csp = r.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "object-src 'none'" in csp and "base-uri 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["X-Frame-Options"] == "DENY"
+
+
+def test_no_inline_script_in_pages(client_as):
+    c = client_as("admin")
+    for path in ["/login", "/dashboard", "/committees", "/agencies", "/account/", "/admin/users"]:
+        html = c.get(path).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
+        assert " style=" not in html and " onclick=" not in html, path
+
+
+def test_password_change_signs_out_everywhere(app, make_user):
+    user = make_user("viewer")
+    c1, c2 = app.test_client(), app.test_client()
+    login(c1, user.email)
+    login(c2, user.email)
+    new = "a brand new long passphrase"
+    r = c1.post("/account/password", data={"current_password": PASSWORD, "new_password": new, "confirm": new})
+    assert r.status_code == 302
+    assert c2.get("/dashboard").status_code == 302
+    assert login(app.test_client(), user.email, new).status_code == 302
+
+
+def test_password_change_refuses_short_and_wrong_current(client_as):
+    c = client_as("viewer")
+    r = c.post("/account/password", data={"current_password": PASSWORD, "new_password": "short", "confirm": "short"})
+    assert r.status_code == 422 and "at least 12 characters" in r.get_data(as_text=True)
+    r = c.post("/account/password", data={"current_password": "not it at all", "new_password": "x" * 14,
+                                          "confirm": "x" * 14})
+    assert r.status_code == 422 and "not your current password" in r.get_data(as_text=True)
