@@ -58,3 +58,43 @@ def can_manage_tokens_of(actor, user) -> bool:
 
 def can_use_api(actor) -> bool:
     return is_signed_in(actor)
+
+
+# ---- action items ------------------------------------------------------------------------------
+# Every signed-in user reads every action item: the task force works in the open.
+
+def can_view_action_items(actor) -> bool:
+    return is_signed_in(actor)
+
+
+def can_create_action_item(actor) -> bool:
+    return is_staff(actor)
+
+
+def can_edit_action_item(actor, item) -> bool:
+    """Change an item's fields, reassign or cancel it: the secretariat's work."""
+    return is_staff(actor)
+
+
+def can_import_action_items(actor) -> bool:
+    return is_staff(actor)
+
+
+def _is_lead_liaison(actor, item) -> bool:
+    return _role(actor) == "liaison" and actor.agency_id is not None and actor.agency_id == item.lead_agency_id
+
+
+def can_change_status(actor, item, new_status: str | None = None) -> bool:
+    """Post a new status: the secretariat, or a liaison of the lead agency (cancelling is the secretariat's)."""
+    if is_staff(actor):
+        return True
+    if new_status == "cancelled" or getattr(item, "status", None) == "cancelled":
+        return False
+    return _is_lead_liaison(actor, item)
+
+
+def can_add_note(actor, item, supporting_agency_ids=()) -> bool:
+    """Add a note to the history: the lead agency, a supporting agency, or the secretariat."""
+    if is_staff(actor) or _is_lead_liaison(actor, item):
+        return True
+    return _role(actor) == "liaison" and actor.agency_id in set(supporting_agency_ids)

@@ -145,3 +145,37 @@ def api_as(app, db, make_user):
         return {"Authorization": f"Bearer {token}"}, user
 
     return make
+
+
+class QueryCounter:
+    """Counts the SQL statements sent on a connection while active (savepoints excluded)."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.statements: list[str] = []
+
+    def _on_execute(self, _conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            self.statements.append(statement)
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        self.statements = []
+        event.listen(self.connection, "before_cursor_execute", self._on_execute)
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+
+        event.remove(self.connection, "before_cursor_execute", self._on_execute)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(connection):
+    """with count_queries() as q: client.get(...); assert q.count == N"""
+    return lambda: QueryCounter(connection)

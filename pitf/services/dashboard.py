@@ -86,7 +86,8 @@ def build_dashboard(*, session: Session, actor: User, now: datetime) -> Dashboar
             .group_by(Agency.id, Agency.acronym, Agency.name)
             .order_by(Agency.acronym)
         ).all()
-        dash.agency_load = [AgencyLoad(*r) for r in rows]
+        # Most overdue first: the secretariat chases from the top.
+        dash.agency_load = sorted((AgencyLoad(*r) for r in rows), key=lambda a: (-a.overdue, -a.open, a.acronym))
         dash.totals = {
             "open": sum(a.open for a in dash.agency_load),
             "overdue": sum(a.overdue for a in dash.agency_load),

@@ -48,3 +48,65 @@ def test_tokens_are_managed_by_their_owner_or_an_admin(role):
     assert p.can_manage_tokens_of(me, SimpleNamespace(id=7)) is True
     assert p.can_manage_tokens_of(me, other) is (role == "admin")
     assert p.can_manage_tokens_of(ANONYMOUS, other) is False
+
+
+# ---- action items ------------------------------------------------------------------------------
+LEAD, SUPPORT, OTHER = 10, 20, 30
+
+
+def item(status="open"):
+    return SimpleNamespace(lead_agency_id=LEAD, status=status)
+
+
+def liaison_of(agency_id):
+    return actor("liaison", agency_id=agency_id)
+
+
+ACTION_CASES = [
+    # (who, check, expected)
+    ("admin", lambda a: p.can_create_action_item(a), True),
+    ("secretariat", lambda a: p.can_create_action_item(a), True),
+    ("lead liaison", lambda a: p.can_create_action_item(a), False),
+    ("council", lambda a: p.can_create_action_item(a), False),
+    ("viewer", lambda a: p.can_create_action_item(a), False),
+    ("secretariat", lambda a: p.can_edit_action_item(a, item()), True),
+    ("lead liaison", lambda a: p.can_edit_action_item(a, item()), False),
+    ("secretariat", lambda a: p.can_import_action_items(a), True),
+    ("lead liaison", lambda a: p.can_import_action_items(a), False),
+    ("secretariat", lambda a: p.can_change_status(a, item(), "cancelled"), True),
+    ("secretariat", lambda a: p.can_change_status(a, item("cancelled"), "open"), True),
+    ("lead liaison", lambda a: p.can_change_status(a, item(), "in_progress"), True),
+    ("lead liaison", lambda a: p.can_change_status(a, item(), "done"), True),
+    ("lead liaison", lambda a: p.can_change_status(a, item(), "cancelled"), False),
+    ("lead liaison", lambda a: p.can_change_status(a, item("cancelled"), "open"), False),
+    ("supporting liaison", lambda a: p.can_change_status(a, item(), "in_progress"), False),
+    ("other liaison", lambda a: p.can_change_status(a, item(), "in_progress"), False),
+    ("council", lambda a: p.can_change_status(a, item(), "in_progress"), False),
+    ("viewer", lambda a: p.can_change_status(a, item(), "in_progress"), False),
+    ("secretariat", lambda a: p.can_add_note(a, item(), [SUPPORT]), True),
+    ("lead liaison", lambda a: p.can_add_note(a, item(), [SUPPORT]), True),
+    ("supporting liaison", lambda a: p.can_add_note(a, item(), [SUPPORT]), True),
+    ("other liaison", lambda a: p.can_add_note(a, item(), [SUPPORT]), False),
+    ("council", lambda a: p.can_add_note(a, item(), [SUPPORT]), False),
+    ("viewer", lambda a: p.can_add_note(a, item(), [SUPPORT]), False),
+    *[(who, lambda a: p.can_view_action_items(a), True)
+      for who in ("admin", "secretariat", "lead liaison", "other liaison", "council", "viewer")],
+]
+WHO = {
+    "admin": lambda: actor("admin"), "secretariat": lambda: actor("secretariat"),
+    "lead liaison": lambda: liaison_of(LEAD), "supporting liaison": lambda: liaison_of(SUPPORT),
+    "other liaison": lambda: liaison_of(OTHER), "council": lambda: actor("council"), "viewer": lambda: actor("viewer"),
+}
+
+
+@pytest.mark.parametrize("who,check,expected", ACTION_CASES,
+                         ids=[f"{w}-{i}" for i, (w, _, _) in enumerate(ACTION_CASES)])
+def test_action_item_table(who, check, expected):
+    assert check(WHO[who]()) is expected
+
+
+def test_action_items_are_closed_to_anonymous_and_inactive():
+    for a in (ANONYMOUS, None, actor("secretariat", active=False)):
+        assert not p.can_view_action_items(a)
+        assert not p.can_change_status(a, item(), "open")
+        assert not p.can_add_note(a, item(), [])

@@ -1,0 +1,26 @@
+"""Markdown to safe HTML: Python-Markdown renders, nh3 sanitizes with an allow-list (render once, on save)."""
+
+from __future__ import annotations
+
+import markdown as md
+import nh3
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s", "del", "ins",
+    "code", "pre", "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td",
+    "dl", "dt", "dd", "sub", "sup", "abbr",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"},
+                      "ol": {"start"}}
+# Python-Markdown passes javascript: and data: links through by design: only these schemes survive.
+URL_SCHEMES = {"http", "https", "mailto"}
+MAX_SOURCE = 100_000
+
+
+def render_markdown(source: str | None) -> str:
+    """Return sanitized HTML for *source*; the empty string for empty input."""
+    if not source or not source.strip():
+        return ""
+    html = md.markdown(source, extensions=["extra", "sane_lists"], output_format="html")
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                     link_rel="noopener noreferrer nofollow", strip_comments=True)

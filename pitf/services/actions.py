@@ -1,0 +1,610 @@
+"""Action items: what each agency committed to, its status history, and the lists that find them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Select, asc, desc, func, or_, select
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
+from werkzeug.datastructures import MultiDict
+
+from pitf import permissions
+from pitf.errors import Conflict, NotFound, ValidationFailed, require
+from pitf.markdown import MAX_SOURCE, render_markdown
+from pitf.models import (
+    ActionItem,
+    ActionItemSupport,
+    Agency,
+    Committee,
+    Meeting,
+    Recommendation,
+    StatusUpdate,
+    User,
+    utcnow,
+)
+from pitf.models.actions import ACTION_STATUSES, CLOSED_STATUSES, PILLARS, PRIORITIES
+from pitf.services import audit
+from pitf.services.concurrency import check_version
+from pitf.services.notify import notify
+
+EDITABLE_FIELDS = ("title", "description_md", "committee_id", "meeting_id", "recommendation_id", "lead_agency",
+                   "supporting_agencies", "owner_id", "due_date", "pillar", "priority")
+SORTS = {
+    "due_date": (asc(ActionItem.due_date), asc(ActionItem.id)),
+    "-due_date": (desc(ActionItem.due_date), desc(ActionItem.id)),
+    "title": (asc(func.lower(ActionItem.title)), asc(ActionItem.id)),
+    "-title": (desc(func.lower(ActionItem.title)), desc(ActionItem.id)),
+    "status": (asc(ActionItem.status), asc(ActionItem.due_date), asc(ActionItem.id)),
+    "-status": (desc(ActionItem.status), asc(ActionItem.due_date), asc(ActionItem.id)),
+    "lead_agency": (asc(Agency.acronym), asc(ActionItem.due_date), asc(ActionItem.id)),
+    "-lead_agency": (desc(Agency.acronym), asc(ActionItem.due_date), asc(ActionItem.id)),
+    "updated": (desc(ActionItem.updated_at), desc(ActionItem.id)),
+    "-updated": (asc(ActionItem.updated_at), asc(ActionItem.id)),
+}
+SORT_LABELS = {"due_date": "Due date, soonest first", "-due_date": "Due date, latest first", "title": "Title",
+               "status": "Status", "lead_agency": "Lead agency", "updated": "Recently updated"}
+
+
+def is_overdue(item: ActionItem, today: date) -> bool:
+    """Overdue: not closed and past its due date."""
+    return item.status not in CLOSED_STATUSES and item.due_date < today
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+def get_action_item(*, session: Session, actor, item_id: int, for_update: bool = False) -> ActionItem:
+    """The item, or NotFound; every signed-in user may read every item."""
+    if not permissions.can_view_action_items(actor):
+        raise NotFound("No such action item.")
+    item = session.get(ActionItem, item_id) if not for_update else session.execute(
+        select(ActionItem).where(ActionItem.id == item_id).with_for_update()).scalar_one_or_none()
+    if item is None:
+        raise NotFound("No such action item.")
+    return item
+
+
+def supporting_acronyms(session: Session, item_ids: list[int]) -> dict[int, list[str]]:
+    """Supporting agencies of many items in one query."""
+    result: dict[int, list[str]] = {i: [] for i in item_ids}
+    if not item_ids:
+        return result
+    rows = session.execute(
+        select(ActionItemSupport.action_item_id, Agency.acronym)
+        .join(Agency, Agency.id == ActionItemSupport.agency_id)
+        .where(ActionItemSupport.action_item_id.in_(item_ids))
+        .order_by(Agency.acronym)
+    ).all()
+    for item_id, acronym in rows:
+        result[item_id].append(acronym)
+    return result
+
+
+@dataclass
+class ItemView:
+    """An item with the names a page or the API shows beside it."""
+
+    item: ActionItem
+    lead_agency: str
+    lead_agency_name: str
+    committee_name: str
+    owner_name: str | None
+    supporting: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ItemDetail(ItemView):
+    meeting: Meeting | None = None
+    recommendation: Recommendation | None = None
+    updates: list[tuple[StatusUpdate, str | None, str | None]] = field(default_factory=list)
+    supporting_ids: list[int] = field(default_factory=list)
+
+
+def _view_select() -> Select:
+    return (select(ActionItem, Agency.acronym, Agency.name, Committee.name, User.name)
+            .join(Agency, Agency.id == ActionItem.lead_agency_id)
+            .join(Committee, Committee.id == ActionItem.committee_id)
+            .join(User, User.id == ActionItem.owner_id, isouter=True))
+
+
+def item_view(session: Session, item_id: int) -> ItemView:
+    row = session.execute(_view_select().where(ActionItem.id == item_id)).one()
+    view = ItemView(row[0], row[1], row[2], row[3], row[4])
+    view.supporting = supporting_acronyms(session, [item_id])[item_id]
+    return view
+
+
+def item_detail(*, session: Session, actor, item_id: int) -> ItemDetail:
+    """Everything the item page shows, in a fixed number of queries."""
+    get_action_item(session=session, actor=actor, item_id=item_id)
+    row = session.execute(_view_select().where(ActionItem.id == item_id)).one()
+    detail = ItemDetail(row[0], row[1], row[2], row[3], row[4])
+    sup = session.execute(
+        select(Agency.id, Agency.acronym).join(ActionItemSupport, ActionItemSupport.agency_id == Agency.id)
+        .where(ActionItemSupport.action_item_id == item_id).order_by(Agency.acronym)).all()
+    detail.supporting = [a for _, a in sup]
+    detail.supporting_ids = [i for i, _ in sup]
+    item = detail.item
+    detail.meeting = session.get(Meeting, item.meeting_id) if item.meeting_id else None
+    detail.recommendation = session.get(Recommendation, item.recommendation_id) if item.recommendation_id else None
+    detail.updates = [tuple(r) for r in session.execute(
+        select(StatusUpdate, User.name, Agency.acronym)
+        .join(User, User.id == StatusUpdate.author_id, isouter=True)
+        .join(Agency, Agency.id == User.agency_id, isouter=True)
+        .where(StatusUpdate.action_item_id == item_id)
+        .order_by(StatusUpdate.created_at.desc(), StatusUpdate.id.desc())
+    ).all()]
+    return detail
+
+
+# ---- filters and lists -----------------------------------------------------------------------
+
+@dataclass
+class ActionItemFilters:
+    agency: str | None = None
+    agency_role: str | None = None  # "lead", "supporting", or None for either
+    committee_id: int | None = None
+    status: list[str] = field(default_factory=list)
+    pillar: str | None = None
+    priority: str | None = None
+    overdue: bool = False
+    due_after: date | None = None
+    due_before: date | None = None
+    owner_id: int | None = None
+    meeting_id: int | None = None
+    recommendation_id: int | None = None
+    q: str = ""
+    sort: str = "due_date"
+
+    def query_args(self) -> dict:
+        """The filters as URL query arguments (for links that keep them)."""
+        args = {"agency": self.agency, "agency_role": self.agency_role, "committee_id": self.committee_id,
+                "status": self.status or None, "pillar": self.pillar, "priority": self.priority,
+                "overdue": "true" if self.overdue else None, "due_after": self.due_after,
+                "due_before": self.due_before, "owner_id": self.owner_id, "q": self.q or None,
+                "sort": self.sort if self.sort != "due_date" else None}
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in args.items() if v not in (None, "")}
+
+
+def _parse_date(value: str, name: str, errors: dict) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors[name] = "Use a date like 2027-01-15."
+        return None
+
+
+def _parse_int(value: str, name: str, errors: dict) -> int | None:
+    if value.isdigit():
+        return int(value)
+    errors[name] = "Must be a whole number."
+    return None
+
+
+def parse_filters(args: MultiDict) -> ActionItemFilters:
+    """Read the filters from query arguments; ValidationFailed names each bad one."""
+    f, errors = ActionItemFilters(), {}
+    if v := (args.get("agency") or "").strip():
+        f.agency = v.upper()
+    if v := args.get("agency_role"):
+        if v in ("lead", "supporting"):
+            f.agency_role = v
+        else:
+            errors["agency_role"] = "Use lead or supporting."
+    if v := args.get("committee_id"):
+        f.committee_id = _parse_int(v, "committee_id", errors)
+    statuses = [s for raw in args.getlist("status") for s in raw.split(",") if s]
+    if bad := [s for s in statuses if s not in ACTION_STATUSES + ("closed", "active")]:
+        errors["status"] = f"Unknown status {bad[0]!r}; use {', '.join(ACTION_STATUSES)}."
+    f.status = statuses
+    if v := args.get("pillar"):
+        if v in PILLARS:
+            f.pillar = v
+        else:
+            errors["pillar"] = f"Use one of {', '.join(PILLARS)}."
+    if v := args.get("priority"):
+        if v in PRIORITIES:
+            f.priority = v
+        else:
+            errors["priority"] = f"Use one of {', '.join(PRIORITIES)}."
+    if v := args.get("overdue"):
+        if v.lower() in ("true", "1", "yes", "on"):
+            f.overdue = True
+        elif v.lower() not in ("false", "0", "no", "off"):
+            errors["overdue"] = "Use true or false."
+    if v := args.get("due_after"):
+        f.due_after = _parse_date(v, "due_after", errors)
+    if v := args.get("due_before"):
+        f.due_before = _parse_date(v, "due_before", errors)
+    for name in ("owner_id", "meeting_id", "recommendation_id"):
+        if v := args.get(name):
+            setattr(f, name, _parse_int(v, name, errors))
+    f.q = (args.get("q") or "").strip()[:200]
+    sort = args.get("sort") or "due_date"
+    if sort in SORTS:
+        f.sort = sort
+    else:
+        errors["sort"] = f"Sort by one of {', '.join(SORTS)}."
+    if errors:
+        raise ValidationFailed("Some filters are not valid.", fields=errors)
+    return f
+
+
+def _filtered(stmt: Select, f: ActionItemFilters, session: Session, today: date) -> Select:
+    if f.agency:
+        agency_id = session.execute(select(Agency.id).where(Agency.acronym == f.agency)).scalar()
+        if agency_id is None:
+            raise ValidationFailed("Unknown agency.", fields={"agency": f"No agency has the acronym {f.agency}."})
+        supporting = select(ActionItemSupport.action_item_id).where(ActionItemSupport.agency_id == agency_id)
+        if f.agency_role == "lead":
+            stmt = stmt.where(ActionItem.lead_agency_id == agency_id)
+        elif f.agency_role == "supporting":
+            stmt = stmt.where(ActionItem.id.in_(supporting))
+        else:
+            stmt = stmt.where(or_(ActionItem.lead_agency_id == agency_id, ActionItem.id.in_(supporting)))
+    if f.committee_id is not None:
+        stmt = stmt.where(ActionItem.committee_id == f.committee_id)
+    if f.status:
+        wanted = set(f.status)
+        if "closed" in wanted:
+            wanted |= set(CLOSED_STATUSES)
+        if "active" in wanted:
+            wanted |= {s for s in ACTION_STATUSES if s not in CLOSED_STATUSES}
+        stmt = stmt.where(ActionItem.status.in_(sorted(wanted & set(ACTION_STATUSES))))
+    if f.pillar:
+        stmt = stmt.where(ActionItem.pillar == f.pillar)
+    if f.priority:
+        stmt = stmt.where(ActionItem.priority == f.priority)
+    if f.overdue:
+        stmt = stmt.where(ActionItem.status.not_in(CLOSED_STATUSES), ActionItem.due_date < today)
+    if f.due_after:
+        stmt = stmt.where(ActionItem.due_date >= f.due_after)
+    if f.due_before:
+        stmt = stmt.where(ActionItem.due_date <= f.due_before)
+    for name in ("owner_id", "meeting_id", "recommendation_id"):
+        if getattr(f, name) is not None:
+            stmt = stmt.where(getattr(ActionItem, name) == getattr(f, name))
+    if f.q:
+        like = "%" + f.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(func.lower(ActionItem.title).like(like, escape="\\"),
+                              func.lower(ActionItem.description_md).like(like, escape="\\")))
+    return stmt
+
+
+def list_action_items(*, session: Session, actor, filters: ActionItemFilters, page: int = 1, per_page: int = 50,
+                      today: date | None = None) -> tuple[list[ItemView], int]:
+    """One page of items matching *filters*, and the total: three queries whatever the size."""
+    if not permissions.can_view_action_items(actor):
+        raise NotFound("No such list.")
+    today = today or utcnow().date()
+    base = _filtered(select(ActionItem.id).join(Agency, Agency.id == ActionItem.lead_agency_id), filters, session,
+                     today)
+    total = session.execute(select(func.count()).select_from(base.subquery())).scalar()
+    stmt = _filtered(_view_select(), filters, session, today).order_by(*SORTS[filters.sort])
+    rows = session.execute(stmt.offset((page - 1) * per_page).limit(per_page)).all()
+    views = [ItemView(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+    supporting = supporting_acronyms(session, [v.item.id for v in views])
+    for v in views:
+        v.supporting = supporting[v.item.id]
+    return views, total
+
+
+def iter_action_items(*, session: Session, actor, filters: ActionItemFilters, today: date | None = None,
+                      batch: int = 1000):
+    """Every item matching *filters*, in batches (for CSV export)."""
+    page = 1
+    while True:
+        views, _total = list_action_items(session=session, actor=actor, filters=filters, page=page,
+                                          per_page=batch, today=today)
+        yield from views
+        if len(views) < batch:
+            return
+        page += 1
+
+
+# ---- writing ---------------------------------------------------------------------------------
+
+@dataclass
+class Resolved:
+    values: dict
+    supporting_ids: list[int]
+
+
+def _resolve(session: Session, data: dict, *, partial: bool, current: ActionItem | None) -> Resolved:
+    """Validate input fields and turn acronyms and ids into columns; ValidationFailed lists every problem."""
+    errors: dict[str, str] = {}
+    values: dict = {}
+
+    def given(name: str) -> bool:
+        return name in data and not (partial and data[name] is None and name in ("title", "due_date"))
+
+    if not partial or "title" in data:
+        title = (data.get("title") or "").strip()
+        if not title:
+            errors["title"] = "Enter a title."
+        elif len(title) > 300:
+            errors["title"] = "Use at most 300 characters."
+        values["title"] = title
+    if not partial or "description_md" in data:
+        desc_md = data.get("description_md") or ""
+        if not isinstance(desc_md, str):
+            errors["description_md"] = "Must be text."
+        elif len(desc_md) > MAX_SOURCE:
+            errors["description_md"] = f"Use at most {MAX_SOURCE:,} characters."
+        else:
+            values["description_md"] = desc_md
+    if not partial or "committee_id" in data:
+        cid = data.get("committee_id")
+        committee = session.get(Committee, cid) if isinstance(cid, int) and not isinstance(cid, bool) else None
+        if committee is None:
+            errors["committee_id"] = "Choose an existing committee."
+        elif not committee.is_active:
+            errors["committee_id"] = "This committee is inactive."
+        else:
+            values["committee_id"] = committee.id
+    lead_id = current.lead_agency_id if current else None
+    if not partial or "lead_agency" in data:
+        acronym = data.get("lead_agency")
+        agency = session.execute(select(Agency).where(Agency.acronym == acronym.strip().upper())).scalar() \
+            if isinstance(acronym, str) and acronym.strip() else None
+        if agency is None:
+            errors["lead_agency"] = "Choose the lead agency by its acronym, e.g. DOJ." if not acronym \
+                else f"No agency has the acronym {acronym!r}."
+        elif not agency.is_active:
+            errors["lead_agency"] = f"{agency.acronym} is retired."
+        else:
+            values["lead_agency_id"] = lead_id = agency.id
+    supporting_ids: list[int] | None = None
+    if not partial or "supporting_agencies" in data:
+        raw = data.get("supporting_agencies") or []
+        if isinstance(raw, str):
+            raw = raw.replace(";", ",").split(",")
+        if not isinstance(raw, list) or not all(isinstance(a, str) for a in raw):
+            errors["supporting_agencies"] = "A list of agency acronyms."
+        else:
+            wanted = sorted({a.strip().upper() for a in raw if a.strip()})
+            found = dict(session.execute(select(Agency.acronym, Agency.id).where(Agency.acronym.in_(wanted))).all())
+            unknown = [a for a in wanted if a not in found]
+            if unknown:
+                errors["supporting_agencies"] = f"Unknown agency: {', '.join(unknown)}."
+            supporting_ids = [found[a] for a in wanted if a in found and found[a] != lead_id]
+    if not partial or "owner_id" in data:
+        oid = data.get("owner_id")
+        if oid in (None, ""):
+            values["owner_id"] = None
+        else:
+            owner = session.get(User, oid) if isinstance(oid, int) and not isinstance(oid, bool) else None
+            if owner is None or not owner.is_active:
+                errors["owner_id"] = "Choose an active person."
+            elif lead_id is not None and owner.agency_id != lead_id:
+                errors["owner_id"] = "The owner must be a person of the lead agency."
+            else:
+                values["owner_id"] = owner.id
+    elif current is not None and current.owner_id and "lead_agency_id" in values:
+        owner = session.get(User, current.owner_id)
+        if owner is not None and owner.agency_id != values["lead_agency_id"]:
+            values["owner_id"] = None  # reassigned to another agency: the old owner no longer fits
+    if not partial or "due_date" in data:
+        raw = data.get("due_date")
+        due = raw if isinstance(raw, date) else None
+        if isinstance(raw, str):
+            try:
+                due = date.fromisoformat(raw.strip())
+            except ValueError:
+                due = None
+        if due is None:
+            errors["due_date"] = "Enter the due date like 2027-01-15."
+        elif not date(2000, 1, 1) <= due <= date(2100, 12, 31):
+            errors["due_date"] = "Enter a due date between 2000 and 2100."
+        else:
+            values["due_date"] = due
+    if not partial or "pillar" in data:
+        pillar = data.get("pillar")
+        if pillar not in PILLARS:
+            errors["pillar"] = f"Choose one of {', '.join(PILLARS)}."
+        else:
+            values["pillar"] = pillar
+    if not partial or "priority" in data:
+        priority = data.get("priority") or "normal"
+        if priority not in PRIORITIES:
+            errors["priority"] = f"Choose one of {', '.join(PRIORITIES)}."
+        else:
+            values["priority"] = priority
+    for name, model, label in (("meeting_id", Meeting, "meeting"), ("recommendation_id", Recommendation,
+                                                                     "recommendation")):
+        if not partial or name in data:
+            ref = data.get(name)
+            if ref in (None, ""):
+                values[name] = None
+            elif not isinstance(ref, int) or isinstance(ref, bool) or session.get(model, ref) is None:
+                errors[name] = f"No such {label}."
+            else:
+                values[name] = ref
+    if errors:
+        raise ValidationFailed("The action item has problems.", fields=errors)
+    return Resolved(values, supporting_ids if supporting_ids is not None else [])
+
+
+def _set_supporting(session: Session, item: ActionItem, agency_ids: list[int]) -> tuple[list[int], list[int]]:
+    current = set(session.execute(select(ActionItemSupport.agency_id)
+                                  .where(ActionItemSupport.action_item_id == item.id)).scalars())
+    wanted = set(agency_ids) - {item.lead_agency_id}
+    for agency_id in wanted - current:
+        session.add(ActionItemSupport(action_item_id=item.id, agency_id=agency_id))
+    for row in session.execute(select(ActionItemSupport).where(
+            ActionItemSupport.action_item_id == item.id,
+            ActionItemSupport.agency_id.in_(current - wanted))).scalars():
+        session.delete(row)
+    return sorted(current), sorted(wanted)
+
+
+def _agency_people(session: Session, agency_id: int) -> list[User]:
+    return list(session.execute(select(User).where(User.agency_id == agency_id, User.role == "liaison",
+                                                   User.is_active.is_(True))).scalars())
+
+
+def _notify_assignment(session: Session, item: ActionItem, *, reassigned: bool = False) -> None:
+    acronym = session.get(Agency, item.lead_agency_id).acronym
+    people = _agency_people(session, item.lead_agency_id)
+    if item.owner_id:
+        people.append(session.get(User, item.owner_id))
+    verb = "reassigned to" if reassigned else "assigned to"
+    notify(session, users=people, kind="action_item_assigned",
+           title=f"Action item {verb} {acronym}: {item.title}",
+           body=f"Due {item.due_date.isoformat()}. Open the item to post its status.",
+           url=f"/action-items/{item.id}")
+
+
+def create_action_item(*, session: Session, actor, data: dict, external_ref: str | None = None,
+                       status: str = "open", notify_agency: bool = True) -> ActionItem:
+    require(actor == "system" or permissions.can_create_action_item(actor),
+            "Only the secretariat creates action items.")
+    resolved = _resolve(session, data, partial=False, current=None)
+    if status not in ACTION_STATUSES:
+        raise ValidationFailed("Unknown status.", fields={"status": f"Use one of {', '.join(ACTION_STATUSES)}."})
+    values = resolved.values
+    item = ActionItem(**values, description_html=render_markdown(values.get("description_md")),
+                      status=status, external_ref=external_ref, created_by_id=getattr(actor, "id", None),
+                      closed_at=utcnow() if status in CLOSED_STATUSES else None,
+                      percent_complete=100 if status == "done" else None)
+    session.add(item)
+    session.flush()
+    _set_supporting(session, item, resolved.supporting_ids)
+    changes = audit.creation_changes(item, ["title", "committee_id", "lead_agency_id", "owner_id", "due_date",
+                                            "pillar", "priority", "status", "external_ref"])
+    changes["supporting_agency_ids"] = [None, sorted(resolved.supporting_ids)]
+    audit.record(session, actor=actor, action="action_item.created", obj=item, changes=changes)
+    if notify_agency:
+        _notify_assignment(session, item)
+    session.flush()
+    return item
+
+
+def _flush_or_conflict(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError as exc:  # another transaction wrote between our read and our write
+        raise Conflict("Someone else changed this item at the same moment. Reload it and try again.") from exc
+
+
+def update_action_item(*, session: Session, actor, item_id: int, version, data: dict) -> ActionItem:
+    """Change some fields (PATCH semantics). Status changes go through status updates."""
+    item = get_action_item(session=session, actor=actor, item_id=item_id)
+    require(permissions.can_edit_action_item(actor, item), "Only the secretariat edits action items.")
+    unknown = sorted(set(data) - set(EDITABLE_FIELDS) - {"version"})
+    if unknown:
+        raise ValidationFailed("Unknown fields.", fields=dict.fromkeys(unknown, "This field cannot be changed here."))
+    check_version(item, version)
+    resolved = _resolve(session, data, partial=True, current=item)
+    values = resolved.values
+    old_lead, old_owner = item.lead_agency_id, item.owner_id
+    changes = audit.apply_changes(item, values)
+    if "description_md" in changes:
+        item.description_html = render_markdown(item.description_md)
+    if "supporting_agencies" in data:
+        before, after = _set_supporting(session, item, resolved.supporting_ids)
+        if before != after:
+            changes["supporting_agency_ids"] = [before, after]
+    if changes:
+        if "supporting_agency_ids" in changes and len(changes) == 1:
+            item.updated_at = utcnow()  # bump the version: the set of supporters is part of the item
+        audit.record(session, actor=actor, action="action_item.updated", obj=item, changes=changes)
+        _flush_or_conflict(session)
+        if item.lead_agency_id != old_lead or (item.owner_id and item.owner_id != old_owner):
+            _notify_assignment(session, item, reassigned=True)
+    return item
+
+
+def post_status_update(*, session: Session, actor, item_id: int, version, status: str | None = None,
+                       note_md: str = "", percent_complete: int | None = None,
+                       supporting_ids: list[int] | None = None) -> StatusUpdate:
+    """Append to the item's history: a new status and/or a note. The version read must still be current."""
+    item = get_action_item(session=session, actor=actor, item_id=item_id)
+    if supporting_ids is None:
+        supporting_ids = list(session.execute(select(ActionItemSupport.agency_id).where(
+            ActionItemSupport.action_item_id == item.id)).scalars())
+    note_md = note_md or ""
+    status = status or None
+    changing = status is not None and status != item.status
+    if changing:
+        if status not in ACTION_STATUSES:
+            raise ValidationFailed("Unknown status.", fields={"status": f"Use one of {', '.join(ACTION_STATUSES)}."})
+        if not permissions.can_change_status(actor, item, status):
+            if status == "cancelled" or item.status == "cancelled":
+                require(False, "Only the secretariat cancels an action item or reopens a cancelled one.")
+            require(False, "Only the lead agency or the secretariat changes this item's status; "
+                           "a supporting agency can add a note.")
+    else:
+        require(permissions.can_add_note(actor, item, supporting_ids),
+                "Only the lead and supporting agencies and the secretariat add to this item's history.")
+    errors = {}
+    if not changing and not note_md.strip() and percent_complete is None:
+        errors["note_md"] = "Write a note or choose a new status."
+    if len(note_md) > MAX_SOURCE:
+        errors["note_md"] = f"Use at most {MAX_SOURCE:,} characters."
+    if percent_complete is not None:
+        if isinstance(percent_complete, bool) or not isinstance(percent_complete, int) \
+                or not 0 <= percent_complete <= 100:
+            errors["percent_complete"] = "A whole number from 0 to 100."
+        elif not permissions.can_change_status(actor, item):
+            errors["percent_complete"] = "Only the lead agency reports progress."
+    if status == "cancelled" and changing and not note_md.strip():
+        errors["note_md"] = "Give the reason for cancelling."
+    if errors:
+        raise ValidationFailed("The update has problems.", fields=errors)
+    check_version(item, version)
+    now = utcnow()
+    previous = item.status
+    if changing:
+        item.status = status
+        item.closed_at = now if status in CLOSED_STATUSES else None
+        if status == "done":
+            percent_complete = 100
+        if status == "cancelled":
+            item.cancel_reason = note_md.strip()[:2000]
+    if percent_complete is not None:
+        item.percent_complete = percent_complete
+    item.last_update_at = now
+    update = StatusUpdate(action_item_id=item.id, author_id=getattr(actor, "id", None),
+                          status=item.status, previous_status=previous if changing else None,
+                          note_md=note_md, note_html=render_markdown(note_md),
+                          percent_complete=percent_complete, created_at=now)
+    session.add(update)
+    _flush_or_conflict(session)
+    changes = {"status": [previous, item.status]} if changing else {}
+    if percent_complete is not None:
+        changes["percent_complete"] = [None, percent_complete]
+    changes["note_md"] = [None, note_md] if note_md else changes.get("note_md", [None, ""])
+    audit.record(session, actor=actor, action="action_item.status_update" if changing else "action_item.note",
+                 obj=item, changes=changes)
+    session.flush()
+    return update
+
+
+def cancel_action_item(*, session: Session, actor, item_id: int, version, reason: str) -> StatusUpdate:
+    """Cancel with a reason; nothing is deleted."""
+    item = get_action_item(session=session, actor=actor, item_id=item_id)
+    require(permissions.is_staff(actor), "Only the secretariat cancels an action item.")
+    if item.status == "cancelled":
+        raise ValidationFailed("Already cancelled.", fields={"status": "This item is already cancelled."})
+    return post_status_update(session=session, actor=actor, item_id=item.id, version=version, status="cancelled",
+                              note_md=reason)
+
+
+def updates_of(*, session: Session, actor, item_id: int) -> list[tuple[StatusUpdate, str | None, str | None]]:
+    get_action_item(session=session, actor=actor, item_id=item_id)
+    return [tuple(r) for r in session.execute(
+        select(StatusUpdate, User.name, Agency.acronym)
+        .join(User, User.id == StatusUpdate.author_id, isouter=True)
+        .join(Agency, Agency.id == User.agency_id, isouter=True)
+        .where(StatusUpdate.action_item_id == item_id)
+        .order_by(StatusUpdate.created_at.asc(), StatusUpdate.id.asc())
+    ).all()]
+
+
+def overdue_counts(session: Session, today: date) -> dict[int, int]:
+    rows = session.execute(select(ActionItem.lead_agency_id, func.count()).where(
+        ActionItem.status.not_in(CLOSED_STATUSES), ActionItem.due_date < today).group_by(ActionItem.lead_agency_id))
+    return dict(rows.all())
+

@@ -1,0 +1,41 @@
+"""Tell people about something: an in-app notification, and an email queued in the outbox."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from flask import current_app, has_app_context
+from sqlmodel import Session
+
+from pitf.models import Notification, OutboxEmail, User, utcnow
+
+
+def _base_url() -> str:
+    return current_app.config["PITF_BASE_URL"].rstrip("/") if has_app_context() else "http://127.0.0.1:5000"
+
+
+def notify(session: Session, *, users: Iterable[User], kind: str, title: str, url: str, body: str = "",
+           email: bool = True, dedup_key: str | None = None) -> list[Notification]:
+    """Add a notification for each active user (once each), and queue its email when asked."""
+    seen: set[int] = set()
+    created = []
+    now = utcnow()
+    for user in users:
+        if user is None or user.id in seen or not user.is_active:
+            continue
+        seen.add(user.id)
+        key = f"{dedup_key}:{user.id}" if dedup_key else None
+        note = Notification(user_id=user.id, kind=kind, title=title[:300], body=body, url=url[:500], dedup_key=key,
+                            created_at=now)
+        session.add(note)
+        created.append(note)
+        if email and user.email:
+            link = f"{_base_url()}{url}"
+            session.add(OutboxEmail(
+                user_id=user.id, to_address=user.email, kind=kind, subject=title[:300],
+                body_text=f"{title}\n\n{body}\n\n{link}\n".replace("\n\n\n", "\n\n"),
+                message_id=f"<{uuid.uuid4()}@pitf.platform>", dedup_key=key, next_attempt_at=now,
+            ))
+    session.flush()
+    return created
