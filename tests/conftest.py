@@ -25,10 +25,48 @@ TEST_SETTINGS = {
 }
 
 
-def _reset_postgres(engine) -> None:
+def _pg_schema() -> str:
+    """A schema of this test run's own, so runs side by side (and xdist workers) never collide."""
+    return f"pitf_test_{os.getpid()}"
+
+
+def _with_search_path(url: str, schema: str) -> str:
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _reset_postgres(engine, schema: str) -> None:
     with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+        # Schemas left by runs that were killed before their teardown.
+        for (name,) in conn.execute(text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'pitf_test_%'")):
+            pid = name.removeprefix("pitf_test_")
+            if pid.isdigit() and name != schema and not _pid_alive(int(pid)):
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+
+_SCHEMAS: dict[int, str] = {}
+
+
+def drop_postgres_schema(engine) -> None:
+    schema = _SCHEMAS.pop(id(engine), None)
+    if schema:
+        engine.dispose()
+        admin = make_engine(PG_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def build_engine(kind: str, tmp_path_factory):
@@ -36,17 +74,21 @@ def build_engine(kind: str, tmp_path_factory):
     if kind == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('sqlite')}/test.db")
     else:
-        engine = make_engine(PG_URL)
+        admin = make_engine(PG_URL)
         try:
-            with engine.connect():
+            with admin.connect():
                 pass
         except OperationalError as exc:
-            engine.dispose()
+            admin.dispose()
             reason = f"PostgreSQL is unreachable at {PG_URL} ({exc.orig.__class__.__name__})"
             if IN_CI:
                 pytest.fail(f"{reason}; under CI=true the PostgreSQL tests must run.", pytrace=False)
             pytest.skip(f"{reason}: the PostgreSQL half of the suite is skipped. Set PITF_TEST_DATABASE_URL.")
-        _reset_postgres(engine)
+        schema = _pg_schema()
+        _reset_postgres(admin, schema)
+        admin.dispose()
+        engine = make_engine(_with_search_path(PG_URL, schema))
+        _SCHEMAS[id(engine)] = schema
     upgrade(engine)
     from pitf.demo import seed_reference
 
@@ -60,6 +102,7 @@ def engine(request, tmp_path_factory):
     engine = build_engine(request.param, tmp_path_factory)
     yield engine
     engine.dispose()
+    drop_postgres_schema(engine)
 
 
 @pytest.fixture

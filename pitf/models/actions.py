@@ -28,6 +28,10 @@ class ActionItem(Versioned, SQLModel, table=True):
         Index("ix_actionitem_lead_status_due", "lead_agency_id", "status", "due_date"),
         Index("ix_actionitem_status_due", "status", "due_date"),
         Index("ix_actionitem_committee_status", "committee_id", "status"),
+        # Sorts and filters of the list (see services.actions.SORTS): each has an index.
+        Index("ix_actionitem_title", "title"),
+        Index("ix_actionitem_updated_at", "updated_at"),
+        Index("ix_actionitem_priority_due", "priority", "due_date"),
     )
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=300)

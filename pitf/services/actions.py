@@ -34,8 +34,8 @@ EDITABLE_FIELDS = ("title", "description_md", "committee_id", "meeting_id", "rec
 SORTS = {
     "due_date": (asc(ActionItem.due_date), asc(ActionItem.id)),
     "-due_date": (desc(ActionItem.due_date), desc(ActionItem.id)),
-    "title": (asc(func.lower(ActionItem.title)), asc(ActionItem.id)),
-    "-title": (desc(func.lower(ActionItem.title)), desc(ActionItem.id)),
+    "title": (asc(ActionItem.title), asc(ActionItem.id)),
+    "-title": (desc(ActionItem.title), desc(ActionItem.id)),
     "status": (asc(ActionItem.status), asc(ActionItem.due_date), asc(ActionItem.id)),
     "-status": (desc(ActionItem.status), asc(ActionItem.due_date), asc(ActionItem.id)),
     "lead_agency": (asc(Agency.acronym), asc(ActionItem.due_date), asc(ActionItem.id)),
