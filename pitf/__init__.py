@@ -67,6 +67,7 @@ def _init_login(app: Flask) -> None:
     from sqlalchemy import select
 
     from pitf.models import User
+    from pitf.textutil import parse_id
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -77,7 +78,7 @@ def _init_login(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(ident: str):
         user_id, _, token = ident.partition(":")
-        if not user_id.isdigit() or not token:
+        if parse_id(user_id) is None or not token:
             return None
         user = dbmod.get_session().execute(select(User).where(User.id == int(user_id))).scalar_one_or_none()
         if user is None or not user.is_active or user.session_token != token:
@@ -102,6 +103,19 @@ def _init_login(app: Flask) -> None:
             flash("Your session ended after a period of inactivity. Sign in again to continue.", "info")
             return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
         session["seen_at"] = now
+        return None
+
+    @app.before_request
+    def _refuse_nul():
+        """NUL characters cannot be stored by PostgreSQL: refuse them clearly instead of failing later.
+        (The API answers its own 422 naming the field.)"""
+        if request.blueprint == "api":
+            return None
+        values = [*request.args.items(multi=True), *request.form.items(multi=True)]
+        if any("\x00" in k or "\x00" in v for k, v in values):
+            from werkzeug.exceptions import BadRequest
+
+            raise BadRequest("The request contains a NUL character (%00), which no field accepts.")
         return None
 
     @app.context_processor

@@ -47,8 +47,11 @@ def db_upgrade(revision: str):
 
 
 @click.command("demo")
+@click.option("--scale", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Also add N x 5,000 action items with N x 50,000 status updates (deterministic; "
+                   "running it again adds only what is missing).")
 @with_appcontext
-def demo():
+def demo(scale):
     """Load the reference data and demo accounts; running it again changes nothing."""
     from pitf.demo import load_demo
 
@@ -62,6 +65,23 @@ def demo():
             click.echo(f"  {role:<12} {email:<34} {password}")
     else:
         click.echo(f"Demo data already loaded; the demo logins are in {logins}")
+    if scale:
+        _demo_scale(scale)
+
+
+def _demo_scale(scale: int) -> None:
+    from pitf.demo_scale import ITEMS_PER_UNIT, load_scale
+
+    total = scale * ITEMS_PER_UNIT
+    with click.progressbar(length=total, label=f"Scale {scale}: {total:,} action items", file=sys.stderr,
+                           show_pos=True) as bar:
+        with get_db().session() as session:
+            result = load_scale(session, scale, progress=bar.update)
+    if result.items_added:
+        click.echo(f"Added {result.items_added:,} action items with {result.updates_added:,} status updates "
+                   f"in {result.seconds:.0f} s.")
+    else:
+        click.echo(f"The scale {scale} data set is already loaded; nothing added.")
 
 
 @click.group("users")

@@ -98,3 +98,78 @@ def can_add_note(actor, item, supporting_agency_ids=()) -> bool:
     if is_staff(actor) or _is_lead_liaison(actor, item):
         return True
     return _role(actor) == "liaison" and actor.agency_id in set(supporting_agency_ids)
+
+
+# ---- meetings ---------------------------------------------------------------------------------
+# Facts about the actor and one committee are computed once (services.meetings.committee_access)
+# and handed to these pure functions.
+
+def can_plan_meetings(actor, access) -> bool:
+    """Schedule, edit and cancel meetings, build agendas, take attendance, write minutes."""
+    return is_staff(actor) or (is_signed_in(actor) and access.is_chair_or_co_chair)
+
+
+def can_view_meeting(actor, meeting, access) -> bool:
+    """Open meetings are for every signed-in user; a closed meeting only for its committee and staff."""
+    if not is_signed_in(actor):
+        return False
+    return meeting.is_open or is_staff(actor) or access.is_member
+
+
+def can_comment_on_minutes(actor, access) -> bool:
+    return is_signed_in(actor) and (is_staff(actor) or access.is_member)
+
+
+def can_approve_minutes(actor, committee, access) -> bool:
+    """The chair approves; the secretariat too where the body is not under FACA.
+    For a FACA body approval is the chair's certification, nobody else's."""
+    if not is_signed_in(actor):
+        return False
+    if committee.follows_faca:
+        return access.is_chair
+    return access.is_chair_or_co_chair or is_staff(actor)
+
+
+def can_confirm_minutes_actions(actor) -> bool:
+    """Turning ACTION lines into action items assigns work to agencies: the secretariat's call."""
+    return is_staff(actor)
+
+
+def can_list_minutes_due(actor, chaired_committee_ids) -> bool:
+    """The list of minutes still to approve: the secretariat's for every body, a chair's for their own."""
+    return is_staff(actor) or (is_signed_in(actor) and bool(chaired_committee_ids))
+
+
+# ---- recommendations --------------------------------------------------------------------------
+# *is_author*: the filer or a co-sponsor (computed by services.recommendations.authorship).
+
+def can_draft_recommendation(actor) -> bool:
+    return _role(actor) == "council"
+
+
+def can_view_recommendation(actor, rec, is_author: bool) -> bool:
+    """Drafts are private to their authors; everything after is read by every signed-in user."""
+    if not is_signed_in(actor):
+        return False
+    if rec.status == "draft":
+        return is_author
+    return True
+
+
+def can_edit_recommendation_draft(actor, rec, is_author: bool) -> bool:
+    return is_signed_in(actor) and rec.status == "draft" and is_author
+
+
+def can_respond_for(actor, agency_id: int | None, targeted: bool, status: str) -> bool:
+    """A liaison answers for their own agency, on an open recommendation addressed to it."""
+    return (_role(actor) == "liaison" and agency_id is not None and actor.agency_id == agency_id
+            and targeted and status == "open")
+
+
+def can_link_meeting_to_recommendation(actor) -> bool:
+    return is_staff(actor)
+
+
+def can_order_annual_report(actor) -> bool:
+    """Choose the order of the recommendations in the Council's annual report: its members and the secretariat."""
+    return _role(actor) == "council" or is_staff(actor)

@@ -66,6 +66,10 @@ def load_settings(overrides: dict | None = None) -> dict:
         "PITF_PASSWORD_MIN_LENGTH": _int("PITF_PASSWORD_MIN_LENGTH", 12),
         "PITF_ARGON2_TIME_COST": _int("PITF_ARGON2_TIME_COST", 3),
         "PITF_ARGON2_MEMORY_KIB": _int("PITF_ARGON2_MEMORY_KIB", 65536),
+        # The federal clocks (41 CFR 102-3): settings, not constants.
+        "PITF_FACA_NOTICE_DAYS": _int("PITF_FACA_NOTICE_DAYS", 15),
+        "PITF_FACA_CERTIFY_DAYS": _int("PITF_FACA_CERTIFY_DAYS", 90),
+        "PITF_COUNCIL_BEFORE_PITF_DAYS": _int("PITF_COUNCIL_BEFORE_PITF_DAYS", 45),
         "PITF_PROXY_HOPS": _int("PITF_PROXY_HOPS", 0),
         "PITF_SQL_ECHO": os.environ.get("PITF_SQL_ECHO", "") == "1",
         # Flask and extensions
@@ -82,6 +86,7 @@ def load_settings(overrides: dict | None = None) -> dict:
         "WTF_CSRF_SSL_STRICT": production,
         "MAX_CONTENT_LENGTH": _int("PITF_MAX_UPLOAD_MB", 25) * 1024 * 1024 + 64 * 1024,
         "PITF_MAX_UPLOAD_MB": _int("PITF_MAX_UPLOAD_MB", 25),
+        "PITF_STORAGE": os.environ.get("PITF_STORAGE", "local"),  # file storage backend (pitf/storage.py)
         "JSON_SORT_KEYS": False,
     }
     cfg.update(overrides)

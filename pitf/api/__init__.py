@@ -47,6 +47,16 @@ def _authenticate():
     return None
 
 
+@api_bp.before_request
+def _no_nul_in_query():
+    """Refuse NUL characters in query arguments: PostgreSQL text cannot hold them (422, not a 500)."""
+    bad = sorted({k for k, v in request.args.items(multi=True) if "\x00" in k or "\x00" in v})
+    if bad:
+        return error_response(422, "invalid", "Query arguments cannot contain NUL characters.",
+                              fields=dict.fromkeys(bad, "Remove the NUL character (%00)."))
+    return None
+
+
 @api_bp.after_request
 def _no_cookie(response):
     # The API is stateless: never set or refresh a session cookie on an API response.
@@ -69,4 +79,4 @@ def _http_error(err: HTTPException):
     return error_response(err.code or 500, _CODES.get(err.code, "error"), err.description or err.name)
 
 
-from pitf.api import openapi, resources  # noqa: E402,F401  (routes register on import)
+from pitf.api import actions, openapi, resources  # noqa: E402,F401  (routes register on import)

@@ -12,6 +12,7 @@ from .meetings import (
     Meeting,
     MeetingSeries,
     Minutes,
+    MinutesAction,
     MinutesComment,
     MinutesRevision,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "MeetingSeries",
     "Membership",
     "Minutes",
+    "MinutesAction",
     "MinutesComment",
     "MinutesRevision",
     "Notification",

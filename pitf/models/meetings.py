@@ -32,6 +32,8 @@ class Meeting(Versioned, SQLModel, table=True):
     federal_register_notice_date: date | None = Field(default=None)
     short_notice_reason: str = Field(default="", max_length=2000)
     series_key: str | None = Field(default=None, max_length=64, index=True)
+    # A joint meeting with another body (the Advisory Council meets the SPOG before each PITF meeting).
+    joint_with_committee_id: int | None = Field(default=None, foreign_key="committee.id", index=True)
     ics_sequence: int = Field(default=0)
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
 
@@ -100,6 +102,25 @@ class MinutesRevision(SQLModel, table=True):
     approved_by_id: int | None = Field(default=None, foreign_key="user.id")
     approved_at: datetime | None = optional_time_field()
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = created_field()
+
+
+class MinutesAction(SQLModel, table=True):
+    """An ACTION line found in minutes: proposed until the secretariat confirms it into an action item."""
+
+    __table_args__ = (UniqueConstraint("minutes_id", "line_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    minutes_id: int = Field(foreign_key="minutes.id", index=True)
+    line_key: str = Field(max_length=64)  # stable hash of the line's text, so re-saving keeps the proposal
+    line_no: int = Field(default=0)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    agency_text: str = Field(default="", max_length=32)
+    due_date: date | None = Field(default=None)
+    title: str = Field(max_length=300)
+    problem: str = Field(default="", max_length=300)
+    state: str = Field(default="proposed", max_length=16)  # proposed, confirmed, dismissed
+    action_item_id: int | None = Field(default=None, foreign_key="actionitem.id")
+    confirmed_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = created_field()
 
 

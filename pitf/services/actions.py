@@ -176,9 +176,10 @@ def _parse_date(value: str, name: str, errors: dict) -> date | None:
 
 
 def _parse_int(value: str, name: str, errors: dict) -> int | None:
-    if value.isdigit():
+    # ASCII digits only ("²".isdigit() is true but int() refuses it); ids are 32-bit integers.
+    if value.isascii() and value.isdigit() and int(value) <= 2**31 - 1:
         return int(value)
-    errors[name] = "Must be a whole number."
+    errors[name] = "Must be a whole number." if not (value.isascii() and value.isdigit()) else "No such record."
     return None
 
 
@@ -231,11 +232,19 @@ def parse_filters(args: MultiDict) -> ActionItemFilters:
     return f
 
 
-def _filtered(stmt: Select, f: ActionItemFilters, session: Session, today: date) -> Select:
+def _agency_id(session: Session, f: ActionItemFilters) -> int | None:
+    if not f.agency:
+        return None
+    agency_id = session.execute(select(Agency.id).where(Agency.acronym == f.agency)).scalar()
+    if agency_id is None:
+        raise ValidationFailed("Unknown agency.", fields={"agency": f"No agency has the acronym {f.agency}."})
+    return agency_id
+
+
+def _filtered(stmt: Select, f: ActionItemFilters, session: Session, today: date,
+              agency_id: int | None = None) -> Select:
     if f.agency:
-        agency_id = session.execute(select(Agency.id).where(Agency.acronym == f.agency)).scalar()
-        if agency_id is None:
-            raise ValidationFailed("Unknown agency.", fields={"agency": f"No agency has the acronym {f.agency}."})
+        agency_id = agency_id if agency_id is not None else _agency_id(session, f)
         supporting = select(ActionItemSupport.action_item_id).where(ActionItemSupport.agency_id == agency_id)
         if f.agency_role == "lead":
             stmt = stmt.where(ActionItem.lead_agency_id == agency_id)
@@ -278,10 +287,11 @@ def list_action_items(*, session: Session, actor, filters: ActionItemFilters, pa
     if not permissions.can_view_action_items(actor):
         raise NotFound("No such list.")
     today = today or utcnow().date()
+    agency_id = _agency_id(session, filters)  # looked up once for both queries
     base = _filtered(select(ActionItem.id).join(Agency, Agency.id == ActionItem.lead_agency_id), filters, session,
-                     today)
+                     today, agency_id)
     total = session.execute(select(func.count()).select_from(base.subquery())).scalar()
-    stmt = _filtered(_view_select(), filters, session, today).order_by(*SORTS[filters.sort])
+    stmt = _filtered(_view_select(), filters, session, today, agency_id).order_by(*SORTS[filters.sort])
     rows = session.execute(stmt.offset((page - 1) * per_page).limit(per_page)).all()
     views = [ItemView(r[0], r[1], r[2], r[3], r[4]) for r in rows]
     supporting = supporting_acronyms(session, [v.item.id for v in views])
@@ -456,11 +466,35 @@ def _notify_assignment(session: Session, item: ActionItem, *, reassigned: bool =
            url=f"/action-items/{item.id}")
 
 
+def _check_external_ref(session: Session, ref) -> tuple[str | None, dict[str, str]]:
+    """The reference of the item in an agency's own tracker: blank means none; else text, short, unique."""
+    if ref is None or (isinstance(ref, str) and not ref.strip()):
+        return None, {}
+    if not isinstance(ref, str):
+        return None, {"external_ref": "Must be text."}
+    ref = ref.strip()
+    if len(ref) > 100:
+        return None, {"external_ref": "Use at most 100 characters."}
+    existing = session.execute(select(ActionItem.id).where(ActionItem.external_ref == ref)).scalar()
+    if existing is not None:
+        return None, {"external_ref": f"Action item {existing} already has this reference."}
+    return ref, {}
+
+
 def create_action_item(*, session: Session, actor, data: dict, external_ref: str | None = None,
-                       status: str = "open", notify_agency: bool = True) -> ActionItem:
-    require(actor == "system" or permissions.can_create_action_item(actor),
+                       status: str = "open", notify_agency: bool = True, authorized: bool = False) -> ActionItem:
+    """Create an item. *authorized* is for callers that checked a narrower right themselves
+    (an agency committing to an item of its own in a response to a recommendation)."""
+    require(authorized or actor == "system" or permissions.can_create_action_item(actor),
             "Only the secretariat creates action items.")
-    resolved = _resolve(session, data, partial=False, current=None)
+    external_ref, ref_errors = _check_external_ref(session, external_ref)
+    try:
+        resolved = _resolve(session, data, partial=False, current=None)
+    except ValidationFailed as err:
+        err.fields.update(ref_errors)
+        raise
+    if ref_errors:
+        raise ValidationFailed("The action item has problems.", fields=ref_errors)
     if status not in ACTION_STATUSES:
         raise ValidationFailed("Unknown status.", fields={"status": f"Use one of {', '.join(ACTION_STATUSES)}."})
     values = resolved.values
@@ -608,3 +642,10 @@ def overdue_counts(session: Session, today: date) -> dict[int, int]:
         ActionItem.status.not_in(CLOSED_STATUSES), ActionItem.due_date < today).group_by(ActionItem.lead_agency_id))
     return dict(rows.all())
 
+
+
+def possible_owners(session: Session) -> list[tuple[int, str, str]]:
+    """Active people of an agency as (id, name, agency acronym): who can own an item (of their own agency)."""
+    return [tuple(r) for r in session.execute(
+        select(User.id, User.name, Agency.acronym).join(Agency, Agency.id == User.agency_id)
+        .where(User.is_active.is_(True)).order_by(Agency.acronym, User.name)).all()]

@@ -16,9 +16,15 @@ def _base_url() -> str:
 
 
 def notify(session: Session, *, users: Iterable[User], kind: str, title: str, url: str, body: str = "",
-           email: bool = True, dedup_key: str | None = None) -> list[Notification]:
-    """Add a notification for each active user (once each), and queue its email when asked."""
+           email: bool = True, dedup_key: str | None = None, skip_existing: bool = False) -> list[Notification]:
+    """Add a notification for each active user (once each), and queue its email when asked.
+    With *dedup_key* and *skip_existing*, people who already have that notice are left out."""
     seen: set[int] = set()
+    if dedup_key and skip_existing:
+        from sqlalchemy import select
+
+        seen = {int(k.rsplit(":", 1)[1]) for k in session.execute(
+            select(Notification.dedup_key).where(Notification.dedup_key.like(f"{dedup_key}:%"))).scalars()}
     created = []
     now = utcnow()
     for user in users:

@@ -17,12 +17,15 @@ EASTERN = zoneinfo.ZoneInfo("America/New_York")
 
 def register_web(app: Flask) -> None:
     from pitf.web.account.routes import bp as account_bp
+    from pitf.web.actions.csv_routes import bp as actions_csv_bp
+    from pitf.web.actions.routes import bp as actions_bp
     from pitf.web.admin.routes import bp as admin_bp
     from pitf.web.auth.routes import bp as auth_bp
     from pitf.web.main.routes import bp as main_bp
     from pitf.web.org.routes import bp as org_bp
+    from pitf.web.scorecards.routes import bp as scorecards_bp
 
-    for bp in (auth_bp, main_bp, org_bp, admin_bp, account_bp):
+    for bp in (auth_bp, main_bp, org_bp, admin_bp, account_bp, actions_bp, actions_csv_bp, scorecards_bp):
         app.register_blueprint(bp)
 
     app.jinja_env.filters["localtime"] = localtime

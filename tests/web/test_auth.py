@@ -246,3 +246,11 @@ def test_password_change_refuses_short_and_wrong_current(client_as):
     r = c.post("/account/password", data={"current_password": "not it at all", "new_password": "x" * 14,
                                           "confirm": "x" * 14})
     assert r.status_code == 422 and "not your current password" in r.get_data(as_text=True)
+
+
+def test_nul_characters_and_odd_digits_are_refused_cleanly(client_as):
+    c = client_as("secretariat")
+    assert c.get("/action-items/?q=a%00b").status_code == 400
+    assert c.post("/login", data={"email": "a\x00b@x.gov", "password": "x"}).status_code == 400
+    for page in ("²", "99999999999999999999"):
+        assert c.get(f"/action-items/?page={page}").status_code == 422

@@ -12,6 +12,7 @@ from pitf.errors import DomainError, require
 from pitf.models import Agency, AuditEntry, Committee, User
 from pitf.models.org import COMMITTEE_KIND_LABELS, MEMBERSHIP_ROLE_LABELS, ROLE_LABELS
 from pitf.services import org, users
+from pitf.textutil import parse_id
 from pitf.web import apply_form_errors
 from pitf.web.admin.forms import (
     AgencyForm,
@@ -208,7 +209,7 @@ def _parent_choices(db, exclude_id: int | None = None):
 
 
 def _parent(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return parse_id(value)
 
 
 @bp.route("/committees/new", methods=["GET", "POST"])
@@ -274,7 +275,7 @@ def committee_members(committee_id: int):
         person = form.member_type.data == "person"
         try:
             org.add_membership(session=db, actor=current_user, committee=c, role=form.role.data,
-                               user_id=int(form.user_id.data) if person and form.user_id.data.isdigit() else None,
+                               user_id=parse_id(form.user_id.data) if person else None,
                                agency_acronym=None if person else (form.agency.data or None))
         except DomainError as err:
             apply_form_errors(form, err, mapping={"member": "member_type"})

@@ -1,0 +1,230 @@
+"""`pitf demo --scale N`: a deterministic large data set of action items and their histories, bulk inserted."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import insert, select
+from sqlmodel import Session
+
+from pitf.markdown import render_markdown
+from pitf.models import ActionItem, ActionItemSupport, Agency, Committee, StatusUpdate, User, utcnow
+from pitf.models.actions import CLOSED_STATUSES, PILLARS
+from pitf.services import audit
+
+SEED = "pitf-scale-2026"
+REF_PREFIX = "scale-"
+ITEMS_PER_UNIT = 5000
+UPDATES_PER_ITEM = 10  # on average: N*5,000 items carry N*50,000 status updates
+CHUNK = 5000
+
+# Agencies that lead most National Action Plan commitments weigh more; the others still lead some.
+LEAD_WEIGHTS = {"DOJ": 8, "DHS": 8, "DOL": 6, "HHS": 6, "DOS": 6, "USAID": 3, "FBI": 3, "DOD": 2, "USDT": 2,
+                "ED": 2, "DOT": 2, "HUD": 2, "USDA": 1, "DOC": 1, "DOI": 1, "EEOC": 1, "ODNI": 1, "OMB": 1,
+                "USTR": 1, "NSC": 1, "DPC": 1}
+VERBS = ["Expand", "Publish", "Strengthen", "Deliver", "Update", "Coordinate", "Assess", "Fund", "Develop",
+         "Review", "Pilot", "Standardize"]
+SUBJECTS = ["trauma-informed training", "forced labor screening", "victim identification protocols",
+            "grant guidance on survivor-informed services", "data collection on prosecutions",
+            "public awareness materials", "supply chain due diligence", "housing assistance for survivors",
+            "labor recruitment oversight", "interagency referral procedures", "consular screening questions",
+            "youth prevention curricula", "case management capacity", "T visa and Continued Presence outreach"]
+AUDIENCES = ["for task force investigators", "in federal procurement", "for tribal communities",
+             "for state and local partners", "at ports of entry", "for grantees", "in the agricultural sector",
+             "for school personnel", "for health care providers", "in transportation hubs", "for survivor leaders",
+             "across field offices"]
+DESCRIPTIONS = [
+    "National Action Plan priority action. Report progress to the SPOG each quarter.",
+    "Builds on last year's work; coordinate with the supporting agencies before publishing.",
+    "Follow-up to a **Advisory Council** recommendation. Survivor input is required at each stage.",
+    "Includes a public summary and an internal report with *case-level* figures.",
+    "Deliverables:\n\n- a draft for interagency review\n- the final product\n- a briefing for the PITF",
+    "Funding depends on the appropriation for the fiscal year; track obligations separately.",
+    "Coordinate with the Procurement and Supply Chains committee on shared contract language.",
+    "Pilot in three regions, then evaluate before the nationwide rollout.",
+    "Materials must meet Section 508 accessibility requirements and be available in Spanish.",
+    "Data sharing needs a memorandum of understanding between the agencies involved.",
+    "Use the trauma-informed, victim-centered approach set out in the National Action Plan.",
+    "Report the numbers in the annual Attorney General's report to Congress.",
+]
+NOTES = [
+    "Kickoff held with the supporting agencies; owners named.", "Draft circulated for interagency comment.",
+    "Comments received from two agencies; revising.", "Waiting on clearance from the front office.",
+    "Contract vehicle identified; statement of work in review.", "Pilot sites selected.",
+    "Training delivered to the first cohort; feedback **positive**.", "Data call issued to field offices.",
+    "Blocked on a legal review of the data-sharing terms.", "Legal review complete; work resumed.",
+    "Budget request submitted for next fiscal year.", "Briefed the SPOG; no objections.",
+    "Survivor consultants reviewed the materials.", "Final product published on the agency website.",
+    "Milestone met on schedule.", "Slipped one month: staff turnover in the program office.",
+    "Translation into Spanish under way.", "Evaluation plan approved.",
+]
+STATUS_WEIGHTS_PAST = (("done", 45), ("open", 18), ("in_progress", 22), ("blocked", 10), ("cancelled", 5))
+STATUS_WEIGHTS_FUTURE = (("open", 35), ("in_progress", 40), ("blocked", 10), ("done", 12), ("cancelled", 3))
+
+
+@dataclass
+class ScaleResult:
+    scale: int
+    items_added: int
+    updates_added: int
+    supports_added: int
+    seconds: float
+
+
+@dataclass
+class _Context:
+    today: date
+    now: datetime
+    agencies: list[tuple[int, str]]
+    lead_weights: list[int]
+    committees: list[int]
+    committee_weights: list[int]
+    liaisons: dict[int, list[int]]
+    secretariat_id: int | None
+
+
+def _context(session: Session) -> _Context:
+    agencies = [(a.id, a.acronym) for a in session.execute(
+        select(Agency).where(Agency.is_active.is_(True)).order_by(Agency.acronym)).scalars()]
+    committees = list(session.execute(select(Committee).where(Committee.is_active.is_(True))
+                                      .order_by(Committee.name)).scalars())
+    if not agencies or not committees:
+        raise RuntimeError("Load the reference data first (pitf demo).")
+    liaisons: dict[int, list[int]] = {}
+    for uid, agency_id in session.execute(select(User.id, User.agency_id).where(
+            User.role == "liaison", User.is_active.is_(True), User.agency_id.is_not(None)).order_by(User.id)):
+        liaisons.setdefault(agency_id, []).append(uid)
+    secretariat = session.execute(select(User.id).where(User.role == "secretariat", User.is_active.is_(True))
+                                  .order_by(User.id).limit(1)).scalar()
+    now = utcnow().replace(microsecond=0)
+    return _Context(today=now.date(), now=now, agencies=agencies,
+                    lead_weights=[LEAD_WEIGHTS.get(a, 1) for _, a in agencies],
+                    committees=[c.id for c in committees],
+                    # Standing SPOG committees carry most of the work; the bodies above them less.
+                    committee_weights=[1 if c.kind in ("task_force", "advisory_council") else
+                                       3 if c.kind == "operating_group" else 5 for c in committees],
+                    liaisons=liaisons, secretariat_id=secretariat)
+
+
+def _update_count(n: int) -> int:
+    """0 to 20 updates, paired so that every two items have exactly twenty: the total is exact."""
+    spread = random.Random(f"{SEED}:pair:{(n - 1) // 2}").randint(0, UPDATES_PER_ITEM)
+    return UPDATES_PER_ITEM + spread if n % 2 else UPDATES_PER_ITEM - spread
+
+
+def _at(day: date, rng: random.Random) -> datetime:
+    """A weekday working hour, Eastern-ish, as UTC."""
+    return datetime(day.year, day.month, day.day, rng.randint(13, 21), rng.randint(0, 59), rng.randint(0, 59),
+                    tzinfo=UTC)
+
+
+def _item(n: int, ctx: _Context, html: Callable[[str], str]) -> tuple[dict, list[int], list[dict]]:
+    """Item number *n*: its row, its supporting agency ids, and its history; the same for the same n."""
+    rng = random.Random(f"{SEED}:{n}")
+    lead_id, _lead = rng.choices(ctx.agencies, weights=ctx.lead_weights)[0]
+    others = [a for a, _ in ctx.agencies if a != lead_id]
+    supporting = sorted(rng.sample(others, rng.choice((0, 1, 1, 2, 2, 3))))
+    committee_id = rng.choices(ctx.committees, weights=ctx.committee_weights)[0]
+    due = ctx.today + timedelta(days=rng.randint(-730, 365))
+    created_day = min(due - timedelta(days=rng.randint(60, 540)), ctx.today - timedelta(days=1))
+    created_at = _at(created_day, rng)
+    title = f"{rng.choice(VERBS)} {rng.choice(SUBJECTS)} {rng.choice(AUDIENCES)}"
+    description = rng.choice(DESCRIPTIONS)
+    pillar = rng.choice(PILLARS)
+    priority = rng.choices(("high", "normal", "low"), weights=(2, 6, 2))[0]
+    weights = STATUS_WEIGHTS_PAST if due < ctx.today else STATUS_WEIGHTS_FUTURE
+    final = rng.choices([s for s, _ in weights], weights=[w for _, w in weights])[0]
+    people = ctx.liaisons.get(lead_id, [])
+    owner_id = rng.choice(people) if people and rng.random() < 0.5 else None
+
+    count = _update_count(n)
+    if count == 0:
+        final = "open"  # a status other than open is always reached through an update
+    span = max((min(ctx.now, _at(due + timedelta(days=90), rng)) - created_at).total_seconds(), 3600.0)
+    times = sorted(created_at + timedelta(seconds=rng.uniform(60, span)) for _ in range(count))
+    updates, status, percent = [], "open", None
+    change_at = {count - 1} if final != "open" else set()
+    if final in ("done", "blocked", "cancelled") and count > 2:
+        change_at.add(rng.randint(0, count - 2))  # work started before it ended (or stalled)
+    for j, at in enumerate(times):
+        previous = status
+        if j in change_at:
+            status = final if j == count - 1 else "in_progress"
+        if status == "in_progress" and rng.random() < 0.6:
+            percent = min(95, (percent or 0) + rng.randint(5, 25))
+        if status == "done":
+            percent = 100
+        note = rng.choice(NOTES)
+        author = rng.choice(people) if people and status != "cancelled" else ctx.secretariat_id
+        updates.append({"author_id": author, "status": status,
+                        "previous_status": previous if status != previous else None, "note_md": note,
+                        "note_html": html(note), "percent_complete": percent if status != "open" else None,
+                        "created_at": at})
+    last = times[-1] if times else None
+    row = {"title": title, "description_md": description, "description_html": html(description),
+           "committee_id": committee_id, "meeting_id": None, "recommendation_id": None, "lead_agency_id": lead_id,
+           "owner_id": owner_id, "due_date": due, "status": status, "pillar": pillar, "priority": priority,
+           "percent_complete": percent if status != "open" else None, "external_ref": f"{REF_PREFIX}{n}",
+           "cancel_reason": updates[-1]["note_md"] if status == "cancelled" else "",
+           "closed_at": last if status in CLOSED_STATUSES else None, "last_update_at": last,
+           "created_by_id": ctx.secretariat_id, "version": 1 + count, "created_at": created_at,
+           "updated_at": last or created_at}
+    return row, supporting, updates
+
+
+def existing_numbers(session: Session) -> set[int]:
+    refs = session.execute(select(ActionItem.external_ref).where(ActionItem.external_ref.like(f"{REF_PREFIX}%")))
+    return {int(r[len(REF_PREFIX):]) for r in refs.scalars() if r[len(REF_PREFIX):].isdigit()}
+
+
+def load_scale(session: Session, scale: int, *, items_per_unit: int | None = None,
+               progress: Callable[[int], None] | None = None) -> ScaleResult:
+    """Add the items scale-1 .. scale-(scale*items_per_unit) that are missing, with their histories."""
+    items_per_unit = items_per_unit or ITEMS_PER_UNIT
+    if scale < 1 or items_per_unit < 1:
+        raise ValueError("The scale and the items per unit must be at least 1.")
+    started = time.monotonic()
+    have = existing_numbers(session)
+    missing = [n for n in range(1, scale * items_per_unit + 1) if n not in have]
+    if progress and len(have):
+        progress(scale * items_per_unit - len(missing))
+    if not missing:
+        return ScaleResult(scale, 0, 0, 0, time.monotonic() - started)
+    ctx = _context(session)
+    rendered: dict[str, str] = {}
+
+    def html(text: str) -> str:  # render each distinct text once, not once per row
+        if text not in rendered:
+            rendered[text] = render_markdown(text)
+        return rendered[text]
+
+    items_t, support_t, updates_t = ActionItem.__table__, ActionItemSupport.__table__, StatusUpdate.__table__
+    added_updates = added_supports = 0
+    for start in range(0, len(missing), CHUNK):
+        numbers = missing[start:start + CHUNK]
+        built = [_item(n, ctx, html) for n in numbers]
+        ids = session.execute(insert(items_t).returning(items_t.c.id, sort_by_parameter_order=True),
+                              [row for row, _, _ in built]).scalars().all()
+        supports = [{"action_item_id": item_id, "agency_id": a}
+                    for item_id, (_, supporting, _) in zip(ids, built, strict=True) for a in supporting]
+        updates = [{"action_item_id": item_id, **u}
+                   for item_id, (_, _, history) in zip(ids, built, strict=True) for u in history]
+        if supports:
+            session.execute(insert(support_t), supports)
+        for i in range(0, len(updates), 10 * CHUNK):
+            session.execute(insert(updates_t), updates[i:i + 10 * CHUNK])
+        added_supports += len(supports)
+        added_updates += len(updates)
+        if progress:
+            progress(len(numbers))
+    # One audit entry for the whole load, not one per row.
+    audit.record(session, actor="system", action="demo.scale", object_type="ActionItem",
+                 changes={"scale": [None, scale], "action_items": [len(have), len(have) + len(missing)],
+                          "action_items_added": [None, len(missing)], "status_updates_added": [None, added_updates],
+                          "supporting_agencies_added": [None, added_supports]})
+    session.flush()
+    return ScaleResult(scale, len(missing), added_updates, added_supports, time.monotonic() - started)

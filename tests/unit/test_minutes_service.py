@@ -1,0 +1,199 @@
+"""Minutes: the lifecycle by role, FACA certification, locked approval, revisions, ACTION lines."""
+
+import pytest
+from sqlalchemy import select
+
+from pitf.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from pitf.models import ActionItem, Membership, OutboxEmail
+from pitf.services import meetings as mtg
+from pitf.services import minutes as mins
+from tests.factories import committee
+
+SPOG = "Senior Policy Operating Group"
+COUNCIL = "U.S. Advisory Council on Human Trafficking"
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user("secretariat")
+
+
+def meeting_of(db, staff, body, **extra):
+    return mtg.create_meeting(session=db, actor=staff, data={
+        "committee_id": committee(db, body).id, "title": "Spring meeting", "starts_at": "2027-04-12T10:00:00",
+        "ends_at": "2027-04-12T12:00:00", "federal_register_notice_date": "2027-03-20", **extra})
+
+
+def person_on(db, make_user, body, role):
+    user = make_user("council" if body == COUNCIL else "viewer")
+    db.add(Membership(committee_id=committee(db, body).id, user_id=user.id, role=role))
+    db.flush()
+    return user
+
+
+def draft(db, staff, meeting, text="# Minutes\n\nDiscussed the plan."):
+    return mins.save_minutes(session=db, actor=staff, meeting_id=meeting.id, version=None, body_md=text)
+
+
+def test_skeleton_has_attendance_and_one_heading_per_agenda_item(db, staff):
+    m = meeting_of(db, staff, SPOG)
+    mtg.put_agenda(session=db, actor=staff, meeting_id=m.id, version=mtg.get_agenda(db, m).version,
+                   items=[{"title": "Opening"}, {"title": "Supply chains"}])
+    mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[
+        {"name": "Ana Ruiz", "agency": "DOJ", "status": "present"},
+        {"name": "Lee Park", "agency": "DHS", "status": "represented", "represented_by": "Kim Oh"}])
+    text = mins.skeleton(db, m, committee(db, SPOG))
+    assert "### 1. Opening" in text and "### 2. Supply chains" in text
+    assert "Ana Ruiz (DOJ)" in text and "represented by Kim Oh" in text
+    assert "Documents received or issued" in text and "Monday, April 12, 2027" in text
+
+
+def test_lifecycle_draft_circulated_approved_and_locked(db, staff, make_user):
+    m = meeting_of(db, staff, SPOG)
+    minutes = draft(db, staff, m)
+    assert minutes.status == "draft" and minutes.revision == 1
+    with pytest.raises(InvalidTransition):
+        mins.approve(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
+    mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
+    mins.approve(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
+    assert minutes.status == "approved" and minutes.approved_revision == 1
+    with pytest.raises(ValidationFailed) as err:
+        mins.save_minutes(session=db, actor=staff, meeting_id=m.id, version=minutes.version, body_md="changed")
+    assert "revision_reason" in err.value.fields
+    with pytest.raises(InvalidTransition):
+        mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
+
+
+@pytest.mark.parametrize("who,body,allowed", [
+    ("secretariat", SPOG, True), ("chair", SPOG, True), ("co_chair", SPOG, True), ("member", SPOG, False),
+    ("liaison", SPOG, False), ("viewer", SPOG, False),
+    ("secretariat", COUNCIL, False), ("chair", COUNCIL, True), ("co_chair", COUNCIL, False),
+    ("member", COUNCIL, False), ("admin", COUNCIL, False),
+])
+def test_who_approves_table(db, staff, make_user, who, body, allowed):
+    m = meeting_of(db, staff, body)
+    minutes = draft(db, staff, m)
+    mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
+    if who in ("chair", "co_chair", "member"):
+        actor = person_on(db, make_user, body, who)
+    elif who == "liaison":
+        actor = make_user("liaison", agency="DOJ")
+    else:
+        actor = make_user(who)
+    if allowed:
+        mins.approve(session=db, actor=actor, meeting_id=m.id, version=minutes.version)
+        assert minutes.status == "approved"
+    else:
+        with pytest.raises(Forbidden):
+            mins.approve(session=db, actor=actor, meeting_id=m.id, version=minutes.version)
+        assert minutes.status == "circulated"
+
+
+def test_faca_approval_is_the_chairs_certification(db, staff, make_user):
+    chair = person_on(db, make_user, COUNCIL, "chair")
+    m = meeting_of(db, staff, COUNCIL)
+    minutes = draft(db, staff, m)
+    mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
+    mins.approve(session=db, actor=chair, meeting_id=m.id, version=minutes.version)
+    rev = mins.revisions(db, minutes)[0]
+    assert rev.certification_text == (
+        "I hereby certify that the minutes are an accurate and complete summary of the matters discussed and "
+        "conclusions reached at the meeting held on April 12, 2027.")
+    assert rev.approved_by_id == chair.id and rev.approved_at is not None
+
+
+def test_correction_is_a_new_revision_while_the_approved_one_is_read(db, staff, make_user):
+    m = meeting_of(db, staff, SPOG)
+    minutes = draft(db, staff, m, "Original text.")
+    mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
+    mins.approve(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
+    mins.save_minutes(session=db, actor=staff, meeting_id=m.id, version=minutes.version, body_md="Corrected text.",
+                      revision_reason="DOJ's representative was misnamed.")
+    assert minutes.revision == 2 and minutes.status == "draft" and minutes.approved_revision == 1
+    revs = mins.revisions(db, minutes)
+    assert [(r.revision, r.status, r.reason) for r in revs] == [
+        (1, "approved", ""), (2, "draft", "DOJ's representative was misnamed.")]
+    reader = make_user("viewer")
+    access = mtg.committee_access(db, reader, m.committee_id)
+    seen = mins.minutes_for(db, reader, m, access)
+    assert "Original text." in seen.body_html and seen.revision == 1
+    diff = mins.diff_revisions(revs[0].body_md, revs[1].body_md)
+    assert [(d.kind, d.text) for d in diff] == [("removed", "Original text."), ("added", "Corrected text.")]
+    mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
+    mins.approve(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
+    assert "Corrected text." in mins.minutes_for(db, reader, m, access).body_html
+
+
+def test_members_comment_on_circulated_minutes_only(db, staff, make_user):
+    m = meeting_of(db, staff, SPOG)
+    minutes = draft(db, staff, m)
+    doj = make_user("liaison", agency="DOJ")  # DOJ is a member agency of the SPOG
+    with pytest.raises(ValidationFailed):
+        mins.add_comment(session=db, actor=doj, meeting_id=m.id, body_md="Too early")
+    mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
+    mins.add_comment(session=db, actor=doj, meeting_id=m.id, body_md="Please add <script>x</script> our **data**.")
+    (comment, author), = mins.comments(db, minutes)
+    assert author == doj.name and "<script" not in comment.body_html and "<strong>data</strong>" in comment.body_html
+    with pytest.raises(Forbidden):
+        mins.add_comment(session=db, actor=make_user("viewer"), meeting_id=m.id, body_md="Outsider")
+
+
+def test_draft_minutes_are_not_shown_to_readers(db, staff, make_user):
+    m = meeting_of(db, staff, SPOG)
+    draft(db, staff, m, "Secret draft")
+    viewer = make_user("viewer")
+    seen = mins.minutes_for(db, viewer, m, mtg.committee_access(db, viewer, m.committee_id))
+    assert seen.status == "none" and seen.body_html == ""
+
+
+def test_action_lines_become_proposals_and_confirmed_items(db, staff):
+    m = meeting_of(db, staff, SPOG)
+    text = ("Discussion.\n\nACTION DOJ 2027-01-15: Share the draft screening protocol\n"
+            "- ACTION dhs 2027-02-01: Brief the SPOG on supply chains\n"
+            "ACTION XYZ 2027-02-01: Unknown agency\nACTION DOL tomorrow: no date\n")
+    minutes = draft(db, staff, m, text)
+    proposals = mins.proposed_actions(db, minutes)
+    assert [(a.agency_text, a.title, bool(a.problem)) for a, _ in proposals] == [
+        ("DOJ", "Share the draft screening protocol", False), ("DHS", "Brief the SPOG on supply chains", False),
+        ("XYZ", "Unknown agency", True), ("", "ACTION DOL tomorrow: no date", True)]
+    item = mins.confirm_action(session=db, actor=staff, meeting_id=m.id, action_id=proposals[0][0].id,
+                               pillar="protection")
+    assert item.meeting_id == m.id and item.due_date.isoformat() == "2027-01-15"
+    assert db.get(ActionItem, item.id).lead_agency_id == proposals[0][0].agency_id
+    with pytest.raises(ValidationFailed):
+        mins.confirm_action(session=db, actor=staff, meeting_id=m.id, action_id=proposals[0][0].id)
+    with pytest.raises(ValidationFailed):
+        mins.confirm_action(session=db, actor=staff, meeting_id=m.id, action_id=proposals[2][0].id)
+    # Saving again keeps the confirmed proposal and drops vanished unconfirmed ones.
+    mins.save_minutes(session=db, actor=staff, meeting_id=m.id, version=minutes.version,
+                      body_md="ACTION DOJ 2027-01-15: Share the draft screening protocol\n")
+    kept = mins.proposed_actions(db, minutes)
+    assert [(a.state, a.action_item_id) for a, _ in kept] == [("confirmed", item.id)]
+
+
+def test_only_the_secretariat_confirms_actions(db, staff, make_user):
+    m = meeting_of(db, staff, SPOG)
+    minutes = draft(db, staff, m, "ACTION DOJ 2027-01-15: Do it\n")
+    (action, _), = mins.proposed_actions(db, minutes)
+    with pytest.raises(Forbidden):
+        mins.confirm_action(session=db, actor=make_user("liaison", agency="DOJ"), meeting_id=m.id,
+                            action_id=action.id)
+    with pytest.raises(NotFound):
+        mins.confirm_action(session=db, actor=staff, meeting_id=m.id, action_id=action.id + 999)
+
+
+def test_mail_minutes_goes_once_to_each_participant(db, staff, make_user):
+    doj = make_user("liaison", agency="DOJ")
+    m = meeting_of(db, staff, SPOG)
+    minutes = draft(db, staff, m, "Approved text.\n\nACTION DOJ 2027-01-15: Share it\n")
+    (action, _), = mins.proposed_actions(db, minutes)
+    mins.confirm_action(session=db, actor=staff, meeting_id=m.id, action_id=action.id, pillar="prevention")
+    with pytest.raises(ValidationFailed):
+        mins.mail_minutes(session=db, actor=staff, meeting_id=m.id)
+    mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
+    mins.approve(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
+    assert mins.mail_minutes(session=db, actor=staff, meeting_id=m.id) >= 1
+    assert mins.mail_minutes(session=db, actor=staff, meeting_id=m.id) == 0
+    mail = db.execute(select(OutboxEmail).where(OutboxEmail.user_id == doj.id,
+                                                OutboxEmail.kind == "minutes_mailed")).scalar_one()
+    assert "Approved text." in mail.body_text and "Share it (DOJ, due 2027-01-15)" in mail.body_text
