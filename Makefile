@@ -22,11 +22,14 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed-run
 install-test: $(VENV)/.installed-test
 
-## Set up (virtualenv, install, migrate SQLite, demo data) and serve at http://127.0.0.1:$(PORT)
+## Set up (virtualenv, install, migrate SQLite, demo data) and serve at http://127.0.0.1:$(PORT),
+## with the scheduler (reminders, digests, email) in its own process beside gunicorn.
 run: $(VENV)/.installed-run
 	$(BIN)/pitf db upgrade
 	$(BIN)/pitf demo
-	@echo "Serving the PITF Coordination Platform at http://127.0.0.1:$(PORT)"
+	@echo "Serving the PITF Coordination Platform at http://127.0.0.1:$(PORT) (scheduler running beside it)"
+	@$(BIN)/pitf scheduler & sched=$$!; \
+	trap 'kill $$sched 2>/dev/null; wait $$sched 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn -c config/gunicorn.conf.py --workers $(WORKERS) --bind 127.0.0.1:$(PORT) wsgi:app
 
 ## Set up and run the whole suite on SQLite and PostgreSQL, browser tests included

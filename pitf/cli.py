@@ -206,8 +206,88 @@ def tokens_revoke(prefix):
     click.echo(f"Revoked {prefix[:12]}.")
 
 
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Run the scheduler (reminders, digests, email). Run exactly one for the whole deployment."""
+    import signal
+
+    from pitf.scheduler import build_scheduler, check_config
+    from pitf.settings import ConfigError
+
+    app = current_app._get_current_object()
+    try:
+        check_config(app)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    scheduler = build_scheduler(app)
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    if not app.config.get("PITF_MAIL_URL"):
+        click.echo("PITF_MAIL_URL is not set: email will wait in the outbox (admins see it).", err=True)
+    click.echo("Scheduler started: " + ", ".join(f"{j.id} every {j.trigger.interval}" for j in scheduler.get_jobs()),
+               err=True)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+@click.group("jobs")
+def jobs_group():
+    """Scheduled jobs: list them, or run them once now (for cron users and tests)."""
+
+
+@jobs_group.command("list")
+@with_appcontext
+def jobs_list():
+    """Each job with its schedule, last run, outcome and next run."""
+    from pitf.scheduler import job_statuses
+
+    for st in job_statuses(current_app._get_current_object()):
+        last = st.last.started_at.strftime("%Y-%m-%d %H:%M:%S UTC") if st.last else "never"
+        outcome = st.last.outcome if st.last else "-"
+        click.echo(f"{st.spec.id:<10} every {st.spec.minutes:>2} min  last {last:<24} {outcome:<8} "
+                   f"next {st.next_run:%Y-%m-%d %H:%M:%S} UTC  {st.spec.description}")
+        if st.last and st.last.detail:
+            click.echo(f"{'':<10} {st.last.detail}")
+
+
+@jobs_group.command("run")
+@click.argument("job", required=False)
+@click.option("--now", "now_text", default=None, help="Run as if it were this ISO 8601 time (testing).")
+@with_appcontext
+def jobs_run(job, now_text):
+    """Run every job (or JOB) once now and exit."""
+    from datetime import datetime
+
+    from pitf.scheduler import JOBS, check_config, run_job
+    from pitf.settings import ConfigError
+
+    if job and job not in JOBS:
+        raise click.ClickException(f"No job {job!r}; the jobs are: {', '.join(JOBS)}.")
+    try:
+        check_config(current_app._get_current_object())
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    now = None
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise click.ClickException("--now takes an ISO 8601 time with an offset.") from exc
+        if now.tzinfo is None:
+            raise click.ClickException("--now needs an offset, e.g. 2027-03-15T13:00:00+00:00.")
+    failed = False
+    for job_id in [job] if job else list(JOBS):
+        run = run_job(current_app._get_current_object(), job_id, now)
+        click.echo(f"{job_id}: {run.outcome}: {run.detail}")
+        failed = failed or run.outcome != "ok"
+    if failed:
+        raise SystemExit(1)
+
+
 def register_cli(app: Flask) -> None:
-    for command in (db_group, demo, users_group, tokens_group):
+    for command in (db_group, demo, users_group, tokens_group, scheduler_command, jobs_group):
         app.cli.add_command(command)
 
 

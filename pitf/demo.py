@@ -178,7 +178,9 @@ def seed_demo_actions(session: Session) -> None:
             continue
         item = ActionItem(title=title, committee_id=bodies[body].id, lead_agency_id=ids[lead],
                           due_date=today + timedelta(days=days), status=status, pillar=pillar, priority=priority,
-                          external_ref=ref, description_md="", description_html="")
+                          external_ref=ref, description_md="", description_html="",
+                          # committed six weeks ago with no status since: the status requests are due
+                          created_at=utcnow() - timedelta(days=45))
         session.add(item)
         session.flush()
         for acronym in supporting:
@@ -188,8 +190,87 @@ def seed_demo_actions(session: Session) -> None:
     session.flush()
 
 
+def _user(session: Session, email: str) -> User:
+    return session.execute(select(User).where(User.email == email)).scalar_one()
+
+
+def _eastern_day(offset_days: int):
+    from pitf.services.timeutil import to_local
+
+    return (to_local(utcnow(), "America/New_York") + timedelta(days=offset_days)).date()
+
+
+def seed_demo_meetings(session: Session) -> None:
+    """Last quarter's SPOG meeting (approved minutes), the Council's coming meeting with the SPOG,
+    and a closed committee meeting: what the meetings pages need to show themselves."""
+    from pitf.models import Meeting
+    from pitf.services import meetings as mtg
+    from pitf.services import minutes as mins
+
+    if session.execute(select(Meeting.id).where(Meeting.title.like("Demo: %"))).first() is not None:
+        return
+    staff = _user(session, "iga@pitf.example.gov")
+    chair = _user(session, "council.chair@pitf.example.gov")
+    bodies = {c.name: c for c in session.execute(select(Committee)).scalars()}
+
+    def meeting(body, title, day, start="10:00:00", end="12:00:00", **extra):
+        return mtg.create_meeting(session=session, actor=staff, data={
+            "committee_id": bodies[body].id, "title": f"Demo: {title}", "starts_at": f"{day}T{start}",
+            "ends_at": f"{day}T{end}", "location": "Harry S Truman Building, Washington, DC", **extra})
+
+    past = meeting(SPOG, "SPOG quarterly meeting", _eastern_day(-30))
+    agenda = mtg.get_agenda(session, past)
+    mtg.put_agenda(session=session, actor=staff, meeting_id=past.id, version=agenda.version, items=[
+        {"title": "Welcome and introductions", "presenter": "TIP Office Director", "presenter_agency": "DOS",
+         "duration_minutes": 10},
+        {"title": "Forced labor in federal supply chains", "presenter_agency": "DHS", "duration_minutes": 40},
+        {"title": "Trauma-informed training for task forces", "presenter_agency": "DOJ", "duration_minutes": 40},
+        {"title": "Next steps", "duration_minutes": 20}])
+    mtg.publish_agenda(session=session, actor=staff, meeting_id=past.id, clocks=mtg.Clocks(), today=_eastern_day(-45))
+    mtg.put_attendance(session=session, actor=staff, meeting_id=past.id, entries=[
+        {"name": f"{a} representative", "agency": a, "status": "present"}
+        for a in ("DOS", "DOJ", "DHS", "DOL", "HHS", "USDT", "DOD", "ED", "HUD", "DOT", "USAID", "FBI")])
+    minutes = mins.save_minutes(session=session, actor=staff, meeting_id=past.id, version=None,
+                                body_md=mins.skeleton(session, past, bodies[SPOG]))
+    mins.circulate(session=session, actor=staff, meeting_id=past.id, version=minutes.version)
+    mins.approve(session=session, actor=staff, meeting_id=past.id, version=minutes.version)
+    council_day = _eastern_day(21)
+    meeting(COUNCIL, "Advisory Council meeting with the SPOG", council_day,
+            federal_register_notice_date=_eastern_day(-2), joint_with_committee_id=bodies[SPOG].id)
+    last_council = meeting(COUNCIL, "Advisory Council winter meeting", _eastern_day(-20),
+                           federal_register_notice_date=_eastern_day(-40))
+    minutes = mins.save_minutes(session=session, actor=staff, meeting_id=last_council.id, version=None,
+                                body_md=mins.skeleton(session, last_council, bodies[COUNCIL]))
+    mins.circulate(session=session, actor=staff, meeting_id=last_council.id, version=minutes.version)
+    _ = chair  # the Council's chair certifies these circulated minutes (the demo's FACA step)
+    meeting("Grantmaking", "Grant solicitation review (closed)", _eastern_day(10), start="14:00:00",
+            end="15:30:00", is_open=False)
+
+
+def seed_demo_recommendations(session: Session) -> None:
+    """One open recommendation of the Council, waiting for DOJ's and DHS's answers."""
+    from pitf.models import Recommendation
+    from pitf.services import recommendations as recs
+
+    if session.execute(select(Recommendation.id).where(Recommendation.title.like("Screen for labor%"))).first():
+        return
+    author = _user(session, "council.chair@pitf.example.gov")
+    staff = _user(session, "iga@pitf.example.gov")
+    rec = recs.create_draft(session=session, actor=author, data={
+        "title": "Screen for labor trafficking in federally funded shelters",
+        "body_md": "Agencies funding shelters should require screening for **labor** as well as sex trafficking.",
+        "rationale_md": "Survivors of labor trafficking are often missed by screening tools built for sex "
+                        "trafficking.", "pillar": "protection", "target_agencies": ["DOJ", "HHS"],
+        "report_year": utcnow().year})
+    recs.transition(session=session, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
+    recs.transition(session=session, actor=staff, rec_id=rec.id, version=rec.version, to="under_review")
+    recs.transition(session=session, actor=staff, rec_id=rec.id, version=rec.version, to="open")
+
+
 def load_demo(session: Session, instance_path: Path, min_length: int = 12) -> list[tuple[str, str, str]]:
     seed_reference(session)
     created = seed_demo_users(session, Path(instance_path) / "demo-logins.txt", min_length)
     seed_demo_actions(session)
+    seed_demo_meetings(session)
+    seed_demo_recommendations(session)
     return created

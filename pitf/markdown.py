@@ -21,6 +21,8 @@ def render_markdown(source: str | None) -> str:
     """Return sanitized HTML for *source*; the empty string for empty input."""
     if not source or not source.strip():
         return ""
-    html = md.markdown(source, extensions=["extra", "sane_lists"], output_format="html")
+    # baselevel 2: a "# Heading" in user text becomes <h2>, so the page keeps its one <h1>.
+    html = md.markdown(source, extensions=["extra", "sane_lists", "toc"],
+                       extension_configs={"toc": {"baselevel": 2}}, output_format="html")
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
                      link_rel="noopener noreferrer nofollow", strip_comments=True)

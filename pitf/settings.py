@@ -70,8 +70,16 @@ def load_settings(overrides: dict | None = None) -> dict:
         "PITF_FACA_NOTICE_DAYS": _int("PITF_FACA_NOTICE_DAYS", 15),
         "PITF_FACA_CERTIFY_DAYS": _int("PITF_FACA_CERTIFY_DAYS", 90),
         "PITF_COUNCIL_BEFORE_PITF_DAYS": _int("PITF_COUNCIL_BEFORE_PITF_DAYS", 45),
+        # Days an agency has to answer a recommendation once it is opened (the secretariat may set others).
+        "PITF_RESPONSE_DAYS": _int("PITF_RESPONSE_DAYS", 60),
         "PITF_PROXY_HOPS": _int("PITF_PROXY_HOPS", 0),
         "PITF_SQL_ECHO": os.environ.get("PITF_SQL_ECHO", "") == "1",
+        # Email (pitf/mail.py): without PITF_MAIL_URL, email waits in the outbox and nothing is lost.
+        "PITF_MAIL_URL": os.environ.get("PITF_MAIL_URL", ""),
+        "PITF_MAIL_FROM": os.environ.get("PITF_MAIL_FROM") or "PITF Coordination Platform <no-reply@pitf.example.gov>",
+        "PITF_MAIL_TIMEOUT": _int("PITF_MAIL_TIMEOUT", 10),
+        "PITF_MAIL_MAX_ATTEMPTS": _int("PITF_MAIL_MAX_ATTEMPTS", 6),
+        "PITF_MAIL_LEASE_MINUTES": _int("PITF_MAIL_LEASE_MINUTES", 10),
         # Flask and extensions
         "SESSION_COOKIE_NAME": "pitf_session",
         "SESSION_COOKIE_HTTPONLY": True,

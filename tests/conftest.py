@@ -126,9 +126,37 @@ def settings(tmp_path) -> dict:
     return {**TEST_SETTINGS, "PITF_INSTANCE_PATH": str(tmp_path / "instance")}
 
 
+class _MemoryBytecodeCache:
+    """Jinja's compiled templates shared by every test's app (each test builds a new app)."""
+
+    def __init__(self):
+        from jinja2 import BytecodeCache
+
+        class Cache(BytecodeCache):
+            store: dict = {}
+
+            def load_bytecode(self, bucket):
+                if (code := self.store.get(bucket.key)) is not None:
+                    bucket.bytecode_from_string(code)
+
+            def dump_bytecode(self, bucket):
+                self.store[bucket.key] = bucket.bytecode_to_string()
+
+        self.cache = Cache()
+
+
+_TEMPLATES = _MemoryBytecodeCache()
+
+
+def make_app(settings: dict, bind):
+    app = create_app(settings, bind=bind)
+    app.jinja_env.bytecode_cache = _TEMPLATES.cache
+    return app
+
+
 @pytest.fixture
 def app(connection, settings):
-    return create_app(settings, bind=connection)
+    return make_app(settings, connection)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pitf.services.tokens import user_for_token
 
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-PUBLIC_ENDPOINTS = {"api.openapi"}
+PUBLIC_ENDPOINTS = {"api.openapi", "api.calendar_feed"}  # the feed: its secret address is the key
 
 
 def error_response(status: int, code: str, message: str, *, fields: dict | None = None,
@@ -79,4 +79,4 @@ def _http_error(err: HTTPException):
     return error_response(err.code or 500, _CODES.get(err.code, "error"), err.description or err.name)
 
 
-from pitf.api import actions, openapi, resources  # noqa: E402,F401  (routes register on import)
+from pitf.api import actions, files, meetings, notifications, openapi, recommendations, resources  # noqa: E402,F401  (routes register on import)

@@ -227,7 +227,472 @@ PATHS.update({
 })
 
 
+# ---- meetings (meetings, agenda, attendance, minutes) -----------------------------------------
+_TIME = {"type": "string", "format": "date-time"}
+_MEETING_INPUT = {
+    "committee_id": {"type": "integer"},
+    "title": {"type": "string", "maxLength": 200},
+    "starts_at": {"type": "string", "description": "ISO 8601 with an offset; without one, the wall-clock time in "
+                                                   "`timezone`", "examples": ["2027-03-15T10:00:00-04:00"]},
+    "ends_at": {"type": "string", "description": "As starts_at; after it, at most 24 hours later"},
+    "timezone": {"type": ["string", "null"], "default": "America/New_York", "description": "IANA zone name"},
+    "location": {"type": ["string", "null"], "maxLength": 300},
+    "virtual_url": {"type": ["string", "null"], "maxLength": 500, "description": "https:// or http://"},
+    "is_open": {"type": "boolean", "default": True, "description": "A closed meeting is seen by its committee's "
+                                                                   "members and the secretariat only"},
+    "federal_register_notice_date": {"type": ["string", "null"], "format": "date"},
+    "joint_with_committee_id": {"type": ["integer", "null"], "description": "A joint meeting with another body"},
+}
+_MEETING_PROPS = {
+    **_MEETING_INPUT,
+    "id": {"type": "integer"}, "committee_name": {"type": ["string", "null"]},
+    "starts_at": {**_TIME, "description": "Stored in UTC"}, "ends_at": _TIME,
+    "starts_at_local": {**_TIME, "description": "In the meeting's time zone"}, "ends_at_local": _TIME,
+    "timezone": {"type": "string"}, "location": {"type": "string"}, "virtual_url": {"type": "string"},
+    "status": {"type": "string", "enum": ["scheduled", "cancelled"]}, "cancel_reason": {"type": "string"},
+    "short_notice_reason": {"type": "string"}, "series_key": {"type": ["string", "null"]},
+    "ics_sequence": {"type": "integer", "description": "The iCalendar SEQUENCE; grows on every change"},
+    "created_at": _TIME, "updated_at": _TIME, "version": {"type": "integer"},
+}
+_MEETING_REQUIRED = ["id", "committee_id", "title", "starts_at", "ends_at", "timezone", "location", "virtual_url",
+                     "is_open", "status", "cancel_reason", "federal_register_notice_date", "short_notice_reason",
+                     "joint_with_committee_id", "series_key", "ics_sequence", "version"]
+_AGENDA_ITEM_INPUT = {
+    "title": {"type": "string", "maxLength": 300},
+    "presenter": {"type": ["string", "null"], "maxLength": 200},
+    "presenter_agency": {"type": ["string", "null"], "description": "Agency acronym"},
+    "duration_minutes": {"type": "integer", "minimum": 1, "maximum": 480, "default": 15},
+    "notes_md": {"type": ["string", "null"], "description": "Markdown; rendered and sanitized on save"},
+    "action_item_id": {"type": ["integer", "null"]},
+    "recommendation_id": {"type": ["integer", "null"]},
+}
+_ATTENDANCE_INPUT = {
+    "user_id": {"type": ["integer", "null"], "description": "A person with an account, or give name"},
+    "name": {"type": ["string", "null"], "maxLength": 200},
+    "agency": {"type": ["string", "null"], "description": "Agency acronym (default: the person's agency)"},
+    "status": {"type": "string", "enum": ["present", "absent", "represented"], "default": "present"},
+    "represented_by": {"type": ["string", "null"], "description": "The alternate; required when represented"},
+    "attendee_kind": {"type": ["string", "null"], "enum": [
+        "member", "staff", "agency_employee", "public_speaker", "guest", None]},
+}
+_MINUTES_STATUSES = ["draft", "circulated", "approved"]
+SCHEMAS.update({
+    "Meeting": {"type": "object", "required": _MEETING_REQUIRED, "properties": _MEETING_PROPS},
+    "MeetingDetail": {"type": "object", "required": [*_MEETING_REQUIRED, "flags"], "properties": {
+        **_MEETING_PROPS,
+        "flags": {"type": "array", "items": {"type": "string"},
+                  "description": "Federal clocks: late Federal Register notice, minutes not certified in time, "
+                                 "no Council-SPOG meeting early enough before a PITF meeting"},
+        "certify_by": {"type": ["string", "null"], "format": "date",
+                       "description": "A FACA body: the date its minutes must be certified by"},
+    }},
+    "MeetingCreate": {"type": "object", "additionalProperties": False,
+                      "required": ["committee_id", "title", "starts_at", "ends_at"], "properties": _MEETING_INPUT},
+    "MeetingPatch": {
+        "type": "object", "additionalProperties": False, "required": ["version"],
+        "description": "Only the fields to change, and the version read. `status: cancelled` with `cancel_reason` "
+                       "cancels the meeting (nothing is deleted).",
+        "properties": {**{k: v for k, v in _MEETING_INPUT.items() if k != "committee_id"},
+                       "version": {"type": "integer"}, "status": {"type": "string", "enum": ["cancelled"]},
+                       "cancel_reason": {"type": "string", "maxLength": 2000}},
+    },
+    "AgendaItem": {"type": "object", "required": [
+        "id", "position", "title", "presenter", "presenter_agency", "duration_minutes", "notes_md", "notes_html",
+        "action_item_id", "recommendation_id", "starts_at",
+    ], "properties": {
+        **_AGENDA_ITEM_INPUT, "id": {"type": "integer"}, "position": {"type": "integer"},
+        "presenter": {"type": "string"}, "notes_md": {"type": "string"},
+        "notes_html": {"type": "string", "description": "Sanitized HTML of notes_md"},
+        "action_item_title": {"type": ["string", "null"]}, "recommendation_label": {"type": ["string", "null"]},
+        "starts_at": {**_TIME, "description": "Computed from the meeting's start and the durations before it"},
+    }},
+    "AgendaItemInput": {"type": "object", "required": ["title"], "properties": _AGENDA_ITEM_INPUT,
+                        "description": "The read-only fields of AgendaItem may be sent back; they are ignored."},
+    "Agenda": {"type": "object", "required": ["items", "published_at", "version", "ends_at", "overruns",
+                                              "overrun_minutes"], "properties": {
+        "meeting_id": {"type": "integer"}, "items": {"type": "array", "items": ref("AgendaItem")},
+        "published_at": {"type": ["string", "null"], "format": "date-time"}, "version": {"type": "integer"},
+        "starts_at": _TIME, "ends_at": {**_TIME, "description": "When the last item ends"},
+        "meeting_ends_at": _TIME, "overruns": {"type": "boolean", "description": "Runs past the meeting's end"},
+        "overrun_minutes": {"type": "integer", "minimum": 0},
+    }},
+    "AgendaPut": {"type": "object", "additionalProperties": False, "required": ["version", "items"],
+                  "description": "Replaces the agenda's items, in order.", "properties": {
+                      "version": {"type": "integer"},
+                      "items": {"type": "array", "maxItems": 100, "items": ref("AgendaItemInput")}}},
+    "AgendaPublish": {"type": "object", "additionalProperties": False, "properties": {
+        "short_notice_reason": {"type": ["string", "null"], "maxLength": 2000,
+                                "description": "Required for a FACA body noticed fewer than 15 days ahead"}}},
+    "AttendanceEntry": {"type": "object", "required": ["id", "user_id", "name", "agency", "status",
+                                                       "represented_by", "attendee_kind"], "properties": {
+        **_ATTENDANCE_INPUT, "id": {"type": "integer"}, "name": {"type": "string"},
+        "attendee_kind": {"type": "string"}}},
+    "Attendance": {"type": "object", "required": ["entries", "quorum"], "properties": {
+        "entries": {"type": "array", "items": ref("AttendanceEntry")},
+        "quorum": {"type": "object", "required": ["required", "present", "met"], "properties": {
+            "required": {"type": "integer"}, "present": {"type": "integer"}, "met": {"type": "boolean"},
+            "rule": {"type": "string", "enum": ["majority_agencies", "majority_members"]}}},
+    }},
+    "AttendancePut": {"type": "object", "additionalProperties": False, "required": ["entries"], "properties": {
+        "entries": {"type": "array", "maxItems": 500, "items": {
+            "type": "object", "properties": _ATTENDANCE_INPUT}}}},
+    "Minutes": {"type": "object", "required": ["body_md", "body_html", "status", "revision", "version",
+                                               "approved_revision", "approved_by", "approved_at",
+                                               "certification_text"], "properties": {
+        "meeting_id": {"type": "integer"},
+        "body_md": {"type": "string"}, "body_html": {"type": "string", "description": "Sanitized HTML of body_md"},
+        "status": {"type": "string", "enum": _MINUTES_STATUSES,
+                   "description": "Of the text the caller reads: planners the working text, members also "
+                                  "circulated text, everyone else the last approved revision"},
+        "revision": {"type": "integer"}, "version": {"type": "integer"},
+        "approved_revision": {"type": ["integer", "null"], "description": "The revision in force"},
+        "approved_by": {"type": ["string", "null"], "description": "The approver's name"},
+        "approved_by_id": {"type": ["integer", "null"]},
+        "approved_at": {"type": ["string", "null"], "format": "date-time"},
+        "certification_text": {"type": ["string", "null"], "description": "A FACA chair's certification"},
+        "correction_in_progress": {"type": "boolean"},
+    }},
+    "MinutesPut": {"type": "object", "additionalProperties": False, "required": ["body_md"], "properties": {
+        "version": {"type": ["integer", "null"], "description": "The version read; omit or null for new minutes"},
+        "body_md": {"type": "string", "description": "Markdown; ACTION lines propose action items"},
+        "revision_reason": {"type": ["string", "null"], "maxLength": 2000,
+                            "description": "Required to correct approved minutes: starts a new revision"}}},
+    "MinutesStep": {"type": "object", "additionalProperties": False, "required": ["version"],
+                    "properties": {"version": {"type": "integer"}}},
+    "MinutesRevision": {"type": "object", "required": ["revision", "status", "reason", "body_md", "approved_by",
+                                                       "approved_at", "certification_text"], "properties": {
+        "revision": {"type": "integer"}, "status": {"type": "string", "enum": _MINUTES_STATUSES},
+        "reason": {"type": "string"}, "body_md": {"type": "string"}, "body_html": {"type": "string"},
+        "approved_by": {"type": ["string", "null"]}, "approved_by_id": {"type": ["integer", "null"]},
+        "approved_at": {"type": ["string", "null"], "format": "date-time"},
+        "certification_text": {"type": ["string", "null"]}, "created_at": _TIME}},
+})
+_MEETING_ID = id_param("meeting_id")
+PATHS.update({
+    "/meetings": {
+        "get": {"summary": "Meetings the caller may see, latest first", "parameters": [
+            *PAGE_PARAMS,
+            _query("committee_id", {"type": "integer"}),
+            _query("from", {"type": "string"}, "A date (US Eastern) or an ISO 8601 time: starting on or after"),
+            _query("to", {"type": "string"}, "A date (US Eastern, inclusive) or an ISO 8601 time: starting before"),
+            _query("status", {"type": "string", "enum": ["scheduled", "cancelled"]}),
+            _query("upcoming", {"type": "boolean"}, "Not yet ended, soonest first"),
+        ], "responses": {**ok(page_schema("Meeting")), **errors(401, 422)}},
+        "post": {"summary": "Schedule a meeting (the secretariat, or the committee's chair and co-chairs)",
+                 "requestBody": _body("MeetingCreate"),
+                 "responses": {"201": {"description": "Created", **_CREATED, "content": {
+                     "application/json": {"schema": ref("MeetingDetail")}}}, **errors(400, 401, 403, 422)}},
+    },
+    "/meetings/{meeting_id}": {
+        "get": {"summary": "One meeting, with its federal-clock flags", "parameters": [_MEETING_ID],
+                "responses": {**ok(ref("MeetingDetail")), **errors(401, 404)}},
+        "patch": {"summary": "Change or cancel a meeting (its planners)", "parameters": [_MEETING_ID],
+                  "requestBody": _body("MeetingPatch"),
+                  "responses": {**ok(ref("MeetingDetail")), **errors(400, 401, 403, 404, 409, 422)}},
+    },
+    "/meetings/{meeting_id}/agenda": {
+        "get": {"summary": "The agenda, each item with its computed start", "parameters": [_MEETING_ID],
+                "responses": {**ok(ref("Agenda")), **errors(401, 404)}},
+        "put": {"summary": "Replace the agenda's items (the meeting's planners)", "parameters": [_MEETING_ID],
+                "requestBody": _body("AgendaPut"),
+                "responses": {**ok(ref("Agenda")), **errors(400, 401, 403, 404, 409, 422)}},
+    },
+    "/meetings/{meeting_id}/agenda/publish": {
+        "post": {"summary": "Publish the agenda: the committee's members are notified", "parameters": [_MEETING_ID],
+                 "requestBody": {"required": False, "content": {"application/json": {
+                     "schema": ref("AgendaPublish")}}},
+                 "responses": {**ok(ref("Agenda")), **errors(400, 401, 403, 404, 422)}},
+    },
+    "/meetings/{meeting_id}/attendance": {
+        "get": {"summary": "Attendance and quorum", "parameters": [_MEETING_ID],
+                "responses": {**ok(ref("Attendance")), **errors(401, 404)}},
+        "put": {"summary": "Replace the attendance list (the meeting's planners)", "parameters": [_MEETING_ID],
+                "requestBody": _body("AttendancePut"),
+                "responses": {**ok(ref("Attendance")), **errors(400, 401, 403, 404, 422)}},
+    },
+    "/meetings/{meeting_id}/minutes": {
+        "get": {"summary": "The minutes the caller may read", "parameters": [_MEETING_ID],
+                "responses": {**ok(ref("Minutes")), **errors(401, 404)}},
+        "put": {"summary": "Write the minutes (the meeting's planners); approved minutes need revision_reason",
+                "parameters": [_MEETING_ID], "requestBody": _body("MinutesPut"),
+                "responses": {**ok(ref("Minutes")), **errors(400, 401, 403, 404, 409, 422)}},
+    },
+    "/meetings/{meeting_id}/minutes/circulate": {
+        "post": {"summary": "Circulate draft minutes to the members for comment", "parameters": [_MEETING_ID],
+                 "requestBody": _body("MinutesStep"),
+                 "responses": {**ok(ref("Minutes")), **errors(400, 401, 403, 404, 409, 422)}},
+    },
+    "/meetings/{meeting_id}/minutes/approve": {
+        "post": {"summary": "Approve circulated minutes (the chair, or the secretariat where the body is not under "
+                            "FACA; a FACA body: the chair's certification)", "parameters": [_MEETING_ID],
+                 "requestBody": _body("MinutesStep"),
+                 "responses": {**ok(ref("Minutes")), **errors(400, 401, 403, 404, 409, 422)}},
+    },
+    "/meetings/{meeting_id}/minutes/revisions": {
+        "get": {"summary": "Every revision (planners); the approved ones for other readers",
+                "parameters": [_MEETING_ID],
+                "responses": {**ok({"type": "object", "required": ["items"], "properties": {
+                    "items": {"type": "array", "items": ref("MinutesRevision")}}}), **errors(401, 404)}},
+    },
+})
+# ---- end of meetings ---------------------------------------------------------------------------
 
+# ---- recommendations (the Advisory Council's recommendations and the agencies' responses) ---------
+_REC_STATUSES = ["draft", "submitted", "under_review", "open", "closed_implemented", "closed_not_implemented",
+                 "withdrawn"]
+_POSITIONS = ["concur", "partially_concur", "non_concur"]
+_REC_INPUT = {
+    "title": {"type": "string", "maxLength": 300},
+    "body_md": {"type": ["string", "null"], "description": "The recommendation, Markdown; sanitized on save"},
+    "rationale_md": {"type": ["string", "null"], "description": "Its rationale, Markdown"},
+    "pillar": {"type": "string", "enum": _PILLARS},
+    "target_agencies": {"type": ["array", "null"], "items": {"type": "string"},
+                        "description": "Acronyms of the agencies addressed", "examples": [["DOJ", "DHS"]]},
+    "co_sponsor_ids": {"type": ["array", "null"], "items": {"type": "integer"},
+                       "description": "User ids of other Advisory Council members"},
+    "report_year": {"type": ["integer", "null"], "minimum": 2000, "maximum": 2100,
+                    "description": "The Council's report year; defaults to this year"},
+}
+SCHEMAS.update({
+    "Recommendation": {"type": "object", "required": [
+        "id", "number", "title", "body_md", "body_html", "rationale_md", "rationale_html", "pillar", "status",
+        "target_agencies", "co_sponsor_ids", "report_year", "priority", "filed_by", "submitted_at", "closed_at",
+        "response_due", "version",
+    ], "properties": {
+        **_REC_INPUT,
+        "id": {"type": "integer"},
+        "number": {"type": ["string", "null"], "pattern": "^[0-9]{4}-[0-9]{2,}$",
+                   "description": "YYYY-NN, given on submission; null for a draft", "examples": ["2027-04"]},
+        "sequence": {"type": ["integer", "null"]},
+        "body_md": {"type": "string"}, "body_html": {"type": "string", "description": "Sanitized HTML"},
+        "rationale_md": {"type": "string"}, "rationale_html": {"type": "string"},
+        "status": {"type": "string", "enum": _REC_STATUSES}, "status_label": {"type": "string"},
+        "target_agencies": {"type": "array", "items": {"type": "string"}},
+        "co_sponsor_ids": {"type": "array", "items": {"type": "integer"}},
+        "report_year": {"type": "integer"},
+        "priority": {"type": "boolean", "description": "Flagged by the secretariat"},
+        "filed_by": {"type": "integer", "description": "The filer's user id"},
+        "submitted_at": {"type": ["string", "null"], "format": "date-time"},
+        "closed_at": {"type": ["string", "null"], "format": "date-time"},
+        "response_due": {"type": "object", "additionalProperties": {"type": "string", "format": "date"},
+                         "description": "Response due date by agency acronym, set when opened"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+        "version": {"type": "integer"},
+    }},
+    "RecommendationCreate": {"type": "object", "additionalProperties": False, "required": ["title", "pillar"],
+                             "description": "A new draft (Advisory Council members)", "properties": _REC_INPUT},
+    "RecommendationPatch": {
+        "type": "object", "additionalProperties": False, "required": ["version"],
+        "description": "Either an author's edit of a draft's fields, or the secretariat's move of `status` along "
+                       "the allowed transitions (`note` when returning, closing or reopening; `response_due` by "
+                       "agency when opening, else 60 days), or `priority` alone. Never both kinds at once.",
+        "properties": {
+            **_REC_INPUT, "version": {"type": "integer"},
+            "status": {"type": "string", "enum": _REC_STATUSES},
+            "note": {"type": ["string", "null"], "maxLength": 4000},
+            "response_due": {"type": ["object", "null"], "additionalProperties": {"type": "string",
+                                                                                 "format": "date"}},
+            "priority": {"type": ["boolean", "null"]},
+        },
+    },
+    "RecommendationStep": {"type": "object", "additionalProperties": False, "required": ["version"],
+                           "properties": {"version": {"type": "integer"},
+                                          "note": {"type": ["string", "null"], "maxLength": 4000}}},
+    "AgencyResponse": {"type": "object", "required": [
+        "id", "agency", "position", "response_md", "response_html", "revision", "is_current", "author",
+        "created_at", "due_date", "action_item_ids",
+    ], "properties": {
+        "id": {"type": "integer"}, "recommendation_id": {"type": "integer"},
+        "agency": {"type": "string", "description": "Agency acronym"},
+        "position": {"type": "string", "enum": _POSITIONS}, "position_label": {"type": "string"},
+        "response_md": {"type": "string"}, "response_html": {"type": "string", "description": "Sanitized HTML"},
+        "revision": {"type": "integer"}, "is_current": {"type": "boolean"},
+        "author": {"type": "string", "description": "The author's name"}, "author_id": {"type": "integer"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "due_date": {"type": ["string", "null"], "format": "date", "description": "The response was due"},
+        "action_item_ids": {"type": "array", "items": {"type": "integer"}},
+        "action_items": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "title": {"type": "string"}, "status": {"type": "string"},
+            "due_date": {"type": "string", "format": "date"},
+            "percent_complete": {"type": ["integer", "null"]}}}},
+        "created_action_item_ids": {"type": "array", "items": {"type": "integer"},
+                                    "description": "On creation: the new action items made with it"},
+    }},
+    "AgencyResponseCreate": {
+        "type": "object", "additionalProperties": False, "required": ["agency", "position", "response_md"],
+        "description": "An agency's response (its liaison), on an open recommendation addressed to it; posting "
+                       "again makes a new revision. New action items are created with lead = agency, all or "
+                       "nothing.",
+        "properties": {
+            "agency": {"type": "string", "examples": ["DOJ"]},
+            "position": {"type": "string", "enum": _POSITIONS},
+            "response_md": {"type": "string"},
+            "action_item_ids": {"type": ["array", "null"], "items": {"type": "integer"},
+                                "description": "Existing action items led by the agency"},
+            "new_action_items": {"type": ["array", "null"], "maxItems": 20, "items": {
+                "type": "object", "additionalProperties": False, "required": ["title", "due_date"], "properties": {
+                    "title": {"type": "string", "maxLength": 300},
+                    "due_date": {"type": "string", "format": "date"},
+                    "description_md": {"type": ["string", "null"]}}}},
+        },
+    },
+})
+_REC_ID = id_param("rec_id")
+_REC_OK = ok(ref("Recommendation"))
+PATHS.update({
+    "/recommendations": {
+        "get": {"summary": "Recommendations (drafts: the caller's own only)", "parameters": [
+            *PAGE_PARAMS,
+            _query("year", {"type": "integer"}, "Report year"),
+            _query("status", {"type": "string", "enum": _REC_STATUSES}),
+            _query("pillar", {"type": "string", "enum": _PILLARS}),
+            _query("agency", {"type": "string"}, "Agency acronym: recommendations addressed to it"),
+            _query("priority", {"type": "boolean"}),
+            _query("responded", {"type": "boolean"}, "With agency: that agency's response; true: some response"),
+            _query("response_overdue", {"type": "boolean"}, "Open, and a response is past due"),
+            _query("q", {"type": "string"}, "Words in the number, title or text"),
+            _query("sort", {"type": "string", "enum": ["number", "-number", "title", "status", "updated", "due"],
+                            "default": "number"}),
+        ], "responses": {**ok(page_schema("Recommendation")), **errors(401, 422)}},
+        "post": {"summary": "Draft a recommendation (Advisory Council members)",
+                 "requestBody": _body("RecommendationCreate"),
+                 "responses": {"201": {"description": "Created", **_CREATED, "content": {
+                     "application/json": {"schema": ref("Recommendation")}}}, **errors(400, 401, 403, 422)}},
+    },
+    "/recommendations/{rec_id}": {
+        "get": {"summary": "One recommendation (another's draft is 404)", "parameters": [_REC_ID],
+                "responses": {**_REC_OK, **errors(401, 404)}},
+        "patch": {"summary": "Edit a draft (its authors), or move the status (the secretariat; 409 "
+                             "invalid_transition for a move the table refuses)", "parameters": [_REC_ID],
+                  "requestBody": _body("RecommendationPatch"),
+                  "responses": {**_REC_OK, **errors(400, 401, 403, 404, 409, 422)}},
+    },
+    "/recommendations/{rec_id}/submit": {
+        "post": {"summary": "Submit a draft (its authors): assigns the number YYYY-NN", "parameters": [_REC_ID],
+                 "requestBody": _body("RecommendationStep"),
+                 "responses": {**_REC_OK, **errors(400, 401, 403, 404, 409, 422)}},
+    },
+    "/recommendations/{rec_id}/withdraw": {
+        "post": {"summary": "Withdraw (its authors, while submitted or under review)", "parameters": [_REC_ID],
+                 "requestBody": _body("RecommendationStep"),
+                 "responses": {**_REC_OK, **errors(400, 401, 403, 404, 409, 422)}},
+    },
+    "/recommendations/{rec_id}/responses": {
+        "get": {"summary": "The agencies' responses, current ones unless all=true", "parameters": [
+            _REC_ID, *PAGE_PARAMS, _query("all", {"type": "boolean", "default": False}, "Every revision")],
+                "responses": {**ok(page_schema("AgencyResponse")), **errors(401, 404, 422)}},
+        "post": {"summary": "File or revise an agency's response, with its commitments (all or nothing)",
+                 "parameters": [_REC_ID], "requestBody": _body("AgencyResponseCreate"),
+                 "responses": {"201": {"description": "Filed", "content": {
+                     "application/json": {"schema": ref("AgencyResponse")}}},
+                     **errors(400, 401, 403, 404, 409, 422)}},
+    },
+})
+# ---- end of recommendations -------------------------------------------------------------------
+
+
+# ---- documents and calendars (attachments, .ics, the personal feed) -----------------------------
+_KINDS = ["received", "issued", "evidence", "other"]
+SCHEMAS.update({
+    "Attachment": {"type": "object", "required": [
+        "id", "filename", "size", "content_type", "kind", "uploaded_by", "created_at",
+    ], "properties": {
+        "id": {"type": "integer"},
+        "filename": {"type": "string", "maxLength": 255, "description": "The uploaded name, cleaned (no path)"},
+        "size": {"type": "integer", "description": "Bytes"},
+        "content_type": {"type": "string", "description": "Found from the content, not the name",
+                         "examples": ["application/pdf"]},
+        "kind": {"type": "string", "enum": _KINDS},
+        "sha256": {"type": "string"},
+        "meeting_id": {"type": ["integer", "null"]},
+        "recommendation_id": {"type": ["integer", "null"]},
+        "uploaded_by": {"type": ["string", "null"], "description": "The uploader's name"},
+        "uploaded_by_id": {"type": "integer"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "download_url": {"type": "string"},
+    }},
+    "AttachmentUpload": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary",
+                 "description": "PDF, Word, Excel, PowerPoint, OpenDocument, plain text or CSV, PNG, JPEG, GIF or "
+                                "WebP, checked by content; at most PITF_MAX_UPLOAD_MB (25 MB by default)"},
+        "kind": {"type": "string", "enum": _KINDS, "default": "other"},
+    }},
+})
+_UPLOAD = {"required": True, "content": {"multipart/form-data": {"schema": ref("AttachmentUpload")}}}
+_TOO_LARGE = {"413": {"description": "The file is over the size limit",
+                      "content": {"application/json": {"schema": ref("Error")}}}}
+_UPLOADED = {"201": {"description": "Stored", **_CREATED, "content": {
+    "application/json": {"schema": ref("Attachment")}}}}
+_ICS = {"200": {"description": "iCalendar (RFC 5545)", "content": {"text/calendar": {"schema": {"type": "string"}}}}}
+PATHS.update({
+    "/meetings/{meeting_id}/attachments": {
+        "get": {"summary": "A meeting's documents (404 for a closed meeting to non-members)",
+                "parameters": [id_param("meeting_id"), *PAGE_PARAMS],
+                "responses": {**ok(page_schema("Attachment")), **errors(401, 404, 422)}},
+        "post": {"summary": "Attach a document to a meeting (its planners)", "parameters": [id_param("meeting_id")],
+                 "requestBody": _UPLOAD,
+                 "responses": {**_UPLOADED, **errors(401, 403, 404, 422), **_TOO_LARGE}},
+    },
+    "/recommendations/{rec_id}/attachments": {
+        "get": {"summary": "A recommendation's documents (for now: the secretariat and the filer)",
+                "parameters": [id_param("rec_id"), *PAGE_PARAMS],
+                "responses": {**ok(page_schema("Attachment")), **errors(401, 403, 404, 422)}},
+        "post": {"summary": "Attach a document to a recommendation (for now: the secretariat)",
+                 "parameters": [id_param("rec_id")], "requestBody": _UPLOAD,
+                 "responses": {**_UPLOADED, **errors(401, 403, 404, 422), **_TOO_LARGE}},
+    },
+    "/attachments/{attachment_id}": {
+        "get": {"summary": "Download a document (Content-Disposition: attachment)",
+                "parameters": [id_param("attachment_id")],
+                "responses": {"200": {"description": "The file, with its detected content type",
+                                      "content": {"application/octet-stream": {
+                                          "schema": {"type": "string", "format": "binary"}}}},
+                              **errors(401, 404)}},
+        "delete": {"summary": "Remove a document (kept for the record; its planners)",
+                   "parameters": [id_param("attachment_id")],
+                   "responses": {"204": {"description": "Removed"}, **errors(401, 403, 404)}},
+    },
+    "/meetings/{meeting_id}.ics": {
+        "get": {"summary": "The meeting as an iCalendar event", "parameters": [id_param("meeting_id")],
+                "responses": {**_ICS, **errors(401, 404)}},
+    },
+    "/calendar/{secret}.ics": {
+        "get": {"summary": "A user's personal feed of their committees' meetings (no token: the address is the key)",
+                "security": [],
+                "parameters": [{"name": "secret", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {**_ICS, "404": {"description": "Unknown or reset feed address",
+                                              "content": {"application/json": {"schema": ref("Error")}}}}},
+    },
+})
+# ---- end of documents and calendars -------------------------------------------------------------
+
+
+# ---- notifications ------------------------------------------------------------------------------
+SCHEMAS.update({
+    "Notification": {"type": "object", "required": ["id", "kind", "title", "url", "created_at", "read_at"],
+                     "properties": {
+        "id": {"type": "integer"},
+        "kind": {"type": "string", "examples": ["action_item_assigned", "action_overdue", "escalation"]},
+        "title": {"type": "string"}, "body": {"type": "string"},
+        "url": {"type": "string", "description": "The path of the object it is about, on this site"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "read_at": {"type": ["string", "null"], "format": "date-time"},
+    }},
+})
+PATHS.update({
+    "/notifications": {
+        "get": {"summary": "The caller's own notifications, newest first", "parameters": [
+            *PAGE_PARAMS, _query("unread", {"type": "boolean", "default": False}, "Only the unread ones")],
+            "responses": {**ok(page_schema("Notification")), **errors(401, 422)}},
+    },
+    "/notifications/{notification_id}/read": {
+        "post": {"summary": "Mark one of the caller's notifications read (someone else's: 404)",
+                 "parameters": [id_param("notification_id")],
+                 "responses": {**ok(ref("Notification")), **errors(401, 404)}},
+    },
+})
+# ---- end of notifications -----------------------------------------------------------------------
 
 def document() -> dict:
     return {

@@ -16,7 +16,7 @@ from .meetings import (
     MinutesComment,
     MinutesRevision,
 )
-from .notifications import Notification, OutboxEmail
+from .notifications import JobRun, Notification, OutboxEmail, ReminderLog, Setting
 from .org import Agency, ApiToken, AuditEntry, Committee, LoginAttempt, Membership, User
 from .recommendations import (
     AgencyResponse,
@@ -48,6 +48,7 @@ __all__ = [
     "MinutesAction",
     "MinutesComment",
     "MinutesRevision",
+    "JobRun",
     "Notification",
     "OutboxEmail",
     "Recommendation",
@@ -55,7 +56,9 @@ __all__ = [
     "RecommendationCounter",
     "RecommendationEvent",
     "RecommendationTarget",
+    "ReminderLog",
     "ResponseActionItem",
+    "Setting",
     "StatusUpdate",
     "User",
     "utcnow",

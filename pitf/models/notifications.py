@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Text
+from sqlalchemy import JSON, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .base import UTCDateTime, created_field, optional_time_field
@@ -46,3 +46,39 @@ class OutboxEmail(SQLModel, table=True):
     last_error: str = Field(default="", max_length=2000)
     sent_at: datetime | None = optional_time_field()
     created_at: datetime = created_field()
+
+
+class ReminderLog(SQLModel, table=True):
+    """One reminder given: the database's unique key is what makes each reminder go out once,
+    however many schedulers run and however often."""
+
+    __table_args__ = (UniqueConstraint("rule", "object_type", "object_id", "recipient_id", "window"),)
+    id: int | None = Field(default=None, primary_key=True)
+    rule: str = Field(max_length=48)
+    object_type: str = Field(max_length=32)
+    object_id: int
+    recipient_id: int = Field(foreign_key="user.id", index=True)
+    window: str = Field(max_length=64)
+    created_at: datetime = created_field()
+
+
+class Setting(SQLModel, table=True):
+    """A setting an administrator changes on a page (reminder rules), kept in the database."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: dict = Field(default_factory=dict, sa_type=JSON, nullable=False)
+    updated_at: datetime = created_field()
+    updated_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class JobRun(SQLModel, table=True):
+    """A run of a scheduled job: when, where, and how it ended."""
+
+    __table_args__ = (Index("ix_jobrun_job_started", "job_id", "started_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: str = Field(max_length=64)
+    started_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    finished_at: datetime | None = optional_time_field()
+    outcome: str = Field(default="running", max_length=16)  # running, ok, error
+    detail: str = Field(default="", sa_type=Text)
+    runner: str = Field(default="", max_length=100)

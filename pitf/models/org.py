@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Index, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 from .base import UTCDateTime, Versioned, optional_time_field
@@ -65,6 +65,10 @@ class User(Versioned, SQLModel, table=True):
     password_changed_at: datetime | None = optional_time_field()
     last_login_at: datetime | None = optional_time_field()
     deactivated_at: datetime | None = optional_time_field()
+    # Notification preferences: the weekly digest, and per kind of reminder "email" or "in_app".
+    digest_enabled: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    notification_prefs: dict = Field(default_factory=dict, sa_type=JSON, nullable=False,
+                                     sa_column_kwargs={"server_default": "{}"})
 
     # Flask-Login's user protocol. The id names the session token, so rotating the token ends
     # every session of this user, copied cookies included.
@@ -89,6 +93,8 @@ class Committee(Versioned, SQLModel, table=True):
     description: str = Field(default="", max_length=4000)
     follows_faca: bool = Field(default=False)
     quorum_rule: str = Field(default="majority_agencies", max_length=24)
+    # Days without a status update before an open item's lead agency is asked for one (None: the default).
+    status_request_days: int | None = Field(default=None)
     is_active: bool = Field(default=True)
 
 

@@ -406,6 +406,13 @@ def copy_meeting(*, session: Session, actor, meeting_id: int, starts_at, title: 
     return meeting
 
 
+def series_rule(session: Session, meeting: Meeting) -> str:
+    """How the meeting's series was made ("quarterly:1:4"), or "" for a meeting on its own."""
+    if not meeting.series_key:
+        return ""
+    return session.execute(select(MeetingSeries.rule).where(MeetingSeries.key == meeting.series_key)).scalar() or ""
+
+
 def _add_months(day: date, months: int) -> date:
     import calendar
 

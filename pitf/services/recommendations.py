@@ -19,7 +19,10 @@ from pitf.models import (
     ActionItem,
     Agency,
     AgencyResponse,
+    Agenda,
+    AgendaItem,
     Committee,
+    Meeting,
     Recommendation,
     RecommendationCosponsor,
     RecommendationCounter,
@@ -29,11 +32,12 @@ from pitf.models import (
     User,
     utcnow,
 )
-from pitf.models.actions import PILLARS
+from pitf.models.actions import CLOSED_STATUSES, PILLARS
 from pitf.models.recommendations import POSITIONS
 from pitf.services import audit
 from pitf.services.concurrency import check_version
 from pitf.services.notify import notify
+from pitf.textutil import parse_id
 
 
 @dataclass(frozen=True)
@@ -286,8 +290,9 @@ def update_draft(*, session: Session, actor, rec_id: int, version, data: dict) -
     check_version(rec, version)
     values = _resolve(session, actor, {k: v for k, v in data.items() if k in editable}, partial=True, rec=rec)
     links = {k: values.pop(k) for k in ("target_ids", "cosponsor_ids") if k in values}
-    changes = audit.apply_changes(rec, values)
-    changes.update(_set_links(session, rec, links))
+    with session.no_autoflush:  # one UPDATE, one version: _set_links's queries must not flush the fields first
+        changes = audit.apply_changes(rec, values)
+        changes.update(_set_links(session, rec, links))
     if changes:
         rec.updated_at = utcnow()
         audit.record(session, actor=actor, action="recommendation.updated", obj=rec, changes=changes)
@@ -661,3 +666,98 @@ def list_recommendations(*, session: Session, actor, filters: RecommendationFilt
     }[filters.sort]
     rows = list(session.execute(stmt.order_by(*order).offset((page - 1) * per_page).limit(per_page)).scalars())
     return rows, total
+
+
+# ---- what the pages show beside a recommendation --------------------------------------------
+
+def responded_agencies(session: Session, rec_ids: list[int]) -> dict[int, set[int]]:
+    """The agencies with a current response, per recommendation (one query for a whole page)."""
+    result: dict[int, set[int]] = {i: set() for i in rec_ids}
+    if rec_ids:
+        for rec_id, agency_id in session.execute(
+                select(AgencyResponse.recommendation_id, AgencyResponse.agency_id).where(
+                    AgencyResponse.recommendation_id.in_(rec_ids), AgencyResponse.is_current.is_(True))).all():
+            result[rec_id].add(agency_id)
+    return result
+
+
+def council_members(session: Session) -> list[User]:
+    """The active Advisory Council members: the people who may co-sponsor."""
+    return list(session.execute(select(User).where(User.role == "council", User.is_active.is_(True))
+                                .order_by(User.name, User.id)).scalars())
+
+
+def linkable_action_items(session: Session, rec_id: int, agency_id: int) -> list[ActionItem]:
+    """What a response of *agency_id* may link: the agency's open items, and those its current response links."""
+    linked = select(ResponseActionItem.action_item_id).join(
+        AgencyResponse, AgencyResponse.id == ResponseActionItem.response_id).where(
+        AgencyResponse.recommendation_id == rec_id, AgencyResponse.agency_id == agency_id,
+        AgencyResponse.is_current.is_(True))
+    return list(session.execute(select(ActionItem).where(
+        ActionItem.lead_agency_id == agency_id,
+        or_(ActionItem.status.not_in(CLOSED_STATUSES), ActionItem.id.in_(linked)))
+        .order_by(ActionItem.due_date, ActionItem.id)).scalars())
+
+
+def _council_ids():
+    return select(Committee.id).where(Committee.kind == "advisory_council")
+
+
+def presented_at(session: Session, actor, rec_id: int) -> list[tuple[Meeting, AgendaItem]]:
+    """The meetings (that *actor* may see) whose agenda presents the recommendation, earliest first."""
+    from pitf.services import meetings
+
+    stmt = (select(Meeting, AgendaItem).join(Agenda, Agenda.id == AgendaItem.agenda_id)
+            .join(Meeting, Meeting.id == Agenda.meeting_id).where(AgendaItem.recommendation_id == rec_id))
+    stmt = meetings._visible(stmt, session, actor)
+    return [tuple(r) for r in session.execute(stmt.order_by(Meeting.starts_at, AgendaItem.id)).all()]
+
+
+def presentation_meetings(session: Session, actor, *, now=None) -> list[Meeting]:
+    """The meetings a recommendation can be presented at: the Advisory Council's own and its joint meetings,
+    scheduled, from a year ago on (newest first)."""
+    if not permissions.can_link_meeting_to_recommendation(actor):
+        return []
+    since = (now or utcnow()) - timedelta(days=366)
+    return list(session.execute(select(Meeting).where(
+        or_(Meeting.committee_id.in_(_council_ids()), Meeting.joint_with_committee_id.in_(_council_ids())),
+        Meeting.status == "scheduled", Meeting.starts_at >= since)
+        .order_by(Meeting.starts_at.desc(), Meeting.id)).scalars())
+
+
+def present_at_meeting(*, session: Session, actor, rec_id: int, meeting_id) -> tuple[Meeting, AgendaItem]:
+    """Add "Presentation of recommendation ..." to the agenda of a Council (or joint) meeting, linked to it."""
+    from pitf.services import meetings
+
+    rec, _ = get_recommendation(session=session, actor=actor, rec_id=rec_id)
+    require(permissions.can_link_meeting_to_recommendation(actor),
+            "Only the secretariat links a recommendation to a meeting.")
+    if rec.number is None:
+        raise ValidationFailed("Not submitted.", fields={"meeting_id": "Only a submitted recommendation is "
+                                                                       "presented."})
+    meeting_id = parse_id(meeting_id)
+    if meeting_id is None:
+        raise ValidationFailed("Choose a meeting.", fields={"meeting_id": "Choose a meeting."})
+    meeting, _committee, _ = meetings.get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
+    council = {c.id: c for c in session.execute(select(Committee).where(Committee.id.in_(_council_ids()))).scalars()}
+    presenter = council.get(meeting.committee_id) or council.get(meeting.joint_with_committee_id)
+    if presenter is None:
+        raise ValidationFailed("Not a Council meeting.", fields={
+            "meeting_id": "Choose a meeting of the Advisory Council, or a joint meeting with it."})
+    if meeting.status == "cancelled":
+        raise ValidationFailed("Cancelled.", fields={"meeting_id": "That meeting is cancelled."})
+    view = meetings.agenda_view(session, meeting)
+    if any(r.item.recommendation_id == rec.id for r in view.rows):
+        raise ValidationFailed("Already there.", fields={"meeting_id": "The recommendation is already on that "
+                                                                       "meeting's agenda."})
+    items = meetings.agenda_items_as_input(view)
+    items.append({"title": f"Presentation of recommendation {rec.number}: {rec.title}"[:300],
+                  "presenter": presenter.name[:200], "duration_minutes": 15, "notes_md": "",
+                  "recommendation_id": rec.id})
+    view = meetings.put_agenda(session=session, actor=actor, meeting_id=meeting.id, version=view.agenda.version,
+                               items=items)
+    item = next(r.item for r in view.rows if r.item.recommendation_id == rec.id)
+    _event(session, rec, actor, rec.status, rec.status,
+           f"On the agenda of {meeting.title} ({meetings.meeting_local_date(meeting).isoformat()}).")
+    session.flush()
+    return meeting, item

@@ -19,13 +19,23 @@ def register_web(app: Flask) -> None:
     from pitf.web.account.routes import bp as account_bp
     from pitf.web.actions.csv_routes import bp as actions_csv_bp
     from pitf.web.actions.routes import bp as actions_bp
+    from pitf.web.admin.jobs_routes import bp as admin_ops_bp
     from pitf.web.admin.routes import bp as admin_bp
     from pitf.web.auth.routes import bp as auth_bp
+    from pitf.web.files.routes import bp as files_bp
     from pitf.web.main.routes import bp as main_bp
+    from pitf.web.meetings.minutes_routes import bp as minutes_bp
+    from pitf.web.meetings.routes import bp as meetings_bp
+    from pitf.web.notifications.routes import bp as notifications_bp
     from pitf.web.org.routes import bp as org_bp
+    from pitf.web.recommendations.report_routes import bp as rec_reports_bp
+    from pitf.web.recommendations.routes import bp as recommendations_bp
     from pitf.web.scorecards.routes import bp as scorecards_bp
 
-    for bp in (auth_bp, main_bp, org_bp, admin_bp, account_bp, actions_bp, actions_csv_bp, scorecards_bp):
+    for bp in (auth_bp, main_bp, org_bp, admin_bp, account_bp, actions_bp, actions_csv_bp, scorecards_bp,
+               meetings_bp, minutes_bp, files_bp, rec_reports_bp, recommendations_bp):
+        app.register_blueprint(bp)
+    for bp in (notifications_bp, admin_ops_bp):  # notifications and operations (issue #7)
         app.register_blueprint(bp)
 
     app.jinja_env.filters["localtime"] = localtime

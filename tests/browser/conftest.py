@@ -11,8 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from pitf import create_app
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, make_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -46,7 +45,7 @@ def browser():
 @pytest.fixture
 def app(connection, settings):
     """The app with CSRF protection on, as in production: the browser posts the real forms."""
-    return create_app({**settings, "WTF_CSRF_ENABLED": True}, bind=connection)
+    return make_app({**settings, "WTF_CSRF_ENABLED": True}, connection)
 
 
 def _close_when_sent(app):

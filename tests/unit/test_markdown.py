@@ -36,3 +36,9 @@ def test_ordinary_markdown_renders():
 
 def test_empty_is_empty():
     assert render_markdown("") == "" and render_markdown(None) == "" and render_markdown("   ") == ""
+
+
+def test_user_headings_never_compete_with_the_page_heading():
+    html = render_markdown("# Minutes\n\n## Present\n\n### 1. Opening")
+    assert "<h1" not in html
+    assert "<h2>Minutes</h2>" in html and "<h3>Present</h3>" in html and "<h4>1. Opening</h4>" in html

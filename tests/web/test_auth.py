@@ -6,8 +6,8 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from pitf import create_app
 from pitf.models import AuditEntry, LoginAttempt
+from tests.conftest import make_app
 from tests.factories import PASSWORD
 
 
@@ -185,7 +185,7 @@ def test_sign_in_and_out_are_audited(client, make_user, db):
 
 @pytest.fixture
 def csrf_app(connection, settings):
-    return create_app({**settings, "WTF_CSRF_ENABLED": True}, bind=connection)
+    return make_app({**settings, "WTF_CSRF_ENABLED": True}, connection)
 
 
 def test_forms_without_csrf_token_are_refused(csrf_app, make_user):

@@ -1,4 +1,4 @@
-"""The profile page: change password, choose a time zone, manage API tokens."""
+"""The profile page: change password, choose a time zone, manage API tokens and the personal calendar feed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, logout_user
 from pitf.db import get_session
 from pitf.errors import DomainError
 from pitf.models import Agency
-from pitf.services import org, tokens, users
+from pitf.services import calendar, org, tokens, users
 from pitf.services.auth import change_password
 from pitf.web import apply_form_errors
 from pitf.web.account.forms import PasswordChangeForm, PreferencesForm, TokenForm, zone_choices
@@ -32,7 +32,12 @@ def _render(status: int = 200, **forms):
         new_token=forms.get("new_token"),
         agency=db.get(Agency, user.agency_id) if user.agency_id else None,
         memberships=org.memberships_of_user(session=db, user_id=user.id),
+        feed_url=_feed_url(user.calendar_secret) if user.calendar_secret else None,
     ), status
+
+
+def _feed_url(secret: str) -> str:
+    return current_app.config["PITF_BASE_URL"].rstrip("/") + calendar.feed_path(secret)
 
 
 @bp.route("/")
@@ -99,6 +104,27 @@ def token_revoke(token_id: int):
     tokens.revoke_token(session=get_session(), actor=current_user._get_current_object(), token_id=token_id)
     flash("Token revoked; programs using it can no longer connect.", "success")
     return redirect(url_for("account.profile"))
+
+
+@bp.route("/calendar-feed", methods=["POST"])
+@login_required
+def calendar_feed_create():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    calendar.ensure_feed_secret(session=get_session(), actor=current_user._get_current_object())
+    flash("Your calendar feed is ready. Subscribe to its address in your calendar program.", "success")
+    return redirect(url_for("account.profile", _anchor="calendar-feed"))
+
+
+@bp.route("/calendar-feed/reset", methods=["POST"])
+@login_required
+def calendar_feed_reset():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    calendar.reset_feed_secret(session=get_session(), actor=current_user._get_current_object())
+    flash("Your calendar feed has a new address; the old one no longer works. Subscribe again with the new one.",
+          "success")
+    return redirect(url_for("account.profile", _anchor="calendar-feed"))
 
 
 @bp.app_template_global()

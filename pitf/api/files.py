@@ -1,0 +1,107 @@
+"""API of documents (meeting and recommendation attachments) and iCalendar files, including the personal feed."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request, url_for
+
+from pitf.api import api_bp
+from pitf.api.util import actor, iso, page_of, pagination
+from pitf.db import get_session
+from pitf.errors import NotFound, ValidationFailed
+from pitf.models import Attachment
+from pitf.services import attachments, calendar
+from pitf.services import meetings as mtg
+from pitf.storage import MB, get_storage
+from pitf.textutil import MAX_ID
+from pitf.web.files.responses import attachment_response, ics_response
+
+
+def attachment_json(view: attachments.AttachmentView) -> dict:
+    a = view.attachment
+    return {"id": a.id, "filename": a.filename, "size": a.size, "content_type": a.content_type, "kind": a.kind,
+            "sha256": a.sha256, "meeting_id": a.meeting_id, "recommendation_id": a.recommendation_id,
+            "uploaded_by": view.uploaded_by, "uploaded_by_id": a.uploaded_by_id, "created_at": iso(a.created_at),
+            "download_url": url_for("api.attachment", attachment_id=a.id)}
+
+
+def _checked(object_id: int, what: str) -> int:
+    if object_id > MAX_ID:
+        raise NotFound(f"No such {what}.")
+    return object_id
+
+
+def _list(**target):
+    page, per_page = pagination()
+    views = attachments.list_attachments(session=get_session(), actor=actor(), **target)
+    start = (page - 1) * per_page
+    return jsonify(page_of([attachment_json(v) for v in views[start:start + per_page]], page, per_page, len(views)))
+
+
+def _upload(**target):
+    """A multipart upload: the file in `file`, its kind in `kind`."""
+    if not request.mimetype.startswith("multipart/form-data"):
+        raise ValidationFailed("Send the file as multipart/form-data.", fields={
+            "file": "Upload the file as multipart/form-data in a part named file."})
+    db = get_session()
+    attachment: Attachment = attachments.add_attachment(
+        session=db, actor=actor(), storage=get_storage(current_app), kind=request.form.get("kind", "other"),
+        file_storage=request.files.get("file"), max_bytes=current_app.config["PITF_MAX_UPLOAD_MB"] * MB, **target)
+    response = jsonify(attachment_json(attachments.attachment_view(db, attachment)))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.attachment", attachment_id=attachment.id)
+    return response
+
+
+@api_bp.get("/meetings/<int:meeting_id>/attachments")
+def meeting_attachments(meeting_id: int):
+    return _list(meeting_id=_checked(meeting_id, "meeting"))
+
+
+@api_bp.post("/meetings/<int:meeting_id>/attachments")
+def upload_meeting_attachment(meeting_id: int):
+    return _upload(meeting_id=_checked(meeting_id, "meeting"))
+
+
+@api_bp.get("/recommendations/<int:rec_id>/attachments")
+def recommendation_attachments(rec_id: int):
+    return _list(recommendation_id=_checked(rec_id, "recommendation"))
+
+
+@api_bp.post("/recommendations/<int:rec_id>/attachments")
+def upload_recommendation_attachment(rec_id: int):
+    return _upload(recommendation_id=_checked(rec_id, "recommendation"))
+
+
+@api_bp.get("/attachments/<int:attachment_id>")
+def attachment(attachment_id: int):
+    """The document's bytes, as a download."""
+    found, stream = attachments.get_attachment_for_download(
+        session=get_session(), actor=actor(), storage=get_storage(current_app),
+        attachment_id=_checked(attachment_id, "document"))
+    return attachment_response(found, stream)
+
+
+@api_bp.delete("/attachments/<int:attachment_id>")
+def remove_attachment(attachment_id: int):
+    attachments.remove_attachment(session=get_session(), actor=actor(),
+                                  attachment_id=_checked(attachment_id, "document"))
+    return "", 204
+
+
+@api_bp.get("/meetings/<int:meeting_id>.ics")
+def meeting_ics(meeting_id: int):
+    meeting, committee, _access = mtg.get_meeting(session=get_session(), actor=actor(),
+                                                  meeting_id=_checked(meeting_id, "meeting"))
+    cal = calendar.meeting_calendar(meeting, committee, current_app.config["PITF_BASE_URL"])
+    return ics_response(calendar.to_ics(cal), calendar.ics_filename(meeting))
+
+
+@api_bp.get("/calendar/<secret>.ics")
+def calendar_feed(secret: str):
+    """The personal feed: no token; the secret address is the key (404 once reset)."""
+    db = get_session()
+    user = calendar.user_for_feed(session=db, secret=secret)
+    if user is None:
+        raise NotFound("No such calendar feed. Its address may have been reset.")
+    cal = calendar.feed_calendar(db, user, current_app.config["PITF_BASE_URL"])
+    return ics_response(calendar.to_ics(cal), "pitf-meetings.ics", disposition="inline")

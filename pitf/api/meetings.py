@@ -1,0 +1,377 @@
+"""API of meetings: the list and its filters, create, read, PATCH (and cancel), the agenda and its publication,
+attendance with quorum, and the minutes with their lifecycle and revisions. Attachments and .ics live elsewhere."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request, url_for
+from sqlalchemy import select
+
+from pitf import permissions
+from pitf.api import api_bp
+from pitf.api.util import actor, iso, json_body, page_of, pagination
+from pitf.db import get_session
+from pitf.errors import Conflict, NotFound, ValidationFailed
+from pitf.models import Agency, Attendance, Committee, Meeting, User, utcnow
+from pitf.services import meetings as mtg
+from pitf.services import minutes as mins
+from pitf.services.timeutil import EASTERN, local_date, to_local
+from pitf.textutil import MAX_ID
+
+ID = "id"  # a whole number that can name a row
+TYPE_NAMES = {str: "text", int: "a whole number", bool: "true or false"}
+
+MEETING_FIELD_TYPES = {"committee_id": ID, "title": str, "starts_at": str, "ends_at": str, "timezone": str,
+                       "location": str, "virtual_url": str, "is_open": bool, "federal_register_notice_date": str,
+                       "joint_with_committee_id": ID}
+PATCH_FIELD_TYPES = {**{k: v for k, v in MEETING_FIELD_TYPES.items() if k != "committee_id"},
+                     "version": int, "status": str, "cancel_reason": str}
+AGENDA_ITEM_TYPES = {"title": str, "presenter": str, "presenter_agency": str, "duration_minutes": int,
+                     "notes_md": str, "action_item_id": ID, "recommendation_id": ID}
+# Fields an agenda item is read back with: a client may PUT what it read, and these are ignored.
+AGENDA_ITEM_READ_ONLY = {"id", "position", "starts_at", "notes_html", "action_item_title", "recommendation_label"}
+ATTENDANCE_TYPES = {"user_id": ID, "name": str, "agency": str, "status": str, "represented_by": str,
+                    "attendee_kind": str}
+ATTENDANCE_READ_ONLY = {"id"}
+MINUTES_FIELD_TYPES = {"version": int, "body_md": str, "revision_reason": str}
+MAX_TIMEZONE = 64  # the longest zone name the column holds (the real ones are far shorter)
+
+
+# ---- input checks ------------------------------------------------------------------------------
+
+def _type_errors(data: dict, types: dict, prefix: str = "") -> dict[str, str]:
+    """The fields of *data* whose JSON type is wrong (None is left to the service to judge)."""
+    errors = {}
+    for name, wanted in types.items():
+        value = data.get(name)
+        if value is None:
+            continue
+        if wanted in (int, ID):
+            if isinstance(value, bool) or not isinstance(value, int):
+                errors[prefix + name] = "Must be a whole number."
+            elif wanted is ID and not 0 <= value <= MAX_ID:
+                errors[prefix + name] = "No such record."
+        elif wanted is bool:
+            if not isinstance(value, bool):
+                errors[prefix + name] = "Must be true or false."
+        elif not isinstance(value, wanted):
+            errors[prefix + name] = f"Must be {TYPE_NAMES[wanted]}."
+    return errors
+
+
+def _unknown(data: dict, known, prefix: str = "", message: str = "This field cannot be set here.") -> dict:
+    return {prefix + name: message for name in sorted(set(data) - set(known))}
+
+
+def _check(data: dict, types: dict, *, extra_known=()) -> None:
+    errors = {**_unknown(data, {*types, *extra_known}), **_type_errors(data, types)}
+    if isinstance(data.get("timezone"), str) and len(data["timezone"]) > MAX_TIMEZONE:
+        errors["timezone"] = f"Unknown time zone (at most {MAX_TIMEZONE} characters)."
+    if errors:
+        raise ValidationFailed("Some fields are not valid.", fields=errors)
+
+
+def _check_list(data: dict, name: str, types: dict, read_only: set) -> list:
+    """A list of objects under *name*: each one's unknown fields and wrong types named like items[2].title."""
+    entries = data.get(name)
+    if not isinstance(entries, list):
+        raise ValidationFailed("Bad list.", fields={name: "Send a list of objects."})
+    errors: dict[str, str] = {}
+    for i, raw in enumerate(entries):
+        if not isinstance(raw, dict):
+            errors[f"{name}[{i}]"] = "Each entry is an object."
+            continue
+        prefix = f"{name}[{i}]."
+        errors.update(_unknown(raw, {*types, *read_only}, prefix))
+        errors.update(_type_errors(raw, types, prefix))
+    if errors:
+        raise ValidationFailed("Some entries are not valid.", fields=errors)
+    return [{k: v for k, v in raw.items() if k not in read_only} for raw in entries]
+
+
+def _optional_body() -> dict:
+    """The JSON object of a request whose body may be left out."""
+    return json_body() if request.get_data(cache=True) else {}
+
+
+def _checked_id(meeting_id: int) -> int:
+    if meeting_id > MAX_ID:
+        raise NotFound("No such meeting.")
+    return meeting_id
+
+
+def _today():
+    """The date in Washington: the federal day counts run on it."""
+    return local_date(utcnow(), EASTERN)
+
+
+def _clocks() -> mtg.Clocks:
+    return mtg.Clocks.from_config(current_app.config)
+
+
+def _with_current(err: Conflict, current) -> Conflict:
+    """Attach the object as it is now to a conflict. A conflict found at flush (StaleDataError) leaves the
+    transaction unusable, and one found by the version check wrote nothing: either way roll back, read afresh."""
+    get_session().rollback()
+    err.current = current()
+    return err
+
+
+# ---- serialization -----------------------------------------------------------------------------
+
+def meeting_json(meeting: Meeting, committee: Committee | None = None) -> dict:
+    return {
+        "id": meeting.id, "committee_id": meeting.committee_id,
+        "committee_name": committee.name if committee is not None else None, "title": meeting.title,
+        "starts_at": iso(meeting.starts_at), "ends_at": iso(meeting.ends_at),
+        "starts_at_local": iso(to_local(meeting.starts_at, meeting.timezone)),
+        "ends_at_local": iso(to_local(meeting.ends_at, meeting.timezone)),
+        "timezone": meeting.timezone, "location": meeting.location, "virtual_url": meeting.virtual_url,
+        "is_open": meeting.is_open, "status": meeting.status, "cancel_reason": meeting.cancel_reason,
+        "federal_register_notice_date": iso(meeting.federal_register_notice_date),
+        "short_notice_reason": meeting.short_notice_reason,
+        "joint_with_committee_id": meeting.joint_with_committee_id, "series_key": meeting.series_key,
+        "ics_sequence": meeting.ics_sequence, "created_at": iso(meeting.created_at),
+        "updated_at": iso(meeting.updated_at), "version": meeting.version,
+    }
+
+
+def meeting_detail_json(meeting: Meeting, committee: Committee) -> dict:
+    """One meeting, with its federal-clock flags (FACA notice and certification, the Council's 45 days)."""
+    db = get_session()
+    certified = False
+    if committee.follows_faca:
+        minutes = mins.get_minutes(db, meeting)
+        certified = minutes is not None and minutes.approved_revision is not None
+    state = mtg.federal_clocks(session=db, meeting=meeting, committee=committee, clocks=_clocks(), today=_today(),
+                               minutes_certified=certified)
+    return {**meeting_json(meeting, committee), "flags": list(state.flags), "certify_by": iso(state.certify_by)}
+
+
+def _meeting_now(meeting_id: int) -> dict:
+    meeting, committee, _access = mtg.get_meeting(session=get_session(), actor=actor(), meeting_id=meeting_id)
+    return meeting_detail_json(meeting, committee)
+
+
+def agenda_json(meeting: Meeting, view: mtg.AgendaView) -> dict:
+    return {
+        "meeting_id": meeting.id,
+        "items": [{
+            "id": row.item.id, "position": row.item.position, "title": row.item.title,
+            "presenter": row.item.presenter, "presenter_agency": row.presenter_agency,
+            "duration_minutes": row.item.duration_minutes, "notes_md": row.item.notes_md,
+            "notes_html": row.item.notes_html, "action_item_id": row.item.action_item_id,
+            "action_item_title": row.action_item_title, "recommendation_id": row.item.recommendation_id,
+            "recommendation_label": row.recommendation_label, "starts_at": iso(row.starts_at),
+        } for row in view.rows],
+        "published_at": iso(view.agenda.published_at), "version": view.agenda.version,
+        "starts_at": iso(meeting.starts_at), "ends_at": iso(view.ends_at), "meeting_ends_at": iso(meeting.ends_at),
+        "overruns": view.overruns, "overrun_minutes": view.overrun_minutes,
+    }
+
+
+def _agenda_now(meeting_id: int) -> dict:
+    db = get_session()
+    meeting, _committee, _access = mtg.get_meeting(session=db, actor=actor(), meeting_id=meeting_id)
+    return agenda_json(meeting, mtg.agenda_view(db, meeting))
+
+
+def attendance_json(rows: list[Attendance], quorum: mtg.Quorum) -> dict:
+    acronyms = dict(get_session().execute(select(Agency.id, Agency.acronym)).tuples().all())
+    return {
+        "entries": [{"id": a.id, "user_id": a.user_id, "name": a.name, "agency": acronyms.get(a.agency_id),
+                     "status": a.status, "represented_by": a.represented_by or None,
+                     "attendee_kind": a.attendee_kind} for a in rows],
+        "quorum": {"required": quorum.required, "present": quorum.present, "met": quorum.met, "rule": quorum.rule},
+    }
+
+
+def _names(user_ids) -> dict[int, str]:
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    return dict(get_session().execute(select(User.id, User.name).where(User.id.in_(ids))).tuples().all())
+
+
+def minutes_json(meeting: Meeting, reader: mins.MinutesForReader) -> dict:
+    minutes, approved = reader.minutes, reader.approved
+    approver = approved.approved_by_id if approved is not None else None
+    return {
+        "meeting_id": meeting.id, "body_md": reader.body_md, "body_html": reader.body_html, "status": reader.status,
+        "revision": reader.revision, "version": minutes.version if minutes is not None else None,
+        "approved_revision": approved.revision if approved is not None else None,
+        "approved_by": _names([approver]).get(approver), "approved_by_id": approver,
+        "approved_at": iso(approved.approved_at) if approved is not None else None,
+        "certification_text": (approved.certification_text or None) if approved is not None else None,
+        "correction_in_progress": reader.working_differs,
+    }
+
+
+def _minutes_now(meeting_id: int) -> dict:
+    db = get_session()
+    meeting, _committee, access = mtg.get_meeting(session=db, actor=actor(), meeting_id=meeting_id)
+    reader = mins.minutes_for(db, actor(), meeting, access)
+    if reader.minutes is None or reader.status == "none":
+        raise NotFound("This meeting has no minutes you can read yet.")
+    return minutes_json(meeting, reader)
+
+
+# ---- meetings ----------------------------------------------------------------------------------
+
+@api_bp.get("/meetings")
+def meetings():
+    problems = {}  # every bad filter and paging argument at once
+    try:
+        filters = mtg.parse_meeting_filters(request.args)
+    except ValidationFailed as err:
+        problems.update(err.fields)
+    try:
+        page, per_page = pagination()
+    except ValidationFailed as err:
+        problems.update(err.fields)
+    if problems:
+        raise ValidationFailed("Some filters are not valid.", fields=problems)
+    rows, total = mtg.list_meetings(session=get_session(), actor=actor(), filters=filters, page=page,
+                                    per_page=per_page)
+    return jsonify(page_of([meeting_json(m, c) for m, c in rows], page, per_page, total))
+
+
+@api_bp.post("/meetings")
+def create_meeting():
+    data = json_body()
+    _check(data, MEETING_FIELD_TYPES)
+    db = get_session()
+    meeting = mtg.create_meeting(session=db, actor=actor(), data=data)
+    response = jsonify(meeting_detail_json(meeting, db.get(Committee, meeting.committee_id)))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.meeting", meeting_id=meeting.id)
+    return response
+
+
+@api_bp.get("/meetings/<int:meeting_id>")
+def meeting(meeting_id: int):
+    return jsonify(_meeting_now(_checked_id(meeting_id)))
+
+
+@api_bp.patch("/meetings/<int:meeting_id>")
+def edit_meeting(meeting_id: int):
+    data = json_body()
+    _check(data, PATCH_FIELD_TYPES, extra_known=MEETING_FIELD_TYPES)  # the service names what cannot change
+    try:
+        mtg.update_meeting(session=get_session(), actor=actor(), meeting_id=_checked_id(meeting_id),
+                           version=data.get("version"), data={k: v for k, v in data.items() if k != "version"})
+    except Conflict as err:
+        raise _with_current(err, lambda: _meeting_now(meeting_id)) from None
+    return jsonify(_meeting_now(meeting_id))
+
+
+# ---- agenda ------------------------------------------------------------------------------------
+
+@api_bp.get("/meetings/<int:meeting_id>/agenda")
+def agenda(meeting_id: int):
+    return jsonify(_agenda_now(_checked_id(meeting_id)))
+
+
+@api_bp.put("/meetings/<int:meeting_id>/agenda")
+def put_agenda(meeting_id: int):
+    data = json_body()
+    _check(data, {"version": int}, extra_known={"items"})
+    items = _check_list(data, "items", AGENDA_ITEM_TYPES, AGENDA_ITEM_READ_ONLY)
+    db = get_session()
+    try:
+        view = mtg.put_agenda(session=db, actor=actor(), meeting_id=_checked_id(meeting_id),
+                              version=data.get("version"), items=items)
+    except Conflict as err:
+        raise _with_current(err, lambda: _agenda_now(meeting_id)) from None
+    return jsonify(agenda_json(db.get(Meeting, meeting_id), view))
+
+
+@api_bp.post("/meetings/<int:meeting_id>/agenda/publish")
+def publish_agenda(meeting_id: int):
+    data = _optional_body()
+    _check(data, {"short_notice_reason": str})
+    try:
+        mtg.publish_agenda(session=get_session(), actor=actor(), meeting_id=_checked_id(meeting_id),
+                           clocks=_clocks(), today=_today(), short_notice_reason=data.get("short_notice_reason") or "")
+    except Conflict as err:
+        raise _with_current(err, lambda: _agenda_now(meeting_id)) from None
+    return jsonify(_agenda_now(meeting_id))
+
+
+# ---- attendance --------------------------------------------------------------------------------
+
+@api_bp.get("/meetings/<int:meeting_id>/attendance")
+def attendance(meeting_id: int):
+    db = get_session()
+    meeting, committee, _access = mtg.get_meeting(session=db, actor=actor(), meeting_id=_checked_id(meeting_id))
+    rows = mtg.attendance_of(db, meeting)
+    return jsonify(attendance_json(rows, mtg.quorum(db, committee, rows)))
+
+
+@api_bp.put("/meetings/<int:meeting_id>/attendance")
+def put_attendance(meeting_id: int):
+    data = json_body()
+    _check(data, {}, extra_known={"entries"})
+    entries = _check_list(data, "entries", ATTENDANCE_TYPES, ATTENDANCE_READ_ONLY)
+    rows, quorum = mtg.put_attendance(session=get_session(), actor=actor(), meeting_id=_checked_id(meeting_id),
+                                      entries=entries)
+    return jsonify(attendance_json(rows, quorum))
+
+
+# ---- minutes -----------------------------------------------------------------------------------
+
+@api_bp.get("/meetings/<int:meeting_id>/minutes")
+def minutes(meeting_id: int):
+    return jsonify(_minutes_now(_checked_id(meeting_id)))
+
+
+@api_bp.put("/meetings/<int:meeting_id>/minutes")
+def put_minutes(meeting_id: int):
+    data = json_body()
+    _check(data, MINUTES_FIELD_TYPES)
+    try:
+        mins.save_minutes(session=get_session(), actor=actor(), meeting_id=_checked_id(meeting_id),
+                          version=data.get("version"), body_md=data.get("body_md"),
+                          revision_reason=data.get("revision_reason") or "")
+    except Conflict as err:
+        raise _with_current(err, lambda: _minutes_now(meeting_id)) from None
+    return jsonify(_minutes_now(meeting_id))
+
+
+def _minutes_step(meeting_id: int, step):
+    data = json_body()
+    _check(data, {"version": int})
+    try:
+        step(session=get_session(), actor=actor(), meeting_id=_checked_id(meeting_id), version=data.get("version"))
+    except Conflict as err:
+        raise _with_current(err, lambda: _minutes_now(meeting_id)) from None
+    return jsonify(_minutes_now(meeting_id))
+
+
+@api_bp.post("/meetings/<int:meeting_id>/minutes/circulate")
+def circulate_minutes(meeting_id: int):
+    return _minutes_step(meeting_id, mins.circulate)
+
+
+@api_bp.post("/meetings/<int:meeting_id>/minutes/approve")
+def approve_minutes(meeting_id: int):
+    return _minutes_step(meeting_id, mins.approve)
+
+
+@api_bp.get("/meetings/<int:meeting_id>/minutes/revisions")
+def minutes_revisions(meeting_id: int):
+    """Every revision for those who plan the meeting; the approved ones for everyone else who may see it."""
+    db = get_session()
+    user = actor()
+    meeting, _committee, access = mtg.get_meeting(session=db, actor=user, meeting_id=_checked_id(meeting_id))
+    record = mins.get_minutes(db, meeting)
+    revs = mins.revisions(db, record) if record is not None else []
+    if not permissions.can_plan_meetings(user, access):
+        revs = [r for r in revs if r.status == "approved"]
+    names = _names(r.approved_by_id for r in revs)
+    return jsonify({"items": [{
+        "revision": r.revision, "status": r.status, "reason": r.reason, "body_md": r.body_md,
+        "body_html": r.body_html, "approved_by": names.get(r.approved_by_id), "approved_by_id": r.approved_by_id,
+        "approved_at": iso(r.approved_at), "certification_text": r.certification_text or None,
+        "created_at": iso(r.created_at),
+    } for r in revs]})
+

@@ -1,0 +1,1 @@
+"""Documents and calendars: attachments, iCalendar downloads and feeds."""

@@ -1,0 +1,89 @@
+"""Forms of the meeting pages: scheduling (one meeting or a series), editing, cancelling, copying, agenda items."""
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+
+from pitf.markdown import MAX_SOURCE
+from pitf.web.choices import options
+
+# The service validates every value (and says so per field); these forms only carry the input.
+MARKDOWN_HINT = "Markdown works: **bold**, *italic*, lists with -, links as [text](https://example.gov)."
+REPEAT_CHOICES = [("none", "Does not repeat"), ("weekly", "Every N weeks"), ("monthly", "Monthly"),
+                  ("quarterly", "Quarterly (every three months)")]
+ACCESS_CHOICES = [("open", "Open: every signed-in user sees it"),
+                  ("closed", "Closed: only the committee's members and the secretariat see its agenda, "
+                             "attendance, documents and minutes")]
+
+
+def _date(label: str, **kw) -> StringField:
+    return StringField(label, render_kw={"type": "date"}, **kw)
+
+
+def _time(label: str, **kw) -> StringField:
+    return StringField(label, render_kw={"type": "time"}, **kw)
+
+
+class MeetingFields(FlaskForm):
+    title = StringField("Title", render_kw={"maxlength": 200})
+    date = _date("Date", description="For example 2027-03-15.")
+    start_time = _time("Start time", description="In the time zone chosen below, for example 10:00.")
+    end_time = _time("End time", description="The same day, for example 12:00.")
+    timezone = SelectField("Time zone", choices=[], validate_choice=False,
+                           description="The meeting's own zone: daylight saving is handled for you.")
+    location = StringField("Location", render_kw={"maxlength": 300},
+                           description="Optional: building and room.")
+    virtual_url = StringField("Virtual meeting link", render_kw={"type": "url", "maxlength": 500},
+                              description="Optional: a web address starting with https://.")
+    access = RadioField("Open or closed", choices=options(ACCESS_CHOICES), default="open", validate_choice=False)
+    federal_register_notice_date = _date(
+        "Federal Register notice date",
+        description="For a body that follows FACA procedures: the day the notice was published (optional).")
+    joint_with_committee_id = SelectField("Joint meeting with", choices=[], validate_choice=False,
+                                          description="Optional: for example the Advisory Council meeting "
+                                                      "the SPOG.")
+
+
+class NewMeetingForm(MeetingFields):
+    committee_id = SelectField("Committee", choices=[], validate_choice=False)
+    repeat = SelectField("Repeat", choices=options(REPEAT_CHOICES), default="none", validate_choice=False)
+    interval = StringField("Every how many weeks", default="1", render_kw={"inputmode": "numeric"},
+                           description="For a weekly series: 1 for every week, 2 for every other week.")
+    count = StringField("Number of meetings", default="4", render_kw={"inputmode": "numeric"},
+                        description="For a series: from 2 to 24 meetings, each edited on its own afterwards.")
+
+
+class EditMeetingForm(MeetingFields):
+    version = HiddenField()
+
+
+class CancelMeetingForm(FlaskForm):
+    reason = TextAreaField("Reason for cancelling", render_kw={"maxlength": 2000},
+                           description="Members are told, with this reason. Nothing is deleted.")
+    version = HiddenField()
+
+
+class CopyMeetingForm(FlaskForm):
+    title = StringField("Title", render_kw={"maxlength": 200})
+    date = _date("Date of the next meeting")
+    start_time = _time("Start time")
+    end_time = _time("End time")
+
+
+class AgendaItemForm(FlaskForm):
+    title = StringField("Item title", render_kw={"maxlength": 300})
+    presenter = StringField("Presenter", render_kw={"maxlength": 200}, description="Optional: a person's name.")
+    presenter_agency = SelectField("Presenting agency", choices=[], validate_choice=False)
+    duration_minutes = StringField("Duration in minutes", default="15", render_kw={"inputmode": "numeric"},
+                                   description="A whole number from 1 to 480.")
+    notes_md = TextAreaField("Notes", render_kw={"maxlength": MAX_SOURCE}, description=MARKDOWN_HINT)
+    action_item_id = StringField("Action item number", render_kw={"inputmode": "numeric"},
+                                 description="Optional: the number of an action item this item reviews.")
+    recommendation_id = StringField("Recommendation number", render_kw={"inputmode": "numeric"},
+                                    description="Optional: the internal number of a recommendation.")
+    version = HiddenField()
+
+
+class PublishAgendaForm(FlaskForm):
+    short_notice_reason = TextAreaField(
+        "Reason for the short notice", render_kw={"maxlength": 2000},
+        description="Required when the Federal Register notice is late (41 CFR 102-3.150).")

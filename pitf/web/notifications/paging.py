@@ -1,0 +1,38 @@
+"""Page numbers of a list page read from its address, and the page links its pagination shows."""
+
+from __future__ import annotations
+
+from pitf.textutil import parse_id
+
+MAX_PAGE = 1_000_000
+
+
+def read_paging(args, errors: dict, *, per_page: int = 50, max_per_page: int = 200) -> tuple[int, int]:
+    """`page` and `per_page` from the query; a bad value is named in *errors* (the page then answers 422)."""
+    page = 1
+    if raw := args.get("page"):
+        if (number := parse_id(raw)) is not None and number <= MAX_PAGE:
+            page = number
+        else:
+            errors["page"] = f"The page must be a whole number from 1 to {MAX_PAGE:,}."
+    if raw := args.get("per_page"):
+        if (number := parse_id(raw)) is not None:
+            per_page = min(number, max_per_page)
+        else:
+            errors["per_page"] = f"Show from 1 to {max_per_page} a page."
+    return page, per_page
+
+
+def last_page(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
+
+
+def page_numbers(page: int, last: int) -> list[int | None]:
+    """The pages the pagination shows: first, last and the neighbours of the current one; None for a gap."""
+    shown = sorted(n for n in {1, page - 1, page, page + 1, last} if 1 <= n <= last)
+    numbers: list[int | None] = []
+    for n in shown:
+        if numbers and n - numbers[-1] > 1:
+            numbers.append(None)
+        numbers.append(n)
+    return numbers

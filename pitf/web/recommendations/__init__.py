@@ -1,0 +1,1 @@
+"""Advisory Council recommendations and the agencies' responses."""
