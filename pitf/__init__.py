@@ -31,7 +31,8 @@ def create_app(config: dict | None = None, *, bind=None) -> Flask:
     app.config.update(load_settings(config))
     app.instance_path = app.config["PITF_INSTANCE_PATH"]
     logging.basicConfig(level=logging.INFO if app.config["PITF_ENV"] != "test" else logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for noisy in ("alembic", "weasyprint", "fontTools"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
     from pitf.security import configure_hasher
 

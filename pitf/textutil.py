@@ -19,3 +19,10 @@ def parse_id(value) -> int | None:
         return None
     number = int(value)
     return number if 0 < number <= MAX_ID else None
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (escape character backslash) matching *text* anywhere, lower-cased,
+    with the user's own %, _ and backslash taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -4,26 +4,34 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import jsonify, request, url_for
+from flask import jsonify, url_for
 
 from pitf.api import api_bp
-from pitf.api.util import actor, iso, json_body, page_of, pagination
+from pitf.api.util import (
+    ACRONYMS,
+    ID,
+    actor,
+    check_fields,
+    checked_id,
+    filters_and_page,
+    iso,
+    json_body,
+    page_of,
+    pagination,
+    with_current,
+)
 from pitf.db import get_session
-from pitf.errors import Conflict, NotFound, ValidationFailed
+from pitf.errors import Conflict, ValidationFailed
 from pitf.models import Agency, StatusUpdate, utcnow
 from pitf.services import actions
 from pitf.services.actions import ItemView, is_overdue
 
-MAX_ID = 2**31 - 1  # the id columns are 32-bit; a larger number names nothing (and overflows SQLite's driver)
-
-ID = "id"  # a whole number that can name a row
 # The JSON type each writable field must have (None is accepted where the service decides what it means).
 ITEM_FIELD_TYPES = {"title": str, "description_md": str, "committee_id": ID, "meeting_id": ID,
-                    "recommendation_id": ID, "lead_agency": str, "supporting_agencies": list, "owner_id": ID,
+                    "recommendation_id": ID, "lead_agency": str, "supporting_agencies": ACRONYMS, "owner_id": ID,
                     "due_date": str, "pillar": str, "priority": str, "external_ref": str}
 PATCH_FIELD_TYPES = {**{k: v for k, v in ITEM_FIELD_TYPES.items() if k != "external_ref"}, "version": int}
 UPDATE_FIELD_TYPES = {"version": int, "status": str, "note_md": str, "percent_complete": int}
-TYPE_NAMES = {str: "text", int: "a whole number"}
 
 
 def item_json(view: ItemView, today: date | None = None) -> dict:
@@ -49,41 +57,9 @@ def update_json(update: StatusUpdate, author: str | None, author_agency: str | N
             "author_agency": author_agency, "created_at": iso(update.created_at)}
 
 
-def _check_types(data: dict, types: dict) -> None:
-    """Refuse JSON values of the wrong type (a string id, a number title) before the service reads them."""
-    errors = {}
-    for name, wanted in types.items():
-        value = data.get(name)
-        if value is None:
-            continue
-        if wanted in (int, ID):
-            if isinstance(value, bool) or not isinstance(value, int):
-                errors[name] = "Must be a whole number."
-            elif wanted is ID and not 0 <= value <= MAX_ID:
-                errors[name] = "No such record."
-        elif wanted is list:
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                errors[name] = "Must be a list of agency acronyms, e.g. [\"DHS\", \"HHS\"]."
-        elif not isinstance(value, wanted):
-            errors[name] = f"Must be {TYPE_NAMES[wanted]}."
-    if errors:
-        raise ValidationFailed("Some fields have the wrong type.", fields=errors)
-
-
-def _checked_id(item_id: int) -> int:
-    if item_id > MAX_ID:
-        raise NotFound("No such action item.")
-    return item_id
-
-
 def _current_item(err: Conflict, item_id: int) -> Conflict:
     """Attach the item as it is now to a conflict, so the client can show both versions."""
-    db = get_session()
-    # A conflict found at flush (StaleDataError) leaves the transaction unusable; one found by the
-    # version check wrote nothing. Either way roll back and read the item afresh.
-    db.rollback()
-    err.current = item_json(actions.item_view(db, item_id))
-    return err
+    return with_current(err, lambda: item_json(actions.item_view(get_session(), item_id)))
 
 
 def _location(item_id: int) -> str:
@@ -92,17 +68,7 @@ def _location(item_id: int) -> str:
 
 @api_bp.get("/action-items")
 def action_items():
-    problems = {}  # every bad filter and paging argument at once
-    try:
-        filters = actions.parse_filters(request.args)
-    except ValidationFailed as err:
-        problems.update(err.fields)
-    try:
-        page, per_page = pagination()
-    except ValidationFailed as err:
-        problems.update(err.fields)
-    if problems:
-        raise ValidationFailed("Some filters are not valid.", fields=problems)
+    filters, page, per_page = filters_and_page(actions.parse_filters)
     today = utcnow().date()
     views, total = actions.list_action_items(session=get_session(), actor=actor(), filters=filters, page=page,
                                              per_page=per_page, today=today)
@@ -115,7 +81,7 @@ def create_action_item():
     unknown = sorted(set(data) - set(ITEM_FIELD_TYPES))
     if unknown:
         raise ValidationFailed("Unknown fields.", fields=dict.fromkeys(unknown, "This field cannot be set here."))
-    _check_types(data, ITEM_FIELD_TYPES)
+    check_fields(data, allow_unknown=True, types=ITEM_FIELD_TYPES)
     db = get_session()
     fields = {k: v for k, v in data.items() if k != "external_ref"}
     item = actions.create_action_item(session=db, actor=actor(), data=fields, external_ref=data.get("external_ref"))
@@ -128,18 +94,18 @@ def create_action_item():
 @api_bp.get("/action-items/<int:item_id>")
 def action_item(item_id: int):
     db = get_session()
-    item = actions.get_action_item(session=db, actor=actor(), item_id=_checked_id(item_id))
+    item = actions.get_action_item(session=db, actor=actor(), item_id=checked_id(item_id, "action item"))
     return jsonify(item_json(actions.item_view(db, item.id)))
 
 
 @api_bp.patch("/action-items/<int:item_id>")
 def edit_action_item(item_id: int):
     data = json_body()
-    _check_types(data, PATCH_FIELD_TYPES)
+    check_fields(data, allow_unknown=True, types=PATCH_FIELD_TYPES)
     db = get_session()
     fields = {k: v for k, v in data.items() if k != "version"}
     try:
-        item = actions.update_action_item(session=db, actor=actor(), item_id=_checked_id(item_id),
+        item = actions.update_action_item(session=db, actor=actor(), item_id=checked_id(item_id, "action item"),
                                           version=data.get("version"), data=fields)
     except ValidationFailed as err:
         if "status" in err.fields:
@@ -153,7 +119,7 @@ def edit_action_item(item_id: int):
 @api_bp.get("/action-items/<int:item_id>/updates")
 def status_updates(item_id: int):
     page, per_page = pagination()
-    rows = actions.updates_of(session=get_session(), actor=actor(), item_id=_checked_id(item_id))
+    rows = actions.updates_of(session=get_session(), actor=actor(), item_id=checked_id(item_id, "action item"))
     start = (page - 1) * per_page
     return jsonify(page_of([update_json(*row) for row in rows[start:start + per_page]], page, per_page, len(rows)))
 
@@ -165,11 +131,11 @@ def post_status_update(item_id: int):
     if unknown:
         raise ValidationFailed("Unknown fields.", fields=dict.fromkeys(
             unknown, "A status update carries version, status, note_md and percent_complete."))
-    _check_types(data, UPDATE_FIELD_TYPES)
+    check_fields(data, allow_unknown=True, types=UPDATE_FIELD_TYPES)
     db = get_session()
     user = actor()
     try:
-        update = actions.post_status_update(session=db, actor=user, item_id=_checked_id(item_id),
+        update = actions.post_status_update(session=db, actor=user, item_id=checked_id(item_id, "action item"),
                                             version=data.get("version"), status=data.get("status"),
                                             note_md=data.get("note_md") or "",
                                             percent_complete=data.get("percent_complete"))

@@ -8,17 +8,24 @@ from sqlalchemy import select
 
 from pitf import permissions
 from pitf.api import api_bp
-from pitf.api.util import actor, iso, json_body, page_of, pagination
+from pitf.api.util import (
+    ID,
+    actor,
+    checked_id,
+    filters_and_page,
+    iso,
+    json_body,
+    page_of,
+    type_errors,
+    unknown_fields,
+    with_current,
+)
 from pitf.db import get_session
 from pitf.errors import Conflict, NotFound, ValidationFailed
 from pitf.models import Agency, Attendance, Committee, Meeting, User, utcnow
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
 from pitf.services.timeutil import EASTERN, local_date, to_local
-from pitf.textutil import MAX_ID
-
-ID = "id"  # a whole number that can name a row
-TYPE_NAMES = {str: "text", int: "a whole number", bool: "true or false"}
 
 MEETING_FIELD_TYPES = {"committee_id": ID, "title": str, "starts_at": str, "ends_at": str, "timezone": str,
                        "location": str, "virtual_url": str, "is_open": bool, "federal_register_notice_date": str,
@@ -38,32 +45,8 @@ MAX_TIMEZONE = 64  # the longest zone name the column holds (the real ones are f
 
 # ---- input checks ------------------------------------------------------------------------------
 
-def _type_errors(data: dict, types: dict, prefix: str = "") -> dict[str, str]:
-    """The fields of *data* whose JSON type is wrong (None is left to the service to judge)."""
-    errors = {}
-    for name, wanted in types.items():
-        value = data.get(name)
-        if value is None:
-            continue
-        if wanted in (int, ID):
-            if isinstance(value, bool) or not isinstance(value, int):
-                errors[prefix + name] = "Must be a whole number."
-            elif wanted is ID and not 0 <= value <= MAX_ID:
-                errors[prefix + name] = "No such record."
-        elif wanted is bool:
-            if not isinstance(value, bool):
-                errors[prefix + name] = "Must be true or false."
-        elif not isinstance(value, wanted):
-            errors[prefix + name] = f"Must be {TYPE_NAMES[wanted]}."
-    return errors
-
-
-def _unknown(data: dict, known, prefix: str = "", message: str = "This field cannot be set here.") -> dict:
-    return {prefix + name: message for name in sorted(set(data) - set(known))}
-
-
 def _check(data: dict, types: dict, *, extra_known=()) -> None:
-    errors = {**_unknown(data, {*types, *extra_known}), **_type_errors(data, types)}
+    errors = {**unknown_fields(data, {*types, *extra_known}), **type_errors(data, types)}
     if isinstance(data.get("timezone"), str) and len(data["timezone"]) > MAX_TIMEZONE:
         errors["timezone"] = f"Unknown time zone (at most {MAX_TIMEZONE} characters)."
     if errors:
@@ -81,8 +64,8 @@ def _check_list(data: dict, name: str, types: dict, read_only: set) -> list:
             errors[f"{name}[{i}]"] = "Each entry is an object."
             continue
         prefix = f"{name}[{i}]."
-        errors.update(_unknown(raw, {*types, *read_only}, prefix))
-        errors.update(_type_errors(raw, types, prefix))
+        errors.update(unknown_fields(raw, {*types, *read_only}, prefix))
+        errors.update(type_errors(raw, types, prefix))
     if errors:
         raise ValidationFailed("Some entries are not valid.", fields=errors)
     return [{k: v for k, v in raw.items() if k not in read_only} for raw in entries]
@@ -91,12 +74,6 @@ def _check_list(data: dict, name: str, types: dict, read_only: set) -> list:
 def _optional_body() -> dict:
     """The JSON object of a request whose body may be left out."""
     return json_body() if request.get_data(cache=True) else {}
-
-
-def _checked_id(meeting_id: int) -> int:
-    if meeting_id > MAX_ID:
-        raise NotFound("No such meeting.")
-    return meeting_id
 
 
 def _today():
@@ -108,12 +85,8 @@ def _clocks() -> mtg.Clocks:
     return mtg.Clocks.from_config(current_app.config)
 
 
-def _with_current(err: Conflict, current) -> Conflict:
-    """Attach the object as it is now to a conflict. A conflict found at flush (StaleDataError) leaves the
-    transaction unusable, and one found by the version check wrote nothing: either way roll back, read afresh."""
-    get_session().rollback()
-    err.current = current()
-    return err
+def _meeting_id(meeting_id: int) -> int:
+    return checked_id(meeting_id, "meeting")
 
 
 # ---- serialization -----------------------------------------------------------------------------
@@ -219,17 +192,7 @@ def _minutes_now(meeting_id: int) -> dict:
 
 @api_bp.get("/meetings")
 def meetings():
-    problems = {}  # every bad filter and paging argument at once
-    try:
-        filters = mtg.parse_meeting_filters(request.args)
-    except ValidationFailed as err:
-        problems.update(err.fields)
-    try:
-        page, per_page = pagination()
-    except ValidationFailed as err:
-        problems.update(err.fields)
-    if problems:
-        raise ValidationFailed("Some filters are not valid.", fields=problems)
+    filters, page, per_page = filters_and_page(mtg.parse_meeting_filters)
     rows, total = mtg.list_meetings(session=get_session(), actor=actor(), filters=filters, page=page,
                                     per_page=per_page)
     return jsonify(page_of([meeting_json(m, c) for m, c in rows], page, per_page, total))
@@ -249,7 +212,7 @@ def create_meeting():
 
 @api_bp.get("/meetings/<int:meeting_id>")
 def meeting(meeting_id: int):
-    return jsonify(_meeting_now(_checked_id(meeting_id)))
+    return jsonify(_meeting_now(_meeting_id(meeting_id)))
 
 
 @api_bp.patch("/meetings/<int:meeting_id>")
@@ -257,10 +220,10 @@ def edit_meeting(meeting_id: int):
     data = json_body()
     _check(data, PATCH_FIELD_TYPES, extra_known=MEETING_FIELD_TYPES)  # the service names what cannot change
     try:
-        mtg.update_meeting(session=get_session(), actor=actor(), meeting_id=_checked_id(meeting_id),
+        mtg.update_meeting(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
                            version=data.get("version"), data={k: v for k, v in data.items() if k != "version"})
     except Conflict as err:
-        raise _with_current(err, lambda: _meeting_now(meeting_id)) from None
+        raise with_current(err, lambda: _meeting_now(meeting_id)) from None
     return jsonify(_meeting_now(meeting_id))
 
 
@@ -268,7 +231,7 @@ def edit_meeting(meeting_id: int):
 
 @api_bp.get("/meetings/<int:meeting_id>/agenda")
 def agenda(meeting_id: int):
-    return jsonify(_agenda_now(_checked_id(meeting_id)))
+    return jsonify(_agenda_now(_meeting_id(meeting_id)))
 
 
 @api_bp.put("/meetings/<int:meeting_id>/agenda")
@@ -278,10 +241,10 @@ def put_agenda(meeting_id: int):
     items = _check_list(data, "items", AGENDA_ITEM_TYPES, AGENDA_ITEM_READ_ONLY)
     db = get_session()
     try:
-        view = mtg.put_agenda(session=db, actor=actor(), meeting_id=_checked_id(meeting_id),
+        view = mtg.put_agenda(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id),
                               version=data.get("version"), items=items)
     except Conflict as err:
-        raise _with_current(err, lambda: _agenda_now(meeting_id)) from None
+        raise with_current(err, lambda: _agenda_now(meeting_id)) from None
     return jsonify(agenda_json(db.get(Meeting, meeting_id), view))
 
 
@@ -290,10 +253,10 @@ def publish_agenda(meeting_id: int):
     data = _optional_body()
     _check(data, {"short_notice_reason": str})
     try:
-        mtg.publish_agenda(session=get_session(), actor=actor(), meeting_id=_checked_id(meeting_id),
+        mtg.publish_agenda(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
                            clocks=_clocks(), today=_today(), short_notice_reason=data.get("short_notice_reason") or "")
     except Conflict as err:
-        raise _with_current(err, lambda: _agenda_now(meeting_id)) from None
+        raise with_current(err, lambda: _agenda_now(meeting_id)) from None
     return jsonify(_agenda_now(meeting_id))
 
 
@@ -302,7 +265,7 @@ def publish_agenda(meeting_id: int):
 @api_bp.get("/meetings/<int:meeting_id>/attendance")
 def attendance(meeting_id: int):
     db = get_session()
-    meeting, committee, _access = mtg.get_meeting(session=db, actor=actor(), meeting_id=_checked_id(meeting_id))
+    meeting, committee, _access = mtg.get_meeting(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id))
     rows = mtg.attendance_of(db, meeting)
     return jsonify(attendance_json(rows, mtg.quorum(db, committee, rows)))
 
@@ -312,7 +275,7 @@ def put_attendance(meeting_id: int):
     data = json_body()
     _check(data, {}, extra_known={"entries"})
     entries = _check_list(data, "entries", ATTENDANCE_TYPES, ATTENDANCE_READ_ONLY)
-    rows, quorum = mtg.put_attendance(session=get_session(), actor=actor(), meeting_id=_checked_id(meeting_id),
+    rows, quorum = mtg.put_attendance(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
                                       entries=entries)
     return jsonify(attendance_json(rows, quorum))
 
@@ -321,7 +284,7 @@ def put_attendance(meeting_id: int):
 
 @api_bp.get("/meetings/<int:meeting_id>/minutes")
 def minutes(meeting_id: int):
-    return jsonify(_minutes_now(_checked_id(meeting_id)))
+    return jsonify(_minutes_now(_meeting_id(meeting_id)))
 
 
 @api_bp.put("/meetings/<int:meeting_id>/minutes")
@@ -329,11 +292,11 @@ def put_minutes(meeting_id: int):
     data = json_body()
     _check(data, MINUTES_FIELD_TYPES)
     try:
-        mins.save_minutes(session=get_session(), actor=actor(), meeting_id=_checked_id(meeting_id),
+        mins.save_minutes(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
                           version=data.get("version"), body_md=data.get("body_md"),
                           revision_reason=data.get("revision_reason") or "")
     except Conflict as err:
-        raise _with_current(err, lambda: _minutes_now(meeting_id)) from None
+        raise with_current(err, lambda: _minutes_now(meeting_id)) from None
     return jsonify(_minutes_now(meeting_id))
 
 
@@ -341,9 +304,9 @@ def _minutes_step(meeting_id: int, step):
     data = json_body()
     _check(data, {"version": int})
     try:
-        step(session=get_session(), actor=actor(), meeting_id=_checked_id(meeting_id), version=data.get("version"))
+        step(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id), version=data.get("version"))
     except Conflict as err:
-        raise _with_current(err, lambda: _minutes_now(meeting_id)) from None
+        raise with_current(err, lambda: _minutes_now(meeting_id)) from None
     return jsonify(_minutes_now(meeting_id))
 
 
@@ -362,7 +325,7 @@ def minutes_revisions(meeting_id: int):
     """Every revision for those who plan the meeting; the approved ones for everyone else who may see it."""
     db = get_session()
     user = actor()
-    meeting, _committee, access = mtg.get_meeting(session=db, actor=user, meeting_id=_checked_id(meeting_id))
+    meeting, _committee, access = mtg.get_meeting(session=db, actor=user, meeting_id=_meeting_id(meeting_id))
     record = mins.get_minutes(db, meeting)
     revs = mins.revisions(db, record) if record is not None else []
     if not permissions.can_plan_meetings(user, access):

@@ -6,19 +6,25 @@ from __future__ import annotations
 from flask import current_app, jsonify, request, url_for
 
 from pitf.api import api_bp
-from pitf.api.util import actor, iso, json_body, page_of, pagination
+from pitf.api.util import (
+    ACRONYMS,
+    DATES,
+    IDS,
+    actor,
+    checked_id,
+    iso,
+    json_body,
+    page_of,
+    pagination,
+    type_errors,
+    unknown_fields,
+    with_current,
+)
 from pitf.db import get_session
-from pitf.errors import Conflict, NotFound, ValidationFailed
+from pitf.errors import Conflict, ValidationFailed
 from pitf.models import Recommendation, utcnow
 from pitf.services import recommendations as recs
 from pitf.services.recommendations import ResponseView
-from pitf.textutil import MAX_ID
-
-ID = "id"  # a whole number that can name a row
-IDS = "ids"  # a list of such numbers
-ACRONYMS = "acronyms"  # a list of agency acronyms
-DATES = "dates"  # an object {ACRONYM: "YYYY-MM-DD"}
-TYPE_NAMES = {str: "text", int: "a whole number", bool: "true or false"}
 
 DRAFT_FIELD_TYPES = {"title": str, "body_md": str, "rationale_md": str, "pillar": str, "report_year": int,
                      "target_agencies": ACRONYMS, "co_sponsor_ids": IDS}
@@ -69,63 +75,25 @@ def response_json(view: ResponseView) -> dict:
 
 # ---- input checks ------------------------------------------------------------------------------
 
-def _type_errors(data: dict, types: dict, prefix: str = "") -> dict[str, str]:
-    """The fields of *data* whose JSON type is wrong (None is left to the service to judge)."""
-    errors = {}
-    for name, wanted in types.items():
-        value = data.get(name)
-        if value is None:
-            continue
-        key = prefix + name
-        if wanted is int:
-            if isinstance(value, bool) or not isinstance(value, int):
-                errors[key] = "Must be a whole number."
-        elif wanted is IDS:
-            if not isinstance(value, list) or not all(
-                    isinstance(v, int) and not isinstance(v, bool) for v in value):
-                errors[key] = "Must be a list of ids, e.g. [12, 15]."
-            elif not all(0 <= v <= MAX_ID for v in value):
-                errors[key] = "No such record."
-        elif wanted is ACRONYMS:
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                errors[key] = "Must be a list of agency acronyms, e.g. [\"DHS\", \"HHS\"]."
-        elif wanted is DATES:
-            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-                errors[key] = "Must be an object of dates by agency, e.g. {\"DOJ\": \"2027-05-01\"}."
-        elif wanted is bool:
-            if not isinstance(value, bool):
-                errors[key] = "Must be true or false."
-        elif wanted is list:
-            if not isinstance(value, list):
-                errors[key] = "Must be a list."
-        elif not isinstance(value, wanted):
-            errors[key] = f"Must be {TYPE_NAMES[wanted]}."
-    return errors
-
-
 def _check(data: dict, types: dict, message: str = "This field cannot be set here.") -> None:
     """Refuse unknown fields and values of the wrong JSON type, every one named, before a service reads them."""
-    errors = dict.fromkeys(sorted(set(data) - set(types)), message)
-    errors.update(_type_errors(data, types))
+    errors = unknown_fields(data, types, message=message)
+    errors.update(type_errors(data, types))
     if errors:
         raise ValidationFailed("Some fields are not valid.", fields=errors)
 
 
-def _checked_id(rec_id: int) -> int:
-    if rec_id > MAX_ID:
-        raise NotFound("No such recommendation.")
-    return rec_id
+def _rec_id(rec_id: int) -> int:
+    return checked_id(rec_id, "recommendation")
 
 
 def _current(err: Conflict, rec_id: int) -> Conflict:
     """Attach the recommendation as it is now to a conflict, so the client can show both versions."""
-    db = get_session()
-    # A conflict found at flush (StaleDataError) leaves the transaction unusable; one found by the
-    # version check wrote nothing. Either way roll back and read the recommendation afresh.
-    db.rollback()
-    rec, _ = recs.get_recommendation(session=db, actor=actor(), rec_id=rec_id)
-    err.current = recs_json(db, [rec])[0]
-    return err
+    def read():
+        rec, _ = recs.get_recommendation(session=get_session(), actor=actor(), rec_id=rec_id)
+        return recs_json(get_session(), [rec])[0]
+
+    return with_current(err, read)
 
 
 def _one(rec_id: int) -> dict:
@@ -141,7 +109,7 @@ def _response_days() -> int:
 def _move(rec_id: int, version, to: str, *, note: str = "", response_due=None, priority=None) -> dict:
     """Move the recommendation along the table (the service checks the move, the role and the version)."""
     try:
-        rec = recs.transition(session=get_session(), actor=actor(), rec_id=_checked_id(rec_id), version=version,
+        rec = recs.transition(session=get_session(), actor=actor(), rec_id=_rec_id(rec_id), version=version,
                               to=to, note=note or "", response_due=response_due, priority=priority,
                               today=utcnow().date(), response_days=_response_days())
     except Conflict as err:  # a version conflict; a refused move (InvalidTransition) is not one
@@ -193,7 +161,7 @@ def create_recommendation():
 @api_bp.get("/recommendations/<int:rec_id>")
 def recommendation(rec_id: int):
     db = get_session()
-    rec, _ = recs.get_recommendation(session=db, actor=actor(), rec_id=_checked_id(rec_id))
+    rec, _ = recs.get_recommendation(session=db, actor=actor(), rec_id=_rec_id(rec_id))
     return jsonify(recs_json(db, [rec])[0])
 
 
@@ -202,7 +170,7 @@ def edit_recommendation(rec_id: int):
     """Authors edit a draft's fields; the secretariat moves the status (or flags the priority). Never both."""
     data = json_body()
     _check(data, PATCH_FIELD_TYPES, "This field cannot be changed.")
-    rec_id = _checked_id(rec_id)
+    rec_id = _rec_id(rec_id)
     drafting = sorted(set(data) & set(DRAFT_FIELD_TYPES))
     moving = sorted(set(data) & set(MOVE_FIELD_TYPES))
     if drafting and moving:
@@ -264,7 +232,7 @@ def recommendation_responses(rec_id: int):
     if problems:
         raise ValidationFailed("Some arguments are not valid.", fields=problems)
     db = get_session()
-    rec, _ = recs.get_recommendation(session=db, actor=actor(), rec_id=_checked_id(rec_id))
+    rec, _ = recs.get_recommendation(session=db, actor=actor(), rec_id=_rec_id(rec_id))
     views = recs.responses_of(db, rec.id, current_only=not every)
     start = (page - 1) * per_page
     return jsonify(page_of([response_json(v) for v in views[start:start + per_page]], page, per_page, len(views)))
@@ -282,7 +250,7 @@ def _check_new_items(raw) -> None:
             continue
         for name in sorted(set(item) - set(NEW_ITEM_FIELD_TYPES)):
             errors[f"{prefix}.{name}"] = "A new action item has title, due_date and description_md."
-        errors.update(_type_errors(item, NEW_ITEM_FIELD_TYPES, prefix=prefix + "."))
+        errors.update(type_errors(item, NEW_ITEM_FIELD_TYPES, prefix=prefix + "."))
     if errors:
         raise ValidationFailed("A new action item has problems.", fields=errors)
 
@@ -294,7 +262,7 @@ def respond_to_recommendation(rec_id: int):
     _check(data, RESPONSE_FIELD_TYPES)
     _check_new_items(data.get("new_action_items"))
     db = get_session()
-    rec_id = _checked_id(rec_id)
+    rec_id = _rec_id(rec_id)
     given = data.get("action_item_ids") or []
     response = recs.respond(session=db, actor=actor(), rec_id=rec_id, agency=data.get("agency") or "",
                             position=data.get("position"), response_md=data.get("response_md") or "",

@@ -82,3 +82,95 @@ def page_of(items: list, page: int, per_page: int, total: int) -> dict:
 
 def iso(value: datetime | date | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+# ---- input checks shared by the resources ------------------------------------------------------
+# The JSON type each writable field must have; None is left for the service to judge.
+ID = "id"  # a whole number that can name a row
+IDS = "ids"  # a list of such numbers
+ACRONYMS = "acronyms"  # a list of agency acronyms
+DATES = "dates"  # an object of dates by agency acronym
+_MESSAGES = {
+    int: "Must be a whole number.", ID: "Must be a whole number.", bool: "Must be true or false.",
+    str: "Must be text.", list: "Must be a list.", IDS: "Must be a list of ids, e.g. [12, 15].",
+    ACRONYMS: "Must be a list of agency acronyms, e.g. [\"DHS\", \"HHS\"].",
+    DATES: "Must be an object of dates by agency, e.g. {\"DOJ\": \"2027-05-01\"}.",
+}
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def type_errors(data: dict, types: dict, prefix: str = "") -> dict[str, str]:
+    """The fields of *data* whose JSON type is wrong, named with *prefix* (e.g. "items[2].")."""
+    from pitf.textutil import MAX_ID
+
+    errors = {}
+    for name, wanted in types.items():
+        value = data.get(name)
+        if value is None:
+            continue
+        ok = {
+            int: _whole(value), ID: _whole(value), bool: isinstance(value, bool), str: isinstance(value, str),
+            list: isinstance(value, list),
+            IDS: isinstance(value, list) and all(_whole(v) for v in value),
+            ACRONYMS: isinstance(value, list) and all(isinstance(v, str) for v in value),
+            DATES: isinstance(value, dict) and all(isinstance(v, str) for v in value.values()),
+        }[wanted]
+        if not ok:
+            errors[prefix + name] = _MESSAGES[wanted]
+        elif wanted is ID and not 0 <= value <= MAX_ID or wanted is IDS and not all(0 <= v <= MAX_ID for v in value):
+            errors[prefix + name] = "No such record."
+    return errors
+
+
+def unknown_fields(data: dict, known, prefix: str = "", message: str = "This field cannot be set here.") -> dict:
+    return {prefix + name: message for name in sorted(set(data) - set(known))}
+
+
+def check_fields(data: dict, types: dict, *, extra_known=(), allow_unknown: bool = False) -> None:
+    """Refuse unknown fields and wrong JSON types, every one named, before a service reads them."""
+    errors = {} if allow_unknown else unknown_fields(data, {*types, *extra_known})
+    errors.update(type_errors(data, types))
+    if errors:
+        raise ValidationFailed("Some fields are not valid.", fields=errors)
+
+
+def checked_id(object_id: int, what: str) -> int:
+    """404 for an id no row can have (the columns are 32-bit; larger numbers overflow the drivers)."""
+    from pitf.errors import NotFound
+    from pitf.textutil import MAX_ID
+
+    if object_id > MAX_ID:
+        raise NotFound(f"No such {what}.")
+    return object_id
+
+
+def with_current(err, read):
+    """Attach the object as it is now (read()) to a conflict. A conflict found at flush (StaleDataError)
+    leaves the transaction unusable, and one found by the version check wrote nothing: either way roll
+    back, then read afresh."""
+    from pitf.db import get_session
+
+    get_session().rollback()
+    err.current = read()
+    return err
+
+
+def filters_and_page(parse):
+    """(filters, page, per_page) from the query, every bad filter and paging argument named at once."""
+    problems: dict[str, str] = {}
+    filters = None
+    page = per_page = 0
+    try:
+        filters = parse(request.args)
+    except ValidationFailed as err:
+        problems.update(err.fields)
+    try:
+        page, per_page = pagination()
+    except ValidationFailed as err:
+        problems.update(err.fields)
+    if problems:
+        raise ValidationFailed("Some filters are not valid.", fields=problems)
+    return filters, page, per_page

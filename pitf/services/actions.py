@@ -28,6 +28,7 @@ from pitf.models.actions import ACTION_STATUSES, CLOSED_STATUSES, PILLARS, PRIOR
 from pitf.services import audit
 from pitf.services.concurrency import check_version
 from pitf.services.notify import notify
+from pitf.textutil import contains_pattern
 
 EDITABLE_FIELDS = ("title", "description_md", "committee_id", "meeting_id", "recommendation_id", "lead_agency",
                    "supporting_agencies", "owner_id", "due_date", "pillar", "priority")
@@ -275,7 +276,7 @@ def _filtered(stmt: Select, f: ActionItemFilters, session: Session, today: date,
         if getattr(f, name) is not None:
             stmt = stmt.where(getattr(ActionItem, name) == getattr(f, name))
     if f.q:
-        like = "%" + f.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = contains_pattern(f.q)
         stmt = stmt.where(or_(func.lower(ActionItem.title).like(like, escape="\\"),
                               func.lower(ActionItem.description_md).like(like, escape="\\")))
     return stmt

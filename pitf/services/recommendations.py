@@ -37,7 +37,7 @@ from pitf.models.recommendations import POSITIONS
 from pitf.services import audit
 from pitf.services.concurrency import check_version
 from pitf.services.notify import notify
-from pitf.textutil import parse_id
+from pitf.textutil import contains_pattern, parse_id
 
 
 @dataclass(frozen=True)
@@ -650,7 +650,7 @@ def list_recommendations(*, session: Session, actor, filters: RecommendationFilt
             overdue_targets = overdue_targets.where(RecommendationTarget.agency_id == agency_id)
         stmt = stmt.where(Recommendation.status == "open", Recommendation.id.in_(overdue_targets))
     if filters.q:
-        like = "%" + filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = contains_pattern(filters.q)
         stmt = stmt.where(or_(func.lower(Recommendation.title).like(like, escape="\\"),
                               func.lower(Recommendation.body_md).like(like, escape="\\"),
                               func.lower(func.coalesce(Recommendation.number, "")).like(like, escape="\\")))

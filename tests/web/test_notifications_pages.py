@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from pitf.models import AuditEntry, Notification, User, utcnow
 
-BELL = re.compile(r'<a href="/notifications" class="usa-nav-link[^"]*"[^>]*><span>Notifications(.*?)</span></a>', re.S)
+BELL = re.compile(r'<a href="/notifications"[^>]*>Notifications(.*?)</a>', re.S)
 
 
 def note(db, user, title="Item assigned", *, url="/action-items/7", minutes_ago=0, read=False, body=""):

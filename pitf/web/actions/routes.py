@@ -17,6 +17,8 @@ from pitf.textutil import parse_id
 from pitf.web import apply_form_errors, markup
 from pitf.web.actions.forms import ActionItemForm, CancelForm, StatusUpdateForm
 from pitf.web.choices import options
+from pitf.web.paging import last_page as count_pages
+from pitf.web.paging import page_numbers, read_paging
 
 bp = Blueprint("actions", __name__, url_prefix="/action-items")
 
@@ -35,32 +37,6 @@ def _int_or_none(value) -> int | None:
 
 
 # ---- the list --------------------------------------------------------------------------------
-
-def _paging(args, errors: dict) -> tuple[int, int]:
-    page, per_page = 1, PER_PAGE
-    if raw := args.get("page"):
-        if (number := parse_id(raw)) is not None and number <= 1_000_000:
-            page = number
-        else:
-            errors["page"] = "The page must be a whole number from 1."
-    if raw := args.get("per_page"):
-        if (number := parse_id(raw)) is not None:
-            per_page = min(number, MAX_PER_PAGE)
-        else:
-            errors["per_page"] = f"Show from 1 to {MAX_PER_PAGE} items a page."
-    return page, per_page
-
-
-def _page_numbers(page: int, last: int) -> list[int | None]:
-    """The pages the pagination shows: first, last and the neighbours of the current one; None for a gap."""
-    shown = sorted(n for n in {1, page - 1, page, page + 1, last} if 1 <= n <= last)
-    numbers: list[int | None] = []
-    for n in shown:
-        if numbers and n - numbers[-1] > 1:
-            numbers.append(None)
-        numbers.append(n)
-    return numbers
-
 
 def _checked_statuses(raw: list[str]) -> set[str]:
     """The status checkboxes to tick for the statuses asked (active and closed stand for groups)."""
@@ -82,7 +58,7 @@ def index():
         if agency is not None:
             return redirect(url_for("actions.index", agency=agency.acronym, status="active", sort="due_date"))
     errors: dict[str, str] = {}
-    page, per_page = _paging(request.args, errors)
+    page, per_page = read_paging(request.args, errors, per_page=PER_PAGE, max_per_page=MAX_PER_PAGE)
     filters, views, total = None, [], 0
     try:
         filters = actions.parse_filters(request.args)
@@ -97,11 +73,11 @@ def index():
     query_args = filters.query_args() if filters else {}
     if per_page != PER_PAGE:
         query_args["per_page"] = per_page
-    last_page = max(1, -(-total // per_page))
+    last_page = count_pages(total, per_page)
     today = utcnow().date()
     return render_template(
         "actions/list.html", views=views, total=total, page=page, per_page=per_page, last_page=last_page,
-        page_numbers=_page_numbers(page, last_page), query_args=query_args, filters=filters, errors=errors,
+        page_numbers=page_numbers(page, last_page), query_args=query_args, filters=filters, errors=errors,
         args=request.args, checked=_checked_statuses(request.args.getlist("status")),
         overdue={v.item.id for v in views if actions.is_overdue(v.item, today)},
         agencies=org.list_agencies(session=db, include_retired=True),

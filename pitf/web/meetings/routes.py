@@ -33,6 +33,8 @@ from pitf.web.meetings.forms import (
     NewMeetingForm,
     PublishAgendaForm,
 )
+from pitf.web.paging import last_page as count_pages
+from pitf.web.paging import page_numbers
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -80,17 +82,6 @@ def _today() -> date:
 
 # ---- the list --------------------------------------------------------------------------------
 
-def _page_numbers(page: int, last: int) -> list[int | None]:
-    """First, last and the neighbours of the current page; None for a gap."""
-    shown = sorted(n for n in {1, page - 1, page, page + 1, last} if 1 <= n <= last)
-    numbers: list[int | None] = []
-    for n in shown:
-        if numbers and n - numbers[-1] > 1:
-            numbers.append(None)
-        numbers.append(n)
-    return numbers
-
-
 @bp.route("/")
 @login_required
 def index():
@@ -118,10 +109,10 @@ def index():
             filters.end = min(filters.end, now) if filters.end else now
         rows, total = mtg.list_meetings(session=db, actor=current_user, filters=filters, page=page,
                                         per_page=PER_PAGE, now=now)
-    last_page = max(1, -(-total // PER_PAGE))
+    last_page = count_pages(total, PER_PAGE)
     return render_template(
         "meetings/list.html", rows=rows, total=total, page=page, per_page=PER_PAGE, last_page=last_page,
-        page_numbers=_page_numbers(page, last_page), query_args={**args, "when": when}, when=when, whens=WHEN,
+        page_numbers=page_numbers(page, last_page), query_args={**args, "when": when}, when=when, whens=WHEN,
         args=request.args, errors=errors, published=mtg.published_agenda_ids(db, [m.id for m, _c in rows]),
         committees=org.list_committees(session=db, include_inactive=True),
         can_schedule=bool(mtg.plannable_committees(db, current_user)),

@@ -15,7 +15,7 @@ from pitf.services.reminders import KINDS
 from pitf.web import apply_form_errors
 from pitf.web.account.forms import zone_choices
 from pitf.web.notifications.forms import PREFIX, NotificationPrefsForm, kind_field_name
-from pitf.web.notifications.paging import last_page, page_numbers, read_paging
+from pitf.web.paging import last_page, page_numbers, read_paging
 
 bp = Blueprint("notifications", __name__)
 

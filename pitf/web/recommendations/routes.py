@@ -25,8 +25,10 @@ from pitf.services.csvio import excel_safe
 from pitf.services.meetings import meeting_local_date
 from pitf.textutil import parse_id
 from pitf.web import apply_form_errors, localtime, markup
-from pitf.web.actions.routes import PER_PAGE, _page_numbers, _paging
+from pitf.web.actions.routes import MAX_PER_PAGE, PER_PAGE
 from pitf.web.choices import options
+from pitf.web.paging import last_page as count_pages
+from pitf.web.paging import page_numbers, read_paging
 from pitf.web.recommendations.forms import PresentForm, RecommendationForm, ResponseForm
 
 bp = Blueprint("recommendations", __name__, url_prefix="/recommendations")
@@ -103,7 +105,7 @@ def index():
         if agency is not None:
             return redirect(url_for("recommendations.index", agency=agency.acronym, status="open", sort="due"))
     errors: dict[str, str] = {}
-    page, per_page = _paging(request.args, errors)
+    page, per_page = read_paging(request.args, errors, per_page=PER_PAGE, max_per_page=MAX_PER_PAGE)
     filters, found, total = None, [], 0
     today = _today()
     try:
@@ -119,11 +121,11 @@ def index():
     query_args = filters.query_args() if filters else {}
     if per_page != PER_PAGE:
         query_args["per_page"] = per_page
-    last_page = max(1, -(-total // per_page))
+    last_page = count_pages(total, per_page)
     csv_args = {k: v for k, v in query_args.items() if k != "per_page"}
     return render_template(
         "recommendations/list.html", rows=_rows(db, found, today), total=total, page=page, per_page=per_page,
-        last_page=last_page, page_numbers=_page_numbers(page, last_page), query_args=query_args, filters=filters,
+        last_page=last_page, page_numbers=page_numbers(page, last_page), query_args=query_args, filters=filters,
         errors=errors, args=request.args, agencies=org.list_agencies(session=db, include_retired=True),
         sorts=SORT_LABELS,
         csv_url=url_for("recommendations.export") + ("?" + urlencode(csv_args) if csv_args else ""),
