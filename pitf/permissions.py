@@ -173,3 +173,16 @@ def can_link_meeting_to_recommendation(actor) -> bool:
 def can_order_annual_report(actor) -> bool:
     """Choose the order of the recommendations in the Council's annual report: its members and the secretariat."""
     return _role(actor) == "council" or is_staff(actor)
+
+
+def can_attach_to_recommendation(actor, rec, is_author: bool) -> bool:
+    """The authors add evidence while drafting; the secretariat at any time."""
+    return is_staff(actor) or (is_signed_in(actor) and is_author and rec.status == "draft")
+
+
+def can_read_recommendation_files(actor, rec, is_author: bool, targeted: bool) -> bool:
+    """Evidence may hold survivors' testimony: the authors, the Council, the secretariat and the liaisons
+    of the agencies addressed read it, not every signed-in user."""
+    if not is_signed_in(actor):
+        return False
+    return is_staff(actor) or is_author or _role(actor) == "council" or (_role(actor) == "liaison" and targeted)

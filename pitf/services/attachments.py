@@ -4,10 +4,10 @@ Who may do what:
 - A meeting's documents are uploaded and removed by those who plan it (the secretariat, the committee's
   chair and co-chairs) and read by those who may see the meeting (a closed meeting's documents are
   NotFound to non-members, like the meeting itself).
-- A recommendation's documents: recommendation permissions come with the recommendations issue, so for
-  now only the secretariat (and admins) attach and remove them, and only the secretariat and the
-  recommendation's filer read them (a recommendation its reader may not see at all is NotFound).
-  The recommendations issue should move these two rules into pitf/permissions.py and widen them.
+- A recommendation's documents (evidence, testimony summaries): its authors attach and remove them while
+  drafting, the secretariat at any time; the authors, the Council, the secretariat and the liaisons of
+  the agencies addressed read them (pitf/permissions.py). A recommendation its reader may not see at all
+  (someone else's draft) is NotFound.
 
 Nothing is written when an upload is refused: the type is checked on the first bytes before anything is
 stored, the size while streaming (the storage leaves no partial file), and a stored file whose row does
@@ -30,7 +30,7 @@ from pitf import permissions
 from pitf.errors import Forbidden, NotFound, ValidationFailed, require
 from pitf.models import Attachment, Recommendation, User, utcnow
 from pitf.models.meetings import ATTACHMENT_KINDS
-from pitf.models.recommendations import RecommendationCosponsor
+from pitf.models.recommendations import RecommendationCosponsor, RecommendationTarget
 from pitf.services import audit
 from pitf.services.meetings import get_meeting, get_meeting_for_planning
 from pitf.storage import MB, Storage, TooLarge, new_key, too_large_message
@@ -120,42 +120,38 @@ class AttachmentView:
         return KIND_LABELS.get(self.attachment.kind, self.attachment.kind)
 
 
-# ---- recommendation rules, until the recommendations issue brings its own -------------------------
+# ---- recommendations --------------------------------------------------------------------------
 
-def can_attach_to_recommendation(actor) -> bool:
-    return permissions.is_staff(actor)
-
-
-def can_read_recommendation_files(actor, rec: Recommendation) -> bool:
-    return permissions.is_staff(actor) or (permissions.is_signed_in(actor) and rec.filed_by_id == actor.id)
-
-
-def _recommendation(session: Session, actor, recommendation_id: int) -> Recommendation:
+def _recommendation(session: Session, actor, recommendation_id: int) -> tuple[Recommendation, bool]:
     rec = session.get(Recommendation, recommendation_id)
     if rec is None or not permissions.is_signed_in(actor):
         raise NotFound("No such recommendation.")
-    is_author = rec.filed_by_id == actor.id or session.execute(select(exists().where(
-        RecommendationCosponsor.recommendation_id == rec.id, RecommendationCosponsor.user_id == actor.id))).scalar()
-    if not permissions.can_view_recommendation(actor, rec, bool(is_author)):
+    is_author = rec.filed_by_id == actor.id or bool(session.execute(select(exists().where(
+        RecommendationCosponsor.recommendation_id == rec.id, RecommendationCosponsor.user_id == actor.id))).scalar())
+    if not permissions.can_view_recommendation(actor, rec, is_author):
         raise NotFound("No such recommendation.")
-    return rec
+    return rec, is_author
 
 
 def _require_readable(session: Session, actor, *, meeting_id: int | None, recommendation_id: int | None) -> None:
     if meeting_id is not None:
         get_meeting(session=session, actor=actor, meeting_id=meeting_id)
     else:
-        rec = _recommendation(session, actor, recommendation_id)
-        require(can_read_recommendation_files(actor, rec),
-                "Only the secretariat and the recommendation's filer see its documents.")
+        rec, is_author = _recommendation(session, actor, recommendation_id)
+        targeted = actor.agency_id is not None and session.get(RecommendationTarget, (rec.id, actor.agency_id)) \
+            is not None
+        require(permissions.can_read_recommendation_files(actor, rec, is_author, targeted),
+                "A recommendation's documents are read by its authors, the Council, the secretariat and the "
+                "agencies it is addressed to.")
 
 
 def _require_writable(session: Session, actor, *, meeting_id: int | None, recommendation_id: int | None) -> None:
     if meeting_id is not None:
         get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
     else:
-        _recommendation(session, actor, recommendation_id)
-        require(can_attach_to_recommendation(actor), "Only the secretariat adds documents to a recommendation.")
+        rec, is_author = _recommendation(session, actor, recommendation_id)
+        require(permissions.can_attach_to_recommendation(actor, rec, is_author),
+                "The authors add documents while drafting; after that, the secretariat.")
 
 
 def _one_target(meeting_id: int | None, recommendation_id: int | None) -> None:

@@ -58,3 +58,22 @@ def test_profile(page, base_url, make_user, db, axe, with_feed):
         page.get_by_role("button", name="Reset the feed address").click()
         expect(page.get_by_role("status").first).to_contain_text("new address")
         axe(page)
+
+
+def test_recommendation_documents_page(page, base_url, make_user, db, axe, tmp_path):
+    from pitf.services import recommendations as recs
+
+    author = make_user("council")
+    rec = recs.create_draft(session=db, actor=author, data={
+        "title": "Screen shelters", "body_md": "Screen.", "pillar": "protection", "target_agencies": ["DOJ"]})
+    db.flush()
+    sign_in(page, base_url, author.email, PASSWORD)
+    page.goto(f"{base_url}/recommendations/{rec.id}/attachments")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Documents of the recommendation")
+    axe(page)
+    evidence = tmp_path / "testimony-summary.pdf"
+    evidence.write_bytes(PDF)
+    page.get_by_label("File", exact=True).set_input_files(str(evidence))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("status").first).to_contain_text("testimony-summary.pdf")
+    axe(page)

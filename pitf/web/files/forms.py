@@ -15,3 +15,10 @@ class AttachmentForm(FlaskForm):
     kind = SelectField("The document was", choices=options((k, KIND_LABELS[k]) for k in PAGE_KINDS),
                        default="received", validate_choice=False,
                        description="Received by the committee, or issued by it.")
+
+
+class RecommendationAttachmentForm(FlaskForm):
+    file = FileField("File")
+    kind = SelectField("The document is", choices=options((k, KIND_LABELS[k]) for k in ("evidence", "other")),
+                       default="evidence", validate_choice=False,
+                       description="Evidence, such as a testimony summary, or another document.")

@@ -13,9 +13,9 @@ from pitf.services import attachments, calendar
 from pitf.services import meetings as mtg
 from pitf.storage import MB, TooLarge, get_storage, too_large_message
 from pitf.textutil import MAX_ID
-from pitf.web import _json_error, apply_form_errors
+from pitf.web import _json_error, apply_form_errors, localtime
 from pitf.web.admin.forms import ConfirmForm
-from pitf.web.files.forms import AttachmentForm
+from pitf.web.files.forms import AttachmentForm, RecommendationAttachmentForm
 from pitf.web.files.responses import attachment_response, ics_response
 
 bp = Blueprint("files", __name__)
@@ -54,12 +54,24 @@ def _request_too_large(_err):
 def _render_meeting_files(meeting_id: int, form: AttachmentForm | None = None, status: int = 200):
     db = get_session()
     meeting, committee, access = mtg.get_meeting(session=db, actor=current_user, meeting_id=meeting_id)
-    views = attachments.list_attachments(session=db, actor=current_user, meeting_id=meeting.id)
-    can_plan = permissions.can_plan_meetings(current_user, access)
-    return render_template("files/meeting_attachments.html", meeting=meeting, committee=committee, views=views,
-                           can_plan=can_plan, form=form or AttachmentForm(), confirm=ConfirmForm(),
+    return _render_files(
+        views=attachments.list_attachments(session=db, actor=current_user, meeting_id=meeting.id),
+        can_manage=permissions.can_plan_meetings(current_user, access), form=form, status=status,
+        owner_title=meeting.title, heading="Documents of the meeting",
+        crumbs=[("/meetings/", "Meetings"), (f"/meetings/{meeting.id}", meeting.title)],
+        intro=f"{meeting.title}, {committee.name}, {localtime(meeting.starts_at)}"
+              + (" (cancelled)." if meeting.status == "cancelled" else "."),
+        notice="" if meeting.is_open else "Closed meeting: only the committee's members and the secretariat "
+                                          "see these documents.",
+        upload_url=url_for("files.upload_meeting_attachment", meeting_id=meeting.id),
+        back_links=[(f"/meetings/{meeting.id}", "Back to the meeting"),
+                    (url_for("files.meeting_ics", meeting_id=meeting.id), "Add the meeting to your calendar (.ics)")])
+
+
+def _render_files(*, form, status, **page):
+    return render_template("files/attachments.html", form=form or AttachmentForm(), confirm=ConfirmForm(),
                            filesize=filesize, max_mb=current_app.config["PITF_MAX_UPLOAD_MB"],
-                           accepted=attachments.ACCEPTED_TEXT), status
+                           accepted=attachments.ACCEPTED_TEXT, **page), status
 
 
 @bp.route("/meetings/<int:meeting_id>/attachments")
@@ -86,6 +98,50 @@ def upload_meeting_attachment(meeting_id: int):
     return redirect(url_for("files.meeting_attachments", meeting_id=meeting_id))
 
 
+# ---- a recommendation's documents ---------------------------------------------------------------
+
+def _render_recommendation_files(rec_id: int, form: RecommendationAttachmentForm | None = None, status: int = 200):
+    from pitf.services import recommendations as recs
+
+    db = get_session()
+    views = attachments.list_attachments(session=db, actor=current_user, recommendation_id=rec_id)
+    rec, is_author = recs.get_recommendation(session=db, actor=current_user, rec_id=rec_id)
+    label = f"{rec.number or 'Draft'}: {rec.title}"
+    return _render_files(
+        views=views, can_manage=permissions.can_attach_to_recommendation(current_user, rec, is_author),
+        form=form or RecommendationAttachmentForm(), status=status, owner_title=label,
+        heading="Documents of the recommendation",
+        crumbs=[("/recommendations/", "Recommendations"), (f"/recommendations/{rec.id}", rec.number or "Draft")],
+        intro=label, notice="Evidence and testimony summaries are read by the authors, the Advisory Council, "
+                            "the secretariat and the agencies the recommendation is addressed to.",
+        upload_url=url_for("files.upload_recommendation_attachment", rec_id=rec.id),
+        back_links=[(f"/recommendations/{rec.id}", "Back to the recommendation")])
+
+
+@bp.route("/recommendations/<int:rec_id>/attachments")
+@login_required
+def recommendation_attachments(rec_id: int):
+    return _render_recommendation_files(_checked(rec_id, "recommendation"))
+
+
+@bp.route("/recommendations/<int:rec_id>/attachments", methods=["POST"])
+@login_required
+def upload_recommendation_attachment(rec_id: int):
+    rec_id = _checked(rec_id, "recommendation")
+    form = RecommendationAttachmentForm()
+    if not form.validate_on_submit():
+        return _render_recommendation_files(rec_id, form, 422)
+    try:
+        attachment = attachments.add_attachment(
+            session=get_session(), actor=current_user, storage=get_storage(current_app), recommendation_id=rec_id,
+            kind=form.kind.data, file_storage=request.files.get("file"), max_bytes=max_upload_bytes())
+    except (ValidationFailed, TooLarge) as err:
+        apply_form_errors(form, err)
+        return _render_recommendation_files(rec_id, form, err.status)
+    flash(f"“{attachment.filename}” is attached to the recommendation.", "success")
+    return redirect(url_for("files.recommendation_attachments", rec_id=rec_id))
+
+
 # ---- any document ------------------------------------------------------------------------------
 
 @bp.route("/attachments/<int:attachment_id>")
@@ -107,7 +163,7 @@ def remove(attachment_id: int):
     flash(f"“{attachment.filename}” was removed.", "success")
     if attachment.meeting_id is not None:
         return redirect(url_for("files.meeting_attachments", meeting_id=attachment.meeting_id))
-    return redirect(f"/recommendations/{attachment.recommendation_id}")
+    return redirect(url_for("files.recommendation_attachments", rec_id=attachment.recommendation_id))
 
 
 # ---- calendars ---------------------------------------------------------------------------------
