@@ -39,8 +39,10 @@ def item_json(view: ItemView, today: date | None = None) -> dict:
     return {
         "id": item.id, "title": item.title, "description_md": item.description_md,
         "description_html": item.description_html, "committee_id": item.committee_id,
-        "committee_name": view.committee_name, "meeting_id": item.meeting_id,
-        "recommendation_id": item.recommendation_id, "lead_agency": view.lead_agency,
+        "committee_name": view.committee_name,
+        # The meeting and recommendation the item came from, only when the caller may see them (null otherwise).
+        "meeting_id": view.meeting.id if view.meeting else None,
+        "recommendation_id": view.recommendation.id if view.recommendation else None, "lead_agency": view.lead_agency,
         "supporting_agencies": list(view.supporting), "owner_id": item.owner_id, "owner_name": view.owner_name,
         "due_date": iso(item.due_date), "status": item.status, "pillar": item.pillar, "priority": item.priority,
         "percent_complete": item.percent_complete, "overdue": is_overdue(item, today or utcnow().date()),
@@ -59,7 +61,7 @@ def update_json(update: StatusUpdate, author: str | None, author_agency: str | N
 
 def _current_item(err: Conflict, item_id: int) -> Conflict:
     """Attach the item as it is now to a conflict, so the client can show both versions."""
-    return with_current(err, lambda: item_json(actions.item_view(get_session(), item_id)))
+    return with_current(err, lambda: item_json(actions.item_view(get_session(), item_id, actor())))
 
 
 def _location(item_id: int) -> str:
@@ -85,7 +87,7 @@ def create_action_item():
     db = get_session()
     fields = {k: v for k, v in data.items() if k != "external_ref"}
     item = actions.create_action_item(session=db, actor=actor(), data=fields, external_ref=data.get("external_ref"))
-    response = jsonify(item_json(actions.item_view(db, item.id)))
+    response = jsonify(item_json(actions.item_view(db, item.id, actor())))
     response.status_code = 201
     response.headers["Location"] = _location(item.id)
     return response
@@ -95,7 +97,7 @@ def create_action_item():
 def action_item(item_id: int):
     db = get_session()
     item = actions.get_action_item(session=db, actor=actor(), item_id=checked_id(item_id, "action item"))
-    return jsonify(item_json(actions.item_view(db, item.id)))
+    return jsonify(item_json(actions.item_view(db, item.id, actor())))
 
 
 @api_bp.patch("/action-items/<int:item_id>")
@@ -113,7 +115,7 @@ def edit_action_item(item_id: int):
         raise
     except Conflict as err:
         raise _current_item(err, item_id) from None
-    return jsonify(item_json(actions.item_view(db, item.id)))
+    return jsonify(item_json(actions.item_view(db, item.id, actor())))
 
 
 @api_bp.get("/action-items/<int:item_id>/updates")
@@ -143,7 +145,7 @@ def post_status_update(item_id: int):
         raise _current_item(err, item_id) from None
     agency = db.get(Agency, user.agency_id) if user.agency_id else None
     body = {"update": update_json(update, user.name, agency.acronym if agency else None),
-            "item": item_json(actions.item_view(db, item_id))}
+            "item": item_json(actions.item_view(db, item_id, actor()))}
     response = jsonify(body)
     response.status_code = 201
     return response

@@ -25,6 +25,7 @@ from pitf.errors import Conflict, NotFound, ValidationFailed
 from pitf.models import Agency, Attendance, Committee, Meeting, User, utcnow
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
+from pitf.services import visibility
 from pitf.services.timeutil import EASTERN, local_date, to_local
 
 MEETING_FIELD_TYPES = {"committee_id": ID, "title": str, "starts_at": str, "ends_at": str, "timezone": str,
@@ -126,6 +127,9 @@ def _meeting_now(meeting_id: int) -> dict:
 
 
 def agenda_json(meeting: Meeting, view: mtg.AgendaView) -> dict:
+    # A linked recommendation the caller may not see (someone's draft) is neither named nor linked.
+    shown = visibility.visible_recommendation_ids(get_session(), actor(),
+                                                  [row.item.recommendation_id for row in view.rows])
     return {
         "meeting_id": meeting.id,
         "items": [{
@@ -133,8 +137,10 @@ def agenda_json(meeting: Meeting, view: mtg.AgendaView) -> dict:
             "presenter": row.item.presenter, "presenter_agency": row.presenter_agency,
             "duration_minutes": row.item.duration_minutes, "notes_md": row.item.notes_md,
             "notes_html": row.item.notes_html, "action_item_id": row.item.action_item_id,
-            "action_item_title": row.action_item_title, "recommendation_id": row.item.recommendation_id,
-            "recommendation_label": row.recommendation_label, "starts_at": iso(row.starts_at),
+            "action_item_title": row.action_item_title,
+            "recommendation_id": row.item.recommendation_id if row.item.recommendation_id in shown else None,
+            "recommendation_label": row.recommendation_label if row.item.recommendation_id in shown else None,
+            "starts_at": iso(row.starts_at),
         } for row in view.rows],
         "published_at": iso(view.agenda.published_at), "version": view.agenda.version,
         "starts_at": iso(meeting.starts_at), "ends_at": iso(view.ends_at), "meeting_ends_at": iso(meeting.ends_at),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import Select, asc, desc, func, or_, select
@@ -25,9 +25,10 @@ from pitf.models import (
     utcnow,
 )
 from pitf.models.actions import ACTION_STATUSES, CLOSED_STATUSES, PILLARS, PRIORITIES
-from pitf.services import audit
+from pitf.services import audit, visibility
 from pitf.services.concurrency import check_version
 from pitf.services.notify import notify
+from pitf.services.visibility import Related
 from pitf.textutil import contains_pattern
 
 EDITABLE_FIELDS = ("title", "description_md", "committee_id", "meeting_id", "recommendation_id", "lead_agency",
@@ -92,12 +93,14 @@ class ItemView:
     committee_name: str
     owner_name: str | None
     supporting: list[str] = field(default_factory=list)
+    # The meeting and recommendation the item came from, as the reader may see them (visibility.Related):
+    # a closed meeting or a draft they may not see is a neutral phrase without title, number or link.
+    meeting: Related | None = None
+    recommendation: Related | None = None
 
 
 @dataclass
 class ItemDetail(ItemView):
-    meeting: Meeting | None = None
-    recommendation: Recommendation | None = None
     updates: list[tuple[StatusUpdate, str | None, str | None]] = field(default_factory=list)
     supporting_ids: list[int] = field(default_factory=list)
 
@@ -109,11 +112,22 @@ def _view_select() -> Select:
             .join(User, User.id == ActionItem.owner_id, isouter=True))
 
 
-def item_view(session: Session, item_id: int) -> ItemView:
+def item_view(session: Session, item_id: int, actor=None) -> ItemView:
+    """One item with its names; its meeting and recommendation as *actor* may see them."""
     row = session.execute(_view_select().where(ActionItem.id == item_id)).one()
     view = ItemView(row[0], row[1], row[2], row[3], row[4])
     view.supporting = supporting_acronyms(session, [item_id])[item_id]
+    resolve_related(session, actor, [view])
     return view
+
+
+def resolve_related(session: Session, actor, views: list[ItemView]) -> None:
+    """Set each view's meeting and recommendation as *actor* may see them: four queries for a whole page."""
+    meetings = visibility.related_meetings(session, actor, [v.item.meeting_id for v in views])
+    recs = visibility.related_recommendations(session, actor, [v.item.recommendation_id for v in views])
+    for v in views:
+        v.meeting = meetings.get(v.item.meeting_id)
+        v.recommendation = recs.get(v.item.recommendation_id)
 
 
 def item_detail(*, session: Session, actor, item_id: int) -> ItemDetail:
@@ -126,9 +140,7 @@ def item_detail(*, session: Session, actor, item_id: int) -> ItemDetail:
         .where(ActionItemSupport.action_item_id == item_id).order_by(Agency.acronym)).all()
     detail.supporting = [a for _, a in sup]
     detail.supporting_ids = [i for i, _ in sup]
-    item = detail.item
-    detail.meeting = session.get(Meeting, item.meeting_id) if item.meeting_id else None
-    detail.recommendation = session.get(Recommendation, item.recommendation_id) if item.recommendation_id else None
+    resolve_related(session, actor, [detail])
     detail.updates = [tuple(r) for r in session.execute(
         select(StatusUpdate, User.name, Agency.acronym)
         .join(User, User.id == StatusUpdate.author_id, isouter=True)
@@ -282,11 +294,23 @@ def _filtered(stmt: Select, f: ActionItemFilters, session: Session, today: date,
     return stmt
 
 
+def _visible_filters(session: Session, actor, f: ActionItemFilters) -> ActionItemFilters:
+    """Filtering by a meeting or recommendation the actor may not see finds nothing, as for one that does not
+    exist: the list must not tell which items came from a closed meeting or a draft."""
+    if f.meeting_id is not None and not visibility.visible_meeting_ids(session, actor, [f.meeting_id]):
+        f = replace(f, meeting_id=-1)
+    if f.recommendation_id is not None and not visibility.visible_recommendation_ids(session, actor,
+                                                                                      [f.recommendation_id]):
+        f = replace(f, recommendation_id=-1)
+    return f
+
+
 def list_action_items(*, session: Session, actor, filters: ActionItemFilters, page: int = 1, per_page: int = 50,
                       today: date | None = None) -> tuple[list[ItemView], int]:
     """One page of items matching *filters*, and the total: three queries whatever the size."""
     if not permissions.can_view_action_items(actor):
         raise NotFound("No such list.")
+    filters = _visible_filters(session, actor, filters)
     today = today or utcnow().date()
     agency_id = _agency_id(session, filters)  # looked up once for both queries
     base = _filtered(select(ActionItem.id).join(Agency, Agency.id == ActionItem.lead_agency_id), filters, session,
@@ -298,6 +322,7 @@ def list_action_items(*, session: Session, actor, filters: ActionItemFilters, pa
     supporting = supporting_acronyms(session, [v.item.id for v in views])
     for v in views:
         v.supporting = supporting[v.item.id]
+    resolve_related(session, actor, views)
     return views, total
 
 
@@ -322,7 +347,7 @@ class Resolved:
     supporting_ids: list[int]
 
 
-def _resolve(session: Session, data: dict, *, partial: bool, current: ActionItem | None) -> Resolved:
+def _resolve(session: Session, data: dict, *, partial: bool, current: ActionItem | None, actor=None) -> Resolved:
     """Validate input fields and turn acronyms and ids into columns; ValidationFailed lists every problem."""
     errors: dict[str, str] = {}
     values: dict = {}
@@ -430,6 +455,9 @@ def _resolve(session: Session, data: dict, *, partial: bool, current: ActionItem
                 values[name] = None
             elif not isinstance(ref, int) or isinstance(ref, bool) or session.get(model, ref) is None:
                 errors[name] = f"No such {label}."
+            elif (actor is not None and ref != getattr(current, name, None)
+                  and not visibility.can_see(session, actor, session.get(model, ref))):
+                errors[name] = f"No such {label}."  # a closed meeting or someone's draft: as if it did not exist
             else:
                 values[name] = ref
     if errors:
@@ -490,7 +518,7 @@ def create_action_item(*, session: Session, actor, data: dict, external_ref: str
             "Only the secretariat creates action items.")
     external_ref, ref_errors = _check_external_ref(session, external_ref)
     try:
-        resolved = _resolve(session, data, partial=False, current=None)
+        resolved = _resolve(session, data, partial=False, current=None, actor=None if actor == "system" else actor)
     except ValidationFailed as err:
         err.fields.update(ref_errors)
         raise
@@ -531,7 +559,7 @@ def update_action_item(*, session: Session, actor, item_id: int, version, data: 
     if unknown:
         raise ValidationFailed("Unknown fields.", fields=dict.fromkeys(unknown, "This field cannot be changed here."))
     check_version(item, version)
-    resolved = _resolve(session, data, partial=True, current=item)
+    resolved = _resolve(session, data, partial=True, current=item, actor=actor)
     values = resolved.values
     old_lead, old_owner = item.lead_agency_id, item.owner_id
     changes = audit.apply_changes(item, values)

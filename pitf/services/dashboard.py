@@ -15,10 +15,14 @@ from pitf.models import (
     Committee,
     Meeting,
     Recommendation,
+    RecommendationCosponsor,
     RecommendationTarget,
     User,
 )
 from pitf.models.actions import CLOSED_STATUSES
+from pitf.services import visibility
+
+UPCOMING_MEETINGS = 8
 
 
 @dataclass
@@ -95,8 +99,11 @@ def build_dashboard(*, session: Session, actor: User, now: datetime) -> Dashboar
                 Recommendation.status.in_(("submitted", "under_review")))).scalar() or 0,
         }
     if actor.role == "council":
+        cosponsored = select(RecommendationCosponsor.recommendation_id).where(
+            RecommendationCosponsor.user_id == actor.id)
         dash.recommendations = list(session.execute(
-            select(Recommendation).where(Recommendation.filed_by_id == actor.id)
+            select(Recommendation).where(or_(Recommendation.filed_by_id == actor.id,
+                                             Recommendation.id.in_(cosponsored)))
             .order_by(Recommendation.updated_at.desc()).limit(20)
         ).scalars())
     if actor.role == "liaison" and actor.agency_id:
@@ -106,9 +113,10 @@ def build_dashboard(*, session: Session, actor: User, now: datetime) -> Dashboar
             .where(RecommendationTarget.agency_id == actor.agency_id, Recommendation.status == "open")
             .order_by(RecommendationTarget.response_due).limit(20)
         ).scalars())
+    # Every coming meeting the user may see: open ones, and the closed ones of their committees (all for staff).
     dash.upcoming_meetings = list(session.execute(
         select(Meeting, Committee).join(Committee, Committee.id == Meeting.committee_id)
-        .where(Meeting.starts_at >= now, Meeting.status == "scheduled", Meeting.is_open.is_(True))
-        .order_by(Meeting.starts_at).limit(5)
+        .where(Meeting.ends_at >= now, Meeting.status == "scheduled", visibility.meeting_clause(session, actor))
+        .order_by(Meeting.starts_at, Meeting.id).limit(UPCOMING_MEETINGS)
     ).all())
     return dash

@@ -29,7 +29,7 @@ from pitf.models import (
 )
 from pitf.models.actions import CLOSED_STATUSES
 from pitf.models.meetings import ATTENDANCE_STATUSES, ATTENDEE_KINDS
-from pitf.services import audit
+from pitf.services import audit, visibility
 from pitf.services.concurrency import check_version
 from pitf.services.notify import notify
 from pitf.services.timeutil import local_date, local_to_utc, parse_instant, to_local, zone
@@ -113,7 +113,7 @@ def get_meeting(*, session: Session, actor, meeting_id: int) -> tuple[Meeting, C
     if meeting is None or not permissions.is_signed_in(actor):
         raise NotFound("No such meeting.")
     access = committee_access(session, actor, meeting.committee_id)
-    if not permissions.can_view_meeting(actor, meeting, access):
+    if not visibility.can_see(session, actor, meeting, access=access):
         raise NotFound("No such meeting.")
     return meeting, session.get(Committee, meeting.committee_id), access
 
@@ -175,10 +175,7 @@ def parse_meeting_filters(args) -> MeetingFilters:
 
 
 def _visible(stmt, session: Session, actor):
-    if permissions.is_staff(actor):
-        return stmt
-    ids = member_committee_ids(session, actor)
-    return stmt.where(or_(Meeting.is_open.is_(True), Meeting.committee_id.in_(ids or {-1})))
+    return stmt.where(visibility.meeting_clause(session, actor))
 
 
 def list_meetings(*, session: Session, actor, filters: MeetingFilters, page: int = 1, per_page: int = 50,

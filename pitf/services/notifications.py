@@ -14,8 +14,9 @@ from pitf import permissions
 from pitf.errors import NotFound, ValidationFailed, require
 from pitf.models import Notification, OutboxEmail, utcnow
 from pitf.models.notifications import OUTBOX_STATES
-from pitf.services import audit
+from pitf.services import audit, visibility
 from pitf.services.reminders import KINDS
+from pitf.services.visibility import NotificationView
 from pitf.textutil import parse_id
 
 CHANNELS = {"email": "Email and in the app", "in_app": "In the app only"}
@@ -36,8 +37,9 @@ def _mine(actor):
 
 
 def list_notifications(*, session: Session, actor, unread_only: bool = False, page: int = 1,
-                       per_page: int = 50) -> tuple[list[Notification], int]:
-    """The actor's own notifications, newest first, one page of them, and how many there are in all."""
+                       per_page: int = 50) -> tuple[list[NotificationView], int]:
+    """The actor's own notifications, newest first, one page of them, and how many there are in all.
+    One about a meeting or recommendation the actor may not see (now) keeps neither its text nor its link."""
     where = [_mine(actor)]
     if unread_only:
         where.append(Notification.read_at.is_(None))
@@ -46,7 +48,7 @@ def list_notifications(*, session: Session, actor, unread_only: bool = False, pa
         select(Notification).where(*where)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .offset((page - 1) * per_page).limit(per_page)).scalars())
-    return rows, total
+    return visibility.notification_views(session, actor, rows), total
 
 
 def unread_count(*, session: Session, actor) -> int:
@@ -65,14 +67,14 @@ def get_notification(*, session: Session, actor, notification_id) -> Notificatio
     return note
 
 
-def mark_read(*, session: Session, actor, notification_id) -> Notification:
-    """Mark one of the actor's notifications read (already read: left as it was).
-    Read marks are the reader's own bookkeeping, like the last sign-in: not audited."""
+def mark_read(*, session: Session, actor, notification_id) -> NotificationView:
+    """Mark one of the actor's notifications read (already read: left as it was), and return it as the actor
+    may see it. Read marks are the reader's own bookkeeping, like the last sign-in: not audited."""
     note = get_notification(session=session, actor=actor, notification_id=notification_id)
     if note.read_at is None:
         note.read_at = utcnow()
         session.flush()
-    return note
+    return visibility.notification_views(session, actor, [note])[0]
 
 
 def mark_all_read(*, session: Session, actor) -> int:

@@ -100,7 +100,7 @@ def get_recommendation(*, session: Session, actor, rec_id: int) -> tuple[Recomme
     if rec is None:
         raise NotFound("No such recommendation.")
     is_author = authorship(session, actor, rec)
-    if not permissions.can_view_recommendation(actor, rec, is_author):
+    if not permissions.can_view_recommendation(actor, rec, is_author):  # the rule visibility.can_see applies
         raise NotFound("No such recommendation.")
     return rec, is_author
 

@@ -42,6 +42,9 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["isodate"] = lambda d: d.isoformat() if isinstance(d, date) else ""
     app.jinja_env.filters["longdate"] = longdate
     app.jinja_env.globals["field_error_id"] = lambda f: f"{f.id}-error"
+    from pitf.web import visibility as web_visibility
+
+    web_visibility.register(app)  # can_see(obj), shows_meeting(id), shows_recommendation(id) in templates
 
     def _wants_json() -> bool:
         return request.path.startswith("/api/")
