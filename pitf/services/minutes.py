@@ -363,7 +363,7 @@ def confirm_action(*, session: Session, actor, meeting_id: int, action_id: int, 
         raise ValidationFailed("Choose a pillar.", fields={"pillar": f"Choose one of {', '.join(PILLARS)}."})
     agency = session.get(Agency, action.agency_id)
     item = create_action_item(session=session, actor=actor, data={
-        "title": (title or action.title).strip(), "description_md": f"From the minutes of {meeting.title}.",
+        "title": (title or action.title).strip(), "description_md": _from_minutes(meeting),
         "committee_id": committee.id, "lead_agency": agency.acronym, "supporting_agencies": [],
         "due_date": action.due_date, "pillar": pillar, "priority": "normal", "meeting_id": meeting.id})
     action.state, action.action_item_id, action.confirmed_by_id = "confirmed", item.id, actor.id
@@ -371,6 +371,12 @@ def confirm_action(*, session: Session, actor, meeting_id: int, action_id: int, 
                  changes={"action_item_id": [None, item.id]})
     session.flush()
     return item
+
+
+def _from_minutes(meeting: Meeting) -> str:
+    """The new item's description. Every signed-in user reads action items: a closed meeting is not named
+    (its members follow the item's link to the meeting, which only they can open)."""
+    return f"From the minutes of {meeting.title}." if meeting.is_open else "From the minutes of a closed meeting."
 
 
 def dismiss_action(*, session: Session, actor, meeting_id: int, action_id: int) -> MinutesAction:
