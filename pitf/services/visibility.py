@@ -97,10 +97,11 @@ def visible_meeting_ids(session: Session, actor, ids: Iterable[int | None]) -> s
     from pitf.services.meetings import CommitteeAccess, member_committee_ids
 
     wanted = {i for i in ids if i is not None}
-    if not wanted or not permissions.is_signed_in(actor):
+    if not permissions.is_signed_in(actor):
         return set()
+    # Queries run even for no ids, so that a list page costs the same whatever rows it shows.
     rows = session.execute(select(Meeting.id, Meeting.is_open, Meeting.committee_id)
-                           .where(Meeting.id.in_(wanted))).all()
+                           .where(Meeting.id.in_(sorted(wanted)))).all()
     member_of = set() if permissions.is_staff(actor) else member_committee_ids(session, actor)
     return {mid for mid, is_open, committee_id in rows
             if permissions.can_view_meeting(actor, _Row(is_open=is_open),
@@ -110,14 +111,14 @@ def visible_meeting_ids(session: Session, actor, ids: Iterable[int | None]) -> s
 def visible_recommendation_ids(session: Session, actor, ids: Iterable[int | None]) -> set[int]:
     """Which of these recommendations *actor* may see (drafts only by their authors): two queries at most."""
     wanted = {i for i in ids if i is not None}
-    if not wanted or not permissions.is_signed_in(actor):
+    if not permissions.is_signed_in(actor):
         return set()
     rows = session.execute(select(Recommendation.id, Recommendation.status, Recommendation.filed_by_id)
-                           .where(Recommendation.id.in_(wanted))).all()
+                           .where(Recommendation.id.in_(sorted(wanted)))).all()
     drafts = [r[0] for r in rows if r[1] == "draft"]
     cosponsored = set(session.execute(select(RecommendationCosponsor.recommendation_id).where(
         RecommendationCosponsor.recommendation_id.in_(drafts), RecommendationCosponsor.user_id == actor.id))
-        .scalars()) if drafts else set()
+        .scalars())
     return {rid for rid, status, filed_by in rows
             if permissions.can_view_recommendation(actor, _Row(status=status),
                                                    filed_by == actor.id or rid in cosponsored)}
@@ -166,13 +167,11 @@ def recommendation_label(number: str | None, title: str) -> str:
 def related_meetings(session: Session, actor, ids: Iterable[int | None]) -> dict[int, Related]:
     """For each meeting id, what *actor* is shown: title, date and link, or "a closed meeting"."""
     wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
     visible = visible_meeting_ids(session, actor, wanted)
     result = {i: Related("meeting", False, HIDDEN_MEETING) for i in wanted}
-    if visible:
+    if permissions.is_signed_in(actor):
         for mid, title, starts_at in session.execute(select(Meeting.id, Meeting.title, Meeting.starts_at)
-                                                     .where(Meeting.id.in_(visible))).all():
+                                                     .where(Meeting.id.in_(sorted(visible)))).all():
             result[mid] = Related("meeting", True, title, mid, f"/meetings/{mid}", starts_at)
     return result
 
@@ -180,25 +179,23 @@ def related_meetings(session: Session, actor, ids: Iterable[int | None]) -> dict
 def related_recommendations(session: Session, actor, ids: Iterable[int | None]) -> dict[int, Related]:
     """For each recommendation id, what *actor* is shown: number, title and link, or a neutral phrase."""
     wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
     visible = visible_recommendation_ids(session, actor, wanted)
     result = {i: Related("recommendation", False, HIDDEN_RECOMMENDATION) for i in wanted}
-    if visible:
+    if permissions.is_signed_in(actor):
         for rid, number, title in session.execute(select(Recommendation.id, Recommendation.number,
                                                          Recommendation.title)
-                                                  .where(Recommendation.id.in_(visible))).all():
+                                                  .where(Recommendation.id.in_(sorted(visible)))).all():
             result[rid] = Related("recommendation", True, recommendation_label(number, title), rid,
                                   f"/recommendations/{rid}")
     return result
 
 
 def related_meeting(session: Session, actor, meeting_id: int | None) -> Related | None:
-    return related_meetings(session, actor, [meeting_id]).get(meeting_id) if meeting_id else None
+    return related_meetings(session, actor, [meeting_id]).get(meeting_id) if meeting_id is not None else None
 
 
 def related_recommendation(session: Session, actor, rec_id: int | None) -> Related | None:
-    return related_recommendations(session, actor, [rec_id]).get(rec_id) if rec_id else None
+    return related_recommendations(session, actor, [rec_id]).get(rec_id) if rec_id is not None else None
 
 
 # ---- notifications ---------------------------------------------------------------------------------

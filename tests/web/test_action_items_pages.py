@@ -218,7 +218,7 @@ def test_item_page_shows_every_field_links_and_the_timeline_newest_first(db, sta
     council = make_user("council")
     meeting = Meeting(committee_id=vs.id, title="Victim Services quarterly", starts_at=utcnow() - timedelta(days=9),
                       ends_at=utcnow() - timedelta(days=9) + timedelta(hours=2))
-    rec = Recommendation(number="2026-07", report_year=2026, sequence=7, title="Fund survivor housing",
+    rec = Recommendation(number="2026-07", status="open", report_year=2026, sequence=7, title="Fund survivor housing",
                          pillar="protection", filed_by_id=council.id)
     db.add_all([meeting, rec])
     db.flush()
@@ -552,7 +552,7 @@ def test_list_and_item_pages_issue_the_same_queries_at_10_and_1000_items(db, sta
     owner = make_user("liaison", agency="DOJ")
     vs = committee(db, "Victim Services")
     meeting = Meeting(committee_id=vs.id, title="Quarterly", starts_at=utcnow(), ends_at=utcnow() + timedelta(hours=1))
-    rec = Recommendation(number="2026-01", report_year=2026, sequence=1, title="A recommendation",
+    rec = Recommendation(number="2026-01", status="open", report_year=2026, sequence=1, title="A recommendation",
                          pillar="protection", filed_by_id=make_user("council").id)
     db.add_all([meeting, rec])
     db.flush()

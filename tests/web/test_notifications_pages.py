@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from pitf.models import AuditEntry, Notification, User, utcnow
+from pitf.models import AuditEntry, Meeting, Notification, User, utcnow
 
 BELL = re.compile(r'<a href="/notifications"[^>]*>Notifications(.*?)</a>', re.S)
 
@@ -90,7 +90,13 @@ def test_bell_costs_one_query_whatever_the_number_of_notifications(db, client_as
 
 def test_list_shows_own_notifications_newest_first_with_unread_filter(db, client_as, make_user):
     c = client_as("liaison", agency="DOJ")
-    note(db, c.user, "Oldest, read", minutes_ago=30, read=True, url="/meetings/3")
+    from tests.factories import committee
+
+    open_meeting = Meeting(committee_id=committee(db, "Victim Services").id, title="Open", starts_at=utcnow(),
+                           ends_at=utcnow() + timedelta(hours=1))  # an open meeting: every reader may see it
+    db.add(open_meeting)
+    db.flush()
+    note(db, c.user, "Oldest, read", minutes_ago=30, read=True, url=f"/meetings/{open_meeting.id}")
     note(db, c.user, "Middle", minutes_ago=20, body="Due in 7 days.")
     note(db, c.user, "Newest", minutes_ago=10)
     note(db, make_user("viewer"), "Not yours")
@@ -98,7 +104,7 @@ def test_list_shows_own_notifications_newest_first_with_unread_filter(db, client
     assert html.index("Newest") < html.index("Middle") < html.index("Oldest, read")
     assert "Not yours" not in html and "Due in 7 days." in html
     assert "Unread (2)" in html and "Mark all 2 as read" in html
-    assert '<a href="/meetings/3">Oldest, read</a>' in html  # a read one links straight to its object
+    assert f'<a href="/meetings/{open_meeting.id}">Oldest, read</a>' in html  # a read one links to its object
     unread = main_part(page(c, "/notifications?unread=1"))
     assert "Newest" in unread and "Middle" in unread and "Oldest, read" not in unread
 

@@ -82,7 +82,8 @@ def world(db, make_user):
                     today=TODAY)  # notifies the secretariat, with the title
     db.flush()
     open_meeting = _meeting(db, staff, SPOG, "Open SPOG meeting", 20, is_open=True)
-    mtg.put_agenda(session=db, actor=staff, meeting_id=open_meeting.id, version=mtg.get_agenda(db, open_meeting).version,
+    mtg.put_agenda(session=db, actor=staff, meeting_id=open_meeting.id,
+                   version=mtg.get_agenda(db, open_meeting).version,
                    items=[{"title": "Council presentation", "duration_minutes": 15, "recommendation_id": rec.id}])
     mtg.publish_agenda(session=db, actor=staff, meeting_id=open_meeting.id, clocks=mtg.Clocks(), today=TODAY)
     from_rec = actions.create_action_item(session=db, actor=staff, data={
