@@ -38,7 +38,7 @@ from pitf.models import (
     utcnow,
 )
 from pitf.models.actions import PILLARS
-from pitf.services import audit
+from pitf.services import audit, visibility
 from pitf.services import meetings as mtg
 from pitf.services.concurrency import check_version
 from pitf.services.notify import notify
@@ -417,7 +417,7 @@ def mail_minutes(*, session: Session, actor, meeting_id: int) -> int:
     people = {u.id: u for u in mtg.members_of(session, meeting.committee_id)}
     for uid in attendee_ids - set(people):
         user = session.get(User, uid)
-        if user is not None:
+        if user is not None and visibility.can_see(session, user, meeting):  # a guest at a closed meeting: no
             people[uid] = user
     listing = "\n".join(f"- {t} ({a}, due {d.isoformat()})" for t, a, d in items) or "None."
     body = f"{rev.body_md}\n\nAction items from this meeting:\n{listing}"

@@ -283,3 +283,21 @@ def test_linking_an_item_to_what_one_may_not_see_is_as_if_it_did_not_exist(db, w
                                data={"title": "Draft a shelter screening tool, v2"})
     db.flush()
     assert item.recommendation_id == world["rec"].id
+
+
+def test_approved_minutes_of_a_closed_meeting_are_mailed_to_its_members_not_to_a_guest(db, world, make_user):
+    from pitf.models import Attendance, OutboxEmail
+
+    w, staff, closed = world, world["people"]["staff"], world["closed"]
+    guest = make_user("viewer")  # came to the closed meeting as a guest, sits on no committee
+    db.add(Attendance(meeting_id=closed.id, user_id=guest.id, name=guest.name, attendee_kind="guest"))
+    db.flush()
+    minutes = mins.get_minutes(db, closed)
+    mins.approve(session=db, actor=staff, meeting_id=closed.id, version=minutes.version)
+    db.flush()
+    mins.mail_minutes(session=db, actor=staff, meeting_id=closed.id)
+    db.flush()
+    told = {n.user_id for n in db.query(Notification).filter_by(kind="minutes_mailed")}
+    assert w["people"]["member"].id in told and w["people"]["doj"].id in told
+    assert guest.id not in told
+    assert not db.query(OutboxEmail).filter_by(user_id=guest.id, kind="minutes_mailed").all()
