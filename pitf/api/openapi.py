@@ -101,8 +101,10 @@ _ACTION_ITEM_INPUT = {
     "title": {"type": "string", "maxLength": 300},
     "description_md": {"type": ["string", "null"], "description": "Markdown; rendered and sanitized on save"},
     "committee_id": {"type": "integer"},
-    "meeting_id": {"type": ["integer", "null"]},
-    "recommendation_id": {"type": ["integer", "null"]},
+    "meeting_id": {"type": ["integer", "null"],
+                   "description": "Null when read by someone who may not see the meeting (a closed one)"},
+    "recommendation_id": {"type": ["integer", "null"],
+                          "description": "Null when read by someone who may not see it (someone else's draft)"},
     "lead_agency": {"type": "string", "description": "Agency acronym", "examples": ["DOJ"]},
     "supporting_agencies": {"type": ["array", "null"], "items": {"type": "string"}},
     "owner_id": {"type": ["integer", "null"], "description": "A person of the lead agency"},
@@ -264,7 +266,8 @@ _AGENDA_ITEM_INPUT = {
     "duration_minutes": {"type": "integer", "minimum": 1, "maximum": 480, "default": 15},
     "notes_md": {"type": ["string", "null"], "description": "Markdown; rendered and sanitized on save"},
     "action_item_id": {"type": ["integer", "null"]},
-    "recommendation_id": {"type": ["integer", "null"]},
+    "recommendation_id": {"type": ["integer", "null"],
+                          "description": "Null when read by someone who may not see it (someone else's draft)"},
 }
 _ATTENDANCE_INPUT = {
     "user_id": {"type": ["integer", "null"], "description": "A person with an account, or give name"},
