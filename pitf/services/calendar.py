@@ -20,7 +20,7 @@ from sqlmodel import Session
 from pitf import permissions
 from pitf.errors import NotFound, ValidationFailed
 from pitf.models import Committee, Meeting, User, utcnow
-from pitf.services import audit
+from pitf.services import audit, visibility
 from pitf.services.meetings import member_committee_ids
 from pitf.services.timeutil import zone
 
@@ -134,6 +134,8 @@ def feed_meetings(session: Session, user: User, *, now: datetime | None = None) 
         # (the meeting page follows the meeting's own committee).
         stmt = stmt.where(or_(Meeting.committee_id.in_(ids),
                               and_(Meeting.joint_with_committee_id.in_(ids), Meeting.is_open.is_(True))))
+    # Whatever the feed selects, the one visibility rule has the last word.
+    stmt = stmt.where(visibility.meeting_clause(session, user))
     return [(m, c) for m, c in session.execute(stmt).all()]
 
 
