@@ -9,6 +9,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# The address of a development server (`make run` sets PITF_BASE_URL from PORT); production sets PITF_BASE_URL.
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def base_url_from_env() -> str:
+    """The public address for links in emails, calendar files and feeds, without a trailing slash."""
+    return (os.environ.get("PITF_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+
+
 class ConfigError(RuntimeError):
     """A setting is missing or malformed; the app refuses to start."""
 
@@ -58,9 +67,11 @@ def load_settings(overrides: dict | None = None) -> dict:
         "PITF_INSTANCE_PATH": str(instance),
         "PITF_DATABASE_URL": os.environ.get("PITF_DATABASE_URL") or f"sqlite:///{instance / 'pitf.db'}",
         "PITF_TIMEZONE": os.environ.get("PITF_TIMEZONE", "America/New_York"),
-        "PITF_BASE_URL": os.environ.get("PITF_BASE_URL", "http://127.0.0.1:5000"),
+        "PITF_BASE_URL": base_url_from_env(),
         "PITF_LOGIN_MAX_FAILURES": _int("PITF_LOGIN_MAX_FAILURES", 5),
         "PITF_LOGIN_WINDOW_MINUTES": _int("PITF_LOGIN_WINDOW_MINUTES", 15),
+        # Distinct accounts that may fail from one address within the window (pitf/services/auth.py).
+        "PITF_LOGIN_ADDRESS_LIMIT": _int("PITF_LOGIN_ADDRESS_LIMIT", 50),
         "PITF_SESSION_IDLE_MINUTES": idle_minutes,
         "PITF_SESSION_MAX_HOURS": _int("PITF_SESSION_MAX_HOURS", 12),
         "PITF_PASSWORD_MIN_LENGTH": _int("PITF_PASSWORD_MIN_LENGTH", 12),
@@ -98,5 +109,8 @@ def load_settings(overrides: dict | None = None) -> dict:
         "JSON_SORT_KEYS": False,
     }
     cfg.update(overrides)
+    if cfg["PITF_LOGIN_ADDRESS_LIMIT"] < 2:
+        raise ConfigError("PITF_LOGIN_ADDRESS_LIMIT counts distinct accounts and must be at least 2, "
+                          f"got {cfg['PITF_LOGIN_ADDRESS_LIMIT']!r}")
     cfg["SECRET_KEY"] = overrides.get("SECRET_KEY") or _secret_key(env, instance)
     return cfg
