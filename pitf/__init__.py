@@ -29,6 +29,9 @@ def create_app(config: dict | None = None, *, bind=None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static",
                 instance_path=None)
     app.config.update(load_settings(config))
+    from pitf.paging import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route: ids in paths are ASCII and bounded
     app.instance_path = app.config["PITF_INSTANCE_PATH"]
     logging.basicConfig(level=logging.INFO if app.config["PITF_ENV"] != "test" else logging.WARNING)
     for noisy in ("alembic", "weasyprint", "fontTools"):

@@ -28,7 +28,7 @@ from pitf.models.actions import ACTION_STATUSES, CLOSED_STATUSES, PILLARS, PRIOR
 from pitf.services import audit
 from pitf.services.concurrency import check_version
 from pitf.services.notify import notify
-from pitf.textutil import contains_pattern
+from pitf.textutil import contains_pattern, parse_id
 
 EDITABLE_FIELDS = ("title", "description_md", "committee_id", "meeting_id", "recommendation_id", "lead_agency",
                    "supporting_agencies", "owner_id", "due_date", "pillar", "priority")
@@ -177,10 +177,11 @@ def _parse_date(value: str, name: str, errors: dict) -> date | None:
 
 
 def _parse_int(value: str, name: str, errors: dict) -> int | None:
-    # ASCII digits only ("²".isdigit() is true but int() refuses it); ids are 32-bit integers.
-    if value.isascii() and value.isdigit() and int(value) <= 2**31 - 1:
-        return int(value)
-    errors[name] = "Must be a whole number." if not (value.isascii() and value.isdigit()) else "No such record."
+    # The one id parser (ASCII digits, bounded to the 32-bit id columns): no overflow, no 500.
+    if (number := parse_id(value)) is not None:
+        return number
+    errors[name] = "Must be a whole number." if not (value.strip().isascii() and value.strip().isdigit()) \
+        else "No such record."
     return None
 
 
@@ -428,7 +429,7 @@ def _resolve(session: Session, data: dict, *, partial: bool, current: ActionItem
             ref = data.get(name)
             if ref in (None, ""):
                 values[name] = None
-            elif not isinstance(ref, int) or isinstance(ref, bool) or session.get(model, ref) is None:
+            elif parse_id(ref) is None or not isinstance(ref, int) or session.get(model, ref) is None:
                 errors[name] = f"No such {label}."
             else:
                 values[name] = ref

@@ -20,6 +20,7 @@ from pitf.models import ActionItem, ActionItemSupport, Agency, Committee, User, 
 from pitf.models.actions import ACTION_STATUS_LABELS, ACTION_STATUSES, CLOSED_STATUSES, PILLARS, PRIORITIES
 from pitf.services import actions, audit
 from pitf.services.notify import notify
+from pitf.textutil import parse_id
 
 COLUMNS = ("external_ref", "title", "description", "committee", "lead_agency", "supporting_agencies",
            "owner_email", "due_date", "status", "pillar", "priority", "percent_complete", "overdue", "id")
@@ -319,9 +320,9 @@ def _resolve_row(line: int, rec: dict[str, str], look: _Lookups, problems: list[
         bad("priority", f"Unknown priority {raw!r}; use {', '.join(PRIORITIES)}.")
     out["priority"] = raw.lower() or "normal"
     raw = rec.get("id", "").strip()
-    if raw and not raw.isdigit():
-        bad("id", f"The id {raw!r} is not a whole number; leave it blank for new items.")
-    out["id"] = int(raw) if raw.isdigit() else None
+    if raw and parse_id(raw) is None:  # ASCII digits, within the id column: "²" or 30 digits is no id
+        bad("id", f"The id {raw[:20]!r} is not an id of this platform; leave it blank for new items.")
+    out["id"] = parse_id(raw) if raw else None
 
     problems.extend(errors)
     return None if errors else out

@@ -564,7 +564,7 @@ SORTS = ("number", "-number", "title", "status", "updated", "due")
 def parse_filters(args) -> RecommendationFilters:
     f, errors = RecommendationFilters(), {}
     if v := args.get("year"):
-        if v.isascii() and v.isdigit() and 2000 <= int(v) <= 2100:
+        if len(v) == 4 and v.isascii() and v.isdigit() and 2000 <= int(v) <= 2100:
             f.year = int(v)
         else:
             errors["year"] = "A year such as 2027."

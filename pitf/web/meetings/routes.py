@@ -34,7 +34,7 @@ from pitf.web.meetings.forms import (
     PublishAgendaForm,
 )
 from pitf.web.paging import last_page as count_pages
-from pitf.web.paging import page_numbers
+from pitf.web.paging import page_numbers, read_paging
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -87,12 +87,7 @@ def _today() -> date:
 def index():
     db = get_session()
     errors: dict[str, str] = {}
-    page = 1
-    if raw := request.args.get("page"):
-        if (number := parse_id(raw)) is not None and number <= 1_000_000:
-            page = number
-        else:
-            errors["page"] = "The page must be a whole number from 1."
+    page, _ = read_paging(request.args, errors, per_page=PER_PAGE, max_per_page=PER_PAGE)
     when = request.args.get("when") or "upcoming"
     if when not in WHEN:
         errors["when"] = "Choose upcoming, past or all meetings."
