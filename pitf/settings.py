@@ -103,6 +103,10 @@ def load_settings(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the (bounded) session
         "WTF_CSRF_SSL_STRICT": production,
+        # Any request body, a form's text included: a Markdown field at its 100,000-character limit is at
+        # most 1.2 MB percent-encoded, so a form's text reaches the form's own checks (refused beside the
+        # field, the text kept) long before this. Flask's MAX_FORM_MEMORY_SIZE (500 kB) bounds each text
+        # part of a multipart form (uploads) only.
         "MAX_CONTENT_LENGTH": _int("PITF_MAX_UPLOAD_MB", 25) * 1024 * 1024 + 64 * 1024,
         "PITF_MAX_UPLOAD_MB": _int("PITF_MAX_UPLOAD_MB", 25),
         "PITF_STORAGE": os.environ.get("PITF_STORAGE", "local"),  # file storage backend (pitf/storage.py)

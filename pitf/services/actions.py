@@ -28,7 +28,7 @@ from pitf.models.actions import ACTION_STATUSES, CLOSED_STATUSES, PILLARS, PRIOR
 from pitf.services import audit
 from pitf.services.concurrency import check_version
 from pitf.services.notify import notify
-from pitf.textutil import contains_pattern, parse_id
+from pitf.textutil import BadDate, contains_pattern, parse_date, parse_id
 
 EDITABLE_FIELDS = ("title", "description_md", "committee_id", "meeting_id", "recommendation_id", "lead_agency",
                    "supporting_agencies", "owner_id", "due_date", "pillar", "priority")
@@ -170,9 +170,9 @@ class ActionItemFilters:
 
 def _parse_date(value: str, name: str, errors: dict) -> date | None:
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[name] = "Use a date like 2027-01-15."
+        return parse_date(value)
+    except BadDate as err:
+        errors[name] = str(err)
         return None
 
 
@@ -400,13 +400,14 @@ def _resolve(session: Session, data: dict, *, partial: bool, current: ActionItem
     if not partial or "due_date" in data:
         raw = data.get("due_date")
         due = raw if isinstance(raw, date) else None
-        if isinstance(raw, str):
+        problem = "Enter the due date, mm/dd/yyyy (for example 01/15/2027)."
+        if isinstance(raw, str) and raw.strip():
             try:
-                due = date.fromisoformat(raw.strip())
-            except ValueError:
-                due = None
+                due = parse_date(raw)
+            except BadDate as err:
+                problem = str(err)
         if due is None:
-            errors["due_date"] = "Enter the due date like 2027-01-15."
+            errors["due_date"] = problem
         elif not date(2000, 1, 1) <= due <= date(2100, 12, 31):
             errors["due_date"] = "Enter a due date between 2000 and 2100."
         else:
