@@ -234,3 +234,23 @@ def test_date_hints_written_in_templates_match_the_field_too():
         text = path.read_text()
         for hint in re.findall(r'<div class="usa-hint"[^>]*>([^<]*)</div>', text):
             assert not re.search(r"\b20\d\d-\d\d-\d\d\b", hint), (path.name, hint)
+
+
+def test_fields_limited_by_their_service_also_refuse_with_the_text_kept(db, client_as):
+    """Fields whose limit is in render_kw (checked by the service, not a form validator) behave the same."""
+    staff = client_as("secretariat")
+    r = staff.post("/meetings/new", data={
+        "committee_id": str(committee(db, "Victim Services").id), "title": "M" * 250, "date": "2027-03-15",
+        "start_time": "10:00", "end_time": "12:00", "timezone": "America/New_York", "location": "L" * 350,
+        "virtual_url": "", "access": "open", "federal_register_notice_date": "", "joint_with_committee_id": "",
+        "repeat": "none", "interval": "1", "count": "4"})
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert 'id="title-error"' in html and 'value="' + "M" * 250 + '"' in html
+    assert 'id="location-error"' in html and 'value="' + "L" * 350 + '"' in html
+    author = client_as("council")
+    r = author.post("/recommendations/new", data={"title": "R" * 350, "body_md": "x", "pillar": "protection",
+                                                  "target_agencies": ["DOJ"], "report_year": "2031"})
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert 'id="title-error"' in html and 'value="' + "R" * 350 + '"' in html

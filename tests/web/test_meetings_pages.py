@@ -141,7 +141,7 @@ def test_list_shows_upcoming_meetings_in_the_viewers_zone_with_status_and_agenda
 
 def test_bad_filters_are_422_with_messages(db, client_as):
     html = page(client_as("viewer"), "/meetings/?from=yesterday&status=maybe&committee_id=x", status=422)
-    assert "Enter a date as mm/dd/yyyy" in html and "Use scheduled or cancelled." in html
+    assert "Use a date like 01/15/2027 (mm/dd/yyyy)" in html and "Use scheduled or cancelled." in html
     assert "Must be a whole number." in html
 
 
