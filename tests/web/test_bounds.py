@@ -71,6 +71,21 @@ def test_ids_out_of_range_or_in_other_digits_are_404_on_every_route(app, client_
     assert wrong == []
 
 
+def test_the_largest_id_is_looked_up_and_not_found_without_an_error(app, client_as, api_as, client):
+    """2,147,483,647 fits the columns: each route looks it up (404) or refuses the empty form first (4xx)."""
+    web = client_as("admin")
+    headers, _user = api_as("admin")
+    wrong = []
+    for rule, method in _int_rules(app):
+        path = re.sub(r"<int:[^>]+>", "2147483647", rule)
+        client_ = client if rule.startswith("/api/") else web
+        r = client_.open(path, method=method, headers=headers if rule.startswith("/api/") else None,
+                         json={} if rule.startswith("/api/") and method != "GET" else None)
+        if not (400 <= r.status_code < 500 and r.status_code != 405):
+            wrong.append(f"{method} {path} -> {r.status_code}")
+    assert wrong == []
+
+
 def test_one_meeting_has_one_address(db, client, api_as, client_as):
     from pitf.services import meetings as mtg
 
