@@ -31,6 +31,9 @@ class LoginPolicy:
       the proxy's address: counted in attempts, one person's typos (or one attacker) would stop everyone
       there. Counted in accounts, failures on one account never stop another account that gives its right
       password (the limit is at least 2), while spraying one password over many accounts still stops.
+    - Someone there could still fail on `address_limit` made-up emails on purpose. So a paused address
+      pauses only accounts that never signed in from it: the people who work behind that address keep
+      signing in (each still under its own per-account limit), like OWASP's "device cookies" but by address.
     """
 
     max_failures: int = 5
@@ -106,11 +109,21 @@ def _address_wait(session: Session, ip: str, now: datetime, policy: LoginPolicy)
     return (row[0] + policy.window) - now
 
 
+def _signed_in_here_before(session: Session, email: str, ip: str) -> bool:
+    return session.execute(
+        select(LoginAttempt.id).where(LoginAttempt.email == email, LoginAttempt.ip == ip,
+                                      LoginAttempt.succeeded.is_(True)).limit(1)
+    ).first() is not None
+
+
 def check_lockout(*, session: Session, email: str, ip: str, now: datetime, policy: LoginPolicy) -> None:
-    """Raise RateLimited when this account, or too many accounts from this address, failed too often lately."""
-    for wait in (_account_wait(session, email, now, policy), _address_wait(session, ip, now, policy)):
-        if wait is not None and wait.total_seconds() > 0:
-            raise _paused(wait)
+    """Raise RateLimited when this account failed too often lately, or when too many accounts failed from
+    this address and this account never signed in from it."""
+    if (wait := _account_wait(session, email, now, policy)) is not None and wait.total_seconds() > 0:
+        raise _paused(wait)
+    wait = _address_wait(session, ip, now, policy)
+    if wait is not None and wait.total_seconds() > 0 and not _signed_in_here_before(session, email, ip):
+        raise _paused(wait)
 
 
 def sign_in(

@@ -335,3 +335,17 @@ def test_nul_characters_and_odd_digits_are_refused_cleanly(client_as):
     assert c.post("/login", data={"email": "a\x00b@x.gov", "password": "x"}).status_code == 400
     for page in ("²", "99999999999999999999"):
         assert c.get(f"/action-items/?page={page}").status_code == 422
+
+
+def test_someone_failing_on_purpose_at_a_shared_address_does_not_stop_its_regular_users(connection, settings,
+                                                                                        make_user):
+    app = make_app({**settings, "PITF_LOGIN_ADDRESS_LIMIT": 3}, connection)
+    regular, newcomer = make_user("liaison", agency="DHS"), make_user("liaison", agency="DHS")
+    assert login(_from(app), regular.email).status_code == 302  # signed in from the agency's egress before
+    for i in range(10):  # made-up accounts, failed on purpose
+        login(_from(app), f"made.up{i}@dhs.example.gov", "nope nope nope")
+    assert login(_from(app), regular.email).status_code == 302
+    assert login(_from(app), newcomer.email).status_code == 429  # new here: the address pause applies
+    for _ in range(5):  # and the regular user's own account limit still holds
+        login(_from(app), regular.email, "wrong wrong wrong")
+    assert login(_from(app), regular.email).status_code == 429
