@@ -4,6 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 WORKERS ?= 2
+# Links in emails, calendar files and the feed address use the port served on; production sets PITF_BASE_URL.
+ifeq ($(strip $(PITF_BASE_URL)),)
+PITF_BASE_URL := http://127.0.0.1:$(PORT)
+endif
+export PITF_BASE_URL
 
 .PHONY: run test lint install install-test clean bench
 
@@ -28,6 +33,7 @@ run: $(VENV)/.installed-run
 	$(BIN)/pitf db upgrade
 	$(BIN)/pitf demo
 	@echo "Serving the PITF Coordination Platform at http://127.0.0.1:$(PORT) (scheduler running beside it)"
+	@echo "Links in emails, calendar files and feeds use PITF_BASE_URL=$(PITF_BASE_URL)"
 	@$(BIN)/pitf scheduler & sched=$$!; \
 	trap 'kill $$sched 2>/dev/null; wait $$sched 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn -c config/gunicorn.conf.py --workers $(WORKERS) --bind 127.0.0.1:$(PORT) wsgi:app

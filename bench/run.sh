@@ -15,7 +15,7 @@ CONNECTIONS=${BENCH_CONNECTIONS:-4}
 BASE="http://127.0.0.1:${PORT}"
 EMAIL="bench@pitf.example.gov"
 
-export PITF_INSTANCE_PATH="$INSTANCE" PITF_ENV=development PITF_WORKERS=2
+export PITF_INSTANCE_PATH="$INSTANCE" PITF_ENV=development PITF_WORKERS=2 PITF_BASE_URL="$BASE"
 unset PITF_DATABASE_URL  # the scratch SQLite database of the instance folder, never a shared one
 PITF="$ROOT/.venv/bin/pitf"
 GUNICORN="$ROOT/.venv/bin/gunicorn"

@@ -29,6 +29,9 @@ def create_app(config: dict | None = None, *, bind=None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static",
                 instance_path=None)
     app.config.update(load_settings(config))
+    from pitf.paging import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route: ids in paths are ASCII and bounded
     app.instance_path = app.config["PITF_INSTANCE_PATH"]
     logging.basicConfig(level=logging.INFO if app.config["PITF_ENV"] != "test" else logging.WARNING)
     for noisy in ("alembic", "weasyprint", "fontTools"):
@@ -61,7 +64,52 @@ def create_app(config: dict | None = None, *, bind=None) -> Flask:
     from pitf.cli import register_cli
 
     register_cli(app)
+    _init_request_limits(app)
     return app
+
+
+def _init_request_limits(app: Flask) -> None:
+    from flask import render_template
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(_err):
+        """A body over MAX_CONTENT_LENGTH or a form's text over MAX_FORM_MEMORY_SIZE, refused before any view
+        runs: say which (a file, or the text of the form) and that nothing was saved."""
+        from pitf.web import _json_error
+
+        title, message = too_large_message(app.config, request.mimetype, request.content_length,
+                                           api=request.path.startswith("/api/"))
+        if request.path.startswith("/api/"):
+            return _json_error(413, "too_large", message)
+        return render_template("errors/error.html", code=413, title=title, message=message), 413
+
+
+def _size(n: int) -> str:
+    mb = 1024 * 1024
+    return f"{n / mb:.1f} MB".replace(".0 MB", " MB") if n >= mb else f"{max(1, round(n / 1024)):,} KB"
+
+
+def too_large_message(config, mimetype: str, sent: int | None, *, api: bool = False) -> tuple[str, str]:
+    """(title, message) for a request refused as too large."""
+    from pitf.storage import too_large_message as file_message
+
+    body_limit = config["MAX_CONTENT_LENGTH"]
+    size = f" ({_size(sent)})" if sent else ""
+    again = ("Nothing was saved. Go back (your browser keeps what you typed), shorten the longest text to the "
+             "limit its field shows, and send it again.")
+    if mimetype == "multipart/form-data":
+        if sent is None or sent > body_limit:  # with a file field: the file is what makes a body this big
+            return "File too large", file_message(config["PITF_MAX_UPLOAD_MB"] * 1024 * 1024)
+        part_limit = config.get("MAX_FORM_MEMORY_SIZE") or 500_000  # one text part of the form
+        return "Text too long", (f"A text field of this form is longer than {_size(part_limit)}, or the form "
+                                 f"has too many fields; the file was not the problem. {again}")
+    if api:
+        return "Request too large", (f"The request body{size} is larger than {config['PITF_MAX_UPLOAD_MB']} MB, "
+                                     "the most the API accepts. Nothing was saved.")
+    most = f"{config['PITF_MAX_UPLOAD_MB']} MB"  # the limit people are told; the rest is the envelope
+    return "Text too long", (f"The text of this form{size} is longer than {most}, the most a form accepts; "
+                             f"no file was sent. {again}")
 
 
 def _init_login(app: Flask) -> None:

@@ -9,6 +9,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# The address of a development server (`make run` sets PITF_BASE_URL from PORT); production sets PITF_BASE_URL.
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def base_url_from_env() -> str:
+    """The public address for links in emails, calendar files and feeds, without a trailing slash."""
+    return (os.environ.get("PITF_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+
+
 class ConfigError(RuntimeError):
     """A setting is missing or malformed; the app refuses to start."""
 
@@ -58,9 +67,11 @@ def load_settings(overrides: dict | None = None) -> dict:
         "PITF_INSTANCE_PATH": str(instance),
         "PITF_DATABASE_URL": os.environ.get("PITF_DATABASE_URL") or f"sqlite:///{instance / 'pitf.db'}",
         "PITF_TIMEZONE": os.environ.get("PITF_TIMEZONE", "America/New_York"),
-        "PITF_BASE_URL": os.environ.get("PITF_BASE_URL", "http://127.0.0.1:5000"),
+        "PITF_BASE_URL": base_url_from_env(),
         "PITF_LOGIN_MAX_FAILURES": _int("PITF_LOGIN_MAX_FAILURES", 5),
         "PITF_LOGIN_WINDOW_MINUTES": _int("PITF_LOGIN_WINDOW_MINUTES", 15),
+        # Distinct accounts that may fail from one address within the window (pitf/services/auth.py).
+        "PITF_LOGIN_ADDRESS_LIMIT": _int("PITF_LOGIN_ADDRESS_LIMIT", 50),
         "PITF_SESSION_IDLE_MINUTES": idle_minutes,
         "PITF_SESSION_MAX_HOURS": _int("PITF_SESSION_MAX_HOURS", 12),
         "PITF_PASSWORD_MIN_LENGTH": _int("PITF_PASSWORD_MIN_LENGTH", 12),
@@ -92,11 +103,18 @@ def load_settings(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the (bounded) session
         "WTF_CSRF_SSL_STRICT": production,
+        # Any request body, a form's text included: a Markdown field at its 100,000-character limit is at
+        # most 1.2 MB percent-encoded, so a form's text reaches the form's own checks (refused beside the
+        # field, the text kept) long before this. Flask's MAX_FORM_MEMORY_SIZE (500 kB) bounds each text
+        # part of a multipart form (uploads) only.
         "MAX_CONTENT_LENGTH": _int("PITF_MAX_UPLOAD_MB", 25) * 1024 * 1024 + 64 * 1024,
         "PITF_MAX_UPLOAD_MB": _int("PITF_MAX_UPLOAD_MB", 25),
         "PITF_STORAGE": os.environ.get("PITF_STORAGE", "local"),  # file storage backend (pitf/storage.py)
         "JSON_SORT_KEYS": False,
     }
     cfg.update(overrides)
+    if cfg["PITF_LOGIN_ADDRESS_LIMIT"] < 2:
+        raise ConfigError("PITF_LOGIN_ADDRESS_LIMIT counts distinct accounts and must be at least 2, "
+                          f"got {cfg['PITF_LOGIN_ADDRESS_LIMIT']!r}")
     cfg["SECRET_KEY"] = overrides.get("SECRET_KEY") or _secret_key(env, instance)
     return cfg

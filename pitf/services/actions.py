@@ -29,7 +29,7 @@ from pitf.services import audit, visibility
 from pitf.services.concurrency import check_version
 from pitf.services.notify import notify
 from pitf.services.visibility import Related
-from pitf.textutil import contains_pattern
+from pitf.textutil import BadDate, contains_pattern, parse_date, parse_id
 
 EDITABLE_FIELDS = ("title", "description_md", "committee_id", "meeting_id", "recommendation_id", "lead_agency",
                    "supporting_agencies", "owner_id", "due_date", "pillar", "priority")
@@ -182,17 +182,18 @@ class ActionItemFilters:
 
 def _parse_date(value: str, name: str, errors: dict) -> date | None:
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[name] = "Use a date like 2027-01-15."
+        return parse_date(value)
+    except BadDate as err:
+        errors[name] = str(err)
         return None
 
 
 def _parse_int(value: str, name: str, errors: dict) -> int | None:
-    # ASCII digits only ("²".isdigit() is true but int() refuses it); ids are 32-bit integers.
-    if value.isascii() and value.isdigit() and int(value) <= 2**31 - 1:
-        return int(value)
-    errors[name] = "Must be a whole number." if not (value.isascii() and value.isdigit()) else "No such record."
+    # The one id parser (ASCII digits, bounded to the 32-bit id columns): no overflow, no 500.
+    if (number := parse_id(value)) is not None:
+        return number
+    errors[name] = "Must be a whole number." if not (value.strip().isascii() and value.strip().isdigit()) \
+        else "No such record."
     return None
 
 
@@ -424,13 +425,14 @@ def _resolve(session: Session, data: dict, *, partial: bool, current: ActionItem
     if not partial or "due_date" in data:
         raw = data.get("due_date")
         due = raw if isinstance(raw, date) else None
-        if isinstance(raw, str):
+        problem = "Enter the due date, mm/dd/yyyy (for example 01/15/2027)."
+        if isinstance(raw, str) and raw.strip():
             try:
-                due = date.fromisoformat(raw.strip())
-            except ValueError:
-                due = None
+                due = parse_date(raw)
+            except BadDate as err:
+                problem = str(err)
         if due is None:
-            errors["due_date"] = "Enter the due date like 2027-01-15."
+            errors["due_date"] = problem
         elif not date(2000, 1, 1) <= due <= date(2100, 12, 31):
             errors["due_date"] = "Enter a due date between 2000 and 2100."
         else:
@@ -453,7 +455,7 @@ def _resolve(session: Session, data: dict, *, partial: bool, current: ActionItem
             ref = data.get(name)
             if ref in (None, ""):
                 values[name] = None
-            elif not isinstance(ref, int) or isinstance(ref, bool) or session.get(model, ref) is None:
+            elif parse_id(ref) is None or not isinstance(ref, int) or session.get(model, ref) is None:
                 errors[name] = f"No such {label}."
             elif (actor is not None and ref != getattr(current, name, None)
                   and not visibility.can_see(session, actor, session.get(model, ref))):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +19,7 @@ from pitf.models import ActionItem, ActionItemSupport, Agency, Committee, User, 
 from pitf.models.actions import ACTION_STATUS_LABELS, ACTION_STATUSES, CLOSED_STATUSES, PILLARS, PRIORITIES
 from pitf.services import actions, audit
 from pitf.services.notify import notify
+from pitf.textutil import BadDate, parse_date, parse_id
 
 COLUMNS = ("external_ref", "title", "description", "committee", "lead_agency", "supporting_agencies",
            "owner_email", "due_date", "status", "pillar", "priority", "percent_complete", "overdue", "id")
@@ -46,7 +46,6 @@ MAX_ROWS = 5000
 MAX_BYTES = 10 * 1024 * 1024
 # A cell starting with one of these is a formula (or hides one) when a spreadsheet opens the file.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
 # ---- export ----------------------------------------------------------------------------------
@@ -181,17 +180,12 @@ def derived_ref(title: str, lead_acronym: str, committee_name: str) -> str:
     return "csv-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
-def _parse_due(raw: str) -> date | None:
+def _parse_due(raw: str) -> date | str:
+    """The date, or the sentence saying what is wrong with it (e.g. February 30 does not exist)."""
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        pass
-    if m := _US_DATE.match(raw):
-        try:
-            return date(int(m.group(3)), int(m.group(1)), int(m.group(2)))
-        except ValueError:
-            return None
-    return None
+        return parse_date(raw)
+    except BadDate as err:
+        return str(err)
 
 
 def _normal_status(raw: str) -> str:
@@ -296,8 +290,8 @@ def _resolve_row(line: int, rec: dict[str, str], look: _Lookups, problems: list[
     due = _parse_due(raw) if raw else None
     if not raw:
         bad("due_date", "The due date is missing.")
-    elif due is None:
-        bad("due_date", f"Bad date {raw!r}; use 2027-01-15 (or 1/15/2027).")
+    elif isinstance(due, str):
+        bad("due_date", f"Bad date {raw[:40]!r}: {due}")
     elif not date(2000, 1, 1) <= due <= date(2100, 12, 31):
         bad("due_date", f"The due date {raw} is not between 2000 and 2100.")
     out["due_date"] = due
@@ -319,9 +313,9 @@ def _resolve_row(line: int, rec: dict[str, str], look: _Lookups, problems: list[
         bad("priority", f"Unknown priority {raw!r}; use {', '.join(PRIORITIES)}.")
     out["priority"] = raw.lower() or "normal"
     raw = rec.get("id", "").strip()
-    if raw and not raw.isdigit():
-        bad("id", f"The id {raw!r} is not a whole number; leave it blank for new items.")
-    out["id"] = int(raw) if raw.isdigit() else None
+    if raw and parse_id(raw) is None:  # ASCII digits, within the id column: "²" or 30 digits is no id
+        bad("id", f"The id {raw[:20]!r} is not an id of this platform; leave it blank for new items.")
+    out["id"] = parse_id(raw) if raw else None
 
     problems.extend(errors)
     return None if errors else out

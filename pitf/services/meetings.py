@@ -33,7 +33,7 @@ from pitf.services import audit, visibility
 from pitf.services.concurrency import check_version
 from pitf.services.notify import notify
 from pitf.services.timeutil import local_date, local_to_utc, parse_instant, to_local, zone
-from pitf.textutil import parse_id
+from pitf.textutil import BadDate, parse_date, parse_id
 
 MAX_MEETING_HOURS = 24
 MEETING_YEARS = (1900, 2999)
@@ -157,12 +157,14 @@ def parse_meeting_filters(args) -> MeetingFilters:
         if v := args.get(name):
             try:
                 if len(v) == 10:
-                    setattr(f, attr, local_to_utc(date.fromisoformat(v), datetime.min.time(), "America/New_York",
+                    setattr(f, attr, local_to_utc(parse_date(v), datetime.min.time(), "America/New_York",
                                                   field=name) + (timedelta(days=1) if name == "to" else timedelta()))
                 else:
                     setattr(f, attr, parse_instant(v, field=name))
+            except BadDate as err:
+                errors[name] = str(err)
             except (ValueError, OverflowError, ValidationFailed):
-                errors[name] = "Use a date like 2027-01-15 or an ISO 8601 time."
+                errors[name] = "Use a date like 01/15/2027 (mm/dd/yyyy) or an ISO 8601 time."
     if v := args.get("status"):
         if v in ("scheduled", "cancelled"):
             f.status = v
@@ -284,9 +286,9 @@ def _resolve(session: Session, data: dict, *, partial: bool, current: Meeting | 
             values["federal_register_notice_date"] = None
         else:
             try:
-                values["federal_register_notice_date"] = v if isinstance(v, date) else date.fromisoformat(v)
-            except (TypeError, ValueError):
-                errors["federal_register_notice_date"] = "Use a date like 2027-01-15."
+                values["federal_register_notice_date"] = parse_date(v)
+            except BadDate as err:
+                errors["federal_register_notice_date"] = str(err)
     if want("joint_with_committee_id"):
         v = data.get("joint_with_committee_id")
         if v in (None, ""):

@@ -43,6 +43,7 @@ from pitf.services import meetings as mtg
 from pitf.services.concurrency import check_version
 from pitf.services.notify import notify
 from pitf.services.timeutil import EASTERN, local_date, to_local
+from pitf.textutil import BadDate, parse_date
 
 ACTION_LINE = re.compile(r"^\s*(?:[-*+]\s+)?ACTION\b(.*)$")
 ACTION_PARTS = re.compile(r"^\s+([A-Za-z0-9]{2,16})\s+(\d{4}-\d{2}-\d{2})\s*:\s*(\S.*?)\s*$")
@@ -208,9 +209,9 @@ def parse_action_lines(session: Session, body_md: str) -> list[dict]:
             else:
                 entry["agency_id"] = agency.id
             try:
-                entry["due_date"] = date.fromisoformat(due)
-            except ValueError:
-                entry["problem"] = entry["problem"] or f"{due} is not a date."
+                entry["due_date"] = parse_date(due)
+            except BadDate as err:
+                entry["problem"] = entry["problem"] or f"{due}: {err}"
         found.append(entry)
     return found
 

@@ -12,7 +12,9 @@ from pitf.models import Notification, OutboxEmail, User, utcnow
 
 
 def _base_url() -> str:
-    return current_app.config["PITF_BASE_URL"].rstrip("/") if has_app_context() else "http://127.0.0.1:5000"
+    from pitf.settings import base_url_from_env
+
+    return current_app.config["PITF_BASE_URL"].rstrip("/") if has_app_context() else base_url_from_env()
 
 
 def notify(session: Session, *, users: Iterable[User], kind: str, title: str, url: str, body: str = "",

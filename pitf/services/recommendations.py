@@ -37,7 +37,7 @@ from pitf.models.recommendations import POSITIONS
 from pitf.services import audit
 from pitf.services.concurrency import check_version
 from pitf.services.notify import notify
-from pitf.textutil import contains_pattern, parse_id
+from pitf.textutil import BadDate, contains_pattern, parse_date, parse_id
 
 
 @dataclass(frozen=True)
@@ -376,9 +376,9 @@ def transition(*, session: Session, actor, rec_id: int, version, to: str, note: 
                 due_dates[agency_id] = today + timedelta(days=response_days)
                 continue
             try:
-                due = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
-            except ValueError:
-                errors[f"response_due.{acronym}"] = "Use a date like 2027-03-01."
+                due = parse_date(raw if isinstance(raw, date) else str(raw))
+            except BadDate as err:
+                errors[f"response_due.{acronym}"] = str(err)
                 continue
             if due < today:
                 errors[f"response_due.{acronym}"] = "The response date cannot be in the past."
@@ -564,7 +564,7 @@ SORTS = ("number", "-number", "title", "status", "updated", "due")
 def parse_filters(args) -> RecommendationFilters:
     f, errors = RecommendationFilters(), {}
     if v := args.get("year"):
-        if v.isascii() and v.isdigit() and 2000 <= int(v) <= 2100:
+        if len(v) == 4 and v.isascii() and v.isdigit() and 2000 <= int(v) <= 2100:
             f.year = int(v)
         else:
             errors["year"] = "A year such as 2027."

@@ -49,12 +49,14 @@ def _clean(name: str, raw: Any) -> Any:
             raise ValueError(f"One to five whole numbers separated by commas, from {low} to {high}.")
         out = []
         for part in raw:
-            number = int(part) if isinstance(part, str) and part.isascii() and part.isdigit() else part
+            number = int(part) if isinstance(part, str) and part.isascii() and part.isdigit() and len(part) < 10 \
+                else part
             if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
                 raise ValueError(f"Whole numbers from {low} to {high}, separated by commas.")
             out.append(number)
         return sorted(set(out), reverse=True)
-    number = int(raw) if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit() else raw
+    number = (int(raw) if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit()
+              and len(raw.strip()) < 10 else raw)
     if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
         raise ValueError(f"A whole number from {low} to {high}.")
     return number

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from pitf.textutil import parse_id
+from pitf.paging import MAX_PAGE, read_page_args
 
-MAX_PAGE = 1_000_000
+__all__ = ["MAX_PAGE", "last_page", "page_numbers", "read_paging"]
 
 
 def read_paging(args, errors: dict, *, per_page: int = 50, max_per_page: int = 200) -> tuple[int, int]:
     """`page` and `per_page` from the query; a bad value is named in *errors* (the page then answers 422)."""
-    page = 1
-    if raw := args.get("page"):
-        if (number := parse_id(raw)) is not None and number <= MAX_PAGE:
-            page = number
-        else:
-            errors["page"] = f"The page must be a whole number from 1 to {MAX_PAGE:,}."
-    if raw := args.get("per_page"):
-        if (number := parse_id(raw)) is not None:
-            per_page = min(number, max_per_page)
-        else:
-            errors["per_page"] = f"Show from 1 to {max_per_page} a page."
+    page, per_page, problems = read_page_args(args, per_page=per_page, max_per_page=max_per_page)
+    errors.update(problems)
     return page, per_page
 
 

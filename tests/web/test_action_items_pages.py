@@ -159,7 +159,7 @@ def test_pagination_keeps_every_filter_in_the_links(db, staff, client_as):
 
 @pytest.mark.parametrize("query,field,message", [
     ("status=bogus", "status", "Unknown status"),
-    ("due_after=2027-13-01", "due_after", "Use a date like 2027-01-15."),
+    ("due_after=2027-13-01", "due_after", "There is no month 13"),
     ("sort=nope", "sort", "Sort by one of"),
     ("agency=ZZZ", "agency", "No agency has the acronym ZZZ."),
     ("agency_role=boss", "agency_role", "Use lead or supporting."),
@@ -384,7 +384,7 @@ def test_create_shows_every_problem_at_its_field_and_creates_nothing(db, client_
     r = c.post("/action-items/new", data=form_data(db, due_date="2027-02-30", pillar="", owner_id=str(other.id)))
     assert r.status_code == 422
     html = r.get_data(as_text=True)
-    assert 'id="due_date-error"' in html and "Enter the due date like 2027-01-15." in html
+    assert 'id="due_date-error"' in html and "February 30, 2027 does not exist" in html
     assert 'id="pillar-error"' in html and 'id="owner_id-error"' in html
     assert "The owner must be a person of the lead agency." in html
     assert 'value="Screen supply chains"' in html  # what was typed is kept

@@ -73,18 +73,99 @@ def test_lockout_after_five_failures_for_an_account(client, make_user):
     assert client.get("/dashboard").status_code == 302
 
 
-def test_lockout_by_address_covers_other_accounts(app, make_user):
-    users = [make_user("viewer") for _ in range(2)]
-    c = app.test_client()
-    for i in range(5):
-        c.post("/login", data={"email": f"guess{i}@x.example.gov", "password": "nope nope nope"},
-               environ_base={"REMOTE_ADDR": "203.0.113.9"})
-    r = c.post("/login", data={"email": users[0].email, "password": PASSWORD},
-               environ_base={"REMOTE_ADDR": "203.0.113.9"})
+SHARED = {"REMOTE_ADDR": "203.0.113.9"}  # a federal egress address, or the proxy without PITF_PROXY_HOPS
+
+
+def _from(app, address="203.0.113.9"):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_a_second_account_signs_in_where_another_failed_ten_times(app, make_user):
+    typist, colleague = make_user("liaison", agency="DOJ"), make_user("liaison", agency="DOJ")
+    office = _from(app)
+    for _ in range(10):
+        assert login(office, typist.email, "caps lock was on").status_code in (200, 429)
+    assert login(office, typist.email).status_code == 429  # the typist's own account waits
+    r = login(_from(app), colleague.email)
+    assert r.status_code == 302 and r.headers["Location"] == "/dashboard"
+
+
+def test_one_account_failing_many_times_never_stops_another_even_at_a_low_address_limit(connection, settings,
+                                                                                       make_user):
+    app = make_app({**settings, "PITF_LOGIN_ADDRESS_LIMIT": 2}, connection)
+    victim = make_user("viewer")
+    office = _from(app)
+    for _ in range(30):
+        login(office, "the.boss@dhs.example.gov", "guessing guessing")
+    assert login(_from(app), victim.email).status_code == 302
+
+
+@pytest.mark.parametrize("limit", [3, 7])
+def test_the_address_limit_counts_distinct_accounts_at_its_setting(connection, settings, make_user, limit):
+    app = make_app({**settings, "PITF_LOGIN_ADDRESS_LIMIT": limit}, connection)
+    users = [make_user("viewer") for _ in range(3)]
+    office = _from(app)
+    for i in range(limit - 1):  # one account short of the limit, each failing several times
+        for _ in range(3):
+            login(office, f"guess{i}@x.example.gov", "nope nope nope")
+    assert login(_from(app), users[0].email).status_code == 302
+    login(office, f"guess{limit}@x.example.gov", "nope nope nope")  # the limit-th distinct account
+    r = login(_from(app), users[1].email)  # a right password from the paused address waits too
     assert r.status_code == 429
-    other = app.test_client().post("/login", data={"email": users[1].email, "password": PASSWORD},
-                                   environ_base={"REMOTE_ADDR": "198.51.100.7"})
-    assert other.status_code == 302
+    assert re.search(r"try again in 1[45] minutes", r.get_data(as_text=True))
+    assert login(_from(app, "198.51.100.7"), users[2].email).status_code == 302  # elsewhere: unaffected
+
+
+def test_a_typo_followed_by_the_right_password_does_not_count_against_the_address(connection, settings,
+                                                                                   make_user):
+    app = make_app({**settings, "PITF_LOGIN_ADDRESS_LIMIT": 3}, connection)
+    people = [make_user("viewer") for _ in range(5)]
+    office = _from(app)
+    for person in people[:4]:  # four colleagues mistype, then get it right
+        login(office, person.email, "first try wrong")
+        assert login(office, person.email).status_code == 302
+    assert login(_from(app), people[4].email).status_code == 302
+
+
+def test_the_address_pause_lifts_by_itself(connection, settings, make_user, db):
+    from datetime import timedelta
+
+    app = make_app({**settings, "PITF_LOGIN_ADDRESS_LIMIT": 2}, connection)
+    user = make_user("viewer")
+    for i in range(2):
+        login(_from(app), f"guess{i}@x.example.gov", "nope nope nope")
+    assert login(_from(app), user.email).status_code == 429
+    for attempt in db.execute(select(LoginAttempt).where(LoginAttempt.ip == SHARED["REMOTE_ADDR"])).scalars():
+        attempt.created_at -= timedelta(minutes=16)
+    db.flush()
+    assert login(_from(app), user.email).status_code == 302
+
+
+def test_the_api_token_of_a_user_works_from_a_paused_address(connection, settings, db):
+    """The API's only way in is a bearer token (no password): sign-in failures never stop it."""
+    from pitf.services.tokens import create_token
+    from tests.factories import create_user
+
+    app = make_app({**settings, "PITF_LOGIN_ADDRESS_LIMIT": 2}, connection)
+    user = create_user(db, role="viewer")
+    _row, token = create_token(session=db, actor="system", user=user)
+    db.flush()
+    for i in range(3):
+        login(_from(app), f"guess{i}@x.example.gov", "nope nope nope")
+    assert login(_from(app), user.email).status_code == 429
+    r = _from(app).get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and r.get_json()["email"] == user.email
+
+
+@pytest.mark.parametrize("value", ["1", "0", "-5"])
+def test_an_address_limit_below_two_is_refused(monkeypatch, tmp_path, value):
+    from pitf.settings import ConfigError, load_settings
+
+    monkeypatch.setenv("PITF_LOGIN_ADDRESS_LIMIT", value)
+    with pytest.raises(ConfigError, match="PITF_LOGIN_ADDRESS_LIMIT"):
+        load_settings({"PITF_ENV": "test", "PITF_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
 
 
 def test_lockout_expires_after_the_window(client, make_user, db):
@@ -254,3 +335,17 @@ def test_nul_characters_and_odd_digits_are_refused_cleanly(client_as):
     assert c.post("/login", data={"email": "a\x00b@x.gov", "password": "x"}).status_code == 400
     for page in ("²", "99999999999999999999"):
         assert c.get(f"/action-items/?page={page}").status_code == 422
+
+
+def test_someone_failing_on_purpose_at_a_shared_address_does_not_stop_its_regular_users(connection, settings,
+                                                                                        make_user):
+    app = make_app({**settings, "PITF_LOGIN_ADDRESS_LIMIT": 3}, connection)
+    regular, newcomer = make_user("liaison", agency="DHS"), make_user("liaison", agency="DHS")
+    assert login(_from(app), regular.email).status_code == 302  # signed in from the agency's egress before
+    for i in range(10):  # made-up accounts, failed on purpose
+        login(_from(app), f"made.up{i}@dhs.example.gov", "nope nope nope")
+    assert login(_from(app), regular.email).status_code == 302
+    assert login(_from(app), newcomer.email).status_code == 429  # new here: the address pause applies
+    for _ in range(5):  # and the regular user's own account limit still holds
+        login(_from(app), regular.email, "wrong wrong wrong")
+    assert login(_from(app), regular.email).status_code == 429

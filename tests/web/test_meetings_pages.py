@@ -141,7 +141,7 @@ def test_list_shows_upcoming_meetings_in_the_viewers_zone_with_status_and_agenda
 
 def test_bad_filters_are_422_with_messages(db, client_as):
     html = page(client_as("viewer"), "/meetings/?from=yesterday&status=maybe&committee_id=x", status=422)
-    assert "Use a date like 2027-01-15" in html and "Use scheduled or cancelled." in html
+    assert "Use a date like 01/15/2027 (mm/dd/yyyy)" in html and "Use scheduled or cancelled." in html
     assert "Must be a whole number." in html
 
 
@@ -240,8 +240,10 @@ def test_schedule_in_eastern_time_across_the_march_change(db, client_as):
     ({"start_time": "12:00", "end_time": "10:00"}, "end_time", "The meeting must end after it starts."),
     ({"committee_id": "999999"}, "committee_id", "Choose an existing, active committee."),
     ({"date": "2027-03-14", "start_time": "02:30", "end_time": "04:00"}, "start_time", "does not exist"),
-    ({"date": "someday"}, "date", "Use a date like 2027-03-15."),
-    ({"start_time": "25:00"}, "start_time", "Enter a time like 10:00"),
+    ({"date": "someday"}, "date", "Enter a date as mm/dd/yyyy, for example 01/15/2027."),
+    ({"date": "2027-02-30"}, "date", "February 30, 2027 does not exist (February 2027 has 28 days)."),
+    ({"start_time": "25:00"}, "start_time", "hours go to 23"),
+    ({"start_time": "13:00 PM"}, "start_time", "With AM or PM the hour goes from 1 to 12"),
     ({"title": ""}, "title", "Enter a title."),
     ({"virtual_url": "javascript:alert(1)"}, "virtual_url", "https://"),
     ({"repeat": "monthly", "count": "99"}, "count", "Between 2 and 24"),

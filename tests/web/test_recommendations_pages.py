@@ -688,3 +688,18 @@ def test_attachments_are_linked_where_the_files_feature_serves_them(app, db, peo
         app.add_url_rule("/recommendations/<int:rec_id>/attachments", "test_rec_attachments",
                          lambda rec_id: "The files of the recommendation.")
     assert f'href="/recommendations/{rec.id}/attachments"' in page(as_("viewer"), f"/recommendations/{rec.id}")
+
+
+def test_a_justification_over_its_limit_is_counted_and_refused_with_the_text_kept(db, people, as_):
+    rec = at(db, people, "open")
+    form = page(as_("staff"), f"/recommendations/{rec.id}")
+    assert 'class="usa-character-count" data-maxlength="4000"' in form
+    assert not re.search(r'<textarea[^>]*\smaxlength=', form)  # nothing pasted is cut without a word
+    note = "Both agencies reported completion. " * 130  # 4,550 characters
+    body = post(as_("staff"), f"/recommendations/{rec.id}/transition",
+                {"to": "closed_implemented", "version": rec.version, "note": note}, 422)
+    assert re.search(r'id="move-closed_implemented-note-error"[^>]*>[^<]*4,000', body), body[:200]
+    kept = re.search(r'<textarea[^>]*id="move-closed_implemented-note"[^>]*>(.*?)</textarea>', body, re.S)
+    assert kept.group(1).strip() == note.strip()
+    db.expire_all()
+    assert db.get(Recommendation, rec.id).status == "open"

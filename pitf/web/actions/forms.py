@@ -30,7 +30,7 @@ class ActionItemForm(FlaskForm):
     supporting_agencies = SelectMultipleField("Supporting agencies", choices=[], validate_choice=False)
     owner_id = SelectField("Owner", choices=[], validate_choice=False,
                            description="Optional: a person of the lead agency.")
-    due_date = StringField("Due date", render_kw={"type": "date"}, description="For example 2027-01-15.")
+    due_date = StringField("Due date", render_kw={"type": "date"}, description="mm/dd/yyyy, for example 01/15/2027.")
     pillar = SelectField("Pillar", choices=options([("", "Choose a pillar"), *PILLAR_LABELS.items()]),
                          validate_choice=False)
     priority = SelectField("Priority", choices=options((p, p.capitalize()) for p in PRIORITIES), default="normal",

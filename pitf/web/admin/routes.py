@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from pitf import permissions
 from pitf.db import get_session
-from pitf.errors import DomainError, require
+from pitf.errors import DomainError, ValidationFailed, require
 from pitf.models import Agency, AuditEntry, Committee, User
 from pitf.models.org import COMMITTEE_KIND_LABELS, MEMBERSHIP_ROLE_LABELS, ROLE_LABELS
 from pitf.services import org, users
@@ -24,6 +24,7 @@ from pitf.web.admin.forms import (
     UserForm,
 )
 from pitf.web.choices import options
+from pitf.web.paging import read_paging
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -304,7 +305,10 @@ def membership_end(membership_id: int):
 def audit_log():
     require(permissions.can_view_audit_log(current_user))
     db = get_session()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    errors: dict[str, str] = {}
+    page, _ = read_paging(request.args, errors, per_page=100, max_per_page=100)
+    if errors:
+        raise ValidationFailed(errors["page"], fields=errors)
     q = select(AuditEntry).order_by(AuditEntry.id.desc())
     obj = request.args.get("object_type")
     if obj:

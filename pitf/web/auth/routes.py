@@ -21,7 +21,8 @@ bp = Blueprint("auth", __name__)
 def _policy() -> LoginPolicy:
     cfg = current_app.config
     return LoginPolicy(max_failures=cfg["PITF_LOGIN_MAX_FAILURES"],
-                       window=timedelta(minutes=cfg["PITF_LOGIN_WINDOW_MINUTES"]))
+                       window=timedelta(minutes=cfg["PITF_LOGIN_WINDOW_MINUTES"]),
+                       address_limit=cfg["PITF_LOGIN_ADDRESS_LIMIT"])
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from pitf import permissions
 from pitf.db import get_session
 from pitf.errors import NotFound, ValidationFailed
 from pitf.services import attachments, calendar
 from pitf.services import meetings as mtg
-from pitf.storage import MB, TooLarge, get_storage, too_large_message
+from pitf.storage import MB, TooLarge, get_storage
 from pitf.textutil import MAX_ID
-from pitf.web import _json_error, apply_form_errors, localtime
+from pitf.web import apply_form_errors, localtime
 from pitf.web.admin.forms import ConfirmForm
 from pitf.web.files.forms import AttachmentForm, RecommendationAttachmentForm
 from pitf.web.files.responses import attachment_response, ics_response
@@ -38,15 +37,6 @@ def filesize(size: int) -> str:
     if size < MB:
         return f"{size / 1024:.1f} KB"
     return f"{size / MB:.1f} MB"
-
-
-@bp.app_errorhandler(RequestEntityTooLarge)
-def _request_too_large(_err):
-    """A request body over MAX_CONTENT_LENGTH, refused by Flask before any view runs: say what happened."""
-    message = too_large_message(max_upload_bytes())
-    if request.path.startswith("/api/"):
-        return _json_error(413, "too_large", message)
-    return render_template("errors/error.html", code=413, title="File too large", message=message), 413
 
 
 # ---- a meeting's documents -------------------------------------------------------------------

@@ -25,9 +25,10 @@ def _time(label: str, **kw) -> StringField:
 
 class MeetingFields(FlaskForm):
     title = StringField("Title", render_kw={"maxlength": 200})
-    date = _date("Date", description="For example 2027-03-15.")
-    start_time = _time("Start time", description="In the time zone chosen below, for example 10:00.")
-    end_time = _time("End time", description="The same day, for example 12:00.")
+    date = _date("Date", description="mm/dd/yyyy, for example 03/15/2027.")
+    start_time = _time("Start time",
+                       description="In the time zone chosen below: hh:mm AM or PM, for example 10:00 AM.")
+    end_time = _time("End time", description="The same day: hh:mm AM or PM, for example 12:00 PM.")
     timezone = SelectField("Time zone", choices=[], validate_choice=False,
                            description="The meeting's own zone: daylight saving is handled for you.")
     location = StringField("Location", render_kw={"maxlength": 300},
@@ -37,7 +38,8 @@ class MeetingFields(FlaskForm):
     access = RadioField("Open or closed", choices=options(ACCESS_CHOICES), default="open", validate_choice=False)
     federal_register_notice_date = _date(
         "Federal Register notice date",
-        description="For a body that follows FACA procedures: the day the notice was published (optional).")
+        description="For a body that follows FACA procedures: the day the notice was published (optional), "
+                    "mm/dd/yyyy.")
     joint_with_committee_id = SelectField("Joint meeting with", choices=[], validate_choice=False,
                                           description="Optional: for example the Advisory Council meeting "
                                                       "the SPOG.")
@@ -64,9 +66,9 @@ class CancelMeetingForm(FlaskForm):
 
 class CopyMeetingForm(FlaskForm):
     title = StringField("Title", render_kw={"maxlength": 200})
-    date = _date("Date of the next meeting")
-    start_time = _time("Start time")
-    end_time = _time("End time")
+    date = _date("Date of the next meeting", description="mm/dd/yyyy, for example 03/15/2027.")
+    start_time = _time("Start time", description="hh:mm AM or PM, for example 10:00 AM.")
+    end_time = _time("End time", description="hh:mm AM or PM, for example 12:00 PM.")
 
 
 class AgendaItemForm(FlaskForm):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -21,7 +21,7 @@ from pitf.services import minutes as minutes_service
 from pitf.services import org
 from pitf.services.pdf import render_pdf
 from pitf.services.timeutil import EASTERN, local_date, to_local
-from pitf.textutil import parse_id
+from pitf.textutil import BadDate, parse_date, parse_id, parse_time
 from pitf.web import apply_form_errors, markup
 from pitf.web.account.forms import zone_choices
 from pitf.web.choices import options
@@ -34,7 +34,7 @@ from pitf.web.meetings.forms import (
     PublishAgendaForm,
 )
 from pitf.web.paging import last_page as count_pages
-from pitf.web.paging import page_numbers
+from pitf.web.paging import page_numbers, read_paging
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -87,12 +87,7 @@ def _today() -> date:
 def index():
     db = get_session()
     errors: dict[str, str] = {}
-    page = 1
-    if raw := request.args.get("page"):
-        if (number := parse_id(raw)) is not None and number <= 1_000_000:
-            page = number
-        else:
-            errors["page"] = "The page must be a whole number from 1."
+    page, _ = read_paging(request.args, errors, per_page=PER_PAGE, max_per_page=PER_PAGE)
     when = request.args.get("when") or "upcoming"
     if when not in WHEN:
         errors["when"] = "Choose upcoming, past or all meetings."
@@ -152,18 +147,18 @@ def _parse_local(form, errors: dict[str, str]) -> tuple[str | None, str | None]:
     """ISO wall-clock strings (no offset) from the date and time inputs; the service applies the zone."""
     day = start = end = None
     try:
-        day = date.fromisoformat((form.date.data or "").strip())
-    except ValueError:
-        errors["date"] = "Enter the date, for example 2027-03-15." if not (form.date.data or "").strip() \
-            else "Use a date like 2027-03-15."
+        day = parse_date(form.date.data)
+    except BadDate as err:
+        errors["date"] = str(err) if (form.date.data or "").strip() else "Enter the date, mm/dd/yyyy."
     for name in ("start_time", "end_time"):
         raw = (getattr(form, name).data or "").strip()
         try:
-            value = time.fromisoformat(raw) if re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", raw) else None
-        except ValueError:
+            value = parse_time(raw)
+        except BadDate as err:
             value = None
+            errors[name] = str(err) if raw else "Enter the time."
         if value is None:
-            errors[name] = "Enter a time like 10:00 or 14:30." if raw else "Enter the time."
+            pass
         elif name == "start_time":
             start = value
         else:

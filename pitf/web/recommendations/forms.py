@@ -46,7 +46,7 @@ class NewCommitmentForm(Form):
 
     # No validators here: the service checks the response as a whole, all or nothing, and names the fields.
     title = StringField("Title", render_kw={"maxlength": 300})
-    due_date = StringField("Due date", render_kw={"type": "date"}, description="For example 2027-09-30.")
+    due_date = StringField("Due date", render_kw={"type": "date"}, description="mm/dd/yyyy, for example 09/30/2027.")
     description_md = TextAreaField("Description", description="Optional. " + MARKDOWN_HINT)
 
     def is_blank(self) -> bool:
