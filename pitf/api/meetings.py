@@ -100,6 +100,7 @@ def meeting_json(meeting: Meeting, committee: Committee | None = None) -> dict:
         "ends_at_local": iso(to_local(meeting.ends_at, meeting.timezone)),
         "timezone": meeting.timezone, "location": meeting.location, "virtual_url": meeting.virtual_url,
         "is_open": meeting.is_open, "status": meeting.status, "cancel_reason": meeting.cancel_reason,
+        "state": mtg.meeting_state(meeting),
         "federal_register_notice_date": iso(meeting.federal_register_notice_date),
         "short_notice_reason": meeting.short_notice_reason,
         "joint_with_committee_id": meeting.joint_with_committee_id, "series_key": meeting.series_key,

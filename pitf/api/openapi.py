@@ -250,6 +250,8 @@ _MEETING_PROPS = {
     "starts_at_local": {**_TIME, "description": "In the meeting's time zone"}, "ends_at_local": _TIME,
     "timezone": {"type": "string"}, "location": {"type": "string"}, "virtual_url": {"type": "string"},
     "status": {"type": "string", "enum": ["scheduled", "cancelled"]}, "cancel_reason": {"type": "string"},
+    "state": {"type": "string", "enum": ["scheduled", "in_progress", "held", "cancelled"],
+              "description": "Derived from the times: a scheduled meeting that is over is held"},
     "short_notice_reason": {"type": "string"}, "series_key": {"type": ["string", "null"]},
     "ics_sequence": {"type": "integer", "description": "The iCalendar SEQUENCE; grows on every change"},
     "created_at": _TIME, "updated_at": _TIME, "version": {"type": "integer"},

@@ -574,7 +574,7 @@ def test_short_notice_publish_of_a_faca_meeting_needs_the_reason(db, staff, clie
 
 # ---- attendance ------------------------------------------------------------------------------------
 
-def test_attendance_by_agency_with_quorum(db, staff, client_as, make_user):
+def test_attendance_by_agency_with_quorum(meetings_held, db, staff, client_as, make_user):
     m = plan(db, staff)  # Grantmaking: DOJ, HHS, DOS, USAID, DOL -> 3 of 5 make quorum
     chair = chair_of(db, make_user, GRANTS)
     c = client_as("secretariat")
@@ -607,7 +607,7 @@ def test_attendance_by_agency_with_quorum(db, staff, client_as, make_user):
     assert "Pat Speaker" in reader and "Save attendance" not in reader
 
 
-def test_council_quorum_counts_members(db, staff, client_as, make_user):
+def test_council_quorum_counts_members(meetings_held, db, staff, client_as, make_user):
     members = [chair_of(db, make_user, COUNCIL, role="member") for _ in range(3)]
     m = plan(db, staff, body=COUNCIL)
     c = client_as("secretariat")
@@ -662,7 +662,8 @@ def _bulk_meetings(db, n: int, start: int) -> None:
     db.flush()
 
 
-def test_list_and_meeting_pages_issue_the_same_queries_at_10_and_1000_meetings(db, staff, client_as, count_queries):
+def test_list_and_meeting_pages_issue_the_same_queries_at_10_and_1000_meetings(meetings_held, db, staff, client_as,
+                                                                              count_queries):
     watched = plan(db, staff, start=f"{TODAY + timedelta(days=3)}T10:00:00",
                    end=f"{TODAY + timedelta(days=3)}T12:00:00")
     item = create_action_item(session=db, actor=staff, data={

@@ -65,6 +65,12 @@ def _render_minutes(meeting_id: int, *, status: int = 200, alert: str | None = N
         alert = " ".join([*getattr(comment_form, "form_errors", []), *(e for f in comment_form for e in f.errors)])
     if comment_form is None and open_for_comment:
         comment_form = CommentForm(formdata=None)
+    not_held = None  # the steps after the meeting are not offered before it (the service refuses them too)
+    try:
+        mtg.require_held(meeting, "its minutes are circulated and " + (
+            "certified" if committee.follows_faca else "approved"))
+    except ValidationFailed as err:
+        not_held = err.fields["status"]
     return render_template(
         "meetings/minutes.html", meeting=meeting, committee=committee, reader=reader, minutes=minutes,
         planner=planner, commenter=commenter, staff=staff,
@@ -74,9 +80,10 @@ def _render_minutes(meeting_id: int, *, status: int = 200, alert: str | None = N
         action_forms={a.id: ConfirmActionForm(formdata=None, prefix=f"action{a.id}")
                       for a, _acronym in proposals if a.state == "proposed" and not a.problem},
         approved_by=_user_name(reader.approved.approved_by_id) if reader.approved else None,
-        can_circulate=planner and minutes is not None and minutes.status == "draft",
-        can_approve=(minutes is not None and minutes.status == "circulated"
+        can_circulate=planner and minutes is not None and minutes.status == "draft" and not not_held,
+        can_approve=(minutes is not None and minutes.status == "circulated" and not not_held
                      and permissions.can_approve_minutes(current_user, committee, access)),
+        not_held=not_held if planner or permissions.can_approve_minutes(current_user, committee, access) else None,
         can_mail=planner and minutes is not None and minutes.approved_revision is not None,
         certification=mins.certification_text(meeting_day),
         certify_by=(meeting_day + timedelta(days=clocks.certify_days)) if committee.follows_faca else None,

@@ -68,7 +68,9 @@ def _quorum_text(q: mtg.Quorum) -> str:
 @bp.context_processor
 def _helpers():
     return {"markup": markup, "in_zone": _in_zone, "quorum_text": _quorum_text, "status_labels": STATUS_LABELS,
-            "kind_labels": KIND_LABELS, "TIME_FORMAT": TIME_FORMAT, "LONG_FORMAT": LONG_FORMAT}
+            "kind_labels": KIND_LABELS, "TIME_FORMAT": TIME_FORMAT, "LONG_FORMAT": LONG_FORMAT,
+            "meeting_state": mtg.meeting_state, "state_label": mtg.state_label,
+            "attendee_label": mtg.attendee_label}
 
 
 def _clocks() -> mtg.Clocks:
@@ -114,6 +116,7 @@ def index():
         "meetings/list.html", rows=rows, total=total, page=page, per_page=PER_PAGE, last_page=last_page,
         page_numbers=page_numbers(page, last_page), query_args={**args, "when": when}, when=when, whens=WHEN,
         args=request.args, errors=errors, published=mtg.published_agenda_ids(db, [m.id for m, _c in rows]),
+        approved=mtg.approved_minutes_ids(db, [m.id for m, _c in rows]),
         committees=org.list_committees(session=db, include_inactive=True),
         can_schedule=bool(mtg.plannable_committees(db, current_user)),
     ), (422 if errors else 200)
@@ -141,6 +144,7 @@ def meeting_page(meeting_id: int):
         clocks=mtg.federal_clocks(session=db, meeting=meeting, committee=committee, clocks=_clocks(),
                                   today=_today(), minutes_certified=certified),
         settings=_clocks(), view=mtg.agenda_view(db, meeting), attendance=attendance,
+        can_cancel=meeting.status != "cancelled" and not (mtg.has_started(meeting) and mtg.held_record(db, meeting)),
         quorum=mtg.quorum(db, committee, attendance), acronyms=_agency_acronyms(db), minutes=minutes,
         viewer_zone_differs=getattr(current_user, "timezone", EASTERN) != meeting.timezone,
     )
@@ -433,6 +437,7 @@ def _render_agenda(meeting, committee, access, *, form=None, editing: int | None
     return render_template(
         "meetings/agenda.html", meeting=meeting, committee=committee, view=view, can_plan=can_plan, form=form,
         editing=editing, conflict=conflict, publish_form=publish_form, clocks=clocks, overdue_error=overdue_error,
+        over=meeting.ends_at <= mtg.clock(),
     ), status
 
 
@@ -726,13 +731,18 @@ def attendance(meeting_id: int):
             flash(f"Attendance saved. {_quorum_text(q)}.", "success")
             return redirect(url_for("meetings.attendance", meeting_id=meeting_id))
     saved = mtg.attendance_of(db, meeting)
+    not_yet = None
+    try:
+        mtg.require_attendance_day(meeting)
+    except ValidationFailed as err:
+        not_yet = err.fields["status"]
     if request.method == "GET":
         rows = _rows_from_saved(db, committee, saved) if can_plan else []
     return render_template(
         "meetings/attendance.html", meeting=meeting, committee=committee, can_plan=can_plan, rows=rows,
         errors=errors, top_errors=top_errors, saved=saved, quorum=mtg.quorum(db, committee, saved),
         acronyms=_agency_acronyms(db), agencies=org.list_agencies(session=db),
-        statuses=ATTENDANCE_STATUSES, kinds=ATTENDEE_KINDS,
+        statuses=ATTENDANCE_STATUSES, kinds=ATTENDEE_KINDS, not_yet=not_yet,
     ), status
 
 
