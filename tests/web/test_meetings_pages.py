@@ -52,7 +52,8 @@ def page(client, url, status=200) -> str:
 
 
 def post(client, url, data, status=302):
-    r = client.post(url, data=data)
+    """Post as the page does once its confirmation is answered (steps that ask first get confirm=yes)."""
+    r = client.post(url, data={"confirm": "yes", **data})
     assert r.status_code == status, r.get_data(as_text=True)[:4000]
     return r
 

@@ -95,7 +95,8 @@ def page(client, url, status=200) -> str:
 
 
 def post(client, url, data=None, status=302) -> str:
-    r = client.post(url, data=data or {})
+    """Post as the page does once its confirmation is answered (steps that ask first get confirm=yes)."""
+    r = client.post(url, data={"confirm": "yes", **(data or {})})
     assert r.status_code == status, r.get_data(as_text=True)[:3000]
     return r.get_data(as_text=True)
 
@@ -458,12 +459,12 @@ def test_mail_minutes_queues_emails_once(db, app, staff, make_user):
                           .where(OutboxEmail.kind == "minutes_mailed")).scalar()
 
     assert ">Email the approved minutes to participants</button>" in page(c, f"/meetings/{m.id}/minutes")
-    r = c.post(f"/meetings/{m.id}/minutes/mail", follow_redirects=True)
+    r = c.post(f"/meetings/{m.id}/minutes/mail", data={"confirm": "yes"}, follow_redirects=True)
     first = mailed()
     assert first >= 1 and f"{first} email" in r.get_data(as_text=True) and "queued" in r.get_data(as_text=True)
     assert db.execute(select(OutboxEmail).where(OutboxEmail.user_id == doj.id,
                                                 OutboxEmail.kind == "minutes_mailed")).scalar_one()
-    r = c.post(f"/meetings/{m.id}/minutes/mail", follow_redirects=True)
+    r = c.post(f"/meetings/{m.id}/minutes/mail", data={"confirm": "yes"}, follow_redirects=True)
     assert "Nothing was queued" in r.get_data(as_text=True)
     assert mailed() == first
     # Mailing is the planners' work.

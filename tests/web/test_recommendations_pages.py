@@ -89,7 +89,8 @@ def page(client, url, status=200) -> str:
 
 
 def post(client, url, data, status=302) -> str:
-    r = client.post(url, data=data)
+    """Post as the page does once its confirmation is answered (submitting asks first: confirm=yes)."""
+    r = client.post(url, data={"confirm": "yes", **data} if url.endswith("/transition") else data)
     assert r.status_code == status, (r.status_code, r.get_data(as_text=True)[:3000])
     return r.get_data(as_text=True)
 
@@ -224,8 +225,8 @@ def test_submitting_shows_the_number_and_makes_it_read_only(db, people, as_):
     rec = draft(db, people)
     c = as_("author")
     assert ">Submit</button>" in page(c, f"/recommendations/{rec.id}")
-    r = c.post(f"/recommendations/{rec.id}/transition", data={"to": "submitted", "version": rec.version},
-               follow_redirects=True)
+    r = c.post(f"/recommendations/{rec.id}/transition", data={"to": "submitted", "version": rec.version,
+                                                              "confirm": "yes"}, follow_redirects=True)
     assert r.status_code == 200
     assert "Submitted as 2031-01." in r.get_data(as_text=True)
     db.expire_all()

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from pitf import permissions
 from pitf.db import get_session
-from pitf.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from pitf.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from pitf.markdown import render_markdown
 from pitf.models import User, utcnow
 from pitf.models.actions import PILLAR_LABELS
@@ -18,6 +18,7 @@ from pitf.services import minutes as mins
 from pitf.services import public
 from pitf.services.timeutil import EASTERN, local_date, to_local
 from pitf.web import apply_form_errors, markup
+from pitf.web.confirm import confirmation_page, confirmed
 from pitf.web.meetings.minutes_forms import CommentForm, ConfirmActionForm, MinutesForm
 
 bp = Blueprint("minutes", __name__)
@@ -26,12 +27,42 @@ STATUS_LABELS = {"none": "No minutes yet", "draft": "Draft", "circulated": "Circ
                  "approved": "Approved"}
 # Service errors about fields a form does not show go to the top of the form.
 TO_FORM = {"version": "-", "status": "-"}
+# The question each step asks first, in the modal and on the page without JavaScript (title, text, button).
+CONFIRM = {
+    "circulate": ("Circulate the minutes for comment?",
+                  "The committee's members are told in the platform and by email, and may comment. The minutes "
+                  "do not go back to draft.", "Circulate for comment"),
+    "approve": ("Approve the minutes?",
+                "Revision {revision} becomes the text everyone reads, and is locked: later changes are corrections "
+                "with a reason.", "Approve"),
+    "certify": ("Certify the minutes?",
+                "You certify, as chair, that revision {revision} is an accurate and complete summary of the matters "
+                "discussed and conclusions reached. Your name and today's date are recorded, and the minutes are "
+                "locked.", "Certify"),
+    "mail": ("Email the approved minutes?",
+             "Each participant who has not had these approved minutes yet gets them by email, with the meeting's "
+             "action items. An email cannot be called back.", "Email the minutes"),
+    "dismiss": ("Dismiss this proposed action?",
+                "No action item is made of \u201c{title}\u201d, and a dismissed proposal cannot be confirmed "
+                "later.", "Dismiss"),
+}
+
+
+def confirm_text(step: str, **values) -> tuple[str, str, str]:
+    title, body, label = CONFIRM[step]
+    return title, body.format(**values), label
+
+
+def _ask(step: str, meeting_id: int, anchor: str | None = None, **values):
+    title, body, label = confirm_text(step, **values)
+    return confirmation_page(title=title, body=body, confirm_label=label,
+                             cancel_url=url_for("minutes.view", meeting_id=meeting_id, _anchor=anchor))
 
 
 @bp.context_processor
 def _helpers():
     return {"markup": markup, "minutes_status_labels": STATUS_LABELS, "pillar_labels": PILLAR_LABELS,
-            "meeting_time": _meeting_time}
+            "meeting_time": _meeting_time, "confirm_text": confirm_text}
 
 
 def _meeting_time(value, tz_name: str | None, fmt: str = "%B %-d, %Y") -> str:
@@ -119,6 +150,9 @@ def _act(meeting_id: int, do, done: str | None = None, *, anchor: str | None = N
 @bp.route("/meetings/<int:meeting_id>/minutes/circulate", methods=["POST"], endpoint="circulate")
 @login_required
 def circulate(meeting_id: int):
+    if not confirmed():
+        mtg.get_meeting_for_planning(session=get_session(), actor=current_user, meeting_id=meeting_id)
+        return _ask("circulate", meeting_id)
     return _act(meeting_id, lambda db: mins.circulate(session=db, actor=current_user, meeting_id=meeting_id,
                                                       version=request.form.get("version")),
                 "The minutes are circulated: the committee's members are told, and may comment.")
@@ -127,6 +161,16 @@ def circulate(meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/minutes/approve", methods=["POST"], endpoint="approve")
 @login_required
 def approve(meeting_id: int):
+    if not confirmed():
+        db = get_session()
+        meeting, committee, access = mtg.get_meeting(session=db, actor=current_user, meeting_id=meeting_id)
+        if not permissions.can_approve_minutes(current_user, committee, access):
+            raise Forbidden("Only the chair certifies the minutes of a body under FACA." if committee.follows_faca
+                            else "Only the chair or the secretariat approves minutes.")
+        minutes = mins.get_minutes(db, meeting)
+        return _ask("certify" if committee.follows_faca else "approve", meeting_id,
+                    revision=minutes.revision if minutes else 1)
+
     def do(db):
         _meeting, committee, _ = mtg.get_meeting(session=db, actor=current_user, meeting_id=meeting_id)
         what = "certified" if committee.follows_faca else "approved"
@@ -140,6 +184,10 @@ def approve(meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/minutes/mail", methods=["POST"], endpoint="mail")
 @login_required
 def mail(meeting_id: int):
+    if not confirmed():
+        mtg.get_meeting_for_planning(session=get_session(), actor=current_user, meeting_id=meeting_id)
+        return _ask("mail", meeting_id)
+
     def do(db):
         queued = mins.mail_minutes(session=db, actor=current_user, meeting_id=meeting_id)
         if not queued:
@@ -185,6 +233,16 @@ def confirm_action(meeting_id: int, action_id: int):
           endpoint="dismiss_action")
 @login_required
 def dismiss_action(meeting_id: int, action_id: int):
+    if not confirmed():
+        db = get_session()
+        meeting, _committee, _access = mtg.get_meeting(session=db, actor=current_user, meeting_id=meeting_id)
+        if not permissions.can_confirm_minutes_actions(current_user):
+            raise Forbidden("Only the secretariat handles proposed actions.")
+        minutes = mins.get_minutes(db, meeting)
+        action = next((a for a, _acr in mins.proposed_actions(db, minutes) if a.id == action_id), None)
+        if action is None:
+            raise NotFound("No such proposed action.")
+        return _ask("dismiss", meeting_id, anchor="proposed-actions", title=action.title)
     return _act(meeting_id, lambda db: mins.dismiss_action(session=db, actor=current_user, meeting_id=meeting_id,
                                                            action_id=action_id),
                 "The proposed action is dismissed; no action item was made of it.", anchor="proposed-actions")
