@@ -732,3 +732,98 @@ def test_copy_of_a_quarterly_series_meeting_proposes_three_months_on(db, staff, 
     db.flush()
     # The second Tuesday of January -> the second Tuesday of April.
     assert 'value="2027-04-13"' in page(client_as("secretariat"), f"/meetings/{series[0].id}/copy")
+
+
+# ---- steps that cannot be undone ask first; guard rails on the pages -------------------------------------
+
+def _confirm_fields(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', main_part(html)))
+
+
+def test_publishing_asks_first_and_keeps_the_typed_reason(db, staff, client_as, make_user):
+    make_user("liaison", agency="DOJ")
+    m = plan(db, staff)
+    set_agenda(db, staff, m, [{"title": "Opening"}])
+    c = client_as("secretariat")
+    html = page(c, f"/meetings/{m.id}/agenda")
+    assert re.search(r'<button type="submit" form="publish-form"[^>]*data-open-modal>Publish agenda</button>', html)
+    assert 'id="confirm-publish"' in html and "Publish the agenda?" in html
+    r = c.post(f"/meetings/{m.id}/agenda/publish", data={"short_notice_reason": "Line one\nline two"})
+    assert r.status_code == 200 and "<h1>Publish the agenda?</h1>" in r.get_data(as_text=True)
+    assert _confirm_fields(r.get_data(as_text=True))["short_notice_reason"] == "Line one\nline two"
+    db.expire_all()
+    assert mtg.get_agenda(db, m).published_at is None
+    assert db.execute(select(Notification).where(Notification.kind == "agenda_published")).first() is None
+    post(c, f"/meetings/{m.id}/agenda/publish", {})
+    db.expire_all()
+    assert mtg.get_agenda(db, m).published_at is not None
+
+
+def test_removing_an_agenda_item_asks_first(db, staff, client_as):
+    m = plan(db, staff)
+    view = set_agenda(db, staff, m, [{"title": "Opening"}, {"title": "Grants"}])
+    c = client_as("secretariat")
+    item = view.rows[1].item
+    html = page(c, f"/meetings/{m.id}/agenda")
+    assert f'aria-controls="confirm-remove-{item.id}"' in html and "\u201cGrants\u201d" in htmllib.unescape(html)
+    r = c.post(f"/meetings/{m.id}/agenda/items/{item.id}/remove", data={"version": view.agenda.version})
+    assert r.status_code == 200 and "Remove this agenda item?" in r.get_data(as_text=True)
+    assert agenda_titles(db, m) == ["Opening", "Grants"]
+    post(c, f"/meetings/{m.id}/agenda/items/{item.id}/remove", {"version": view.agenda.version})
+    assert agenda_titles(db, m) == ["Opening"]
+
+
+def test_a_viewer_cannot_reach_a_removal_question(db, staff, client_as):
+    m = plan(db, staff)
+    view = set_agenda(db, staff, m, [{"title": "Opening"}])
+    r = client_as("viewer").post(f"/meetings/{m.id}/agenda/items/{view.rows[0].item.id}/remove",
+                                 data={"version": view.agenda.version})
+    assert r.status_code == 403
+
+
+def test_attendance_of_a_coming_meeting_is_not_offered_and_is_refused(db, staff, client_as, meeting_clock):
+    m = plan(db, staff)
+    meeting_clock.set(datetime(2027, 3, 1, tzinfo=UTC))
+    c = client_as("secretariat")
+    html = page(c, f"/meetings/{m.id}/attendance")
+    assert 'id="attendance-not-yet"' in html and "Save attendance" not in html
+    assert "Attendance is taken on the day of the meeting (March 15, 2027) or after" in text(html)
+    r = post(c, f"/meetings/{m.id}/attendance", {"others": "1", "x0-name": "Ana Ruiz", "x0-status": "present"},
+             status=422)
+    assert "has not happened yet" in text(r.get_data(as_text=True))
+    assert db.execute(select(func.count()).select_from(Attendance)).scalar() == 0
+
+
+def test_a_past_meeting_shows_as_held_awaiting_minutes_on_the_page_and_in_the_list(db, staff, client_as,
+                                                                                   meeting_clock):
+    m = plan(db, staff, title="Winter review")
+    meeting_clock.set(datetime(2027, 3, 20, tzinfo=UTC))
+    c = client_as("secretariat")
+    html = page(c, f"/meetings/{m.id}")
+    assert re.search(r'id="meeting-state">Held, awaiting minutes<', html) and ">Scheduled<" not in html
+    assert "Record that it did not take place" in html
+    listed = page(c, "/meetings/?when=all")
+    row = re.search(r"<tr>(?:(?!</tr>).)*Winter review(?:(?!</tr>).)*</tr>", listed, re.S).group(0)
+    assert "Held, awaiting minutes" in row and "Scheduled" not in row
+    mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[{"name": "Ana Ruiz"}])
+    assert "Record that it did not take place" not in page(c, f"/meetings/{m.id}")  # it took place
+
+
+def test_the_agenda_of_a_meeting_that_is_over_offers_no_publishing(db, staff, client_as, meeting_clock):
+    m = plan(db, staff)
+    set_agenda(db, staff, m, [{"title": "Opening"}])
+    meeting_clock.set(datetime(2027, 3, 20, tzinfo=UTC))
+    c = client_as("secretariat")
+    html = page(c, f"/meetings/{m.id}/agenda")
+    assert 'id="publish-closed"' in html and "confirm-publish" not in html
+    refused = post(c, f"/meetings/{m.id}/agenda/publish", {}, status=422)
+    assert "This meeting is over" in text(refused.get_data(as_text=True))
+
+
+def test_copying_to_a_past_date_is_refused_at_the_field(db, staff, client_as, meeting_clock):
+    m = plan(db, staff)
+    meeting_clock.set(datetime(2027, 4, 1, tzinfo=UTC))
+    c = client_as("secretariat")
+    r = post(c, f"/meetings/{m.id}/copy", {"title": "Copy", "date": "2027-03-22", "start_time": "10:00",
+                                           "end_time": "12:00"}, status=422)
+    assert "still to come" in field_error(r.get_data(as_text=True), "start_time")
