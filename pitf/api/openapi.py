@@ -267,6 +267,8 @@ _AGENDA_ITEM_INPUT = {
     "notes_md": {"type": ["string", "null"], "description": "Markdown; rendered and sanitized on save"},
     "action_item_id": {"type": ["integer", "null"]},
     "recommendation_id": {"type": ["integer", "null"]},
+    "recommendation_number": {"type": ["string", "null"], "writeOnly": True,
+                              "description": "Instead of recommendation_id: its number, e.g. 2026-01"},
 }
 _ATTENDANCE_INPUT = {
     "user_id": {"type": ["integer", "null"], "description": "A person with an account, or give name"},

@@ -30,7 +30,7 @@ from pitf.models import (
 )
 from pitf.models.actions import CLOSED_STATUSES
 from pitf.models.meetings import ATTENDANCE_STATUSES, ATTENDEE_KINDS
-from pitf.services import audit
+from pitf.services import agenda_links, audit
 from pitf.services.concurrency import check_version
 from pitf.services.notify import notify
 from pitf.services.timeutil import local_date, local_to_utc, parse_instant, to_local, zone
@@ -700,19 +700,29 @@ def _agenda_item_values(session: Session, raw: dict, index: int, errors: dict) -
     else:
         values["notes_md"] = notes
         values["notes_html"] = render_markdown(notes)
-    for name, model, label in (("action_item_id", ActionItem, "action item"),
-                               ("recommendation_id", Recommendation, "recommendation")):
-        ref = raw.get(name)
-        if isinstance(ref, str) and ref.strip():
-            ref = parse_id(ref) or -1
-        if ref in (None, ""):
-            values[name] = None
-        elif isinstance(ref, bool) or not isinstance(ref, int) or session.get(model, ref) is None:
-            errors[prefix + name] = f"No such {label}."
-        elif model is Recommendation and session.get(model, ref).status == "draft":
-            errors[prefix + name] = f"No such {label}."  # drafts are private to their authors
-        else:
-            values[name] = ref
+    ref = raw.get("action_item_id")
+    if isinstance(ref, str) and ref.strip():
+        ref = parse_id(ref) or -1
+    if ref in (None, ""):
+        values["action_item_id"] = None
+    elif isinstance(ref, bool) or not isinstance(ref, int) or session.get(ActionItem, ref) is None:
+        errors[prefix + "action_item_id"] = "No such action item."
+    else:
+        values["action_item_id"] = ref
+    # A recommendation by id, or by the number people know it by ("2026-01"); drafts are private to their authors.
+    ref, number = raw.get("recommendation_id"), raw.get("recommendation_number")
+    name = "recommendation_id"
+    if isinstance(ref, str) and ref.strip():
+        ref = ref.strip() if agenda_links.REC_NUMBER.match(ref.strip()) else (parse_id(ref) or -1)
+    if ref in (None, "") and number not in (None, ""):
+        ref, name = (number.strip() if isinstance(number, str) else -1), "recommendation_number"
+    if ref in (None, ""):
+        values["recommendation_id"] = None
+    elif (found := agenda_links.resolve_recommendation(session, ref)) is None:
+        errors[prefix + name] = (f"No submitted recommendation has the number {ref}." if isinstance(ref, str)
+                                 else "No such recommendation.")
+    else:
+        values["recommendation_id"] = found
     return values
 
 

@@ -1102,3 +1102,33 @@ def test_the_untouched_skeleton_is_not_circulated(client, api_as, db, staff, mee
     version = client.put(f"{BASE}/{meeting.id}/minutes", headers=headers, json={"body_md": text}).json["version"]
     r = client.post(f"{BASE}/{meeting.id}/minutes/circulate", headers=headers, json={"version": version})
     assert r.status_code == 422 and "skeleton" in r.json["error"]["fields"]["body_md"]
+
+
+def test_an_agenda_item_names_a_recommendation_by_its_number(client, api_as, db, staff, make_user):
+    from pitf.services import recommendations as recs
+
+    author = make_user("council")
+    data = {"body_md": "Agencies should.", "rationale_md": "Gaps.", "pillar": "protection",
+            "target_agencies": ["DOJ"], "report_year": 2031}
+    rec = recs.create_draft(session=db, actor=author, data={**data, "title": "Screen in every shelter"})
+    recs.transition(session=db, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
+    secret = recs.create_draft(session=db, actor=author, data={**data, "title": "Secret draft"})
+    db.flush()
+    meeting = plan(db, staff)
+    headers, _ = api_as("secretariat")
+    r = client.put(f"{BASE}/{meeting.id}/agenda", headers=headers,
+                   json={"version": 1, "items": [{"title": "Findings", "recommendation_number": rec.number}]})
+    assert r.status_code == 200, r.json
+    assert r.json["items"][0]["recommendation_id"] == rec.id  # read back by id, as before
+    version = r.json["version"]
+
+    def refused(item: dict) -> dict:
+        r = client.put(f"{BASE}/{meeting.id}/agenda", headers=headers, json={"version": version, "items": [item]})
+        assert r.status_code == 422, r.json
+        return r.json["error"]["fields"]
+
+    assert "2031-99" in refused({"title": "X", "recommendation_number": "2031-99"})["items[0].recommendation_number"]
+    assert refused({"title": "X", "recommendation_id": secret.id}) == {
+        "items[0].recommendation_id": "No such recommendation."}  # drafts are private to their authors
+    assert "items[0].recommendation_id" in refused({"title": "X", "recommendation_id": rec.number})  # ids stay ids
+    assert client.get(f"{BASE}/{meeting.id}/agenda", headers=headers).json["items"][0]["title"] == "Findings"

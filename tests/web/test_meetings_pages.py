@@ -827,3 +827,60 @@ def test_copying_to_a_past_date_is_refused_at_the_field(db, staff, client_as, me
     r = post(c, f"/meetings/{m.id}/copy", {"title": "Copy", "date": "2027-03-22", "start_time": "10:00",
                                            "end_time": "12:00"}, status=422)
     assert "still to come" in field_error(r.get_data(as_text=True), "start_time")
+
+
+# ---- the agenda item's pickers: by number and title, only what may be linked ---------------------------
+
+def _recs(db, make_user):
+    from pitf.services import recommendations as recs
+
+    author = make_user("council")
+    data = {"body_md": "Agencies should.", "rationale_md": "Gaps.", "pillar": "protection",
+            "target_agencies": ["DOJ"], "report_year": 2031}
+    submitted = recs.create_draft(session=db, actor=author, data={**data, "title": "Screen in every shelter"})
+    recs.transition(session=db, actor=author, rec_id=submitted.id, version=submitted.version, to="submitted")
+    hidden_draft = recs.create_draft(session=db, actor=author, data={**data, "title": "Secret draft idea"})
+    db.flush()
+    return submitted, hidden_draft
+
+
+def _options(html: str, select_id: str) -> dict[str, str]:
+    select = re.search(rf'<select[^>]*id="{select_id}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return {v: htmllib.unescape(label) for v, label in re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)<', select)}
+
+
+def test_agenda_pickers_list_by_number_and_title_only_what_may_be_linked(db, staff, client_as, make_user):
+    due = (TODAY + timedelta(days=20)).isoformat()
+    mine = create_action_item(session=db, actor=staff, data={
+        "title": "Share the screening protocol", "committee_id": committee(db, GRANTS).id, "lead_agency": "DOJ",
+        "pillar": "protection", "due_date": due}, notify_agency=False)
+    elsewhere = create_action_item(session=db, actor=staff, data={
+        "title": "Another body's task", "committee_id": committee(db, SPOG).id, "lead_agency": "DOS",
+        "pillar": "protection", "due_date": due}, notify_agency=False)
+    submitted, hidden_draft = _recs(db, make_user)
+    m = plan(db, staff)
+    html = page(client_as("secretariat"), f"/meetings/{m.id}/agenda")
+    assert re.search(r'<div class="usa-combo-box"[^>]*>\s*<select[^>]*id="action_item_id"', html)
+    assert re.search(r'<div class="usa-combo-box"[^>]*>\s*<select[^>]*id="recommendation_id"', html)
+    items = _options(html, "action_item_id")
+    assert items[str(mine.id)].startswith(f"{mine.id}: Share the screening protocol (DOJ, due ")
+    assert str(elsewhere.id) not in items  # another body's open items are not this agenda's
+    recs_listed = _options(html, "recommendation_id")
+    assert recs_listed[str(submitted.id)] == f"{submitted.number}: Screen in every shelter"
+    assert str(hidden_draft.id) not in recs_listed and "Secret draft idea" not in html
+
+
+def test_picking_a_recommendation_links_it_and_a_draft_is_refused(db, staff, client_as, make_user):
+    submitted, hidden_draft = _recs(db, make_user)
+    m = plan(db, staff)
+    c = client_as("secretariat")
+    html = page(c, f"/meetings/{m.id}/agenda")
+    bad = post(c, f"/meetings/{m.id}/agenda/items", item_form(hidden(html, "version"), title="Draft",
+                                                              recommendation_id=str(hidden_draft.id)), status=422)
+    assert "No such recommendation." in field_error(bad.get_data(as_text=True), "recommendation_id")
+    post(c, f"/meetings/{m.id}/agenda/items", item_form(hidden(html, "version"), title="Findings",
+                                                        recommendation_id=str(submitted.id)))
+    assert (f'<a href="/recommendations/{submitted.id}">{submitted.number}: Screen in every shelter</a>'
+            in page(c, f"/meetings/{m.id}"))
+    edit = page(c, f"/meetings/{m.id}/agenda?edit={mtg.agenda_view(db, m).rows[0].item.id}")
+    assert f'data-default-value="{submitted.id}"' in edit  # the combo box opens on the linked one

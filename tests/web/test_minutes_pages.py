@@ -638,7 +638,7 @@ def test_the_minutes_page_offers_each_step_through_its_modal(db, app, staff, mak
     modal = html[html.index('id="confirm-approve"'):]
     assert "Certify the minutes?" in modal and 'name="confirm" value="yes"' in modal and "data-close-modal" in modal
     assert f'<form method="post" action="/meetings/{m.id}/minutes/approve"' in html
-    assert "/static/js/confirm.js" in html and "onclick" not in html
+    assert "/static/js/pitf.js" in html and "onclick" not in html
 
 
 def test_who_may_not_approve_gets_403_not_a_question(db, app, staff, make_user):

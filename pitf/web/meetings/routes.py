@@ -16,9 +16,9 @@ from pitf.errors import Conflict, NotFound, ValidationFailed, require
 from pitf.models import utcnow
 from pitf.models.meetings import ATTENDANCE_STATUSES, ATTENDEE_KINDS
 from pitf.models.org import MEMBERSHIP_ROLE_LABELS
+from pitf.services import agenda_links, org
 from pitf.services import meetings as mtg
 from pitf.services import minutes as minutes_service
-from pitf.services import org
 from pitf.services.pdf import render_pdf
 from pitf.services.timeutil import EASTERN, local_date, to_local
 from pitf.textutil import parse_id
@@ -427,11 +427,17 @@ def copy(meeting_id: int):
 
 # ---- the agenda ------------------------------------------------------------------------------
 
-def _item_form() -> AgendaItemForm:
+def _item_form(meeting, linked: list[int] = ()) -> AgendaItemForm:
+    db = get_session()
     form = AgendaItemForm()
     form.presenter_agency.choices = options(
         [("", "No agency")] + [(a.acronym, f"{a.acronym}: {a.name}")
-                               for a in org.list_agencies(session=get_session())])
+                               for a in org.list_agencies(session=db)])
+    typed = parse_id(form.action_item_id.data or "")
+    form.action_item_id.choices = options([("", "No action item")] + agenda_links.action_item_choices(
+        db, current_user, meeting, [*linked, *([typed] if typed else [])]))
+    form.recommendation_id.choices = options([("", "No recommendation")]
+                                             + agenda_links.recommendation_choices(db, current_user))
     return form
 
 
@@ -461,7 +467,7 @@ def _render_agenda(meeting, committee, access, *, form=None, editing: int | None
     can_plan = permissions.can_plan_meetings(current_user, access)
     clocks = mtg.federal_clocks(session=db, meeting=meeting, committee=committee, clocks=_clocks(), today=_today())
     if can_plan:
-        form = form or _item_form()
+        form = form or _item_form(meeting, [r.item.action_item_id for r in view.rows])
         form.version.data = view.agenda.version  # every action below is checked against the agenda read here
         publish_form = publish_form or PublishAgendaForm()
         if publish_form.short_notice_reason.data is None:
@@ -484,7 +490,7 @@ def agenda(meeting_id: int):
         rows = {r.item.id: r for r in mtg.agenda_view(db, meeting).rows}
         if edit_id not in rows:
             raise NotFound("That agenda item is gone: the agenda was changed since you opened it.")
-        form = _item_form()
+        form = _item_form(meeting, [rows[edit_id].item.action_item_id])
         _fill_item_form(form, rows[edit_id])
         editing = edit_id
     return _render_agenda(meeting, committee, access, form=form, editing=editing)
@@ -519,7 +525,7 @@ def _save_item(meeting_id: int, item_id: int | None):
     db = get_session()
     meeting, committee, access = mtg.get_meeting_for_planning(session=db, actor=current_user,
                                                               meeting_id=meeting_id)
-    form = _item_form()
+    form = _item_form(meeting)
     form.validate_on_submit()
     view = mtg.agenda_view(db, meeting)
     items = mtg.agenda_items_as_input(view)
