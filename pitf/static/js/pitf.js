@@ -5,12 +5,12 @@
   /* Confirmation before a step that cannot be undone or that notifies people (templates/_confirm.html).
      The USWDS modal opens from the step's button; this keeps that button's form from posting until the
      modal's own button (data-pitf-confirmed, name="confirm") is pressed, including on Enter in a field. */
+  // The modals are hidden only for pages without JavaScript (USWDS may have moved them already).
+  Array.prototype.forEach.call(document.querySelectorAll(".usa-modal[hidden]"), function (modal) {
+    modal.removeAttribute("hidden");
+  });
   var triggers = document.querySelectorAll("[data-pitf-confirm]");
   Array.prototype.forEach.call(triggers, function (trigger) {
-    var modal = document.getElementById(trigger.getAttribute("data-pitf-confirm"));
-    if (modal) {
-      modal.removeAttribute("hidden"); // hidden only for pages without JavaScript
-    }
     var form = trigger.form;
     if (!form || form.hasAttribute("data-pitf-confirm-form")) {
       return;
