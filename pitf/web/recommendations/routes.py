@@ -48,7 +48,7 @@ def _helpers():
 # Submitting cannot be undone and notifies the secretariat: asked first (templates/_confirm.html).
 SUBMIT_CONFIRM = ("Submit this recommendation?",
                   "It gets its number, the secretariat is notified, and it becomes read-only: its authors can no "
-                  "longer edit it.", "Submit")
+                  "longer edit it.", "Submit the recommendation")
 
 
 def _today() -> date:
