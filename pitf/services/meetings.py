@@ -793,13 +793,14 @@ def add_overdue_review(*, session: Session, actor, meeting_id: int, version, tod
 
 
 def publish_agenda(*, session: Session, actor, meeting_id: int, clocks: Clocks, today: date,
-                   short_notice_reason: str = "") -> Agenda:
-    """Publish: members are told in the app and by email. A FACA body's short notice needs a reason."""
+                   short_notice_reason: str = "", now: datetime | None = None) -> Agenda:
+    """Publish: members are told in the app and by email. A FACA body's short notice needs a reason.
+    A meeting that is over is not published (*now*: when it is published, for records made afterwards)."""
     meeting, committee, _ = get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
     if meeting.status == "cancelled":
         raise ValidationFailed("This meeting is cancelled.", fields={"status": "A cancelled meeting's agenda "
                                                                                "is not published."})
-    if meeting.ends_at <= clock():
+    if meeting.ends_at <= (now or clock()):
         raise ValidationFailed("This meeting is over.", fields={
             "status": "This meeting is over: its agenda is no longer published to the members. "
                       "The agenda page keeps it as it was; the minutes record what was discussed."})
