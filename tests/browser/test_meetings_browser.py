@@ -123,6 +123,10 @@ def test_approving_minutes_asks_first_by_keyboard(page, base_url, planned, axe, 
     expect(dialog).to_be_visible()
     assert page.evaluate("() => !!document.activeElement.closest('[role=dialog]')")  # focus moved into it
     axe(page)
+    page.set_viewport_size({"width": 320, "height": 640})  # reflow (WCAG 1.4.10): the dialog fits
+    axe(page)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= 320")
+    page.set_viewport_size({"width": 1280, "height": 720})
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     assert page.evaluate("() => document.activeElement.matches('[data-pitf-confirm=confirm-approve]')")
