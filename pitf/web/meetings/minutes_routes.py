@@ -18,7 +18,7 @@ from pitf.services import minutes as mins
 from pitf.services import public
 from pitf.services.timeutil import EASTERN, local_date, to_local
 from pitf.web import apply_form_errors, markup
-from pitf.web.confirm import confirmation_page, confirmed
+from pitf.web.confirm import ask, confirmed, question
 from pitf.web.meetings.minutes_forms import CommentForm, ConfirmActionForm, MinutesForm
 
 bp = Blueprint("minutes", __name__)
@@ -27,42 +27,16 @@ STATUS_LABELS = {"none": "No minutes yet", "draft": "Draft", "circulated": "Circ
                  "approved": "Approved"}
 # Service errors about fields a form does not show go to the top of the form.
 TO_FORM = {"version": "-", "status": "-"}
-# The question each step asks first, in the modal and on the page without JavaScript (title, text, button).
-CONFIRM = {
-    "circulate": ("Circulate the minutes for comment?",
-                  "The committee's members are told in the platform and by email, and may comment. The minutes "
-                  "do not go back to draft.", "Circulate for comment"),
-    "approve": ("Approve the minutes?",
-                "Revision {revision} becomes the text everyone reads, and is locked: later changes are corrections "
-                "with a reason.", "Approve"),
-    "certify": ("Certify the minutes?",
-                "You certify, as chair, that revision {revision} is an accurate and complete summary of the matters "
-                "discussed and conclusions reached. Your name and today's date are recorded, and the minutes are "
-                "locked.", "Certify"),
-    "mail": ("Email the approved minutes?",
-             "Each participant who has not had these approved minutes yet gets them by email, with the meeting's "
-             "action items. An email cannot be called back.", "Email the minutes"),
-    "dismiss": ("Dismiss this proposed action?",
-                "No action item is made of \u201c{title}\u201d, and a dismissed proposal cannot be confirmed "
-                "later.", "Dismiss"),
-}
-
-
-def confirm_text(step: str, **values) -> tuple[str, str, str]:
-    title, body, label = CONFIRM[step]
-    return title, body.format(**values), label
 
 
 def _ask(step: str, meeting_id: int, anchor: str | None = None, **values):
-    title, body, label = confirm_text(step, **values)
-    return confirmation_page(title=title, body=body, confirm_label=label,
-                             cancel_url=url_for("minutes.view", meeting_id=meeting_id, _anchor=anchor))
+    return ask(step, cancel_url=url_for("minutes.view", meeting_id=meeting_id, _anchor=anchor), **values)
 
 
 @bp.context_processor
 def _helpers():
     return {"markup": markup, "minutes_status_labels": STATUS_LABELS, "pillar_labels": PILLAR_LABELS,
-            "meeting_time": _meeting_time, "confirm_text": confirm_text}
+            "meeting_time": _meeting_time, "confirm_text": question}
 
 
 def _meeting_time(value, tz_name: str | None, fmt: str = "%B %-d, %Y") -> str:

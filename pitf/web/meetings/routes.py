@@ -25,7 +25,7 @@ from pitf.textutil import parse_id
 from pitf.web import apply_form_errors, markup
 from pitf.web.account.forms import zone_choices
 from pitf.web.choices import options
-from pitf.web.confirm import confirmation_page, confirmed
+from pitf.web.confirm import ask, confirmed, question
 from pitf.web.meetings.forms import (
     AgendaItemForm,
     CancelMeetingForm,
@@ -51,28 +51,10 @@ ITEM_FIELDS = ("title", "presenter", "presenter_agency", "duration_minutes", "no
 STATUS_LABELS = {"present": "Present", "absent": "Absent", "represented": "Represented by an alternate"}
 KIND_LABELS = {"member": "Member", "staff": "Staff", "agency_employee": "Agency employee",
                "public_speaker": "Public speaker", "guest": "Guest"}
-# The question each step asks first, in the modal and on the page without JavaScript (title, text, button).
-CONFIRM = {
-    "publish": ("Publish the agenda?",
-                "The committee's members are told in the platform and by email{again}. This cannot be called back.",
-                "Publish"),
-    "remove_item": ("Remove this agenda item?",
-                    "\u201c{title}\u201d, with its notes and links, leaves the agenda{published}. It is not kept "
-                    "anywhere: to have it back, add it again.", "Remove the item"),
-}
-
-
-def confirm_text(step: str, **values) -> tuple[str, str, str]:
-    title, body, label = CONFIRM[step]
-    return title, body.format(**values), label
-
-
-def _ask(step: str, cancel_url: str, **values):
-    title, body, label = confirm_text(step, **values)
-    return confirmation_page(title=title, body=body, confirm_label=label, cancel_url=cancel_url)
 
 
 def _publish_values(agenda) -> dict:
+    """The words of the publishing question (pitf/web/confirm.py) for this agenda."""
     return {"again": ", as an updated agenda" if agenda.published_at else ""}
 
 
@@ -100,7 +82,7 @@ def _quorum_text(q: mtg.Quorum) -> str:
 def _helpers():
     return {"markup": markup, "in_zone": _in_zone, "quorum_text": _quorum_text, "status_labels": STATUS_LABELS,
             "kind_labels": KIND_LABELS, "TIME_FORMAT": TIME_FORMAT, "LONG_FORMAT": LONG_FORMAT,
-            "meeting_state": mtg.meeting_state, "state_label": mtg.state_label, "confirm_text": confirm_text,
+            "meeting_state": mtg.meeting_state, "state_label": mtg.state_label, "confirm_text": question,
             "publish_values": _publish_values, "remove_values": _remove_values,
             "attendee_label": mtg.attendee_label}
 
@@ -580,8 +562,8 @@ def remove_item(meeting_id: int, item_id: int):
     items = mtg.agenda_items_as_input(view)
     removed = items.pop(ids.index(item_id))
     if not confirmed():
-        return _ask("remove_item", url_for("meetings.agenda", meeting_id=meeting_id, _anchor=f"item-{item_id}"),
-                    **_remove_values(view.agenda, removed["title"]))
+        return ask("remove_item", **_remove_values(view.agenda, removed["title"]),
+                   cancel_url=url_for("meetings.agenda", meeting_id=meeting_id, _anchor=f"item-{item_id}"))
     try:
         mtg.put_agenda(session=db, actor=current_user, meeting_id=meeting_id, version=version, items=items)
     except Conflict:
@@ -638,8 +620,8 @@ def publish(meeting_id: int):
     form = PublishAgendaForm()
     form.validate_on_submit()
     if not confirmed():
-        return _ask("publish", url_for("meetings.agenda", meeting_id=meeting_id, _anchor="publish"),
-                    **_publish_values(mtg.get_agenda(db, meeting)))
+        return ask("publish", **_publish_values(mtg.get_agenda(db, meeting)),
+                   cancel_url=url_for("meetings.agenda", meeting_id=meeting_id, _anchor="publish"))
     try:
         mtg.publish_agenda(session=db, actor=current_user, meeting_id=meeting_id, clocks=_clocks(), today=_today(),
                            short_notice_reason=form.short_notice_reason.data or "")

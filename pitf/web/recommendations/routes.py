@@ -27,7 +27,7 @@ from pitf.textutil import parse_id
 from pitf.web import apply_form_errors, localtime, markup
 from pitf.web.actions.routes import MAX_PER_PAGE, PER_PAGE
 from pitf.web.choices import options
-from pitf.web.confirm import confirmation_page, confirmed
+from pitf.web.confirm import ask, confirmed, question
 from pitf.web.paging import last_page as count_pages
 from pitf.web.paging import page_numbers, read_paging
 from pitf.web.recommendations.forms import PresentForm, RecommendationForm, ResponseForm
@@ -42,13 +42,7 @@ TO_FORM = {"version": "-"}  # the version read is not a field anyone types: its 
 def _helpers():
     return {"markup": markup, "status_labels": recs.STATUS_LABELS, "position_labels": recs.POSITION_LABELS,
             "pillar_labels": PILLAR_LABELS, "action_status_labels": ACTION_STATUS_LABELS,
-            "submit_confirm": SUBMIT_CONFIRM}
-
-
-# Submitting cannot be undone and notifies the secretariat: asked first (templates/_confirm.html).
-SUBMIT_CONFIRM = ("Submit this recommendation?",
-                  "It gets its number, the secretariat is notified, and it becomes read-only: its authors can no "
-                  "longer edit it.", "Submit the recommendation")
+            "submit_confirm": question("submit_recommendation")}  # asked first (templates/_confirm.html)
 
 
 def _today() -> date:
@@ -319,8 +313,7 @@ def transition(rec_id: int):
     priority = form.get("priority") == "true" if form.get("priority_shown") else None
     if to == "submitted" and not confirmed():
         recs.get_recommendation(session=db, actor=current_user, rec_id=rec_id)  # 404 first for those who may not see it
-        return confirmation_page(title=SUBMIT_CONFIRM[0], body=SUBMIT_CONFIRM[1], confirm_label=SUBMIT_CONFIRM[2],
-                                 cancel_url=url_for("recommendations.view", rec_id=rec_id))
+        return ask("submit_recommendation", cancel_url=url_for("recommendations.view", rec_id=rec_id))
     try:
         rec = recs.transition(session=db, actor=current_user, rec_id=rec_id, version=form.get("version"), to=to,
                               note=note, response_due=due or None, priority=priority, today=_today(),
