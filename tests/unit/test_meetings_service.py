@@ -400,3 +400,39 @@ def test_a_held_meeting_does_not_move_to_a_coming_date(db, staff, meeting_clock)
     # Correcting the time of day of the meeting held is fine.
     mtg.update_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version,
                        data={"starts_at": "2027-03-15T09:30:00"})
+
+
+# ---- what an agenda item may link to (the pickers' one selection) ---------------------------------------
+
+def test_agenda_link_choices_are_this_bodys_open_items_and_submitted_recommendations(db, staff, make_user):
+    from pitf.services import agenda_links
+    from pitf.services import recommendations as recs
+    from pitf.services.actions import create_action_item
+
+    def item(title, body, status="open"):
+        made = create_action_item(session=db, actor=staff, data={
+            "title": title, "committee_id": committee(db, body).id, "lead_agency": "DOJ", "pillar": "protection",
+            "due_date": "2027-02-01"}, notify_agency=False)
+        made.status = status
+        return made
+
+    own, joint, other = item("Own open", SPOG), item("Joint body's", COUNCIL), item("Elsewhere", "Grantmaking")
+    done = item("Own but done", SPOG, status="done")
+    db.flush()
+    m = plan(db, staff, joint_with_committee_id=committee(db, COUNCIL).id)
+    ids = [i for i, _label in agenda_links.action_item_choices(db, staff, m)]
+    assert own.id in ids and joint.id in ids and other.id not in ids and done.id not in ids
+    assert done.id in [i for i, _ in agenda_links.action_item_choices(db, staff, m, [done.id])]  # already linked
+    assert dict(agenda_links.action_item_choices(db, staff, m))[own.id] == f"{own.id}: Own open (DOJ, due 2027-02-01)"
+    author = make_user("council")
+    data = {"body_md": "b", "rationale_md": "r", "pillar": "protection", "target_agencies": ["DOJ"],
+            "report_year": 2031}
+    rec = recs.create_draft(session=db, actor=author, data={**data, "title": "Submitted one"})
+    recs.transition(session=db, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
+    draft = recs.create_draft(session=db, actor=author, data={**data, "title": "Draft one"})
+    db.flush()
+    for who in (staff, author, make_user("viewer")):  # a draft is offered to nobody, not even its author
+        assert agenda_links.recommendation_choices(db, who) == [(rec.id, f"{rec.number}: Submitted one")]
+    assert agenda_links.resolve_recommendation(db, rec.number) == rec.id
+    assert agenda_links.resolve_recommendation(db, draft.id) is None
+    assert agenda_links.action_item_choices(db, None, m) == [] and agenda_links.recommendation_choices(db, None) == []
