@@ -884,3 +884,20 @@ def test_picking_a_recommendation_links_it_and_a_draft_is_refused(db, staff, cli
             in page(c, f"/meetings/{m.id}"))
     edit = page(c, f"/meetings/{m.id}/agenda?edit={mtg.agenda_view(db, m).rows[0].item.id}")
     assert f'data-default-value="{submitted.id}"' in edit  # the combo box opens on the linked one
+
+
+def test_a_past_meeting_is_recorded_as_not_held_and_one_that_took_place_is_not_cancelled(db, staff, client_as,
+                                                                                         meeting_clock):
+    m = plan(db, staff)
+    held = plan(db, staff, title="Held one")
+    meeting_clock.set(datetime(2027, 3, 20, tzinfo=UTC))
+    mtg.put_attendance(session=db, actor=staff, meeting_id=held.id, entries=[{"name": "Ana Ruiz"}])
+    c = client_as("secretariat")
+    assert 'id="not-held-intro"' in page(c, f"/meetings/{m.id}/cancel")
+    post(c, f"/meetings/{m.id}/cancel", {"reason": "Did not take place.", "version": m.version})
+    db.expire_all()
+    assert db.get(Meeting, m.id).status == "cancelled"
+    refused = post(c, f"/meetings/{held.id}/cancel", {"reason": "Oops.", "version": held.version}, status=422)
+    assert "took place" in text(refused.get_data(as_text=True))
+    db.expire_all()
+    assert db.get(Meeting, held.id).status == "scheduled"
