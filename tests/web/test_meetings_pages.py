@@ -161,7 +161,8 @@ def test_schedule_button_for_staff_and_chairs_only(db, make_user, client_as, app
 
 # ---- one meeting --------------------------------------------------------------------------------
 
-def test_meeting_page_for_a_reader_and_for_a_planner(db, staff, client_as):
+def test_meeting_page_for_a_reader_and_for_a_planner(meeting_clock, db, staff, client_as):
+    meeting_clock.set(datetime(2027, 3, 15, 9, 0, tzinfo=UTC))  # the morning of the meeting: attendance opens
     m = plan(db, staff, virtual_url="https://meet.example.gov/q1")
     set_agenda(db, staff, m, [{"title": "Opening", "duration_minutes": 15, "presenter": "Ana",
                                "presenter_agency": "DOS", "notes_md": "Read the **memo**."},
@@ -785,6 +786,7 @@ def test_attendance_of_a_coming_meeting_is_not_offered_and_is_refused(db, staff,
     m = plan(db, staff)
     meeting_clock.set(datetime(2027, 3, 1, tzinfo=UTC))
     c = client_as("secretariat")
+    assert "Take attendance" not in page(c, f"/meetings/{m.id}")  # no control for what cannot be done yet
     html = page(c, f"/meetings/{m.id}/attendance")
     assert 'id="attendance-not-yet"' in html and "Save attendance" not in html
     assert "Attendance is taken on the day of the meeting (March 15, 2027) or after" in text(html)

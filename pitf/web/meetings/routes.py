@@ -159,9 +159,18 @@ def meeting_page(meeting_id: int):
                                   today=_today(), minutes_certified=certified),
         settings=_clocks(), view=mtg.agenda_view(db, meeting), attendance=attendance,
         can_cancel=meeting.status != "cancelled" and not (mtg.has_started(meeting) and mtg.held_record(db, meeting)),
+        attendance_open=bool(attendance) or _attendance_day_reached(meeting),
         quorum=mtg.quorum(db, committee, attendance), acronyms=_agency_acronyms(db), minutes=minutes,
         viewer_zone_differs=getattr(current_user, "timezone", EASTERN) != meeting.timezone,
     )
+
+
+def _attendance_day_reached(meeting) -> bool:
+    try:
+        mtg.require_attendance_day(meeting)
+    except ValidationFailed:
+        return False
+    return True
 
 
 # ---- scheduling, editing, cancelling, copying --------------------------------------------------
