@@ -200,6 +200,12 @@ def _eastern_day(offset_days: int):
     return (to_local(utcnow(), "America/New_York") + timedelta(days=offset_days)).date()
 
 
+def _written(skeleton: str) -> str:
+    """The minutes skeleton with each matter's discussion and resolution written (an empty one is not circulated)."""
+    return skeleton.replace("Discussion:\n\nResolution:", "Discussion: members reported on their agencies' work "
+                            "and asked questions.\n\nResolution: noted; the secretariat follows up.")
+
+
 def seed_demo_meetings(session: Session) -> None:
     """Last quarter's SPOG meeting (approved minutes), the Council's coming meeting with the SPOG,
     and a closed committee meeting: what the meetings pages need to show themselves."""
@@ -226,12 +232,13 @@ def seed_demo_meetings(session: Session) -> None:
         {"title": "Forced labor in federal supply chains", "presenter_agency": "DHS", "duration_minutes": 40},
         {"title": "Trauma-informed training for task forces", "presenter_agency": "DOJ", "duration_minutes": 40},
         {"title": "Next steps", "duration_minutes": 20}])
-    mtg.publish_agenda(session=session, actor=staff, meeting_id=past.id, clocks=mtg.Clocks(), today=_eastern_day(-45))
+    mtg.publish_agenda(session=session, actor=staff, meeting_id=past.id, clocks=mtg.Clocks(), today=_eastern_day(-45),
+                       now=utcnow() - timedelta(days=45))
     mtg.put_attendance(session=session, actor=staff, meeting_id=past.id, entries=[
         {"name": f"{a} representative", "agency": a, "status": "present"}
         for a in ("DOS", "DOJ", "DHS", "DOL", "HHS", "USDT", "DOD", "ED", "HUD", "DOT", "USAID", "FBI")])
     minutes = mins.save_minutes(session=session, actor=staff, meeting_id=past.id, version=None,
-                                body_md=mins.skeleton(session, past, bodies[SPOG]))
+                                body_md=_written(mins.skeleton(session, past, bodies[SPOG])))
     mins.circulate(session=session, actor=staff, meeting_id=past.id, version=minutes.version)
     mins.approve(session=session, actor=staff, meeting_id=past.id, version=minutes.version)
     council_day = _eastern_day(21)
@@ -240,7 +247,7 @@ def seed_demo_meetings(session: Session) -> None:
     last_council = meeting(COUNCIL, "Advisory Council winter meeting", _eastern_day(-20),
                            federal_register_notice_date=_eastern_day(-40))
     minutes = mins.save_minutes(session=session, actor=staff, meeting_id=last_council.id, version=None,
-                                body_md=mins.skeleton(session, last_council, bodies[COUNCIL]))
+                                body_md=_written(mins.skeleton(session, last_council, bodies[COUNCIL])))
     mins.circulate(session=session, actor=staff, meeting_id=last_council.id, version=minutes.version)
     _ = chair  # the Council's chair certifies these circulated minutes (the demo's FACA step)
     meeting("Grantmaking", "Grant solicitation review (closed)", _eastern_day(10), start="14:00:00",

@@ -250,3 +250,29 @@ class QueryCounter:
 def count_queries(connection):
     """with count_queries() as q: client.get(...); assert q.count == N"""
     return lambda: QueryCounter(connection)
+
+
+class _MeetingClock:
+    """Moves the clock the meeting guard rails read (whether a meeting has happened)."""
+
+    def __init__(self, monkeypatch):
+        self._monkeypatch = monkeypatch
+
+    def set(self, when) -> None:
+        from pitf.services import meetings
+
+        self._monkeypatch.setattr(meetings, "clock", lambda: when)
+
+
+@pytest.fixture
+def meeting_clock(monkeypatch) -> _MeetingClock:
+    return _MeetingClock(monkeypatch)
+
+
+@pytest.fixture
+def meetings_held(meeting_clock) -> _MeetingClock:
+    """The meetings the tests plan (in 2027) have taken place: attendance and minutes may be recorded."""
+    from datetime import UTC, datetime
+
+    meeting_clock.set(datetime(2030, 1, 1, tzinfo=UTC))
+    return meeting_clock

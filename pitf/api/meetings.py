@@ -34,7 +34,7 @@ MEETING_FIELD_TYPES = {"committee_id": ID, "title": str, "starts_at": str, "ends
 PATCH_FIELD_TYPES = {**{k: v for k, v in MEETING_FIELD_TYPES.items() if k != "committee_id"},
                      "version": int, "status": str, "cancel_reason": str}
 AGENDA_ITEM_TYPES = {"title": str, "presenter": str, "presenter_agency": str, "duration_minutes": int,
-                     "notes_md": str, "action_item_id": ID, "recommendation_id": ID}
+                     "notes_md": str, "action_item_id": ID, "recommendation_id": ID, "recommendation_number": str}
 # Fields an agenda item is read back with: a client may PUT what it read, and these are ignored.
 AGENDA_ITEM_READ_ONLY = {"id", "position", "starts_at", "notes_html", "action_item_title", "recommendation_label"}
 ATTENDANCE_TYPES = {"user_id": ID, "name": str, "agency": str, "status": str, "represented_by": str,
@@ -101,6 +101,7 @@ def meeting_json(meeting: Meeting, committee: Committee | None = None) -> dict:
         "ends_at_local": iso(to_local(meeting.ends_at, meeting.timezone)),
         "timezone": meeting.timezone, "location": meeting.location, "virtual_url": meeting.virtual_url,
         "is_open": meeting.is_open, "status": meeting.status, "cancel_reason": meeting.cancel_reason,
+        "state": mtg.meeting_state(meeting),
         "federal_register_notice_date": iso(meeting.federal_register_notice_date),
         "short_notice_reason": meeting.short_notice_reason,
         "joint_with_committee_id": meeting.joint_with_committee_id, "series_key": meeting.series_key,

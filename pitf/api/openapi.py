@@ -252,6 +252,8 @@ _MEETING_PROPS = {
     "starts_at_local": {**_TIME, "description": "In the meeting's time zone"}, "ends_at_local": _TIME,
     "timezone": {"type": "string"}, "location": {"type": "string"}, "virtual_url": {"type": "string"},
     "status": {"type": "string", "enum": ["scheduled", "cancelled"]}, "cancel_reason": {"type": "string"},
+    "state": {"type": "string", "enum": ["scheduled", "in_progress", "held", "cancelled"],
+              "description": "Derived from the times: a scheduled meeting that is over is held"},
     "short_notice_reason": {"type": "string"}, "series_key": {"type": ["string", "null"]},
     "ics_sequence": {"type": "integer", "description": "The iCalendar SEQUENCE; grows on every change"},
     "created_at": _TIME, "updated_at": _TIME, "version": {"type": "integer"},
@@ -268,6 +270,8 @@ _AGENDA_ITEM_INPUT = {
     "action_item_id": {"type": ["integer", "null"]},
     "recommendation_id": {"type": ["integer", "null"],
                           "description": "Null when read by someone who may not see it (someone else's draft)"},
+    "recommendation_number": {"type": ["string", "null"], "writeOnly": True,
+                              "description": "Instead of recommendation_id: its number, e.g. 2026-01"},
 }
 _ATTENDANCE_INPUT = {
     "user_id": {"type": ["integer", "null"], "description": "A person with an account, or give name"},

@@ -23,13 +23,14 @@ from pitf.models import (
     Meeting,
     MeetingSeries,
     Membership,
+    Minutes,
     Recommendation,
     User,
     utcnow,
 )
 from pitf.models.actions import CLOSED_STATUSES
 from pitf.models.meetings import ATTENDANCE_STATUSES, ATTENDEE_KINDS
-from pitf.services import audit, visibility
+from pitf.services import agenda_links, audit, visibility
 from pitf.services.concurrency import check_version
 from pitf.services.notify import notify
 from pitf.services.timeutil import local_date, local_to_utc, parse_instant, to_local, zone
@@ -103,6 +104,74 @@ def members_of(session: Session, committee_id: int) -> list[User]:
             seen.add(u.id)
             result.append(u)
     return result
+
+
+# ---- when a meeting is held: the guard rails' clock and the status people see ------------------------
+
+def clock() -> datetime:
+    """Now, as the guard rails read it (one place, so tests can set it)."""
+    return utcnow()
+
+
+MEETING_STATES = ("scheduled", "in_progress", "held", "cancelled")
+STATE_LABELS = {"scheduled": "Scheduled", "in_progress": "In progress", "held": "Held",
+                "cancelled": "Cancelled"}
+
+
+def meeting_state(meeting: Meeting, now: datetime | None = None) -> str:
+    """What the meeting is now, derived from its times (the stored status only says scheduled or cancelled):
+    scheduled before it starts, in_progress until it ends, held after, or cancelled."""
+    if meeting.status == "cancelled":
+        return "cancelled"
+    now = now or clock()
+    if meeting.starts_at > now:
+        return "scheduled"
+    return "in_progress" if meeting.ends_at > now else "held"
+
+
+def state_label(meeting: Meeting, minutes_approved: bool, now: datetime | None = None) -> str:
+    """The status shown on the meeting page and in the list: "Held, awaiting minutes" once it is over."""
+    state = meeting_state(meeting, now)
+    if state == "held":
+        return "Held" if minutes_approved else "Held, awaiting minutes"
+    return STATE_LABELS[state]
+
+
+def approved_minutes_ids(session: Session, meeting_ids) -> set[int]:
+    """Which of these meetings have approved minutes (one query for a page of meetings)."""
+    ids = list(meeting_ids)
+    if not ids:
+        return set()
+    return set(session.execute(select(Minutes.meeting_id).where(
+        Minutes.meeting_id.in_(ids), Minutes.approved_revision.is_not(None))).scalars())
+
+
+def has_started(meeting: Meeting, now: datetime | None = None) -> bool:
+    return meeting.starts_at <= (now or clock())
+
+
+def require_held(meeting: Meeting, what: str, now: datetime | None = None) -> None:
+    """Refuse a step that belongs after the meeting (minutes, attendance) while it has not happened."""
+    if meeting.status == "cancelled":
+        raise ValidationFailed("This meeting is cancelled.", fields={
+            "status": f"This meeting is cancelled: {what} only for a meeting that took place."})
+    if not has_started(meeting, now):
+        when = to_local(meeting.starts_at, meeting.timezone).strftime("%B %-d, %Y at %-I:%M %p %Z")
+        raise ValidationFailed("The meeting has not happened yet.", fields={
+            "status": f"The meeting has not happened yet (it starts {when}): {what} once it has been held."})
+
+
+def require_attendance_day(meeting: Meeting, now: datetime | None = None) -> None:
+    """Attendance is taken from the meeting's day on (in its own zone), never for a cancelled meeting.
+    Who is expected beforehand is not attendance: the roster says who is invited."""
+    if meeting.status == "cancelled":
+        raise ValidationFailed("This meeting is cancelled.", fields={
+            "status": "This meeting is cancelled: attendance is recorded only for a meeting that took place."})
+    day = meeting_local_date(meeting)
+    if local_date(now or clock(), meeting.timezone) < day:
+        raise ValidationFailed("The meeting has not happened yet.", fields={
+            "status": f"Attendance is taken on the day of the meeting ({day.strftime('%B %-d, %Y')}) or after: "
+                      "the meeting has not happened yet."})
 
 
 # ---- reading ---------------------------------------------------------------------------------
@@ -348,6 +417,11 @@ def update_meeting(*, session: Session, actor, meeting_id: int, version, data: d
                       partial=True, current=meeting)
     if meeting.status == "cancelled":
         raise ValidationFailed("This meeting is cancelled.", fields={"status": "A cancelled meeting is not edited."})
+    if ("starts_at" in values and values["starts_at"] > clock() and has_started(meeting)
+            and held_record(session, meeting)):
+        raise ValidationFailed("This meeting took place.", fields={
+            "starts_at": "This meeting took place (its attendance or minutes are recorded): it cannot move to a "
+                         "date still to come. Plan the next one with Copy."})
     changes = audit.apply_changes(meeting, values)
     if changes:
         meeting.ics_sequence += 1  # calendar clients replace their copy only when SEQUENCE grows
@@ -366,14 +440,26 @@ def cancel_meeting(*, session: Session, actor, meeting_id: int, version, reason:
         raise ValidationFailed("Too long.", fields={"cancel_reason": "Use at most 2,000 characters."})
     if meeting.status == "cancelled":
         raise ValidationFailed("Already cancelled.", fields={"status": "This meeting is already cancelled."})
+    past = has_started(meeting)
+    if past and held_record(session, meeting):
+        raise ValidationFailed("This meeting took place.", fields={
+            "status": "This meeting took place: its attendance or minutes are recorded, so it is not cancelled."})
     changes = audit.apply_changes(meeting, {"status": "cancelled", "cancel_reason": reason})
     meeting.ics_sequence += 1
     audit.record(session, actor=actor, action="meeting.cancelled", obj=meeting, changes=changes)
     _flush(session)
+    if past:
+        return meeting  # recording that a past meeting did not take place: nobody needs telling now
     notify(session, users=members_of(session, meeting.committee_id), kind="meeting_cancelled",
            title=f"Cancelled: {meeting.title} ({committee.short_name or committee.name})",
            body=f"Reason: {reason}", url=f"/meetings/{meeting.id}")
     return meeting
+
+
+def held_record(session: Session, meeting: Meeting) -> bool:
+    """Whether anything shows the meeting took place: attendance, or minutes."""
+    return bool(session.execute(select(Attendance.id).where(Attendance.meeting_id == meeting.id).limit(1)).first()
+                or session.execute(select(Minutes.id).where(Minutes.meeting_id == meeting.id).limit(1)).first())
 
 
 def copy_meeting(*, session: Session, actor, meeting_id: int, starts_at, title: str | None = None,
@@ -382,6 +468,10 @@ def copy_meeting(*, session: Session, actor, meeting_id: int, starts_at, title: 
     (unpublished)."""
     source, _committee, _ = get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
     start = parse_instant(starts_at, field="starts_at", tz_name=source.timezone)
+    if start <= clock():
+        raise ValidationFailed("Choose a coming date.", fields={
+            "starts_at": "A copy plans the next meeting: choose a date and time still to come. "
+                         "To record a past meeting, schedule it instead."})
     length = source.ends_at - source.starts_at
     meeting = create_meeting(session=session, actor=actor, data={
         "committee_id": source.committee_id, "title": title or source.title, "starts_at": start,
@@ -609,19 +699,29 @@ def _agenda_item_values(session: Session, raw: dict, index: int, errors: dict) -
     else:
         values["notes_md"] = notes
         values["notes_html"] = render_markdown(notes)
-    for name, model, label in (("action_item_id", ActionItem, "action item"),
-                               ("recommendation_id", Recommendation, "recommendation")):
-        ref = raw.get(name)
-        if isinstance(ref, str) and ref.strip():
-            ref = parse_id(ref) or -1
-        if ref in (None, ""):
-            values[name] = None
-        elif isinstance(ref, bool) or not isinstance(ref, int) or session.get(model, ref) is None:
-            errors[prefix + name] = f"No such {label}."
-        elif model is Recommendation and session.get(model, ref).status == "draft":
-            errors[prefix + name] = f"No such {label}."  # drafts are private to their authors
-        else:
-            values[name] = ref
+    ref = raw.get("action_item_id")
+    if isinstance(ref, str) and ref.strip():
+        ref = parse_id(ref) or -1
+    if ref in (None, ""):
+        values["action_item_id"] = None
+    elif isinstance(ref, bool) or not isinstance(ref, int) or session.get(ActionItem, ref) is None:
+        errors[prefix + "action_item_id"] = "No such action item."
+    else:
+        values["action_item_id"] = ref
+    # A recommendation by id, or by the number people know it by ("2026-01"); drafts are private to their authors.
+    ref, number = raw.get("recommendation_id"), raw.get("recommendation_number")
+    name = "recommendation_id"
+    if isinstance(ref, str) and ref.strip():
+        ref = ref.strip() if agenda_links.REC_NUMBER.match(ref.strip()) else (parse_id(ref) or -1)
+    if ref in (None, "") and number not in (None, ""):
+        ref, name = (number.strip() if isinstance(number, str) else -1), "recommendation_number"
+    if ref in (None, ""):
+        values["recommendation_id"] = None
+    elif (found := agenda_links.resolve_recommendation(session, ref)) is None:
+        errors[prefix + name] = (f"No submitted recommendation has the number {ref}." if isinstance(ref, str)
+                                 else "No such recommendation.")
+    else:
+        values["recommendation_id"] = found
     return values
 
 
@@ -692,12 +792,17 @@ def add_overdue_review(*, session: Session, actor, meeting_id: int, version, tod
 
 
 def publish_agenda(*, session: Session, actor, meeting_id: int, clocks: Clocks, today: date,
-                   short_notice_reason: str = "") -> Agenda:
-    """Publish: members are told in the app and by email. A FACA body's short notice needs a reason."""
+                   short_notice_reason: str = "", now: datetime | None = None) -> Agenda:
+    """Publish: members are told in the app and by email. A FACA body's short notice needs a reason.
+    A meeting that is over is not published (*now*: when it is published, for records made afterwards)."""
     meeting, committee, _ = get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
     if meeting.status == "cancelled":
         raise ValidationFailed("This meeting is cancelled.", fields={"status": "A cancelled meeting's agenda "
                                                                                "is not published."})
+    if meeting.ends_at <= (now or clock()):
+        raise ValidationFailed("This meeting is over.", fields={
+            "status": "This meeting is over: its agenda is no longer published to the members. "
+                      "The agenda page keeps it as it was; the minutes record what was discussed."})
     agenda = get_agenda(session, meeting)
     view = agenda_view(session, meeting)
     if not view.rows:
@@ -758,6 +863,17 @@ def quorum(session: Session, committee: Committee, entries: list[Attendance]) ->
                   rule=committee.quorum_rule)
 
 
+def attendee_label(name: str, acronym: str | None, *, with_acronym: bool = True) -> str:
+    """A person or agency as attended, the agency once: "Ana Ruiz (DOJ)", and an agency that stands for itself
+    "Department of Health and Human Services (HHS)", not "... (HHS) (HHS)"."""
+    name = (name or "").strip()
+    if acronym and name.endswith(f"({acronym})"):
+        name = name[: -len(f"({acronym})")].rstrip()
+    if not acronym or not with_acronym or name == acronym:
+        return name or (acronym or "")
+    return f"{name} ({acronym})" if name else acronym
+
+
 def attendance_of(session: Session, meeting: Meeting) -> list[Attendance]:
     return list(session.execute(select(Attendance).where(Attendance.meeting_id == meeting.id)
                                 .order_by(Attendance.id)).scalars())
@@ -768,6 +884,8 @@ def put_attendance(*, session: Session, actor, meeting_id: int, entries: list) -
     meeting, committee, _ = get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
     if not isinstance(entries, list) or len(entries) > 500:
         raise ValidationFailed("Bad attendance.", fields={"entries": "A list of at most 500 entries."})
+    if entries:  # clearing a list recorded by mistake stays possible
+        require_attendance_day(meeting)
     errors, rows = {}, []
     for i, raw in enumerate(entries):
         p = f"entries[{i}]."

@@ -142,12 +142,14 @@ def skeleton(session: Session, meeting: Meeting, committee: Committee) -> str:
     documents received or issued (41 CFR 102-3.165)."""
     local = to_local(meeting.starts_at, meeting.timezone)
     end = to_local(meeting.ends_at, meeting.timezone)
+    # A list, so each line of the header stays a line (single newlines would run them into one paragraph).
     out = [f"# Minutes: {meeting.title}", "",
-           f"**{committee.name}**, {local.strftime('%A, %B %-d, %Y')}, "
+           f"- **Body:** {committee.name}",
+           f"- **Date and time:** {local.strftime('%A, %B %-d, %Y')}, "
            f"{local.strftime('%-I:%M %p')} to {end.strftime('%-I:%M %p %Z')}",
-           f"**Place:** {meeting.location or 'virtual'}"
+           f"- **Place:** {meeting.location or 'virtual'}"
            + (f" ({meeting.virtual_url})" if meeting.virtual_url else ""),
-           f"**Open to the public:** {'yes' if meeting.is_open else 'no'}", "", "## Present", ""]
+           f"- **Open to the public:** {'yes' if meeting.is_open else 'no'}", "", "## Present", ""]
     entries = mtg.attendance_of(session, meeting)
     agencies = {a.id: a.acronym for a in session.execute(select(Agency)).scalars()}
     groups = {"member": "Members", "staff": "Staff", "agency_employee": "Agency employees",
@@ -156,10 +158,10 @@ def skeleton(session: Session, meeting: Meeting, committee: Committee) -> str:
         people = [e for e in entries if e.attendee_kind == kind and e.status != "absent"]
         if people:
             out.append(f"**{label}:** " + "; ".join(
-                e.name + (f" ({agencies.get(e.agency_id)})" if e.agency_id else "")
+                mtg.attendee_label(e.name, agencies.get(e.agency_id))
                 + (f", represented by {e.represented_by}" if e.status == "represented" else "") for e in people))
             out.append("")
-    absent = [e.name for e in entries if e.status == "absent"]
+    absent = [mtg.attendee_label(e.name, agencies.get(e.agency_id)) for e in entries if e.status == "absent"]
     if absent:
         out += [f"**Absent:** {'; '.join(absent)}", ""]
     if not entries:
@@ -177,6 +179,36 @@ def skeleton(session: Session, meeting: Meeting, committee: Committee) -> str:
     out += ["", "## Action items", "",
             "<!-- One line per action: ACTION DOJ 2027-01-15: Share the draft screening protocol -->", ""]
     return "\n".join(out)
+
+
+SKELETON_LABELS = re.compile(r"^\s*(\*\*)?(Discussion|Resolution)\s*:?\s*(\*\*)?\s*:?\s*$", re.IGNORECASE)
+
+
+def is_unwritten_skeleton(body_md: str) -> bool:
+    """Whether the text is still the skeleton as made: headings and empty "Discussion:"/"Resolution:" lines
+    under "Matters discussed", nothing written about any matter."""
+    lines = body_md.splitlines()
+    try:
+        start = next(i for i, line in enumerate(lines) if line.strip().lower() == "## matters discussed")
+    except StopIteration:
+        return False
+    for line in lines[start + 1:]:
+        text = line.strip()
+        if text.startswith("## "):
+            break  # the next section: documents, action items
+        if not text or text.startswith("#") or SKELETON_LABELS.match(text) or text == "(first matter)":
+            continue
+        return False
+    return True
+
+
+def _require_written(minutes: Minutes, step: str) -> None:
+    if not minutes.body_md.strip():
+        raise ValidationFailed("The minutes are empty.", fields={"body_md": "Write the minutes first."})
+    if is_unwritten_skeleton(minutes.body_md):
+        raise ValidationFailed("The minutes are still the skeleton.", fields={
+            "body_md": f"The minutes are still the empty skeleton: write the discussion and resolution of each "
+                       f"matter before they are {step}."})
 
 
 def parse_action_lines(session: Session, body_md: str) -> list[dict]:
@@ -281,8 +313,8 @@ def circulate(*, session: Session, actor, meeting_id: int, version) -> Minutes:
     check_version(minutes, version)
     if minutes.status != "draft":
         raise _transition(minutes.status, "circulated")
-    if not minutes.body_md.strip():
-        raise ValidationFailed("The minutes are empty.", fields={"body_md": "Write the minutes first."})
+    mtg.require_held(meeting, "its minutes are circulated")
+    _require_written(minutes, "circulated")
     minutes.status = "circulated"
     minutes.circulated_at = utcnow()
     _revision(session, minutes, minutes.revision).status = "circulated"
@@ -332,6 +364,9 @@ def approve(*, session: Session, actor, meeting_id: int, version) -> Minutes:
     check_version(minutes, version)
     if minutes.status != "circulated":
         raise _transition(minutes.status, "approved")
+    step = "certified" if committee.follows_faca else "approved"
+    mtg.require_held(meeting, f"its minutes are {step}")
+    _require_written(minutes, step)
     now = utcnow()
     rev = _revision(session, minutes, minutes.revision)
     rev.status, rev.approved_by_id, rev.approved_at = "approved", actor.id, now
@@ -360,6 +395,7 @@ def confirm_action(*, session: Session, actor, meeting_id: int, action_id: int, 
         raise ValidationFailed("Already handled.", fields={"action": f"This action is already {action.state}."})
     if action.problem:
         raise ValidationFailed("Fix the line first.", fields={"action": action.problem})
+    mtg.require_held(meeting, "the actions its minutes record are confirmed")
     if pillar not in PILLARS:
         raise ValidationFailed("Choose a pillar.", fields={"pillar": f"Choose one of {', '.join(PILLARS)}."})
     agency = session.get(Agency, action.agency_id)

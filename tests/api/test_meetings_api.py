@@ -471,7 +471,7 @@ WRITES = [("patch", "", {"version": 1, "title": "x"}), ("put", "/agenda", {"vers
 
 
 @pytest.fixture
-def closed(db, staff):
+def closed(meetings_held, db, staff):
     """A closed Grantmaking meeting with an agenda, attendance and circulated minutes."""
     meeting = plan(db, staff, GRANTS, is_open=False)
     mtg.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=1, items=[{"title": "Solicitations"}])
@@ -678,7 +678,7 @@ def test_publishing_needs_no_reason_with_notice_or_outside_faca(client, api_as, 
 
 # ---- attendance -----------------------------------------------------------------------------------------
 
-def test_attendance_put_with_quorum(client, api_as, db, staff, make_user):
+def test_attendance_put_with_quorum(meetings_held, client, api_as, db, staff, make_user):
     meeting = plan(db, staff, GRANTS)  # five member agencies: quorum is three
     doj = make_user("liaison", agency="DOJ")
     headers, user = api_as("secretariat")
@@ -724,7 +724,8 @@ def test_attendance_put_with_quorum(client, api_as, db, staff, make_user):
     ({"name": "A", "shoe_size": 9}, "entries[1].shoe_size"),
     ("A", "entries[1]"),
 ])
-def test_bad_attendance_is_422_naming_the_entry_and_changes_nothing(client, api_as, db, staff, entry, field):
+def test_bad_attendance_is_422_naming_the_entry_and_changes_nothing(meetings_held, client, api_as, db, staff, entry,
+                                                                    field):
     meeting = plan(db, staff, GRANTS)
     mtg.put_attendance(session=db, actor=staff, meeting_id=meeting.id, entries=[{"name": "Kept"}])
     db.flush()
@@ -769,7 +770,7 @@ def _headers_for(db, api_as, who, body):
     ("secretariat", True), ("admin", True), ("chair", True), ("co_chair", True), ("member", False),
     ("liaison:DOS", False), ("liaison:DOJ", False), ("viewer", False), ("council", False),
 ])
-def test_who_writes_and_circulates_minutes(client, api_as, db, staff, who, allowed):
+def test_who_writes_and_circulates_minutes(meetings_held, client, api_as, db, staff, who, allowed):
     meeting = plan(db, staff, SPOG)
     headers = _headers_for(db, api_as, who, SPOG)
     r = client.put(f"{BASE}/{meeting.id}/minutes", headers=headers, json={"body_md": "# Minutes\n\nDiscussed."})
@@ -792,7 +793,7 @@ def test_who_writes_and_circulates_minutes(client, api_as, db, staff, who, allow
     ("chair", COUNCIL, True), ("co_chair", COUNCIL, False), ("secretariat", COUNCIL, False),
     ("admin", COUNCIL, False), ("member", COUNCIL, False), ("council", COUNCIL, False),
 ])
-def test_who_approves_minutes(client, api_as, db, staff, who, body, allowed):
+def test_who_approves_minutes(meetings_held, client, api_as, db, staff, who, body, allowed):
     meeting, minutes = _circulated(db, staff, body)
     headers = _headers_for(db, api_as, who, body)
     r = client.post(f"{BASE}/{meeting.id}/minutes/approve", headers=headers, json={"version": minutes.version})
@@ -808,7 +809,7 @@ def test_who_approves_minutes(client, api_as, db, staff, who, body, allowed):
         assert audit_actions(db, "Minutes", minutes.id) == ["minutes.saved", "minutes.circulated"]
 
 
-def test_council_certification_names_the_chair_and_the_meeting_day(client, api_as, db, staff):
+def test_council_certification_names_the_chair_and_the_meeting_day(meetings_held, client, api_as, db, staff):
     meeting, minutes = _circulated(db, staff, COUNCIL)
     headers, chair = api_person_on(db, api_as, COUNCIL, "chair")
     r = client.post(f"{BASE}/{meeting.id}/minutes/approve", headers=headers, json={"version": minutes.version})
@@ -820,7 +821,7 @@ def test_council_certification_names_the_chair_and_the_meeting_day(client, api_a
     assert not any("certified" in f for f in flags)
 
 
-def test_refused_transitions_are_409_invalid_transition(client, api_as, db, staff):
+def test_refused_transitions_are_409_invalid_transition(meetings_held, client, api_as, db, staff):
     meeting = plan(db, staff)
     headers, _ = api_as("secretariat")
     r = client.put(f"{BASE}/{meeting.id}/minutes", headers=headers, json={"body_md": "Draft."})
@@ -857,7 +858,7 @@ def test_steps_without_minutes_or_version(client, api_as, db, staff):
     assert minutes_row(db, meeting.id).status == "draft"
 
 
-def test_empty_minutes_are_not_circulated(client, api_as, db, staff):
+def test_empty_minutes_are_not_circulated(meetings_held, client, api_as, db, staff):
     meeting = plan(db, staff)
     headers, _ = api_as("secretariat")
     version = client.put(f"{BASE}/{meeting.id}/minutes", headers=headers, json={"body_md": "  "}).json["version"]
@@ -865,7 +866,7 @@ def test_empty_minutes_are_not_circulated(client, api_as, db, staff):
     assert r.status_code == 422 and "body_md" in r.json["error"]["fields"]
 
 
-def test_approved_minutes_are_locked_and_corrected_by_a_new_revision(client, api_as, db, staff):
+def test_approved_minutes_are_locked_and_corrected_by_a_new_revision(meetings_held, client, api_as, db, staff):
     meeting, minutes = _circulated(db, staff, SPOG)
     headers, user = api_as("secretariat")
     approved = client.post(f"{BASE}/{meeting.id}/minutes/approve", headers=headers,
@@ -912,7 +913,7 @@ def test_approved_minutes_are_locked_and_corrected_by_a_new_revision(client, api
         "minutes.circulated", "minutes.approved"]
 
 
-def test_who_reads_minutes_at_each_stage(client, api_as, db, staff):
+def test_who_reads_minutes_at_each_stage(meetings_held, client, api_as, db, staff):
     meeting = plan(db, staff, GRANTS)
     secretariat, _ = api_as("secretariat")
     member, _ = api_as("liaison", agency="DOJ")
@@ -983,7 +984,7 @@ def test_minutes_are_sanitized(client, api_as, db, staff, markdown, gone):
 
 # ---- every write is audited -------------------------------------------------------------------------------
 
-def test_every_write_is_audited_with_its_actor(client, api_as, db):
+def test_every_write_is_audited_with_its_actor(meeting_clock, client, api_as, db):
     headers, user = api_as("secretariat")
     meeting_id = client.post(BASE, headers=headers, json=payload(db, GRANTS)).json["id"]
     assert client.patch(f"{BASE}/{meeting_id}", headers=headers, json={"version": 1, "title": "Renamed"}).status_code \
@@ -991,6 +992,7 @@ def test_every_write_is_audited_with_its_actor(client, api_as, db):
     assert client.put(f"{BASE}/{meeting_id}/agenda", headers=headers,
                       json={"version": 1, "items": [{"title": "Opening"}]}).status_code == 200
     assert client.post(f"{BASE}/{meeting_id}/agenda/publish", headers=headers).status_code == 200
+    meeting_clock.set(datetime(2030, 1, 1, tzinfo=UTC))  # the meeting took place: attendance and minutes
     assert client.put(f"{BASE}/{meeting_id}/attendance", headers=headers,
                       json={"entries": [{"name": "Ana Ruiz", "agency": "DOJ"}]}).status_code == 200
     version = client.put(f"{BASE}/{meeting_id}/minutes", headers=headers, json={"body_md": "Text."}).json["version"]
@@ -1001,6 +1003,7 @@ def test_every_write_is_audited_with_its_actor(client, api_as, db):
     assert client.put(f"{BASE}/{meeting_id}/minutes", headers=headers,
                       json={"version": version, "body_md": "Fixed.", "revision_reason": "Typo."}).status_code == 200
     version = client.get(f"{BASE}/{meeting_id}", headers=headers).json["version"]
+    meeting_clock.set(datetime(2020, 1, 1, tzinfo=UTC))  # a meeting that took place is not cancelled: go back
     assert client.patch(f"{BASE}/{meeting_id}", headers=headers,
                         json={"version": version, "status": "cancelled", "cancel_reason": "Snow."}).status_code == 200
     db.expire_all()
@@ -1043,3 +1046,89 @@ def test_list_issues_the_same_number_of_queries_at_10_and_1000_meetings(client, 
             counts.append((query, q.count))
     assert r.json["total"] > 50
     assert counts[:2] == counts[2:]
+
+
+# ---- guard rails: 422 with the reason, nothing written ----------------------------------------------------
+
+BEFORE = datetime(2027, 3, 15, 13, 0, tzinfo=UTC)  # an hour before plan()'s 10:00 EDT meeting
+
+
+def test_a_meeting_not_yet_held_refuses_attendance_and_minutes_steps(client, api_as, db, staff, meeting_clock):
+    headers, _user = api_as("secretariat")
+    meeting = plan(db, staff)
+    version = client.put(f"{BASE}/{meeting.id}/minutes", headers=headers, json={"body_md": "Prepared text."}
+                         ).json["version"]  # drafting ahead is allowed
+    meeting_clock.set(BEFORE - timedelta(days=1))
+    r = client.put(f"{BASE}/{meeting.id}/attendance", headers=headers,
+                   json={"entries": [{"name": "Ana Ruiz", "status": "present"}]})
+    assert r.status_code == 422 and r.json["error"]["code"] == "invalid"
+    assert "has not happened yet" in r.json["error"]["fields"]["status"]
+    r = client.post(f"{BASE}/{meeting.id}/minutes/circulate", headers=headers, json={"version": version})
+    assert r.status_code == 422 and "has not happened yet" in r.json["error"]["fields"]["status"]
+    assert db.execute(select(func.count()).select_from(Attendance)).scalar() == 0
+    assert db.execute(select(Minutes.status)).scalar() == "draft"
+    assert client.get(f"{BASE}/{meeting.id}", headers=headers).json["state"] == "scheduled"
+
+
+def test_a_past_meeting_reads_as_held_and_its_agenda_is_not_published(client, api_as, db, staff, meeting_clock):
+    headers, _user = api_as("secretariat")
+    meeting = plan(db, staff)
+    mtg.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=mtg.get_agenda(db, meeting).version,
+                   items=[{"title": "Opening"}])
+    meeting_clock.set(BEFORE + timedelta(days=2))
+    body = client.get(f"{BASE}/{meeting.id}", headers=headers).json
+    assert body["status"] == "scheduled" and body["state"] == "held"  # the stored status is unchanged
+    listed = client.get(BASE, headers=headers).json["items"]
+    assert [m["state"] for m in listed if m["id"] == meeting.id] == ["held"]
+    r = client.post(f"{BASE}/{meeting.id}/agenda/publish", headers=headers, json={})
+    assert r.status_code == 422 and "This meeting is over" in r.json["error"]["fields"]["status"]
+    assert db.execute(select(Agenda.published_at).where(Agenda.meeting_id == meeting.id)).scalar() is None
+
+
+def test_a_held_meeting_with_minutes_is_not_cancelled(client, api_as, db, staff, meetings_held):
+    headers, _user = api_as("secretariat")
+    meeting = plan(db, staff)
+    client.put(f"{BASE}/{meeting.id}/minutes", headers=headers, json={"body_md": "We met."})
+    r = client.patch(f"{BASE}/{meeting.id}", headers=headers,
+                     json={"version": meeting.version, "status": "cancelled", "cancel_reason": "Oops."})
+    assert r.status_code == 422 and "took place" in r.json["error"]["fields"]["status"]
+    assert client.get(f"{BASE}/{meeting.id}", headers=headers).json["status"] == "scheduled"
+
+
+def test_the_untouched_skeleton_is_not_circulated(client, api_as, db, staff, meetings_held):
+    headers, _user = api_as("secretariat")
+    meeting = plan(db, staff)
+    text = mins.skeleton(db, meeting, committee(db, SPOG))
+    version = client.put(f"{BASE}/{meeting.id}/minutes", headers=headers, json={"body_md": text}).json["version"]
+    r = client.post(f"{BASE}/{meeting.id}/minutes/circulate", headers=headers, json={"version": version})
+    assert r.status_code == 422 and "skeleton" in r.json["error"]["fields"]["body_md"]
+
+
+def test_an_agenda_item_names_a_recommendation_by_its_number(client, api_as, db, staff, make_user):
+    from pitf.services import recommendations as recs
+
+    author = make_user("council")
+    data = {"body_md": "Agencies should.", "rationale_md": "Gaps.", "pillar": "protection",
+            "target_agencies": ["DOJ"], "report_year": 2031}
+    rec = recs.create_draft(session=db, actor=author, data={**data, "title": "Screen in every shelter"})
+    recs.transition(session=db, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
+    secret = recs.create_draft(session=db, actor=author, data={**data, "title": "Secret draft"})
+    db.flush()
+    meeting = plan(db, staff)
+    headers, _ = api_as("secretariat")
+    r = client.put(f"{BASE}/{meeting.id}/agenda", headers=headers,
+                   json={"version": 1, "items": [{"title": "Findings", "recommendation_number": rec.number}]})
+    assert r.status_code == 200, r.json
+    assert r.json["items"][0]["recommendation_id"] == rec.id  # read back by id, as before
+    version = r.json["version"]
+
+    def refused(item: dict) -> dict:
+        r = client.put(f"{BASE}/{meeting.id}/agenda", headers=headers, json={"version": version, "items": [item]})
+        assert r.status_code == 422, r.json
+        return r.json["error"]["fields"]
+
+    assert "2031-99" in refused({"title": "X", "recommendation_number": "2031-99"})["items[0].recommendation_number"]
+    assert refused({"title": "X", "recommendation_id": secret.id}) == {
+        "items[0].recommendation_id": "No such recommendation."}  # drafts are private to their authors
+    assert "items[0].recommendation_id" in refused({"title": "X", "recommendation_id": rec.number})  # ids stay ids
+    assert client.get(f"{BASE}/{meeting.id}/agenda", headers=headers).json["items"][0]["title"] == "Findings"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from unittest import mock
+
 import pytest
 from playwright.sync_api import expect
 
@@ -51,7 +54,7 @@ def test_agenda_reordered_with_the_keyboard_only(page, base_url, planned, axe):
     del db_view
 
 
-def test_meeting_pages_are_accessible(page, base_url, planned, axe, db):
+def test_meeting_pages_are_accessible(page, base_url, planned, axe, db, meetings_held):
     staff, m = planned
     minutes = mins.save_minutes(session=db, actor=staff, meeting_id=m.id, version=None,
                                 body_md="# Minutes\n\nACTION DOJ 2027-04-01: Share the protocol\n")
@@ -76,8 +79,8 @@ def test_council_chair_certifies_and_public_page(page, base_url, make_user, db, 
         "ends_at": "2026-10-05T12:00:00", "federal_register_notice_date": "2026-09-15"})
     mtg.put_agenda(session=db, actor=staff, meeting_id=m.id, version=mtg.get_agenda(db, m).version,
                    items=[{"title": "Findings on shelters"}])
-    mtg.publish_agenda(session=db, actor=staff, meeting_id=m.id, clocks=mtg.Clocks(),
-                       today=__import__("datetime").date(2026, 9, 1))
+    with mock.patch.object(mtg, "clock", lambda: m.starts_at - timedelta(days=30)):  # published ahead
+        mtg.publish_agenda(session=db, actor=staff, meeting_id=m.id, clocks=mtg.Clocks(), today=date(2026, 9, 1))
     minutes = mins.save_minutes(session=db, actor=staff, meeting_id=m.id, version=None, body_md="Findings heard.")
     mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
     db.flush()
@@ -85,9 +88,117 @@ def test_council_chair_certifies_and_public_page(page, base_url, make_user, db, 
     page.goto(f"{base_url}/meetings/{m.id}/minutes")
     expect(page.locator("main")).to_contain_text("accurate and complete summary")
     axe(page)
-    page.get_by_role("button", name="Certify").first.click()
+    page.get_by_role("button", name="Certify").first.click()  # asks first, in a modal
+    page.get_by_role("dialog").get_by_role("button", name="Certify").click()
     expect(page.locator("main")).to_contain_text(chair.name)
     axe(page)
     page.goto(f"{base_url}/public/meetings/{m.id}")
     expect(page.locator("main")).to_contain_text("Findings heard.")
     axe(page)
+
+
+# ---- confirmations and pickers, by keyboard ------------------------------------------------------------
+
+def tab_to(page, selector: str, limit: int = 80) -> None:
+    """Press Tab until the element matching *selector* has the focus, as a keyboard user would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+    pytest.fail(f"{selector} was not reached with Tab")
+
+
+def test_approving_minutes_asks_first_by_keyboard(page, base_url, planned, axe, db, meetings_held):
+    staff, m = planned
+    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=m.id, version=None,
+                                body_md="# Minutes\n\nThe chair opened the meeting.\n")
+    mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
+    db.flush()
+    sign_in(page, base_url, staff.email, PASSWORD)
+    page.goto(f"{base_url}/meetings/{m.id}/minutes")
+    # The wrapper USWDS builds has no box of its own (its parts are fixed): look at the question in it.
+    dialog = page.get_by_role("dialog", name="Approve the minutes?").get_by_role("heading")
+    tab_to(page, "[data-pitf-confirm=confirm-approve]")
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_visible()
+    assert page.evaluate("() => !!document.activeElement.closest('[role=dialog]')")  # focus moved into it
+    axe(page)
+    page.set_viewport_size({"width": 320, "height": 640})  # reflow (WCAG 1.4.10): the dialog fits
+    axe(page)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= 320")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert page.evaluate("() => document.activeElement.matches('[data-pitf-confirm=confirm-approve]')")
+    db.expire_all()
+    assert mins.get_minutes(db, m).status == "circulated"  # nothing happened
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_visible()
+    tab_to(page, ".is-visible[role=dialog] [data-pitf-confirmed]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("main")).to_contain_text("Revision 1 of the minutes is approved")
+    db.expire_all()
+    assert mins.get_minutes(db, m).status == "approved"
+    axe(page)
+
+
+def test_removing_an_agenda_item_by_keyboard_and_without_javascript(browser, page, base_url, planned, db, axe):
+    staff, m = planned
+    sign_in(page, base_url, staff.email, PASSWORD)
+    page.goto(f"{base_url}/meetings/{m.id}/agenda")
+    first = mtg.agenda_view(db, m).rows[0].item
+    tab_to(page, f"[data-pitf-confirm=confirm-remove-{first.id}]")
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Remove this agenda item?").locator(".usa-modal__main")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Opening")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert [r.item.title for r in mtg.agenda_view(db, m).rows] == ["Opening", "Supply chains", "Next steps"]
+    # A post without the modal's answer (as without JavaScript) gets the question as a page: axe-clean too.
+    with page.expect_navigation():
+        page.evaluate(f"document.getElementById('confirm-remove-{first.id}-form').submit()")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Remove this agenda item?")
+    axe(page)
+    assert [r.item.title for r in mtg.agenda_view(db, m).rows] == ["Opening", "Supply chains", "Next steps"]
+    # Without JavaScript the same button leads to the question as a page.
+    context = browser.new_context(base_url=base_url, java_script_enabled=False)
+    try:
+        plain = context.new_page()
+        sign_in(plain, base_url, staff.email, PASSWORD)
+        plain.goto(f"{base_url}/meetings/{m.id}/agenda")
+        expect(plain.get_by_role("dialog")).to_have_count(0)  # the modal stays hidden
+        with plain.expect_navigation():
+            plain.locator(f"[data-pitf-confirm=confirm-remove-{first.id}]").click()
+        expect(plain.get_by_role("heading", level=1)).to_have_text("Remove this agenda item?")
+        with plain.expect_navigation():
+            plain.get_by_role("button", name="Remove the item").click()
+        expect(plain.locator("main")).to_contain_text("Item removed: Opening.")
+    finally:
+        context.close()
+
+
+def test_an_agenda_item_picks_its_action_item_from_a_searchable_list(page, base_url, planned, db, axe):
+    from pitf.services.actions import create_action_item
+
+    staff, m = planned
+    item = create_action_item(session=db, actor=staff, data={
+        "title": "Share the screening protocol", "committee_id": m.committee_id, "lead_agency": "DOJ",
+        "pillar": "protection", "due_date": "2027-02-01"}, notify_agency=False)
+    db.flush()
+    sign_in(page, base_url, staff.email, PASSWORD)
+    page.goto(f"{base_url}/meetings/{m.id}/agenda")
+    page.get_by_label("Item title").fill("Protocol review")
+    combo = page.get_by_role("combobox", name="Action item reviewed")
+    combo.fill("screening")
+    option = page.get_by_role("option", name=f"{item.id}: Share the screening protocol", exact=False)
+    expect(option).to_be_visible()
+    axe(page)
+    combo.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(combo).to_have_value(f"{item.id}: Share the screening protocol (DOJ, due 2027-02-01)")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add item").click()
+    db.expire_all()
+    assert mtg.agenda_view(db, m).rows[-1].item.action_item_id == item.id

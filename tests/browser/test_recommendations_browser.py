@@ -64,7 +64,9 @@ def test_council_member_drafts_edits_and_submits(page, base_url, people, axe):
     page.get_by_label("Title").fill("Fund survivor-led outreach in every state")
     page.get_by_role("button", name="Save the draft").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Draft: Fund survivor-led outreach in every state")
-    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Submit", exact=True).click()  # asks first, in a modal
+    axe(page)
+    page.get_by_role("dialog").get_by_role("button", name="Submit the recommendation").click()
     expect(page.locator("main")).to_contain_text("Submitted as 2031-01.")
     expect(page.get_by_role("heading", level=1)).to_have_text("2031-01: Fund survivor-led outreach in every state")
     axe(page)

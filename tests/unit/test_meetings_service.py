@@ -265,7 +265,7 @@ def test_pitf_meeting_without_council_spog_meeting_45_days_before_is_flagged(db,
     assert not flagged()
 
 
-def test_quorum_majority_of_member_agencies(db, staff):
+def test_quorum_majority_of_member_agencies(meetings_held, db, staff):
     m = plan(db, staff, body="Grantmaking")  # DOJ, HHS, DOS, USAID, DOL: 3 of 5 needed
     entries = [{"name": f"Rep {a}", "agency": a, "status": "present"} for a in ("DOJ", "HHS")]
     _rows, q = mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=entries)
@@ -278,7 +278,7 @@ def test_quorum_majority_of_member_agencies(db, staff):
     assert len(audit) == 2
 
 
-def test_quorum_majority_of_members_for_the_council(db, staff, make_user):
+def test_quorum_majority_of_members_for_the_council(meetings_held, db, staff, make_user):
     council = committee(db, COUNCIL)
     members = [make_user("council") for _ in range(3)]
     for u in members:
@@ -290,7 +290,7 @@ def test_quorum_majority_of_members_for_the_council(db, staff, make_user):
     assert (q.required, q.present, q.met) == (2, 1, False)
 
 
-def test_bad_attendance_is_refused(db, staff):
+def test_bad_attendance_is_refused(meetings_held, db, staff):
     m = plan(db, staff)
     with pytest.raises(ValidationFailed) as err:
         mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[
@@ -298,3 +298,141 @@ def test_bad_attendance_is_refused(db, staff):
             {"name": "Y", "status": "asleep"}, {"user_id": 99999999}])
     assert set(err.value.fields) >= {"entries[0].name", "entries[1].represented_by", "entries[2].status",
                                      "entries[3].user_id"}
+
+
+# ---- guard rails: what belongs before a meeting, and what after --------------------------------------
+
+MARCH_15 = datetime(2027, 3, 15, 14, 0, tzinfo=UTC)  # 10:00 EDT, when plan() starts
+
+
+def test_attendance_is_taken_from_the_meetings_day_on(db, staff, meeting_clock):
+    m = plan(db, staff)
+    entries = [{"name": "Ana Ruiz", "agency": "DOJ", "status": "present"}]
+    meeting_clock.set(MARCH_15 - timedelta(days=1))
+    with pytest.raises(ValidationFailed) as err:
+        mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=entries)
+    assert "has not happened yet" in err.value.fields["status"] and mtg.attendance_of(db, m) == []
+    meeting_clock.set(MARCH_15 - timedelta(hours=2))  # the morning of the meeting: people are arriving
+    rows, _q = mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=entries)
+    assert [r.name for r in rows] == ["Ana Ruiz"]
+
+
+def test_attendance_of_a_cancelled_meeting_is_refused_but_may_be_cleared(db, staff, meetings_held):
+    m = plan(db, staff)
+    mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[{"name": "Ana Ruiz", "status": "present"}])
+    m.status = "cancelled"
+    db.flush()
+    with pytest.raises(ValidationFailed) as err:
+        mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[{"name": "Lee", "status": "present"}])
+    assert "cancelled" in err.value.fields["status"]
+    mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[])
+    assert mtg.attendance_of(db, m) == []
+
+
+@pytest.mark.parametrize("now,state,label", [
+    (MARCH_15 - timedelta(minutes=1), "scheduled", "Scheduled"),
+    (MARCH_15, "in_progress", "In progress"),
+    (MARCH_15 + timedelta(hours=2), "held", "Held, awaiting minutes"),
+])
+def test_a_past_meeting_shows_as_held_awaiting_minutes(db, staff, now, state, label):
+    m = plan(db, staff)
+    assert mtg.meeting_state(m, now) == state and mtg.state_label(m, False, now) == label
+    assert m.status == "scheduled"  # nothing stored changes: the status shown is derived
+    if state == "held":
+        assert mtg.state_label(m, True, now) == "Held"
+
+
+def test_a_cancelled_meeting_stays_cancelled_whatever_the_time(db, staff):
+    m = plan(db, staff)
+    mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version, reason="Shutdown.")
+    assert mtg.meeting_state(m, MARCH_15 + timedelta(days=9)) == "cancelled"
+
+
+def test_the_agenda_of_a_meeting_that_is_over_is_not_published(db, staff, make_user, meeting_clock):
+    m = plan(db, staff)
+    mtg.put_agenda(session=db, actor=staff, meeting_id=m.id, version=mtg.get_agenda(db, m).version,
+                   items=[{"title": "Opening"}])
+    meeting_clock.set(MARCH_15 + timedelta(hours=3))
+    with pytest.raises(ValidationFailed) as err:
+        mtg.publish_agenda(session=db, actor=staff, meeting_id=m.id, clocks=CLOCKS, today=date(2027, 3, 15))
+    assert "This meeting is over" in err.value.fields["status"]
+    assert mtg.get_agenda(db, m).published_at is None
+    assert db.execute(select(Notification).where(Notification.kind == "agenda_published")).first() is None
+
+
+def test_a_held_meeting_is_not_cancelled(db, staff, make_user, meeting_clock):
+    m = plan(db, staff)
+    meeting_clock.set(MARCH_15 + timedelta(days=1))
+    mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[{"name": "Ana Ruiz", "status": "present"}])
+    with pytest.raises(ValidationFailed) as err:
+        mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version, reason="Oops.")
+    assert "took place" in err.value.fields["status"] and m.status == "scheduled"
+
+
+def test_a_past_meeting_with_no_record_may_be_marked_as_not_held_without_telling_anyone(db, staff, make_user,
+                                                                                      meeting_clock):
+    make_user("liaison", agency="DOJ")  # a member agency's liaison, told of cancellations to come
+    m = plan(db, staff)
+    meeting_clock.set(MARCH_15 + timedelta(days=1))
+    mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version, reason="Did not take place.")
+    assert m.status == "cancelled"
+    assert db.execute(select(Notification).where(Notification.kind == "meeting_cancelled")).first() is None
+
+
+def test_a_copy_plans_a_coming_meeting(db, staff, meeting_clock):
+    m = plan(db, staff)
+    meeting_clock.set(MARCH_15 + timedelta(days=30))
+    with pytest.raises(ValidationFailed) as err:
+        mtg.copy_meeting(session=db, actor=staff, meeting_id=m.id, starts_at="2027-04-01T10:00:00")
+    assert "still to come" in err.value.fields["starts_at"]
+    nxt = mtg.copy_meeting(session=db, actor=staff, meeting_id=m.id, starts_at="2027-06-14T10:00:00")
+    assert nxt.starts_at > MARCH_15
+
+
+def test_a_held_meeting_does_not_move_to_a_coming_date(db, staff, meeting_clock):
+    m = plan(db, staff)
+    meeting_clock.set(MARCH_15 + timedelta(days=1))
+    mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[{"name": "Ana Ruiz", "status": "present"}])
+    with pytest.raises(ValidationFailed) as err:
+        mtg.update_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version,
+                           data={"starts_at": "2027-05-15T10:00:00", "ends_at": "2027-05-15T12:00:00"})
+    assert "took place" in err.value.fields["starts_at"] and m.starts_at == MARCH_15
+    # Correcting the time of day of the meeting held is fine.
+    mtg.update_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version,
+                       data={"starts_at": "2027-03-15T09:30:00"})
+
+
+# ---- what an agenda item may link to (the pickers' one selection) ---------------------------------------
+
+def test_agenda_link_choices_are_this_bodys_open_items_and_submitted_recommendations(db, staff, make_user):
+    from pitf.services import agenda_links
+    from pitf.services import recommendations as recs
+    from pitf.services.actions import create_action_item
+
+    def item(title, body, status="open"):
+        made = create_action_item(session=db, actor=staff, data={
+            "title": title, "committee_id": committee(db, body).id, "lead_agency": "DOJ", "pillar": "protection",
+            "due_date": "2027-02-01"}, notify_agency=False)
+        made.status = status
+        return made
+
+    own, joint, other = item("Own open", SPOG), item("Joint body's", COUNCIL), item("Elsewhere", "Grantmaking")
+    done = item("Own but done", SPOG, status="done")
+    db.flush()
+    m = plan(db, staff, joint_with_committee_id=committee(db, COUNCIL).id)
+    ids = [i for i, _label in agenda_links.action_item_choices(db, staff, m)]
+    assert own.id in ids and joint.id in ids and other.id not in ids and done.id not in ids
+    assert done.id in [i for i, _ in agenda_links.action_item_choices(db, staff, m, [done.id])]  # already linked
+    assert dict(agenda_links.action_item_choices(db, staff, m))[own.id] == f"{own.id}: Own open (DOJ, due 2027-02-01)"
+    author = make_user("council")
+    data = {"body_md": "b", "rationale_md": "r", "pillar": "protection", "target_agencies": ["DOJ"],
+            "report_year": 2031}
+    rec = recs.create_draft(session=db, actor=author, data={**data, "title": "Submitted one"})
+    recs.transition(session=db, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
+    draft = recs.create_draft(session=db, actor=author, data={**data, "title": "Draft one"})
+    db.flush()
+    for who in (staff, author, make_user("viewer")):  # a draft is offered to nobody, not even its author
+        assert agenda_links.recommendation_choices(db, who) == [(rec.id, f"{rec.number}: Submitted one")]
+    assert agenda_links.resolve_recommendation(db, rec.number) == rec.id
+    assert agenda_links.resolve_recommendation(db, draft.id) is None
+    assert agenda_links.action_item_choices(db, None, m) == [] and agenda_links.recommendation_choices(db, None) == []

@@ -1,9 +1,13 @@
 """Minutes: the lifecycle by role, FACA certification, locked approval, revisions, ACTION lines."""
 
+import re
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import select
 
 from pitf.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from pitf.markdown import render_markdown
 from pitf.models import ActionItem, Membership, OutboxEmail
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
@@ -11,6 +15,9 @@ from tests.factories import committee
 
 SPOG = "Senior Policy Operating Group"
 COUNCIL = "U.S. Advisory Council on Human Trafficking"
+
+# Minutes and attendance belong after a meeting: the 2027 meetings planned here have taken place.
+pytestmark = pytest.mark.usefixtures("meetings_held")
 
 
 @pytest.fixture
@@ -197,3 +204,118 @@ def test_mail_minutes_goes_once_to_each_participant(db, staff, make_user):
     mail = db.execute(select(OutboxEmail).where(OutboxEmail.user_id == doj.id,
                                                 OutboxEmail.kind == "minutes_mailed")).scalar_one()
     assert "Approved text." in mail.body_text and "Share it (DOJ, due 2027-01-15)" in mail.body_text
+
+
+# ---- guard rails: minutes belong after the meeting, and say something --------------------------------
+
+BEFORE = datetime(2027, 4, 12, 13, 0, tzinfo=UTC)  # an hour before the 10:00 EDT meeting
+
+
+def test_minutes_of_a_meeting_not_yet_held_are_neither_circulated_nor_approved(db, staff, meeting_clock):
+    m = meeting_of(db, staff, SPOG)
+    minutes = draft(db, staff, m)  # drafting ahead (the skeleton, a prepared text) stays possible
+    meeting_clock.set(BEFORE)
+    with pytest.raises(ValidationFailed) as err:
+        mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
+    assert "has not happened yet" in err.value.fields["status"] and minutes.status == "draft"
+    meeting_clock.set(BEFORE + timedelta(hours=1))  # it has started
+    mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
+    meeting_clock.set(BEFORE)  # the meeting was moved later meanwhile, say: the clock says not held
+    with pytest.raises(ValidationFailed) as err:
+        mins.approve(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
+    assert "has not happened yet" in err.value.fields["status"] and minutes.status == "circulated"
+    assert minutes.approved_revision is None
+
+
+def test_minutes_of_a_future_faca_meeting_are_not_certified(db, staff, make_user, meeting_clock):
+    chair = person_on(db, make_user, COUNCIL, "chair")
+    m = meeting_of(db, staff, COUNCIL)
+    minutes = draft(db, staff, m)
+    mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
+    meeting_clock.set(BEFORE)
+    with pytest.raises(ValidationFailed) as err:
+        mins.approve(session=db, actor=chair, meeting_id=m.id, version=minutes.version)
+    assert "certified once it has been held" in err.value.fields["status"]
+    assert not mins.revisions(db, minutes)[0].certification_text and minutes.status == "circulated"
+
+
+def test_the_untouched_skeleton_is_neither_circulated_nor_certified(db, staff, make_user):
+    chair = person_on(db, make_user, COUNCIL, "chair")
+    m = meeting_of(db, staff, COUNCIL)
+    mtg.put_agenda(session=db, actor=staff, meeting_id=m.id, version=mtg.get_agenda(db, m).version,
+                   items=[{"title": "Opening"}, {"title": "Survivor panel"}])
+    text = mins.skeleton(db, m, committee(db, COUNCIL))
+    assert mins.is_unwritten_skeleton(text)
+    minutes = draft(db, staff, m, text)
+    with pytest.raises(ValidationFailed) as err:
+        mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
+    assert "still the empty skeleton" in err.value.fields["body_md"]
+    # Circulated with something written, then emptied back to the skeleton: not certified either.
+    filled = text.replace("Discussion:\n\nResolution:", "Discussion: the chair opened.\n\nResolution: none.", 1)
+    assert not mins.is_unwritten_skeleton(filled)
+    mins.save_minutes(session=db, actor=staff, meeting_id=m.id, version=minutes.version, body_md=filled)
+    mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
+    minutes.body_md = text  # as if saved so while circulated (a direct write: the page allows no edit then)
+    db.flush()
+    with pytest.raises(ValidationFailed) as err:
+        mins.approve(session=db, actor=chair, meeting_id=m.id, version=minutes.version)
+    assert "before they are certified" in err.value.fields["body_md"] and minutes.status == "circulated"
+
+
+@pytest.mark.parametrize("text,unwritten", [
+    ("## Matters discussed\n\n### 1. (first matter)\n\nDiscussion:\n\nResolution:\n\n## Documents\n\nNone.", True),
+    ("## Matters discussed\n\n### 1. Opening\n\n**Discussion:**\n\n**Resolution:**\n", True),
+    ("## Matters discussed\n\n### 1. Opening\n\nDiscussion: the budget.\n\nResolution:\n", False),
+    ("## Matters discussed\n\n### 1. Opening\n\nThe chair opened the meeting.\n", False),
+    ("Free text with no skeleton at all.", False),
+])
+def test_what_counts_as_the_unwritten_skeleton(text, unwritten):
+    assert mins.is_unwritten_skeleton(text) is unwritten
+
+
+def test_actions_of_a_meeting_not_yet_held_are_not_confirmed(db, staff, meeting_clock):
+    m = meeting_of(db, staff, SPOG)
+    minutes = draft(db, staff, m, "ACTION DOJ 2027-05-15: Share it\n")
+    (action, _), = mins.proposed_actions(db, minutes)
+    meeting_clock.set(BEFORE)
+    with pytest.raises(ValidationFailed):
+        mins.confirm_action(session=db, actor=staff, meeting_id=m.id, action_id=action.id)
+    assert action.state == "proposed"
+
+
+def test_minutes_of_a_cancelled_meeting_are_not_circulated(db, staff):
+    m = meeting_of(db, staff, SPOG)
+    minutes = draft(db, staff, m)
+    m.status = "cancelled"
+    db.flush()
+    with pytest.raises(ValidationFailed) as err:
+        mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
+    assert "cancelled" in err.value.fields["status"]
+
+
+def test_skeleton_header_lines_stay_lines_and_an_agency_is_named_once(db, staff):
+    m = meeting_of(db, staff, SPOG, location="Room 1107")
+    mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[
+        {"name": "Department of Health and Human Services (HHS)", "agency": "HHS", "status": "represented",
+         "represented_by": "Kim Oh", "attendee_kind": "member"},
+        {"name": "Department of Justice (DOJ)", "agency": "DOJ", "status": "present", "attendee_kind": "member"},
+        {"name": "Department of Labor (DOL)", "agency": "DOL", "status": "absent", "attendee_kind": "member"}])
+    text = mins.skeleton(db, m, committee(db, SPOG))
+    assert "(HHS) (HHS)" not in text and "(DOJ) (DOJ)" not in text and "(DOL) (DOL)" not in text
+    assert "Department of Health and Human Services (HHS), represented by Kim Oh" in text
+    assert "**Absent:** Department of Labor (DOL)" in text
+    html = render_markdown(text)
+    # Each header line is its own list item, not one run-on paragraph.
+    assert html.count("<li>") >= 4 and "Room 1107" in html
+    assert re.search(r"<li><strong>Place:</strong> Room 1107</li>", html)
+
+
+@pytest.mark.parametrize("name,acronym,expected", [
+    ("Department of Health and Human Services (HHS)", "HHS", "Department of Health and Human Services (HHS)"),
+    ("Ana Ruiz", "DOJ", "Ana Ruiz (DOJ)"),
+    ("Ana Ruiz", None, "Ana Ruiz"),
+    ("HHS", "HHS", "HHS"),
+    ("", "HHS", "HHS"),
+])
+def test_attendee_label_names_the_agency_once(name, acronym, expected):
+    assert mtg.attendee_label(name, acronym) == expected

@@ -52,7 +52,8 @@ def page(client, url, status=200) -> str:
 
 
 def post(client, url, data, status=302):
-    r = client.post(url, data=data)
+    """Post as the page does once its confirmation is answered (steps that ask first get confirm=yes)."""
+    r = client.post(url, data={"confirm": "yes", **data})
     assert r.status_code == status, r.get_data(as_text=True)[:4000]
     return r
 
@@ -160,7 +161,8 @@ def test_schedule_button_for_staff_and_chairs_only(db, make_user, client_as, app
 
 # ---- one meeting --------------------------------------------------------------------------------
 
-def test_meeting_page_for_a_reader_and_for_a_planner(db, staff, client_as):
+def test_meeting_page_for_a_reader_and_for_a_planner(meeting_clock, db, staff, client_as):
+    meeting_clock.set(datetime(2027, 3, 15, 9, 0, tzinfo=UTC))  # the morning of the meeting: attendance opens
     m = plan(db, staff, virtual_url="https://meet.example.gov/q1")
     set_agenda(db, staff, m, [{"title": "Opening", "duration_minutes": 15, "presenter": "Ana",
                                "presenter_agency": "DOS", "notes_md": "Read the **memo**."},
@@ -576,7 +578,7 @@ def test_short_notice_publish_of_a_faca_meeting_needs_the_reason(db, staff, clie
 
 # ---- attendance ------------------------------------------------------------------------------------
 
-def test_attendance_by_agency_with_quorum(db, staff, client_as, make_user):
+def test_attendance_by_agency_with_quorum(meetings_held, db, staff, client_as, make_user):
     m = plan(db, staff)  # Grantmaking: DOJ, HHS, DOS, USAID, DOL -> 3 of 5 make quorum
     chair = chair_of(db, make_user, GRANTS)
     c = client_as("secretariat")
@@ -609,7 +611,7 @@ def test_attendance_by_agency_with_quorum(db, staff, client_as, make_user):
     assert "Pat Speaker" in reader and "Save attendance" not in reader
 
 
-def test_council_quorum_counts_members(db, staff, client_as, make_user):
+def test_council_quorum_counts_members(meetings_held, db, staff, client_as, make_user):
     members = [chair_of(db, make_user, COUNCIL, role="member") for _ in range(3)]
     m = plan(db, staff, body=COUNCIL)
     c = client_as("secretariat")
@@ -664,7 +666,8 @@ def _bulk_meetings(db, n: int, start: int) -> None:
     db.flush()
 
 
-def test_list_and_meeting_pages_issue_the_same_queries_at_10_and_1000_meetings(db, staff, client_as, count_queries):
+def test_list_and_meeting_pages_issue_the_same_queries_at_10_and_1000_meetings(meetings_held, db, staff, client_as,
+                                                                              count_queries):
     watched = plan(db, staff, start=f"{TODAY + timedelta(days=3)}T10:00:00",
                    end=f"{TODAY + timedelta(days=3)}T12:00:00")
     item = create_action_item(session=db, actor=staff, data={
@@ -732,3 +735,173 @@ def test_copy_of_a_quarterly_series_meeting_proposes_three_months_on(db, staff, 
     db.flush()
     # The second Tuesday of January -> the second Tuesday of April.
     assert 'value="2027-04-13"' in page(client_as("secretariat"), f"/meetings/{series[0].id}/copy")
+
+
+# ---- steps that cannot be undone ask first; guard rails on the pages -------------------------------------
+
+def _confirm_fields(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', main_part(html)))
+
+
+def test_publishing_asks_first_and_keeps_the_typed_reason(db, staff, client_as, make_user):
+    make_user("liaison", agency="DOJ")
+    m = plan(db, staff)
+    set_agenda(db, staff, m, [{"title": "Opening"}])
+    c = client_as("secretariat")
+    html = page(c, f"/meetings/{m.id}/agenda")
+    assert re.search(r'<button type="submit" form="publish-form"[^>]*data-open-modal>Publish agenda</button>', html)
+    assert 'id="confirm-publish"' in html and "Publish the agenda?" in html
+    r = c.post(f"/meetings/{m.id}/agenda/publish", data={"short_notice_reason": "Line one\nline two"})
+    assert r.status_code == 200 and "<h1>Publish the agenda?</h1>" in r.get_data(as_text=True)
+    assert _confirm_fields(r.get_data(as_text=True))["short_notice_reason"] == "Line one\nline two"
+    db.expire_all()
+    assert mtg.get_agenda(db, m).published_at is None
+    assert db.execute(select(Notification).where(Notification.kind == "agenda_published")).first() is None
+    post(c, f"/meetings/{m.id}/agenda/publish", {})
+    db.expire_all()
+    assert mtg.get_agenda(db, m).published_at is not None
+
+
+def test_removing_an_agenda_item_asks_first(db, staff, client_as):
+    m = plan(db, staff)
+    view = set_agenda(db, staff, m, [{"title": "Opening"}, {"title": "Grants"}])
+    c = client_as("secretariat")
+    item = view.rows[1].item
+    html = page(c, f"/meetings/{m.id}/agenda")
+    assert f'aria-controls="confirm-remove-{item.id}"' in html and "\u201cGrants\u201d" in htmllib.unescape(html)
+    r = c.post(f"/meetings/{m.id}/agenda/items/{item.id}/remove", data={"version": view.agenda.version})
+    assert r.status_code == 200 and "Remove this agenda item?" in r.get_data(as_text=True)
+    assert agenda_titles(db, m) == ["Opening", "Grants"]
+    post(c, f"/meetings/{m.id}/agenda/items/{item.id}/remove", {"version": view.agenda.version})
+    assert agenda_titles(db, m) == ["Opening"]
+
+
+def test_a_viewer_cannot_reach_a_removal_question(db, staff, client_as):
+    m = plan(db, staff)
+    view = set_agenda(db, staff, m, [{"title": "Opening"}])
+    r = client_as("viewer").post(f"/meetings/{m.id}/agenda/items/{view.rows[0].item.id}/remove",
+                                 data={"version": view.agenda.version})
+    assert r.status_code == 403
+
+
+def test_attendance_of_a_coming_meeting_is_not_offered_and_is_refused(db, staff, client_as, meeting_clock):
+    m = plan(db, staff)
+    meeting_clock.set(datetime(2027, 3, 1, tzinfo=UTC))
+    c = client_as("secretariat")
+    assert "Take attendance" not in page(c, f"/meetings/{m.id}")  # no control for what cannot be done yet
+    html = page(c, f"/meetings/{m.id}/attendance")
+    assert 'id="attendance-not-yet"' in html and "Save attendance" not in html
+    assert "Attendance is taken on the day of the meeting (March 15, 2027) or after" in text(html)
+    r = post(c, f"/meetings/{m.id}/attendance", {"others": "1", "x0-name": "Ana Ruiz", "x0-status": "present"},
+             status=422)
+    assert "has not happened yet" in text(r.get_data(as_text=True))
+    assert db.execute(select(func.count()).select_from(Attendance)).scalar() == 0
+
+
+def test_a_past_meeting_shows_as_held_awaiting_minutes_on_the_page_and_in_the_list(db, staff, client_as,
+                                                                                   meeting_clock):
+    m = plan(db, staff, title="Winter review")
+    meeting_clock.set(datetime(2027, 3, 20, tzinfo=UTC))
+    c = client_as("secretariat")
+    html = page(c, f"/meetings/{m.id}")
+    assert re.search(r'id="meeting-state">Held, awaiting minutes<', html) and ">Scheduled<" not in html
+    assert "Record that it did not take place" in html
+    listed = page(c, "/meetings/?when=all")
+    row = re.search(r"<tr>(?:(?!</tr>).)*Winter review(?:(?!</tr>).)*</tr>", listed, re.S).group(0)
+    assert "Held, awaiting minutes" in row and "Scheduled" not in row
+    mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[{"name": "Ana Ruiz"}])
+    assert "Record that it did not take place" not in page(c, f"/meetings/{m.id}")  # it took place
+
+
+def test_the_agenda_of_a_meeting_that_is_over_offers_no_publishing(db, staff, client_as, meeting_clock):
+    m = plan(db, staff)
+    set_agenda(db, staff, m, [{"title": "Opening"}])
+    meeting_clock.set(datetime(2027, 3, 20, tzinfo=UTC))
+    c = client_as("secretariat")
+    html = page(c, f"/meetings/{m.id}/agenda")
+    assert 'id="publish-closed"' in html and "confirm-publish" not in html
+    refused = post(c, f"/meetings/{m.id}/agenda/publish", {}, status=422)
+    assert "This meeting is over" in text(refused.get_data(as_text=True))
+
+
+def test_copying_to_a_past_date_is_refused_at_the_field(db, staff, client_as, meeting_clock):
+    m = plan(db, staff)
+    meeting_clock.set(datetime(2027, 4, 1, tzinfo=UTC))
+    c = client_as("secretariat")
+    r = post(c, f"/meetings/{m.id}/copy", {"title": "Copy", "date": "2027-03-22", "start_time": "10:00",
+                                           "end_time": "12:00"}, status=422)
+    assert "still to come" in field_error(r.get_data(as_text=True), "start_time")
+
+
+# ---- the agenda item's pickers: by number and title, only what may be linked ---------------------------
+
+def _recs(db, make_user):
+    from pitf.services import recommendations as recs
+
+    author = make_user("council")
+    data = {"body_md": "Agencies should.", "rationale_md": "Gaps.", "pillar": "protection",
+            "target_agencies": ["DOJ"], "report_year": 2031}
+    submitted = recs.create_draft(session=db, actor=author, data={**data, "title": "Screen in every shelter"})
+    recs.transition(session=db, actor=author, rec_id=submitted.id, version=submitted.version, to="submitted")
+    hidden_draft = recs.create_draft(session=db, actor=author, data={**data, "title": "Secret draft idea"})
+    db.flush()
+    return submitted, hidden_draft
+
+
+def _options(html: str, select_id: str) -> dict[str, str]:
+    select = re.search(rf'<select[^>]*id="{select_id}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return {v: htmllib.unescape(label) for v, label in re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)<', select)}
+
+
+def test_agenda_pickers_list_by_number_and_title_only_what_may_be_linked(db, staff, client_as, make_user):
+    due = (TODAY + timedelta(days=20)).isoformat()
+    mine = create_action_item(session=db, actor=staff, data={
+        "title": "Share the screening protocol", "committee_id": committee(db, GRANTS).id, "lead_agency": "DOJ",
+        "pillar": "protection", "due_date": due}, notify_agency=False)
+    elsewhere = create_action_item(session=db, actor=staff, data={
+        "title": "Another body's task", "committee_id": committee(db, SPOG).id, "lead_agency": "DOS",
+        "pillar": "protection", "due_date": due}, notify_agency=False)
+    submitted, hidden_draft = _recs(db, make_user)
+    m = plan(db, staff)
+    html = page(client_as("secretariat"), f"/meetings/{m.id}/agenda")
+    assert re.search(r'<div class="usa-combo-box"[^>]*>\s*<select[^>]*id="action_item_id"', html)
+    assert re.search(r'<div class="usa-combo-box"[^>]*>\s*<select[^>]*id="recommendation_id"', html)
+    items = _options(html, "action_item_id")
+    assert items[str(mine.id)].startswith(f"{mine.id}: Share the screening protocol (DOJ, due ")
+    assert str(elsewhere.id) not in items  # another body's open items are not this agenda's
+    recs_listed = _options(html, "recommendation_id")
+    assert recs_listed[str(submitted.id)] == f"{submitted.number}: Screen in every shelter"
+    assert str(hidden_draft.id) not in recs_listed and "Secret draft idea" not in html
+
+
+def test_picking_a_recommendation_links_it_and_a_draft_is_refused(db, staff, client_as, make_user):
+    submitted, hidden_draft = _recs(db, make_user)
+    m = plan(db, staff)
+    c = client_as("secretariat")
+    html = page(c, f"/meetings/{m.id}/agenda")
+    bad = post(c, f"/meetings/{m.id}/agenda/items", item_form(hidden(html, "version"), title="Draft",
+                                                              recommendation_id=str(hidden_draft.id)), status=422)
+    assert "No such recommendation." in field_error(bad.get_data(as_text=True), "recommendation_id")
+    post(c, f"/meetings/{m.id}/agenda/items", item_form(hidden(html, "version"), title="Findings",
+                                                        recommendation_id=str(submitted.id)))
+    assert (f'<a href="/recommendations/{submitted.id}">{submitted.number}: Screen in every shelter</a>'
+            in page(c, f"/meetings/{m.id}"))
+    edit = page(c, f"/meetings/{m.id}/agenda?edit={mtg.agenda_view(db, m).rows[0].item.id}")
+    assert f'data-default-value="{submitted.id}"' in edit  # the combo box opens on the linked one
+
+
+def test_a_past_meeting_is_recorded_as_not_held_and_one_that_took_place_is_not_cancelled(db, staff, client_as,
+                                                                                         meeting_clock):
+    m = plan(db, staff)
+    held = plan(db, staff, title="Held one")
+    meeting_clock.set(datetime(2027, 3, 20, tzinfo=UTC))
+    mtg.put_attendance(session=db, actor=staff, meeting_id=held.id, entries=[{"name": "Ana Ruiz"}])
+    c = client_as("secretariat")
+    assert 'id="not-held-intro"' in page(c, f"/meetings/{m.id}/cancel")
+    post(c, f"/meetings/{m.id}/cancel", {"reason": "Did not take place.", "version": m.version})
+    db.expire_all()
+    assert db.get(Meeting, m.id).status == "cancelled"
+    refused = post(c, f"/meetings/{held.id}/cancel", {"reason": "Oops.", "version": held.version}, status=422)
+    assert "took place" in text(refused.get_data(as_text=True))
+    db.expire_all()
+    assert db.get(Meeting, held.id).status == "scheduled"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -28,6 +29,9 @@ from tests.factories import committee
 
 SPOG = "Senior Policy Operating Group"
 COUNCIL = "U.S. Advisory Council on Human Trafficking"
+
+# Minutes and attendance belong after a meeting: the 2027 meetings planned here have taken place.
+pytestmark = pytest.mark.usefixtures("meetings_held")
 GRANTS = "Grantmaking"
 
 
@@ -91,7 +95,8 @@ def page(client, url, status=200) -> str:
 
 
 def post(client, url, data=None, status=302) -> str:
-    r = client.post(url, data=data or {})
+    """Post as the page does once its confirmation is answered (steps that ask first get confirm=yes)."""
+    r = client.post(url, data={"confirm": "yes", **(data or {})})
     assert r.status_code == status, r.get_data(as_text=True)[:3000]
     return r.get_data(as_text=True)
 
@@ -454,12 +459,12 @@ def test_mail_minutes_queues_emails_once(db, app, staff, make_user):
                           .where(OutboxEmail.kind == "minutes_mailed")).scalar()
 
     assert ">Email the approved minutes to participants</button>" in page(c, f"/meetings/{m.id}/minutes")
-    r = c.post(f"/meetings/{m.id}/minutes/mail", follow_redirects=True)
+    r = c.post(f"/meetings/{m.id}/minutes/mail", data={"confirm": "yes"}, follow_redirects=True)
     first = mailed()
     assert first >= 1 and f"{first} email" in r.get_data(as_text=True) and "queued" in r.get_data(as_text=True)
     assert db.execute(select(OutboxEmail).where(OutboxEmail.user_id == doj.id,
                                                 OutboxEmail.kind == "minutes_mailed")).scalar_one()
-    r = c.post(f"/meetings/{m.id}/minutes/mail", follow_redirects=True)
+    r = c.post(f"/meetings/{m.id}/minutes/mail", data={"confirm": "yes"}, follow_redirects=True)
     assert "Nothing was queued" in r.get_data(as_text=True)
     assert mailed() == first
     # Mailing is the planners' work.
@@ -543,8 +548,9 @@ def test_minutes_due_issues_the_same_queries_at_10_and_1000_meetings(db, app, st
 def publish(db, staff, meeting, items):
     mtg.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=mtg.get_agenda(db, meeting).version,
                    items=items)
-    mtg.publish_agenda(session=db, actor=staff, meeting_id=meeting.id, clocks=mtg.Clocks(), today=utcnow().date(),
-                       short_notice_reason="Scheduling.")
+    with mock.patch.object(mtg, "clock", lambda: meeting.starts_at - timedelta(days=30)):  # published ahead
+        mtg.publish_agenda(session=db, actor=staff, meeting_id=meeting.id, clocks=mtg.Clocks(),
+                           today=utcnow().date(), short_notice_reason="Scheduling.")
     db.flush()
 
 
@@ -589,3 +595,104 @@ def test_public_pages_show_published_agenda_and_approved_minutes_only(db, client
     page(client, "/public/meetings/999999", status=404)
     # Signed in or not, the public page is the same: nothing of a closed meeting.
     page(client_for(client.application, staff), f"/public/meetings/{closed.id}", status=404)
+
+
+# ---- steps that cannot be undone ask first; guard rails on the page -------------------------------------
+
+def _confirm_page_fields(html: str) -> dict[str, str]:
+    form = html[html.index("<main"):html.index("</main>")]
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
+
+
+@pytest.mark.parametrize("step,url,title", [
+    ("circulate", "/meetings/{id}/minutes/circulate", "Circulate the minutes for comment?"),
+    ("approve", "/meetings/{id}/minutes/approve", "Approve the minutes?"),
+    ("mail", "/meetings/{id}/minutes/mail", "Email the approved minutes?"),
+])
+def test_minutes_steps_ask_first_and_change_nothing_until_confirmed(db, app, staff, step, url, title):
+    m = meeting_of(db, staff)
+    minutes = {"circulate": draft, "approve": circulated, "mail": approved}[step](db, staff, m)
+    before = (minutes.status, minutes.version)
+    outbox_before = db.execute(select(func.count()).select_from(OutboxEmail)).scalar()
+    c = client_for(app, staff)
+    r = c.post(url.format(id=m.id), data={"version": minutes.version})  # no confirm: the page without JavaScript
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and f"<h1>{htmllib.escape(title, quote=False)}</h1>" in html
+    fields = _confirm_page_fields(html)
+    assert fields.get("version", str(minutes.version)) == str(minutes.version) and "confirm" not in fields
+    assert 'name="confirm" value="yes"' in html and f'href="/meetings/{m.id}/minutes' in html
+    now = current(db, m)
+    assert (now.status, now.version) == before
+    assert db.execute(select(func.count()).select_from(OutboxEmail)).scalar() == outbox_before
+    post(c, url.format(id=m.id), {"version": now.version})  # the confirmed post (the helper adds confirm=yes)
+    assert current(db, m).status == {"circulate": "circulated", "approve": "approved", "mail": "approved"}[step]
+
+
+def test_the_minutes_page_offers_each_step_through_its_modal(db, app, staff, make_user):
+    chair = person_on(db, make_user, COUNCIL, "chair")
+    m = meeting_of(db, staff, COUNCIL)
+    circulated(db, staff, m)
+    html = page(client_for(app, chair), f"/meetings/{m.id}/minutes")
+    trigger = re.search(r'<button type="submit" form="confirm-approve-form"[^>]*>Certify</button>', html)
+    assert trigger and 'aria-controls="confirm-approve"' in trigger.group(0) and "data-open-modal" in trigger.group(0)
+    modal = html[html.index('id="confirm-approve"'):]
+    assert "Certify the minutes?" in modal and 'name="confirm" value="yes"' in modal and "data-close-modal" in modal
+    assert f'<form method="post" action="/meetings/{m.id}/minutes/approve"' in html
+    assert "/static/js/pitf.js" in html and "onclick" not in html
+
+
+def test_who_may_not_approve_gets_403_not_a_question(db, app, staff, make_user):
+    m = meeting_of(db, staff, COUNCIL)
+    minutes = circulated(db, staff, m)
+    r = client_for(app, staff).post(f"/meetings/{m.id}/minutes/approve", data={"version": minutes.version})
+    assert r.status_code == 403  # the secretariat does not certify a FACA body's minutes
+
+
+def test_dismissing_a_proposed_action_asks_first(db, app, staff):
+    m = meeting_of(db, staff)
+    minutes = draft(db, staff, m, "ACTION DOJ 2027-05-01: Brief the SPOG\n")
+    (action, _), = mins.proposed_actions(db, minutes)
+    c = client_for(app, staff)
+    html = c.post(f"/meetings/{m.id}/minutes/actions/{action.id}/dismiss").get_data(as_text=True)
+    assert "Dismiss this proposed action?" in html and "Brief the SPOG" in html
+    db.expire_all()
+    assert db.get(type(action), action.id).state == "proposed"
+    post(c, f"/meetings/{m.id}/minutes/actions/{action.id}/dismiss")
+    db.expire_all()
+    assert db.get(type(action), action.id).state == "dismissed"
+
+
+def test_minutes_of_a_meeting_not_yet_held_offer_no_circulation_and_say_why(db, app, staff, meeting_clock):
+    from datetime import UTC, datetime
+
+    m = meeting_of(db, staff)
+    minutes = draft(db, staff, m)
+    meeting_clock.set(datetime(2027, 4, 1, tzinfo=UTC))
+    c = client_for(app, staff)
+    html = page(c, f"/meetings/{m.id}/minutes")
+    assert "confirm-circulate" not in html and "The meeting has not happened yet" in text_of(html)
+    refused = post(c, f"/meetings/{m.id}/minutes/circulate", {"version": minutes.version}, status=422)
+    assert "The meeting has not happened yet" in text_of(refused) and current(db, m).status == "draft"
+
+
+def test_the_skeleton_is_refused_on_the_page_with_the_reason(db, app, staff):
+    m = meeting_of(db, staff)
+    minutes = draft(db, staff, m, mins.skeleton(db, m, committee(db, SPOG)))
+    refused = post(client_for(app, staff), f"/meetings/{m.id}/minutes/circulate", {"version": minutes.version},
+                   status=422)
+    assert "still the empty skeleton" in text_of(refused) and current(db, m).status == "draft"
+
+
+def test_the_skeleton_in_the_editor_keeps_its_header_lines_apart(db, app, staff):
+    m = meeting_of(db, staff, location="Room 1107")
+    c = client_for(app, staff)
+    r = c.post(f"/meetings/{m.id}/minutes/edit", data={"do": "skeleton", "body_md": "", "version": ""})
+    body = htmllib.unescape(r.get_data(as_text=True))
+    assert "- **Place:** Room 1107" in body and "- **Open to the public:** yes" in body
+    preview = c.post(f"/meetings/{m.id}/minutes/edit", data={"do": "preview", "body_md": mins.skeleton(
+        db, m, committee(db, SPOG)), "version": ""}).get_data(as_text=True)
+    assert "<li><strong>Place:</strong> Room 1107</li>" in preview
+
+
+def text_of(html: str) -> str:
+    return htmllib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))

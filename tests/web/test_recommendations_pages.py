@@ -89,7 +89,8 @@ def page(client, url, status=200) -> str:
 
 
 def post(client, url, data, status=302) -> str:
-    r = client.post(url, data=data)
+    """Post as the page does once its confirmation is answered (submitting asks first: confirm=yes)."""
+    r = client.post(url, data={"confirm": "yes", **data} if url.endswith("/transition") else data)
     assert r.status_code == status, (r.status_code, r.get_data(as_text=True)[:3000])
     return r.get_data(as_text=True)
 
@@ -224,14 +225,31 @@ def test_submitting_shows_the_number_and_makes_it_read_only(db, people, as_):
     rec = draft(db, people)
     c = as_("author")
     assert ">Submit</button>" in page(c, f"/recommendations/{rec.id}")
-    r = c.post(f"/recommendations/{rec.id}/transition", data={"to": "submitted", "version": rec.version},
-               follow_redirects=True)
+    r = c.post(f"/recommendations/{rec.id}/transition", data={"to": "submitted", "version": rec.version,
+                                                              "confirm": "yes"}, follow_redirects=True)
     assert r.status_code == 200
     assert "Submitted as 2031-01." in r.get_data(as_text=True)
     db.expire_all()
     assert db.get(Recommendation, rec.id).number == "2031-01"
     page(c, f"/recommendations/{rec.id}/edit", 403)
     assert "2031-01: Screen for labor" in page(as_("viewer"), f"/recommendations/{rec.id}")
+
+
+def test_submitting_asks_first_and_changes_nothing_until_confirmed(db, people, as_):
+    rec = draft(db, people)
+    c = as_("author")
+    html = page(c, f"/recommendations/{rec.id}")
+    assert 'form="move-submitted-form"' in html and 'aria-controls="confirm-submit"' in html
+    assert "Submit this recommendation?" in html  # the modal's question
+    r = c.post(f"/recommendations/{rec.id}/transition", data={"to": "submitted", "version": rec.version})
+    assert r.status_code == 200 and "<h1>Submit this recommendation?</h1>" in r.get_data(as_text=True)
+    assert 'name="to" value="submitted"' in r.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Recommendation, rec.id).status == "draft" and db.get(Recommendation, rec.id).number is None
+    assert c.post(f"/recommendations/{rec.id}/transition", data={"to": "submitted", "version": rec.version,
+                                                                 "confirm": "yes"}).status_code == 302
+    db.expire_all()
+    assert db.get(Recommendation, rec.id).status == "submitted"
 
 
 def test_submitting_without_a_target_is_refused_on_the_page(db, people, as_):

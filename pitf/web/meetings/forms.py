@@ -78,10 +78,13 @@ class AgendaItemForm(FlaskForm):
     duration_minutes = StringField("Duration in minutes", default="15", render_kw={"inputmode": "numeric"},
                                    description="A whole number from 1 to 480.")
     notes_md = TextAreaField("Notes", render_kw={"maxlength": MAX_SOURCE}, description=MARKDOWN_HINT)
-    action_item_id = StringField("Action item number", render_kw={"inputmode": "numeric"},
-                                 description="Optional: the number of an action item this item reviews.")
-    recommendation_id = StringField("Recommendation number", render_kw={"inputmode": "numeric"},
-                                    description="Optional: the internal number of a recommendation.")
+    # Searchable lists (USWDS combo box; a plain list without JavaScript), filled by services.agenda_links.
+    action_item_id = SelectField("Action item reviewed", choices=[], validate_choice=False,
+                                 description="Optional: type the action item's number or words of its title. "
+                                             "The open items of this body are listed.")
+    recommendation_id = SelectField("Recommendation presented", choices=[], validate_choice=False,
+                                    description="Optional: type the recommendation's number (like 2026-01) or "
+                                                "words of its title.")
     version = HiddenField()
 
 

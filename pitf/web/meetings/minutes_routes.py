@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from pitf import permissions
 from pitf.db import get_session
-from pitf.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from pitf.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from pitf.markdown import render_markdown
 from pitf.models import User, utcnow
 from pitf.models.actions import PILLAR_LABELS
@@ -18,6 +18,7 @@ from pitf.services import minutes as mins
 from pitf.services import public
 from pitf.services.timeutil import EASTERN, local_date, to_local
 from pitf.web import apply_form_errors, markup
+from pitf.web.confirm import ask, confirmed, question
 from pitf.web.meetings.minutes_forms import CommentForm, ConfirmActionForm, MinutesForm
 
 bp = Blueprint("minutes", __name__)
@@ -28,10 +29,14 @@ STATUS_LABELS = {"none": "No minutes yet", "draft": "Draft", "circulated": "Circ
 TO_FORM = {"version": "-", "status": "-"}
 
 
+def _ask(step: str, meeting_id: int, anchor: str | None = None, **values):
+    return ask(step, cancel_url=url_for("minutes.view", meeting_id=meeting_id, _anchor=anchor), **values)
+
+
 @bp.context_processor
 def _helpers():
     return {"markup": markup, "minutes_status_labels": STATUS_LABELS, "pillar_labels": PILLAR_LABELS,
-            "meeting_time": _meeting_time}
+            "meeting_time": _meeting_time, "confirm_text": question}
 
 
 def _meeting_time(value, tz_name: str | None, fmt: str = "%B %-d, %Y") -> str:
@@ -65,6 +70,12 @@ def _render_minutes(meeting_id: int, *, status: int = 200, alert: str | None = N
         alert = " ".join([*getattr(comment_form, "form_errors", []), *(e for f in comment_form for e in f.errors)])
     if comment_form is None and open_for_comment:
         comment_form = CommentForm(formdata=None)
+    not_held = None  # the steps after the meeting are not offered before it (the service refuses them too)
+    try:
+        mtg.require_held(meeting, "its minutes are circulated and " + (
+            "certified" if committee.follows_faca else "approved"))
+    except ValidationFailed as err:
+        not_held = err.fields["status"]
     return render_template(
         "meetings/minutes.html", meeting=meeting, committee=committee, reader=reader, minutes=minutes,
         planner=planner, commenter=commenter, staff=staff,
@@ -74,9 +85,10 @@ def _render_minutes(meeting_id: int, *, status: int = 200, alert: str | None = N
         action_forms={a.id: ConfirmActionForm(formdata=None, prefix=f"action{a.id}")
                       for a, _acronym in proposals if a.state == "proposed" and not a.problem},
         approved_by=_user_name(reader.approved.approved_by_id) if reader.approved else None,
-        can_circulate=planner and minutes is not None and minutes.status == "draft",
-        can_approve=(minutes is not None and minutes.status == "circulated"
+        can_circulate=planner and minutes is not None and minutes.status == "draft" and not not_held,
+        can_approve=(minutes is not None and minutes.status == "circulated" and not not_held
                      and permissions.can_approve_minutes(current_user, committee, access)),
+        not_held=not_held if planner or permissions.can_approve_minutes(current_user, committee, access) else None,
         can_mail=planner and minutes is not None and minutes.approved_revision is not None,
         certification=mins.certification_text(meeting_day),
         certify_by=(meeting_day + timedelta(days=clocks.certify_days)) if committee.follows_faca else None,
@@ -112,6 +124,9 @@ def _act(meeting_id: int, do, done: str | None = None, *, anchor: str | None = N
 @bp.route("/meetings/<int:meeting_id>/minutes/circulate", methods=["POST"], endpoint="circulate")
 @login_required
 def circulate(meeting_id: int):
+    if not confirmed():
+        mtg.get_meeting_for_planning(session=get_session(), actor=current_user, meeting_id=meeting_id)
+        return _ask("circulate", meeting_id)
     return _act(meeting_id, lambda db: mins.circulate(session=db, actor=current_user, meeting_id=meeting_id,
                                                       version=request.form.get("version")),
                 "The minutes are circulated: the committee's members are told, and may comment.")
@@ -120,6 +135,16 @@ def circulate(meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/minutes/approve", methods=["POST"], endpoint="approve")
 @login_required
 def approve(meeting_id: int):
+    if not confirmed():
+        db = get_session()
+        meeting, committee, access = mtg.get_meeting(session=db, actor=current_user, meeting_id=meeting_id)
+        if not permissions.can_approve_minutes(current_user, committee, access):
+            raise Forbidden("Only the chair certifies the minutes of a body under FACA." if committee.follows_faca
+                            else "Only the chair or the secretariat approves minutes.")
+        minutes = mins.get_minutes(db, meeting)
+        return _ask("certify" if committee.follows_faca else "approve", meeting_id,
+                    revision=minutes.revision if minutes else 1)
+
     def do(db):
         _meeting, committee, _ = mtg.get_meeting(session=db, actor=current_user, meeting_id=meeting_id)
         what = "certified" if committee.follows_faca else "approved"
@@ -133,6 +158,10 @@ def approve(meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/minutes/mail", methods=["POST"], endpoint="mail")
 @login_required
 def mail(meeting_id: int):
+    if not confirmed():
+        mtg.get_meeting_for_planning(session=get_session(), actor=current_user, meeting_id=meeting_id)
+        return _ask("mail", meeting_id)
+
     def do(db):
         queued = mins.mail_minutes(session=db, actor=current_user, meeting_id=meeting_id)
         if not queued:
@@ -178,6 +207,16 @@ def confirm_action(meeting_id: int, action_id: int):
           endpoint="dismiss_action")
 @login_required
 def dismiss_action(meeting_id: int, action_id: int):
+    if not confirmed():
+        db = get_session()
+        meeting, _committee, _access = mtg.get_meeting(session=db, actor=current_user, meeting_id=meeting_id)
+        if not permissions.can_confirm_minutes_actions(current_user):
+            raise Forbidden("Only the secretariat handles proposed actions.")
+        minutes = mins.get_minutes(db, meeting)
+        action = next((a for a, _acr in mins.proposed_actions(db, minutes) if a.id == action_id), None)
+        if action is None:
+            raise NotFound("No such proposed action.")
+        return _ask("dismiss", meeting_id, anchor="proposed-actions", title=action.title)
     return _act(meeting_id, lambda db: mins.dismiss_action(session=db, actor=current_user, meeting_id=meeting_id,
                                                            action_id=action_id),
                 "The proposed action is dismissed; no action item was made of it.", anchor="proposed-actions")

@@ -16,15 +16,16 @@ from pitf.errors import Conflict, NotFound, ValidationFailed, require
 from pitf.models import utcnow
 from pitf.models.meetings import ATTENDANCE_STATUSES, ATTENDEE_KINDS
 from pitf.models.org import MEMBERSHIP_ROLE_LABELS
+from pitf.services import agenda_links, org
 from pitf.services import meetings as mtg
 from pitf.services import minutes as minutes_service
-from pitf.services import org
 from pitf.services.pdf import render_pdf
 from pitf.services.timeutil import EASTERN, local_date, to_local
 from pitf.textutil import BadDate, parse_date, parse_id, parse_time
 from pitf.web import apply_form_errors, markup
 from pitf.web.account.forms import zone_choices
 from pitf.web.choices import options
+from pitf.web.confirm import ask, confirmed, question
 from pitf.web.meetings.forms import (
     AgendaItemForm,
     CancelMeetingForm,
@@ -50,6 +51,18 @@ ITEM_FIELDS = ("title", "presenter", "presenter_agency", "duration_minutes", "no
 STATUS_LABELS = {"present": "Present", "absent": "Absent", "represented": "Represented by an alternate"}
 KIND_LABELS = {"member": "Member", "staff": "Staff", "agency_employee": "Agency employee",
                "public_speaker": "Public speaker", "guest": "Guest"}
+
+
+def _publish_values(agenda) -> dict:
+    """The words of the publishing question (pitf/web/confirm.py) for this agenda."""
+    return {"again": ", as an updated agenda" if agenda.published_at else ""}
+
+
+def _remove_values(agenda, title: str) -> dict:
+    return {"title": title, "published": ", and members reading the published agenda see it gone"
+            if agenda.published_at else ""}
+
+
 BLANK_ROWS = 5
 MAX_EXTRA_ROWS = 200
 TIME_FORMAT = "%-I:%M %p %Z"
@@ -68,7 +81,10 @@ def _quorum_text(q: mtg.Quorum) -> str:
 @bp.context_processor
 def _helpers():
     return {"markup": markup, "in_zone": _in_zone, "quorum_text": _quorum_text, "status_labels": STATUS_LABELS,
-            "kind_labels": KIND_LABELS, "TIME_FORMAT": TIME_FORMAT, "LONG_FORMAT": LONG_FORMAT}
+            "kind_labels": KIND_LABELS, "TIME_FORMAT": TIME_FORMAT, "LONG_FORMAT": LONG_FORMAT,
+            "meeting_state": mtg.meeting_state, "state_label": mtg.state_label, "confirm_text": question,
+            "publish_values": _publish_values, "remove_values": _remove_values,
+            "attendee_label": mtg.attendee_label}
 
 
 def _clocks() -> mtg.Clocks:
@@ -109,6 +125,7 @@ def index():
         "meetings/list.html", rows=rows, total=total, page=page, per_page=PER_PAGE, last_page=last_page,
         page_numbers=page_numbers(page, last_page), query_args={**args, "when": when}, when=when, whens=WHEN,
         args=request.args, errors=errors, published=mtg.published_agenda_ids(db, [m.id for m, _c in rows]),
+        approved=mtg.approved_minutes_ids(db, [m.id for m, _c in rows]),
         committees=org.list_committees(session=db, include_inactive=True),
         can_schedule=bool(mtg.plannable_committees(db, current_user)),
     ), (422 if errors else 200)
@@ -136,9 +153,19 @@ def meeting_page(meeting_id: int):
         clocks=mtg.federal_clocks(session=db, meeting=meeting, committee=committee, clocks=_clocks(),
                                   today=_today(), minutes_certified=certified),
         settings=_clocks(), view=mtg.agenda_view(db, meeting), attendance=attendance,
+        can_cancel=meeting.status != "cancelled" and not (mtg.has_started(meeting) and mtg.held_record(db, meeting)),
+        attendance_open=bool(attendance) or _attendance_day_reached(meeting),
         quorum=mtg.quorum(db, committee, attendance), acronyms=_agency_acronyms(db), minutes=minutes,
         viewer_zone_differs=getattr(current_user, "timezone", EASTERN) != meeting.timezone,
     )
+
+
+def _attendance_day_reached(meeting) -> bool:
+    try:
+        mtg.require_attendance_day(meeting)
+    except ValidationFailed:
+        return False
+    return True
 
 
 # ---- scheduling, editing, cancelling, copying --------------------------------------------------
@@ -386,11 +413,17 @@ def copy(meeting_id: int):
 
 # ---- the agenda ------------------------------------------------------------------------------
 
-def _item_form() -> AgendaItemForm:
+def _item_form(meeting, linked: list[int] = ()) -> AgendaItemForm:
+    db = get_session()
     form = AgendaItemForm()
     form.presenter_agency.choices = options(
         [("", "No agency")] + [(a.acronym, f"{a.acronym}: {a.name}")
-                               for a in org.list_agencies(session=get_session())])
+                               for a in org.list_agencies(session=db)])
+    typed = parse_id(form.action_item_id.data or "")
+    form.action_item_id.choices = options([("", "No action item")] + agenda_links.action_item_choices(
+        db, current_user, meeting, [*linked, *([typed] if typed else [])]))
+    form.recommendation_id.choices = options([("", "No recommendation")]
+                                             + agenda_links.recommendation_choices(db, current_user))
     return form
 
 
@@ -420,7 +453,7 @@ def _render_agenda(meeting, committee, access, *, form=None, editing: int | None
     can_plan = permissions.can_plan_meetings(current_user, access)
     clocks = mtg.federal_clocks(session=db, meeting=meeting, committee=committee, clocks=_clocks(), today=_today())
     if can_plan:
-        form = form or _item_form()
+        form = form or _item_form(meeting, [r.item.action_item_id for r in view.rows])
         form.version.data = view.agenda.version  # every action below is checked against the agenda read here
         publish_form = publish_form or PublishAgendaForm()
         if publish_form.short_notice_reason.data is None:
@@ -428,6 +461,7 @@ def _render_agenda(meeting, committee, access, *, form=None, editing: int | None
     return render_template(
         "meetings/agenda.html", meeting=meeting, committee=committee, view=view, can_plan=can_plan, form=form,
         editing=editing, conflict=conflict, publish_form=publish_form, clocks=clocks, overdue_error=overdue_error,
+        over=meeting.ends_at <= mtg.clock(),
     ), status
 
 
@@ -442,7 +476,7 @@ def agenda(meeting_id: int):
         rows = {r.item.id: r for r in mtg.agenda_view(db, meeting).rows}
         if edit_id not in rows:
             raise NotFound("That agenda item is gone: the agenda was changed since you opened it.")
-        form = _item_form()
+        form = _item_form(meeting, [rows[edit_id].item.action_item_id])
         _fill_item_form(form, rows[edit_id])
         editing = edit_id
     return _render_agenda(meeting, committee, access, form=form, editing=editing)
@@ -477,7 +511,7 @@ def _save_item(meeting_id: int, item_id: int | None):
     db = get_session()
     meeting, committee, access = mtg.get_meeting_for_planning(session=db, actor=current_user,
                                                               meeting_id=meeting_id)
-    form = _item_form()
+    form = _item_form(meeting)
     form.validate_on_submit()
     view = mtg.agenda_view(db, meeting)
     items = mtg.agenda_items_as_input(view)
@@ -531,6 +565,9 @@ def remove_item(meeting_id: int, item_id: int):
         raise NotFound("No such agenda item.")
     items = mtg.agenda_items_as_input(view)
     removed = items.pop(ids.index(item_id))
+    if not confirmed():
+        return ask("remove_item", **_remove_values(view.agenda, removed["title"]),
+                   cancel_url=url_for("meetings.agenda", meeting_id=meeting_id, _anchor=f"item-{item_id}"))
     try:
         mtg.put_agenda(session=db, actor=current_user, meeting_id=meeting_id, version=version, items=items)
     except Conflict:
@@ -586,6 +623,9 @@ def publish(meeting_id: int):
                                                               meeting_id=meeting_id)
     form = PublishAgendaForm()
     form.validate_on_submit()
+    if not confirmed():
+        return ask("publish", **_publish_values(mtg.get_agenda(db, meeting)),
+                   cancel_url=url_for("meetings.agenda", meeting_id=meeting_id, _anchor="publish"))
     try:
         mtg.publish_agenda(session=db, actor=current_user, meeting_id=meeting_id, clocks=_clocks(), today=_today(),
                            short_notice_reason=form.short_notice_reason.data or "")
@@ -721,13 +761,18 @@ def attendance(meeting_id: int):
             flash(f"Attendance saved. {_quorum_text(q)}.", "success")
             return redirect(url_for("meetings.attendance", meeting_id=meeting_id))
     saved = mtg.attendance_of(db, meeting)
+    not_yet = None
+    try:
+        mtg.require_attendance_day(meeting)
+    except ValidationFailed as err:
+        not_yet = err.fields["status"]
     if request.method == "GET":
         rows = _rows_from_saved(db, committee, saved) if can_plan else []
     return render_template(
         "meetings/attendance.html", meeting=meeting, committee=committee, can_plan=can_plan, rows=rows,
         errors=errors, top_errors=top_errors, saved=saved, quorum=mtg.quorum(db, committee, saved),
         acronyms=_agency_acronyms(db), agencies=org.list_agencies(session=db),
-        statuses=ATTENDANCE_STATUSES, kinds=ATTENDEE_KINDS,
+        statuses=ATTENDANCE_STATUSES, kinds=ATTENDEE_KINDS, not_yet=not_yet,
     ), status
 
 

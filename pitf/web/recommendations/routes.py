@@ -27,6 +27,7 @@ from pitf.textutil import parse_id
 from pitf.web import apply_form_errors, localtime, markup
 from pitf.web.actions.routes import MAX_PER_PAGE, PER_PAGE
 from pitf.web.choices import options
+from pitf.web.confirm import ask, confirmed, question
 from pitf.web.paging import last_page as count_pages
 from pitf.web.paging import page_numbers, read_paging
 from pitf.web.recommendations.forms import PresentForm, RecommendationForm, ResponseForm
@@ -40,7 +41,8 @@ TO_FORM = {"version": "-"}  # the version read is not a field anyone types: its 
 @bp.context_processor
 def _helpers():
     return {"markup": markup, "status_labels": recs.STATUS_LABELS, "position_labels": recs.POSITION_LABELS,
-            "pillar_labels": PILLAR_LABELS, "action_status_labels": ACTION_STATUS_LABELS}
+            "pillar_labels": PILLAR_LABELS, "action_status_labels": ACTION_STATUS_LABELS,
+            "submit_confirm": question("submit_recommendation")}  # asked first (templates/_confirm.html)
 
 
 def _today() -> date:
@@ -309,6 +311,9 @@ def transition(rec_id: int):
            if key.startswith("response_due.")}
     # The priority checkbox is on the opening form only; unticked, it sends nothing.
     priority = form.get("priority") == "true" if form.get("priority_shown") else None
+    if to == "submitted" and not confirmed():
+        recs.get_recommendation(session=db, actor=current_user, rec_id=rec_id)  # 404 first for those who may not see it
+        return ask("submit_recommendation", cancel_url=url_for("recommendations.view", rec_id=rec_id))
     try:
         rec = recs.transition(session=db, actor=current_user, rec_id=rec_id, version=form.get("version"), to=to,
                               note=note, response_due=due or None, priority=priority, today=_today(),
