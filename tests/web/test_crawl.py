@@ -25,12 +25,15 @@ class Links(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.links: list[str] = []
+        self.ids: list[str] = []
         self.forms: list[tuple[str, str, dict]] = []
         self._form: dict | None = None
         self._pressed = False
 
     def handle_starttag(self, tag, attrs):
         a = {k: (v or "") for k, v in attrs}
+        if a.get("id"):
+            self.ids.append(a["id"])
         if tag == "a" and a.get("href"):
             self.links.append(a["href"])
         elif tag == "form":
@@ -118,6 +121,8 @@ def crawl(app, client, start: str = "/dashboard"):
             continue
         parser = Links()
         parser.feed(body.decode())
+        if twice := sorted({i for i in parser.ids if parser.ids.count(i) > 1}):
+            failures.append(f"GET {url}: ids used more than once: {', '.join(twice)}")
         for href in parser.links:
             target = _local(href, url)
             if target:
@@ -164,6 +169,12 @@ def check_posts(app, client, connection, posts) -> list[str]:
         if r.status_code in (403, 404, 405) or r.status_code >= 500:
             failures.append(f"POST {action} -> {r.status_code} (form on {source})")
     return failures
+
+
+@pytest.fixture
+def settings(settings):
+    """CSRF on, as in production: every form carries its token (and its id), and the crawl posts it back."""
+    return {**settings, "WTF_CSRF_ENABLED": True}
 
 
 @pytest.fixture
