@@ -14,7 +14,7 @@ from pitf.demo import DEMO_USERS, load_demo
 from pitf.models import User
 from tests.conftest import sign_in_client
 
-MAX_PER_PATTERN = 6  # distinct addresses followed per endpoint and set of query keys
+MAX_PER_PATTERN = 4  # distinct addresses followed per endpoint and set of query keys
 MAX_PAGE = 2  # pagination beyond page 2 adds nothing a crawl can find
 
 
