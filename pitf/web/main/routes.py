@@ -1,4 +1,5 @@
-"""The dashboard every role lands on after signing in."""
+"""The dashboard every role lands on after signing in, and what every page's navigation asks: the header's
+section, the breadcrumbs, and the links that depend on the role."""
 
 from __future__ import annotations
 
@@ -14,16 +15,12 @@ bp = Blueprint("main", __name__)
 
 
 def may_list_minutes_due() -> bool:
-    """Whether the header's pages should link the minutes still to approve: the secretariat's and chairs' list."""
+    """Whether to link the minutes still to approve (the secretariat's and the chairs' list), as its service decides."""
     if "_pitf_minutes_due" not in g:
         from pitf.services.minutes import chaired_committee_ids
 
-        if permissions.is_staff(current_user):
-            g._pitf_minutes_due = True
-        else:
-            chaired = chaired_committee_ids(get_session(), current_user) if permissions.is_signed_in(current_user) \
-                else set()
-            g._pitf_minutes_due = permissions.can_list_minutes_due(current_user, chaired)
+        chaired = set() if permissions.is_staff(current_user) else chaired_committee_ids(get_session(), current_user)
+        g._pitf_minutes_due = permissions.can_list_minutes_due(current_user, chaired)
     return g._pitf_minutes_due
 
 
