@@ -193,6 +193,11 @@ def council_by_year(session: Session) -> list[YearRow]:
     return [YearRow(*row) for row in rows]
 
 
+def latest_report_year(session: Session) -> int | None:
+    """The newest year with a recommendation in the Council's annual report (1 query); None before the first."""
+    return session.execute(select(func.max(Recommendation.report_year)).where(REPORTED)).scalar()
+
+
 # ---- the annual report ----------------------------------------------------------------------------
 
 @dataclass

@@ -705,7 +705,9 @@ def test_attachments_are_linked_where_the_files_feature_serves_them(app, db, peo
     if not any(re.fullmatch(r"/recommendations/<[^>]+>/attachments", r.rule) for r in app.url_map.iter_rules()):
         app.add_url_rule("/recommendations/<int:rec_id>/attachments", "test_rec_attachments",
                          lambda rec_id: "The files of the recommendation.")
-    assert f'href="/recommendations/{rec.id}/attachments"' in page(as_("viewer"), f"/recommendations/{rec.id}")
+    assert f'href="/recommendations/{rec.id}/attachments"' in page(as_("staff"), f"/recommendations/{rec.id}")
+    # a viewer may not read the documents: no button that answers 403 (tests/web/test_navigation.py)
+    assert f'href="/recommendations/{rec.id}/attachments"' not in page(as_("viewer"), f"/recommendations/{rec.id}")
 
 
 def test_a_justification_over_its_limit_is_counted_and_refused_with_the_text_kept(db, people, as_):

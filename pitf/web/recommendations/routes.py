@@ -274,7 +274,8 @@ def _render_page(rec: Recommendation, is_author: bool, *, status: int = 200, mov
         history=recs.history_of(db, rec.id), presented=recs.presented_at(db, current_user, rec.id),
         moves=moves, move=move, default_due=default_due, default_days=_response_days(),
         response_form=response_form, my_acronym=my_acronym, my_current=my_current, present_form=present_form,
-        attachments_url=_attachments_url(rec.id),
+        attachments_url=_attachments_url(rec.id) if permissions.can_read_recommendation_files(
+            current_user, rec, is_author, targeted) else None,
         can_edit=permissions.can_edit_recommendation_draft(current_user, rec, is_author),
         can_flag=permissions.is_staff(current_user), priority_conflict=priority_conflict, today=today,
     ), status
