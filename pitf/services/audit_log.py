@@ -37,6 +37,7 @@ from pitf.textutil import parse_id
 
 NONE = "(none)"
 SHORT_TEXT = 160  # characters of a value shown before "Show all"
+FIRST_YEAR, LAST_YEAR = 1970, 2999  # dates of the filters (the ends of the calendar overflow time zone arithmetic)
 
 KIND_LABELS = {
     "ActionItem": "Action item", "Agency": "Agency", "Agenda": "Agenda", "AnnualReport": "Annual report",
@@ -142,10 +143,14 @@ def _parse_date(raw: str, name: str, errors: dict) -> date | None:
     try:
         if not (raw.isascii() and _DATE.fullmatch(raw)):
             raise ValueError
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         errors[name] = f"Enter a date that exists, as YYYY-MM-DD (for example 2026-11-30), not “{raw[:40]}”."
         return None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        errors[name] = f"Enter a date from {FIRST_YEAR} to {LAST_YEAR}."
+        return None
+    return day
 
 
 def parse_audit_filters(args) -> AuditFilters:

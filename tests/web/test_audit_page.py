@@ -180,6 +180,8 @@ def test_pages_keep_the_filters(db, staff, admin):
     ("?to=yesterday", "Enter a date that exists, as YYYY-MM-DD"),
     ("?from=%D9%A2%D9%A0%D9%A2%D9%A6-01-01", "Enter a date that exists"),
     ("?from=2026-03-01&to=2026-02-01", "The last day comes on or after the first day."),
+    ("?to=9999-12-31", "Enter a date from 1970 to 2999."),
+    ("?from=0001-01-01", "Enter a date from 1970 to 2999."),
     ("?person=someone", "Choose a person from the list."),
     ("?person=99999999999999999999", "Choose a person from the list."),
     ("?action=drop%20table", "Choose an action from the list."),
