@@ -77,6 +77,10 @@ def demo(db, tmp_path):
     approved = one(Minutes, Minutes.meeting_id == spog.id)
     mins.save_minutes(session=db, actor=staff, meeting_id=spog.id, version=approved.version,
                       body_md=approved.body_md + "\nA correction.\n", revision_reason="Typo in the attendance.")
+    email = one(OutboxEmail)
+    email.body_html = ("<h1>Agenda published</h1><p>The agenda of <strong>" + spog.title + "</strong> is ready: "
+                       "<a href='https://pitf.example.gov/meetings/1'>https://pitf.example.gov/meetings/1</a></p>"
+                       "<script>alert(1)</script><img src='https://tracker.example/p.gif' alt=''>")
     db.flush()
     return {
         "logins": logins,
@@ -85,7 +89,7 @@ def demo(db, tmp_path):
         "rec": one(Recommendation, Recommendation.status != "draft").id,
         "year": one(Recommendation, Recommendation.status != "draft").report_year,
         "committee": one(Committee, Committee.name == "Senior Policy Operating Group").id,
-        "email": one(OutboxEmail).id,
+        "email": email.id,
         "user": staff.id,
     }
 
@@ -105,12 +109,12 @@ STAFF = [
     "/scorecards/", "/scorecards/DOJ", "/committees", "/committees/{committee}", "/agencies", "/agencies/DOJ",
     "/admin/", "/admin/users", "/admin/users/{user}", "/admin/users/new", "/admin/agencies/new",
     "/admin/agencies/DOJ/edit", "/admin/committees/new", "/admin/committees/{committee}/edit",
-    "/admin/committees/{committee}/members", "/admin/audit", "/admin/jobs", "/admin/outbox",
-    "/admin/outbox/{email}", "/admin/reminders",
+    "/admin/committees/{committee}/members", "/admin/audit", "/admin/audit?from=2027-02-30&person=x",
+    "/admin/jobs", "/admin/outbox", "/admin/outbox/{email}", "/admin/reminders",
 ]
 COUNCIL = ["/recommendations/new", "/dashboard"]
 VIEWER = ["/admin/users"]  # the 403 page
-EXPECTED = {"/no-such-page": 404, "/admin/users#viewer": 403}
+EXPECTED = {"/no-such-page": 404, "/admin/users#viewer": 403, "/admin/audit?from=2027-02-30&person=x": 422}
 
 
 def check_page(page, base_url: str, path: str, width: int, problems: list[str], *, status: int = 200) -> None:
