@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+import nh3
 from sqlalchemy import func, or_, select, update
 from sqlmodel import Session
 
 from pitf.errors import require
+from pitf.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
 from pitf.models import OutboxEmail, utcnow
 from pitf.models.notifications import OUTBOX_STATES
 from pitf.permissions import is_admin
@@ -241,3 +243,12 @@ def outbox_counts(session: Session) -> dict[str, int]:
     for state, n in session.execute(select(OutboxEmail.state, func.count()).group_by(OutboxEmail.state)):
         counts[state] = n
     return counts
+
+
+def html_for_display(body_html: str) -> str:
+    """An email's HTML part made safe to show inside a page: the Markdown allow-list (no script, style,
+    images or forms; links http, https and mailto only), without <h1> so the page keeps its own."""
+    if not body_html or not body_html.strip():
+        return ""
+    return nh3.clean(body_html, tags=ALLOWED_TAGS - {"h1"}, attributes=ALLOWED_ATTRIBUTES,
+                     url_schemes=URL_SCHEMES, link_rel="noopener noreferrer nofollow", strip_comments=True)

@@ -96,6 +96,16 @@ def outbox_page():
     ), (422 if errors else 200)
 
 
+@bp.route("/outbox/<int:email_id>")
+@login_required
+def outbox_email(email_id: int):
+    """One email as the recipient gets it: headers, the plain text, and the HTML part made safe."""
+    actor = _admin()
+    row = notifications.get_outbox_email(session=get_session(), actor=actor, email_id=email_id)
+    return render_template("admin/outbox_email.html", email=row, html_part=outbox.html_for_display(row.body_html),
+                           state_labels=STATE_LABELS, here=request.full_path.rstrip("?"))
+
+
 @bp.route("/outbox/<int:email_id>/retry", methods=["POST"])
 @login_required
 def outbox_retry(email_id: int):

@@ -9,11 +9,12 @@ from sqlalchemy import select
 from pitf import permissions
 from pitf.db import get_session
 from pitf.errors import DomainError, ValidationFailed, require
-from pitf.models import Agency, AuditEntry, Committee, User
+from pitf.models import Agency, Committee, User
 from pitf.models.org import COMMITTEE_KIND_LABELS, MEMBERSHIP_ROLE_LABELS, ROLE_LABELS
+from pitf.services import audit_log as audit_log_service
 from pitf.services import org, users
 from pitf.textutil import parse_id
-from pitf.web import apply_form_errors
+from pitf.web import apply_form_errors, user_zone
 from pitf.web.admin.forms import (
     AgencyForm,
     CommitteeForm,
@@ -24,7 +25,7 @@ from pitf.web.admin.forms import (
     UserForm,
 )
 from pitf.web.choices import options
-from pitf.web.paging import read_paging
+from pitf.web.paging import last_page, page_numbers, read_paging
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -300,22 +301,35 @@ def membership_end(membership_id: int):
     return redirect(url_for("admin.committee_members", committee_id=m.committee_id))
 
 
+AUDIT_PER_PAGE = 50
+
+
 @bp.route("/audit")
 @login_required
 def audit_log():
     require(permissions.can_view_audit_log(current_user))
     db = get_session()
     errors: dict[str, str] = {}
-    page, _ = read_paging(request.args, errors, per_page=100, max_per_page=100)
-    if errors:
-        raise ValidationFailed(errors["page"], fields=errors)
-    q = select(AuditEntry).order_by(AuditEntry.id.desc())
-    obj = request.args.get("object_type")
-    if obj:
-        q = q.where(AuditEntry.object_type == obj)
-    entries = db.execute(q.offset((page - 1) * 100).limit(101)).scalars().all()
-    return render_template("admin/audit.html", entries=entries[:100], page=page, has_next=len(entries) > 100,
-                           object_type=obj or "")
+    page, per_page = read_paging(request.args, errors, per_page=AUDIT_PER_PAGE)
+    filters = audit_log_service.AuditFilters()
+    try:
+        filters = audit_log_service.parse_audit_filters(request.args)
+    except ValidationFailed as err:
+        errors.update(err.fields)
+    views, total = [], 0
+    if not errors:
+        entries, total = audit_log_service.list_audit(session=db, actor=current_user, filters=filters,
+                                                      tz=user_zone(), page=page, per_page=per_page)
+        views = audit_log_service.describe_entries(session=db, actor=current_user, entries=entries, tz=user_zone())
+    query_args = filters.query_args()
+    if per_page != AUDIT_PER_PAGE:
+        query_args["per_page"] = per_page
+    last = last_page(total, per_page)
+    return render_template(
+        "admin/audit.html", views=views, total=total, page=page, per_page=per_page, last_page=last,
+        page_numbers=page_numbers(page, last), query_args=query_args, filters=filters, errors=errors,
+        args=request.args, choices=audit_log_service.filter_choices(session=db, actor=current_user),
+    ), (422 if errors else 200)
 
 
 @bp.app_template_global()
