@@ -31,7 +31,7 @@ from pitf.models import (
 )
 from pitf.models.actions import ACTION_STATUS_LABELS, PILLAR_LABELS
 from pitf.models.org import COMMITTEE_KIND_LABELS, MEMBERSHIP_ROLE_LABELS, ROLE_LABELS
-from pitf.models.recommendations import RecommendationCosponsor
+from pitf.services import visibility
 from pitf.services.recommendations import POSITION_LABELS, STATUS_LABELS
 from pitf.textutil import parse_id
 
@@ -292,21 +292,19 @@ class _Names:
         for kind, model in (("ActionItem", ActionItem), ("Agency", Agency), ("Committee", Committee),
                             ("Meeting", Meeting), ("Recommendation", Recommendation), ("User", User)):
             self.rows[kind] = load(model, kind)
-        drafts = [r.id for r in self.rows["Recommendation"].values() if r.status == "draft"]
-        self.cosponsored = set(session.execute(select(RecommendationCosponsor.recommendation_id).where(
-            RecommendationCosponsor.recommendation_id.in_(drafts),
-            RecommendationCosponsor.user_id == getattr(actor, "id", None))).scalars()) if drafts else set()
+        # Whether the viewer may see each: the platform's one rule (services/visibility.py).
+        self.visible_meetings = visibility.visible_meeting_ids(session, actor, self.rows["Meeting"])
+        self.visible_recommendations = visibility.visible_recommendation_ids(session, actor,
+                                                                             self.rows["Recommendation"])
 
     def get(self, kind: str, obj_id) -> Any:
         return self.rows.get(kind, {}).get(obj_id)
 
-    # Whether the viewer may see an object: the same rules as its own pages.
     def may_see_meeting(self, m: Meeting) -> bool:
-        return m.is_open or permissions.is_staff(self.actor)
+        return m.id in self.visible_meetings
 
     def may_see_recommendation(self, r: Recommendation) -> bool:
-        is_author = r.filed_by_id == getattr(self.actor, "id", None) or r.id in self.cosponsored
-        return permissions.can_view_recommendation(self.actor, r, is_author)
+        return r.id in self.visible_recommendations
 
     def hidden(self, kind: str, obj_id) -> str | None:
         """What to say instead of an object the viewer may not see; None when they may."""

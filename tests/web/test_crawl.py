@@ -208,7 +208,7 @@ STAFF = {"actions.new", "actions.edit", "actions.cancel", "actions_csv.import_fo
          "admin.index", "admin.agency_new", "admin.agency_edit", "admin.committee_new", "admin.committee_edit",
          "admin.committee_members"}
 ADMIN = {"admin.audit_log", "admin.user_list", "admin.user_new", "admin.user_edit", "admin_ops.jobs",
-         "admin_ops.outbox", "admin_ops.reminders"}
+         "admin_ops.outbox", "admin_ops.outbox_email", "admin_ops.reminders"}
 SCHEDULE = {"meetings.new"}  # staff, and the chairs of a body
 PLANNING = {"meetings.edit", "meetings.agenda", "meetings.cancel", "meetings.copy", "minutes.edit"}  # of a meeting
 MINUTES_DUE = {"minutes.due"}  # staff and chairs

@@ -51,7 +51,7 @@ _ADMIN = ("Administration", "admin.index")
 TRAILS = {
     "admin.agency_new": [_ADMIN], "admin.agency_edit": [_ADMIN], "admin.committee_new": [_ADMIN],
     "admin.committee_edit": [_ADMIN], "admin.committee_members": [_ADMIN], "admin.user_list": [_ADMIN],
-    "admin.audit_log": [_ADMIN], "admin.user_new": [_ADMIN, ("People", "admin.user_list")],
+    "admin.user_new": [_ADMIN, ("People", "admin.user_list")],
     "admin.user_edit": [_ADMIN, ("People", "admin.user_list")], "minutes.due": [("Meetings", "meetings.index")],
 }
 
