@@ -139,6 +139,8 @@ def axe_report(violations: list[dict]) -> str:
 
 def assert_no_axe_violations(page) -> None:
     """Run axe-core on the page as it stands and fail with a readable report on any WCAG 2.1 AA violation."""
+    # A dialog still fading in has colours half-way to their own: let transitions end before judging contrast.
+    page.evaluate("() => Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)))")
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA},
                                        "resultTypes": ["violations"]})
     violations = results.response["violations"]
