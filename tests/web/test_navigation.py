@@ -160,7 +160,9 @@ def test_secondary_links_show_where_the_user_is(app, make_user, url, link):
 
 @pytest.mark.parametrize("url, trail, current", [
     ("/admin/users", ["Administration"], "People"), ("/admin/users/new", ["Administration", "People"], None),
-    ("/admin/agencies/new", ["Administration"], None), ("/admin/audit", ["Administration"], None),
+    ("/admin/agencies/new", ["Administration"], None), ("/admin/audit", ["Administration"], "Audit log"),
+    ("/admin/jobs", ["Administration"], "Scheduled jobs"), ("/admin/outbox", ["Administration"], "Email outbox"),
+    ("/admin/reminders", ["Administration"], "Reminder settings"),
     ("/minutes/due", ["Meetings"], None), ("/no-such-page", ["Dashboard"], "Page not found")])
 def test_breadcrumbs_on_pages_outside_the_header_sections(app, make_user, url, trail, current):
     html = main_part(as_(app, make_user("admin")).get(url).get_data(as_text=True))

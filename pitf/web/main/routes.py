@@ -51,6 +51,8 @@ _ADMIN = ("Administration", "admin.index")
 TRAILS = {
     "admin.agency_new": [_ADMIN], "admin.agency_edit": [_ADMIN], "admin.committee_new": [_ADMIN],
     "admin.committee_edit": [_ADMIN], "admin.committee_members": [_ADMIN], "admin.user_list": [_ADMIN],
+    "admin.audit_log": [_ADMIN], "admin_ops.jobs": [_ADMIN], "admin_ops.outbox": [_ADMIN],
+    "admin_ops.reminders": [_ADMIN], "admin_ops.outbox_email": [_ADMIN, ("Email outbox", "admin_ops.outbox")],
     "admin.user_new": [_ADMIN, ("People", "admin.user_list")],
     "admin.user_edit": [_ADMIN, ("People", "admin.user_list")], "minutes.due": [("Meetings", "meetings.index")],
 }
