@@ -654,8 +654,10 @@ def _bulk(db, n: int, start: int, filer_id: int, responder_id: int) -> None:
     ids = db.execute(select(Recommendation.id).where(Recommendation.report_year == 2040)
                      .order_by(Recommendation.id.desc()).limit(n)).scalars().all()
     db.execute(insert(RecommendationTarget), [
-        {"recommendation_id": i, "agency_id": a, "response_due": TODAY + timedelta(days=(i % 60) - 20)}
-        for i in ids for a in (doj, dhs)])
+        # Due dates from the row's place, not its id: PostgreSQL's ids depend on what ran before in the session,
+        # and the overdue filter must find rows at 10 as at 1,000 whatever they are.
+        {"recommendation_id": i, "agency_id": a, "response_due": TODAY + timedelta(days=((start + k) % 60) - 20)}
+        for k, i in enumerate(ids) for a in (doj, dhs)])
     answered = ids[::3]
     db.execute(insert(AgencyResponse), [
         {"recommendation_id": i, "agency_id": doj, "revision": 1, "is_current": True, "position": "concur",
