@@ -1,17 +1,26 @@
-"""Numbers read from addresses: page numbers and sizes of lists, and ids in paths, for the pages and the API.
+"""Paging of every list (pages, API, admin) and numbers read from addresses: page numbers, sizes and ids.
 
-Every page number, page size and id taken from a URL passes here (ids in query strings and form fields
-through `pitf.textutil.parse_id`), so each is bounded to what the databases hold and written in ASCII
-digits only: one object has one address, and no number in a URL overflows a driver (a 500).
+The one paging helper: `read_page_args` reads `page` and `per_page`, `page_rows` / `page_slice` cut the
+page out of a query or a list, `last_page` / `page_numbers` draw the pagination of a page, and
+`page_of` is the API's list envelope. Every page number, page size and id taken from a URL passes here
+(ids in query strings and form fields through `pitf.textutil.parse_id`), so each is bounded to what the
+databases hold and written in ASCII digits only: one object has one address,
+and no number in a URL overflows a driver (a 500).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TypeVar
+
+from sqlalchemy import Select
 from werkzeug.routing import IntegerConverter, ValidationError
 
 from pitf.textutil import MAX_ID, parse_id
 
 MAX_PAGE = 1_000_000  # times the largest page size, an offset every database holds
+
+T = TypeVar("T")
 
 
 def read_page_args(args, *, per_page: int = 50, max_per_page: int = 200,
@@ -32,6 +41,44 @@ def read_page_args(args, *, per_page: int = 50, max_per_page: int = 200,
         else:
             per_page = min(number, max_per_page)
     return page, per_page, errors
+
+
+def read_paging(args, errors: dict, *, per_page: int = 50, max_per_page: int = 200) -> tuple[int, int]:
+    """`page` and `per_page` for a page: a bad value is added to *errors* (the page then answers 422)."""
+    page, per_page, problems = read_page_args(args, per_page=per_page, max_per_page=max_per_page)
+    errors.update(problems)
+    return page, per_page
+
+
+def page_rows(stmt: Select, page: int, per_page: int) -> Select:
+    """The query cut to one page (page 1 is the first)."""
+    return stmt.offset((page - 1) * per_page).limit(per_page)
+
+
+def page_slice(rows: Sequence[T], page: int, per_page: int) -> Sequence[T]:
+    """One page of rows already read (lists whose visibility is decided in Python)."""
+    start = (page - 1) * per_page
+    return rows[start:start + per_page]
+
+
+def last_page(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
+
+
+def page_numbers(page: int, last: int) -> list[int | None]:
+    """The pages the pagination shows: first, last and the neighbours of the current one; None for a gap."""
+    shown = sorted(n for n in {1, page - 1, page, page + 1, last} if 1 <= n <= last)
+    numbers: list[int | None] = []
+    for n in shown:
+        if numbers and n - numbers[-1] > 1:
+            numbers.append(None)
+        numbers.append(n)
+    return numbers
+
+
+def page_of(items: list, page: int, per_page: int, total: int) -> dict:
+    """The API's envelope of one page of a list."""
+    return {"items": items, "page": page, "per_page": per_page, "total": total}
 
 
 def up_to(largest: int) -> str:

@@ -23,6 +23,7 @@ from pitf.api.util import (
 from pitf.db import get_session
 from pitf.errors import Conflict, ValidationFailed
 from pitf.models import Agency, StatusUpdate, utcnow
+from pitf.paging import page_slice
 from pitf.services import actions
 from pitf.services.actions import ItemView, is_overdue
 
@@ -122,8 +123,7 @@ def edit_action_item(item_id: int):
 def status_updates(item_id: int):
     page, per_page = pagination()
     rows = actions.updates_of(session=get_session(), actor=actor(), item_id=checked_id(item_id, "action item"))
-    start = (page - 1) * per_page
-    return jsonify(page_of([update_json(*row) for row in rows[start:start + per_page]], page, per_page, len(rows)))
+    return jsonify(page_of([update_json(*row) for row in page_slice(rows, page, per_page)], page, per_page, len(rows)))
 
 
 @api_bp.post("/action-items/<int:item_id>/updates")

@@ -9,6 +9,7 @@ from pitf.api.util import actor, iso, page_of, pagination
 from pitf.db import get_session
 from pitf.errors import NotFound, ValidationFailed
 from pitf.models import Attachment
+from pitf.paging import page_slice
 from pitf.services import attachments, calendar
 from pitf.services import meetings as mtg
 from pitf.storage import MB, get_storage
@@ -33,8 +34,7 @@ def _checked(object_id: int, what: str) -> int:
 def _list(**target):
     page, per_page = pagination()
     views = attachments.list_attachments(session=get_session(), actor=actor(), **target)
-    start = (page - 1) * per_page
-    return jsonify(page_of([attachment_json(v) for v in views[start:start + per_page]], page, per_page, len(views)))
+    return jsonify(page_of([attachment_json(v) for v in page_slice(views, page, per_page)], page, per_page, len(views)))
 
 
 def _upload(**target):

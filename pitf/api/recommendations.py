@@ -23,6 +23,7 @@ from pitf.api.util import (
 from pitf.db import get_session
 from pitf.errors import Conflict, ValidationFailed
 from pitf.models import Recommendation, utcnow
+from pitf.paging import page_slice
 from pitf.services import recommendations as recs
 from pitf.services.recommendations import ResponseView
 
@@ -234,8 +235,7 @@ def recommendation_responses(rec_id: int):
     db = get_session()
     rec, _ = recs.get_recommendation(session=db, actor=actor(), rec_id=_rec_id(rec_id))
     views = recs.responses_of(db, rec.id, current_only=not every)
-    start = (page - 1) * per_page
-    return jsonify(page_of([response_json(v) for v in views[start:start + per_page]], page, per_page, len(views)))
+    return jsonify(page_of([response_json(v) for v in page_slice(views, page, per_page)], page, per_page, len(views)))
 
 
 def _check_new_items(raw) -> None:

@@ -9,6 +9,7 @@ from pitf.api import api_bp
 from pitf.api.util import actor, page_of, pagination
 from pitf.db import get_session
 from pitf.models import Agency, Committee
+from pitf.paging import page_rows
 from pitf.services import org
 
 
@@ -34,7 +35,7 @@ def agencies():
     if request.args.get("include_retired") != "true":
         stmt = stmt.where(Agency.is_active.is_(True))
     total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar()
-    rows = db.execute(stmt.order_by(Agency.acronym).offset((page - 1) * per_page).limit(per_page)).scalars()
+    rows = db.execute(page_rows(stmt.order_by(Agency.acronym), page, per_page)).scalars()
     return jsonify(page_of([agency_json(a) for a in rows], page, per_page, total))
 
 
@@ -53,7 +54,7 @@ def committees():
     db = get_session()
     stmt = select(Committee).where(Committee.is_active.is_(True))
     total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar()
-    rows = list(db.execute(stmt.order_by(Committee.id).offset((page - 1) * per_page).limit(per_page)).scalars())
+    rows = list(db.execute(page_rows(stmt.order_by(Committee.id), page, per_page)).scalars())
     rosters = org.roster(session=db, committee_ids=[c.id for c in rows])
     return jsonify(page_of([committee_json(c, rosters[c.id]) for c in rows], page, per_page, total))
 

@@ -6,12 +6,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import Select, asc, desc, func, or_, select
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 from werkzeug.datastructures import MultiDict
 
 from pitf import permissions
-from pitf.errors import Conflict, NotFound, ValidationFailed, require
+from pitf.errors import NotFound, ValidationFailed, require
 from pitf.markdown import MAX_SOURCE, render_markdown
 from pitf.models import (
     ActionItem,
@@ -25,8 +24,9 @@ from pitf.models import (
     utcnow,
 )
 from pitf.models.actions import ACTION_STATUSES, CLOSED_STATUSES, PILLARS, PRIORITIES
+from pitf.paging import page_rows
 from pitf.services import audit, visibility
-from pitf.services.concurrency import check_version
+from pitf.services.concurrency import check_version, flush_or_conflict
 from pitf.services.notify import notify
 from pitf.services.visibility import Related
 from pitf.textutil import BadDate, contains_pattern, parse_date, parse_id
@@ -318,7 +318,7 @@ def list_action_items(*, session: Session, actor, filters: ActionItemFilters, pa
                      today, agency_id)
     total = session.execute(select(func.count()).select_from(base.subquery())).scalar()
     stmt = _filtered(_view_select(), filters, session, today, agency_id).order_by(*SORTS[filters.sort])
-    rows = session.execute(stmt.offset((page - 1) * per_page).limit(per_page)).all()
+    rows = session.execute(page_rows(stmt, page, per_page)).all()
     views = [ItemView(r[0], r[1], r[2], r[3], r[4]) for r in rows]
     supporting = supporting_acronyms(session, [v.item.id for v in views])
     for v in views:
@@ -546,13 +546,6 @@ def create_action_item(*, session: Session, actor, data: dict, external_ref: str
     return item
 
 
-def _flush_or_conflict(session: Session) -> None:
-    try:
-        session.flush()
-    except StaleDataError as exc:  # another transaction wrote between our read and our write
-        raise Conflict("Someone else changed this item at the same moment. Reload it and try again.") from exc
-
-
 def update_action_item(*, session: Session, actor, item_id: int, version, data: dict) -> ActionItem:
     """Change some fields (PATCH semantics). Status changes go through status updates."""
     item = get_action_item(session=session, actor=actor, item_id=item_id)
@@ -575,7 +568,7 @@ def update_action_item(*, session: Session, actor, item_id: int, version, data: 
         if "supporting_agency_ids" in changes and len(changes) == 1:
             item.updated_at = utcnow()  # bump the version: the set of supporters is part of the item
         audit.record(session, actor=actor, action="action_item.updated", obj=item, changes=changes)
-        _flush_or_conflict(session)
+        flush_or_conflict(session, "item")
         if item.lead_agency_id != old_lead or (item.owner_id and item.owner_id != old_owner):
             _notify_assignment(session, item, reassigned=True)
     return item
@@ -636,7 +629,7 @@ def post_status_update(*, session: Session, actor, item_id: int, version, status
                           note_md=note_md, note_html=render_markdown(note_md),
                           percent_complete=percent_complete, created_at=now)
     session.add(update)
-    _flush_or_conflict(session)
+    flush_or_conflict(session, "item")
     changes = {"status": [previous, item.status]} if changing else {}
     if percent_complete is not None:
         changes["percent_complete"] = [None, percent_complete]

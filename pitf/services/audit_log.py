@@ -31,6 +31,7 @@ from pitf.models import (
 )
 from pitf.models.actions import ACTION_STATUS_LABELS, PILLAR_LABELS
 from pitf.models.org import COMMITTEE_KIND_LABELS, MEMBERSHIP_ROLE_LABELS, ROLE_LABELS
+from pitf.paging import page_rows
 from pitf.services import visibility
 from pitf.services.recommendations import POSITION_LABELS, STATUS_LABELS
 from pitf.textutil import parse_id
@@ -196,8 +197,8 @@ def list_audit(*, session: Session, actor, filters: AuditFilters, tz: ZoneInfo, 
     if filters.date_to:
         where.append(AuditEntry.created_at < _local_midnight(filters.date_to + timedelta(days=1), tz))
     total = session.execute(select(func.count()).select_from(AuditEntry).where(*where)).scalar_one()
-    entries = list(session.execute(select(AuditEntry).where(*where).order_by(AuditEntry.id.desc())
-                                   .offset((page - 1) * per_page).limit(per_page)).scalars())
+    entries = list(session.execute(page_rows(select(AuditEntry).where(*where).order_by(AuditEntry.id.desc()),
+                                             page, per_page)).scalars())
     return entries, total
 
 

@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from pitf import permissions
-from pitf.errors import Conflict, NotFound, ValidationFailed, require
+from pitf.errors import NotFound, ValidationFailed, require
 from pitf.markdown import MAX_SOURCE, render_markdown
 from pitf.models import (
     ActionItem,
@@ -30,8 +29,9 @@ from pitf.models import (
 )
 from pitf.models.actions import CLOSED_STATUSES
 from pitf.models.meetings import ATTENDANCE_STATUSES, ATTENDEE_KINDS
+from pitf.paging import page_rows
 from pitf.services import agenda_links, audit, visibility
-from pitf.services.concurrency import check_version
+from pitf.services.concurrency import check_version, flush_or_conflict
 from pitf.services.notify import notify
 from pitf.services.timeutil import local_date, local_to_utc, parse_instant, to_local, zone
 from pitf.textutil import BadDate, parse_date, parse_id
@@ -266,7 +266,7 @@ def list_meetings(*, session: Session, actor, filters: MeetingFilters, page: int
         stmt = stmt.where(Meeting.ends_at >= (now or utcnow()))
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar()
     order = Meeting.starts_at.asc() if filters.upcoming else Meeting.starts_at.desc()
-    rows = session.execute(stmt.order_by(order, Meeting.id).offset((page - 1) * per_page).limit(per_page)).all()
+    rows = session.execute(page_rows(stmt.order_by(order, Meeting.id), page, per_page)).all()
     return [tuple(r) for r in rows], total
 
 
@@ -394,13 +394,6 @@ def create_meeting(*, session: Session, actor, data: dict) -> Meeting:
     return meeting
 
 
-def _flush(session: Session) -> None:
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        raise Conflict("Someone else changed this meeting at the same moment. Reload it and try again.") from exc
-
-
 def update_meeting(*, session: Session, actor, meeting_id: int, version, data: dict) -> Meeting:
     meeting, _committee, _access = get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
     allowed = {"title", "starts_at", "ends_at", "timezone", "location", "virtual_url", "is_open",
@@ -426,7 +419,7 @@ def update_meeting(*, session: Session, actor, meeting_id: int, version, data: d
     if changes:
         meeting.ics_sequence += 1  # calendar clients replace their copy only when SEQUENCE grows
         audit.record(session, actor=actor, action="meeting.updated", obj=meeting, changes=changes)
-        _flush(session)
+        flush_or_conflict(session, "meeting")
     return meeting
 
 
@@ -447,7 +440,7 @@ def cancel_meeting(*, session: Session, actor, meeting_id: int, version, reason:
     changes = audit.apply_changes(meeting, {"status": "cancelled", "cancel_reason": reason})
     meeting.ics_sequence += 1
     audit.record(session, actor=actor, action="meeting.cancelled", obj=meeting, changes=changes)
-    _flush(session)
+    flush_or_conflict(session, "meeting")
     if past:
         return meeting  # recording that a past meeting did not take place: nobody needs telling now
     notify(session, users=members_of(session, meeting.committee_id), kind="meeting_cancelled",
@@ -748,7 +741,7 @@ def put_agenda(*, session: Session, actor, meeting_id: int, version, items: list
     meeting.ics_sequence += 1 if agenda.published_at else 0
     audit.record(session, actor=actor, action="agenda.saved", obj=agenda,
                  changes={"items": [before, [v["title"] for v in new_values]]})
-    _flush(session)
+    flush_or_conflict(session, "meeting")
     return agenda_view(session, meeting)
 
 
@@ -824,7 +817,7 @@ def publish_agenda(*, session: Session, actor, meeting_id: int, clocks: Clocks, 
     audit.record(session, actor=actor, action="agenda.published", obj=agenda,
                  changes={"published_at": [None, agenda.published_at.isoformat()],
                           "short_notice_reason": [None, reason] if reason else [None, None]})
-    _flush(session)
+    flush_or_conflict(session, "meeting")
     when = to_local(meeting.starts_at, meeting.timezone).strftime("%A, %B %-d, %Y at %-I:%M %p %Z")
     notify(session, users=members_of(session, meeting.committee_id), kind="agenda_published",
            title=f"{'Agenda' if first else 'Updated agenda'}: {meeting.title}",

@@ -40,7 +40,7 @@ from pitf.models import (
 from pitf.models.actions import PILLARS
 from pitf.services import audit, visibility
 from pitf.services import meetings as mtg
-from pitf.services.concurrency import check_version
+from pitf.services.concurrency import check_version, flush_or_conflict
 from pitf.services.notify import notify
 from pitf.services.timeutil import EASTERN, local_date, to_local
 from pitf.textutil import BadDate, parse_date
@@ -298,7 +298,7 @@ def save_minutes(*, session: Session, actor, meeting_id: int, version, body_md: 
         action = "minutes.saved"
     minutes.body_md, minutes.body_html = body_md, html
     minutes.updated_at = utcnow()
-    mtg._flush(session)
+    flush_or_conflict(session, "meeting")
     _sync_actions(session, minutes)
     audit.record(session, actor=actor, action=action, obj=minutes, changes=changes)
     session.flush()
@@ -318,7 +318,7 @@ def circulate(*, session: Session, actor, meeting_id: int, version) -> Minutes:
     minutes.status = "circulated"
     minutes.circulated_at = utcnow()
     _revision(session, minutes, minutes.revision).status = "circulated"
-    mtg._flush(session)
+    flush_or_conflict(session, "meeting")
     audit.record(session, actor=actor, action="minutes.circulated", obj=minutes,
                  changes={"status": ["draft", "circulated"]})
     notify(session, users=mtg.members_of(session, meeting.committee_id), kind="minutes_circulated",
@@ -374,7 +374,7 @@ def approve(*, session: Session, actor, meeting_id: int, version) -> Minutes:
         rev.certification_text = certification_text(mtg.meeting_local_date(meeting))
     minutes.status, minutes.approved_at, minutes.approved_by_id = "approved", now, actor.id
     minutes.approved_revision = minutes.revision
-    mtg._flush(session)
+    flush_or_conflict(session, "meeting")
     audit.record(session, actor=actor, action="minutes.certified" if committee.follows_faca else "minutes.approved",
                  obj=minutes, changes={"status": ["circulated", "approved"], "revision": [None, minutes.revision]})
     return minutes

@@ -14,6 +14,7 @@ from pitf import permissions
 from pitf.errors import NotFound, ValidationFailed, require
 from pitf.models import Notification, OutboxEmail, utcnow
 from pitf.models.notifications import OUTBOX_STATES
+from pitf.paging import page_rows
 from pitf.services import audit, visibility
 from pitf.services.reminders import KINDS
 from pitf.services.visibility import NotificationView
@@ -44,10 +45,9 @@ def list_notifications(*, session: Session, actor, unread_only: bool = False, pa
     if unread_only:
         where.append(Notification.read_at.is_(None))
     total = session.execute(select(func.count()).select_from(Notification).where(*where)).scalar_one()
-    rows = list(session.execute(
+    rows = list(session.execute(page_rows(
         select(Notification).where(*where)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .offset((page - 1) * per_page).limit(per_page)).scalars())
+        .order_by(Notification.created_at.desc(), Notification.id.desc()), page, per_page)).scalars())
     return visibility.notification_views(session, actor, rows), total
 
 
@@ -168,9 +168,9 @@ def list_outbox(*, session: Session, actor, state: str = "", recipient: str = ""
     columns = (OutboxEmail.id, OutboxEmail.created_at, OutboxEmail.to_address, OutboxEmail.kind,
                OutboxEmail.subject, OutboxEmail.state, OutboxEmail.attempts, OutboxEmail.next_attempt_at,
                OutboxEmail.last_error, OutboxEmail.sent_at)
-    rows = list(session.execute(
-        select(*columns).where(*where).order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc())
-        .offset((page - 1) * per_page).limit(per_page)).all())
+    rows = list(session.execute(page_rows(
+        select(*columns).where(*where).order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc()),
+        page, per_page)).all())
     return rows, total
 
 

@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from pitf import permissions
-from pitf.errors import Conflict, InvalidTransition, NotFound, ValidationFailed, require
+from pitf.errors import InvalidTransition, NotFound, ValidationFailed, require
 from pitf.markdown import MAX_SOURCE, render_markdown
 from pitf.models import (
     ActionItem,
@@ -34,8 +33,9 @@ from pitf.models import (
 )
 from pitf.models.actions import CLOSED_STATUSES, PILLARS
 from pitf.models.recommendations import POSITIONS
+from pitf.paging import page_rows
 from pitf.services import audit
-from pitf.services.concurrency import check_version
+from pitf.services.concurrency import check_version, flush_or_conflict
 from pitf.services.notify import notify
 from pitf.textutil import BadDate, contains_pattern, parse_date, parse_id
 
@@ -273,13 +273,6 @@ def create_draft(*, session: Session, actor, data: dict) -> Recommendation:
     return rec
 
 
-def _flush(session: Session) -> None:
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        raise Conflict("Someone else changed this recommendation at the same moment. Reload it.") from exc
-
-
 def update_draft(*, session: Session, actor, rec_id: int, version, data: dict) -> Recommendation:
     rec, is_author = get_recommendation(session=session, actor=actor, rec_id=rec_id)
     require(permissions.can_edit_recommendation_draft(actor, rec, is_author),
@@ -296,7 +289,7 @@ def update_draft(*, session: Session, actor, rec_id: int, version, data: dict) -
     if changes:
         rec.updated_at = utcnow()
         audit.record(session, actor=actor, action="recommendation.updated", obj=rec, changes=changes)
-        _flush(session)
+        flush_or_conflict(session, "recommendation")
     return rec
 
 
@@ -406,7 +399,7 @@ def transition(*, session: Session, actor, rec_id: int, version, to: str, note: 
     rec.updated_at = utcnow()
     _event(session, rec, actor, source, to, note)
     audit.record(session, actor=actor, action=f"recommendation.{to}", obj=rec, changes=changes)
-    _flush(session)
+    flush_or_conflict(session, "recommendation")
     label = f"{rec.number or 'Draft'}: {rec.title}"
     if to == "submitted":
         notify(session, users=_staff(session), kind="recommendation_submitted", title=f"Submitted: {label}",
@@ -433,7 +426,7 @@ def set_priority(*, session: Session, actor, rec_id: int, version, priority: boo
                      changes={"priority": [rec.priority, priority]})
         rec.priority = priority
         rec.updated_at = utcnow()
-        _flush(session)
+        flush_or_conflict(session, "recommendation")
     return rec
 
 
@@ -664,7 +657,7 @@ def list_recommendations(*, session: Session, actor, filters: RecommendationFilt
         "due": (select(func.min(RecommendationTarget.response_due)).where(
             RecommendationTarget.recommendation_id == Recommendation.id).scalar_subquery().asc(), Recommendation.id),
     }[filters.sort]
-    rows = list(session.execute(stmt.order_by(*order).offset((page - 1) * per_page).limit(per_page)).scalars())
+    rows = list(session.execute(page_rows(stmt.order_by(*order), page, per_page)).scalars())
     return rows, total
 
 

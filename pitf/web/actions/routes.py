@@ -12,13 +12,13 @@ from pitf.db import get_session
 from pitf.errors import Conflict, ValidationFailed, require
 from pitf.models import Agency, utcnow
 from pitf.models.actions import ACTION_STATUS_LABELS, ACTION_STATUSES, CLOSED_STATUSES, PILLAR_LABELS, PRIORITIES
+from pitf.paging import last_page as count_pages
+from pitf.paging import page_numbers, read_paging
 from pitf.services import actions, org
 from pitf.textutil import parse_id
 from pitf.web import apply_form_errors, markup
 from pitf.web.actions.forms import ActionItemForm, CancelForm, StatusUpdateForm
 from pitf.web.choices import options
-from pitf.web.paging import last_page as count_pages
-from pitf.web.paging import page_numbers, read_paging
 
 bp = Blueprint("actions", __name__, url_prefix="/action-items")
 

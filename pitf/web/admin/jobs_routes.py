@@ -11,10 +11,10 @@ from pitf import permissions, scheduler
 from pitf.db import get_session
 from pitf.errors import NotFound, ValidationFailed, require
 from pitf.models.notifications import OUTBOX_STATES
+from pitf.paging import last_page, page_numbers, read_paging
 from pitf.security import is_safe_next
 from pitf.services import audit, notifications, outbox, reminder_settings
 from pitf.web import apply_form_errors
-from pitf.web.paging import last_page, page_numbers, read_paging
 
 bp = Blueprint("admin_ops", __name__, url_prefix="/admin")
 

@@ -11,6 +11,7 @@ from pitf.db import get_session
 from pitf.errors import DomainError, ValidationFailed, require
 from pitf.models import Agency, Committee, User
 from pitf.models.org import COMMITTEE_KIND_LABELS, MEMBERSHIP_ROLE_LABELS, ROLE_LABELS
+from pitf.paging import last_page, page_numbers, read_paging
 from pitf.services import audit_log as audit_log_service
 from pitf.services import org, users
 from pitf.textutil import parse_id
@@ -25,7 +26,6 @@ from pitf.web.admin.forms import (
     UserForm,
 )
 from pitf.web.choices import options
-from pitf.web.paging import last_page, page_numbers, read_paging
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

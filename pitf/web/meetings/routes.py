@@ -16,6 +16,8 @@ from pitf.errors import Conflict, NotFound, ValidationFailed, require
 from pitf.models import utcnow
 from pitf.models.meetings import ATTENDANCE_STATUSES, ATTENDEE_KINDS
 from pitf.models.org import MEMBERSHIP_ROLE_LABELS
+from pitf.paging import last_page as count_pages
+from pitf.paging import page_numbers, read_paging
 from pitf.services import agenda_links, org
 from pitf.services import meetings as mtg
 from pitf.services import minutes as minutes_service
@@ -34,8 +36,6 @@ from pitf.web.meetings.forms import (
     NewMeetingForm,
     PublishAgendaForm,
 )
-from pitf.web.paging import last_page as count_pages
-from pitf.web.paging import page_numbers, read_paging
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 

@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from pitf.db import get_session
 from pitf.errors import ValidationFailed
+from pitf.paging import last_page, page_numbers, read_paging
 from pitf.security import is_safe_next
 from pitf.services import notifications
 from pitf.services.notifications import CHANNELS
@@ -15,7 +16,6 @@ from pitf.services.reminders import KINDS
 from pitf.web import apply_form_errors
 from pitf.web.account.forms import zone_choices
 from pitf.web.notifications.forms import PREFIX, NotificationPrefsForm, kind_field_name
-from pitf.web.paging import last_page, page_numbers, read_paging
 
 bp = Blueprint("notifications", __name__)
 

@@ -19,6 +19,8 @@ from pitf.db import get_session
 from pitf.errors import Conflict, ValidationFailed, require
 from pitf.models import Agency, Recommendation, User, utcnow
 from pitf.models.actions import ACTION_STATUS_LABELS, PILLAR_LABELS
+from pitf.paging import last_page as count_pages
+from pitf.paging import page_numbers, read_paging
 from pitf.services import org
 from pitf.services import recommendations as recs
 from pitf.services.csvio import excel_safe
@@ -28,8 +30,6 @@ from pitf.web import apply_form_errors, localtime, markup
 from pitf.web.actions.routes import MAX_PER_PAGE, PER_PAGE
 from pitf.web.choices import options
 from pitf.web.confirm import ask, confirmed, question
-from pitf.web.paging import last_page as count_pages
-from pitf.web.paging import page_numbers, read_paging
 from pitf.web.recommendations.forms import PresentForm, RecommendationForm, ResponseForm
 
 bp = Blueprint("recommendations", __name__, url_prefix="/recommendations")
