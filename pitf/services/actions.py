@@ -27,6 +27,18 @@ from pitf.models.actions import ACTION_STATUSES, CLOSED_STATUSES, PILLARS, PRIOR
 from pitf.paging import page_rows
 from pitf.services import audit, visibility
 from pitf.services.concurrency import check_version, flush_or_conflict
+from pitf.services.filters import (
+    BadFilter,
+    Filter,
+    agency_acronym,
+    choice,
+    day,
+    flag,
+    read_filters,
+    record_id,
+    search_text,
+    sort_order,
+)
 from pitf.services.notify import notify
 from pitf.services.visibility import Related
 from pitf.textutil import BadDate, contains_pattern, parse_date, parse_id
@@ -180,70 +192,34 @@ class ActionItemFilters:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in args.items() if v not in (None, "")}
 
 
-def _parse_date(value: str, name: str, errors: dict) -> date | None:
-    try:
-        return parse_date(value)
-    except BadDate as err:
-        errors[name] = str(err)
-        return None
+def _statuses(raw: list[str]) -> list[str]:
+    statuses = [s for text in raw for s in text.split(",") if s]
+    if bad := [s for s in statuses if s not in ACTION_STATUSES + ("closed", "active")]:
+        raise BadFilter(f"Unknown status {bad[0]!r}; use {', '.join(ACTION_STATUSES)}.")
+    return statuses
 
 
-def _parse_int(value: str, name: str, errors: dict) -> int | None:
-    # The one id parser (ASCII digits, bounded to the 32-bit id columns): no overflow, no 500.
-    if (number := parse_id(value)) is not None:
-        return number
-    errors[name] = "Must be a whole number." if not (value.strip().isascii() and value.strip().isdigit()) \
-        else "No such record."
-    return None
+FILTERS = (
+    Filter("agency", agency_acronym),
+    Filter("agency_role", choice(("lead", "supporting"), "Use lead or supporting.")),
+    Filter("committee_id", record_id),
+    Filter("status", _statuses, many=True),
+    Filter("pillar", choice(PILLARS)),
+    Filter("priority", choice(PRIORITIES)),
+    Filter("overdue", flag(true=("true", "1", "yes", "on"), false=("false", "0", "no", "off"))),
+    Filter("due_after", day),
+    Filter("due_before", day),
+    Filter("owner_id", record_id),
+    Filter("meeting_id", record_id),
+    Filter("recommendation_id", record_id),
+    Filter("q", search_text),
+    Filter("sort", sort_order(SORTS)),
+)
 
 
 def parse_filters(args: MultiDict) -> ActionItemFilters:
     """Read the filters from query arguments; ValidationFailed names each bad one."""
-    f, errors = ActionItemFilters(), {}
-    if v := (args.get("agency") or "").strip():
-        f.agency = v.upper()
-    if v := args.get("agency_role"):
-        if v in ("lead", "supporting"):
-            f.agency_role = v
-        else:
-            errors["agency_role"] = "Use lead or supporting."
-    if v := args.get("committee_id"):
-        f.committee_id = _parse_int(v, "committee_id", errors)
-    statuses = [s for raw in args.getlist("status") for s in raw.split(",") if s]
-    if bad := [s for s in statuses if s not in ACTION_STATUSES + ("closed", "active")]:
-        errors["status"] = f"Unknown status {bad[0]!r}; use {', '.join(ACTION_STATUSES)}."
-    f.status = statuses
-    if v := args.get("pillar"):
-        if v in PILLARS:
-            f.pillar = v
-        else:
-            errors["pillar"] = f"Use one of {', '.join(PILLARS)}."
-    if v := args.get("priority"):
-        if v in PRIORITIES:
-            f.priority = v
-        else:
-            errors["priority"] = f"Use one of {', '.join(PRIORITIES)}."
-    if v := args.get("overdue"):
-        if v.lower() in ("true", "1", "yes", "on"):
-            f.overdue = True
-        elif v.lower() not in ("false", "0", "no", "off"):
-            errors["overdue"] = "Use true or false."
-    if v := args.get("due_after"):
-        f.due_after = _parse_date(v, "due_after", errors)
-    if v := args.get("due_before"):
-        f.due_before = _parse_date(v, "due_before", errors)
-    for name in ("owner_id", "meeting_id", "recommendation_id"):
-        if v := args.get(name):
-            setattr(f, name, _parse_int(v, name, errors))
-    f.q = (args.get("q") or "").strip()[:200]
-    sort = args.get("sort") or "due_date"
-    if sort in SORTS:
-        f.sort = sort
-    else:
-        errors["sort"] = f"Sort by one of {', '.join(SORTS)}."
-    if errors:
-        raise ValidationFailed("Some filters are not valid.", fields=errors)
-    return f
+    return read_filters(args, ActionItemFilters, FILTERS)
 
 
 def _agency_id(session: Session, f: ActionItemFilters) -> int | None:

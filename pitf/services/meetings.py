@@ -32,6 +32,7 @@ from pitf.models.meetings import ATTENDANCE_STATUSES, ATTENDEE_KINDS
 from pitf.paging import page_rows
 from pitf.services import agenda_links, audit, visibility
 from pitf.services.concurrency import check_version, flush_or_conflict
+from pitf.services.filters import BadFilter, Filter, choice, read_filters, whole_number
 from pitf.services.notify import notify
 from pitf.services.timeutil import local_date, local_to_utc, parse_instant, to_local, zone
 from pitf.textutil import BadDate, parse_date, parse_id
@@ -215,34 +216,32 @@ class MeetingFilters:
     upcoming: bool = False
 
 
+def _moment(name: str):
+    """The first moment of the `from` day, or the first moment after the `to` day; or an ISO 8601 time."""
+    def read(raw: str) -> datetime:
+        try:
+            if len(raw) == 10:
+                return local_to_utc(parse_date(raw), datetime.min.time(), "America/New_York",
+                                    field=name) + (timedelta(days=1) if name == "to" else timedelta())
+            return parse_instant(raw, field=name)
+        except BadDate as err:
+            raise BadFilter(str(err)) from err
+        except (ValueError, OverflowError, ValidationFailed) as err:
+            raise BadFilter("Use a date like 01/15/2027 (mm/dd/yyyy) or an ISO 8601 time.") from err
+    return read
+
+
+MEETING_FILTERS = (
+    Filter("committee_id", whole_number),
+    Filter("from", _moment("from"), attr="start"),
+    Filter("to", _moment("to"), attr="end"),
+    Filter("status", choice(("scheduled", "cancelled"), "Use scheduled or cancelled.")),
+    Filter("upcoming", lambda raw: raw in ("true", "1")),
+)
+
+
 def parse_meeting_filters(args) -> MeetingFilters:
-    f, errors = MeetingFilters(), {}
-    if v := args.get("committee_id"):
-        if parse_id(v) is not None:
-            f.committee_id = parse_id(v)
-        else:
-            errors["committee_id"] = "Must be a whole number."
-    for name, attr in (("from", "start"), ("to", "end")):
-        if v := args.get(name):
-            try:
-                if len(v) == 10:
-                    setattr(f, attr, local_to_utc(parse_date(v), datetime.min.time(), "America/New_York",
-                                                  field=name) + (timedelta(days=1) if name == "to" else timedelta()))
-                else:
-                    setattr(f, attr, parse_instant(v, field=name))
-            except BadDate as err:
-                errors[name] = str(err)
-            except (ValueError, OverflowError, ValidationFailed):
-                errors[name] = "Use a date like 01/15/2027 (mm/dd/yyyy) or an ISO 8601 time."
-    if v := args.get("status"):
-        if v in ("scheduled", "cancelled"):
-            f.status = v
-        else:
-            errors["status"] = "Use scheduled or cancelled."
-    f.upcoming = args.get("upcoming") in ("true", "1")
-    if errors:
-        raise ValidationFailed("Some filters are not valid.", fields=errors)
-    return f
+    return read_filters(args, MeetingFilters, MEETING_FILTERS)
 
 
 def _visible(stmt, session: Session, actor):

@@ -36,6 +36,7 @@ from pitf.models.recommendations import POSITIONS
 from pitf.paging import page_rows
 from pitf.services import audit
 from pitf.services.concurrency import check_version, flush_or_conflict
+from pitf.services.filters import BadFilter, Filter, agency_acronym, choice, flag, read_filters, search_text, sort_order
 from pitf.services.notify import notify
 from pitf.textutil import BadDate, contains_pattern, parse_date, parse_id
 
@@ -554,47 +555,27 @@ class RecommendationFilters:
 SORTS = ("number", "-number", "title", "status", "updated", "due")
 
 
+def _year(raw: str) -> int:
+    if len(raw) == 4 and raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= 2100:
+        return int(raw)
+    raise BadFilter("A year such as 2027.")
+
+
+FILTERS = (
+    Filter("year", _year),
+    Filter("status", choice(STATUS_LABELS)),
+    Filter("pillar", choice(PILLARS)),
+    Filter("agency", agency_acronym),
+    Filter("priority", flag()),
+    Filter("responded", flag()),
+    Filter("response_overdue", flag()),
+    Filter("q", search_text),
+    Filter("sort", sort_order(SORTS)),
+)
+
+
 def parse_filters(args) -> RecommendationFilters:
-    f, errors = RecommendationFilters(), {}
-    if v := args.get("year"):
-        if len(v) == 4 and v.isascii() and v.isdigit() and 2000 <= int(v) <= 2100:
-            f.year = int(v)
-        else:
-            errors["year"] = "A year such as 2027."
-    if v := args.get("status"):
-        if v in STATUS_LABELS:
-            f.status = v
-        else:
-            errors["status"] = f"Use one of {', '.join(STATUS_LABELS)}."
-    if v := args.get("pillar"):
-        if v in PILLARS:
-            f.pillar = v
-        else:
-            errors["pillar"] = f"Use one of {', '.join(PILLARS)}."
-    if v := (args.get("agency") or "").strip():
-        f.agency = v.upper()
-    for name in ("priority", "responded"):
-        if v := args.get(name):
-            if v.lower() in ("true", "1", "yes"):
-                setattr(f, name, True)
-            elif v.lower() in ("false", "0", "no"):
-                setattr(f, name, False)
-            else:
-                errors[name] = "Use true or false."
-    if v := args.get("response_overdue"):
-        if v.lower() in ("true", "1", "yes"):
-            f.response_overdue = True
-        elif v.lower() not in ("false", "0", "no"):
-            errors["response_overdue"] = "Use true or false."
-    f.q = (args.get("q") or "").strip()[:200]
-    sort = args.get("sort") or "number"
-    if sort in SORTS:
-        f.sort = sort
-    else:
-        errors["sort"] = f"Sort by one of {', '.join(SORTS)}."
-    if errors:
-        raise ValidationFailed("Some filters are not valid.", fields=errors)
-    return f
+    return read_filters(args, RecommendationFilters, FILTERS)
 
 
 def _answered(agency_id=None):

@@ -1,0 +1,111 @@
+"""The one parser of list filters: each list declares its fields, and a bad value is named in words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pitf.errors import ValidationFailed
+from pitf.textutil import BadDate, parse_date, parse_id
+
+F = TypeVar("F")
+
+TRUE_WORDS = ("true", "1", "yes")
+FALSE_WORDS = ("false", "0", "no")
+
+
+class BadFilter(ValueError):
+    """A filter value the list cannot use; its message is shown beside the field."""
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One field of a list's filters: the query argument *name*, read by *read* into the attribute *attr*.
+
+    *read* takes the raw text (a list of texts with *many*) and returns the value, or raises BadFilter.
+    An argument that is absent or empty keeps the attribute's default."""
+
+    name: str
+    read: Callable[[Any], Any]
+    attr: str = ""
+    many: bool = False
+
+
+def read_filters(args, make: Callable[[], F], fields: Iterable[Filter]) -> F:
+    """Read the *fields* from query arguments into a fresh `make()`; ValidationFailed names each bad one."""
+    filters, errors = make(), {}
+    for field in fields:
+        raw = args.getlist(field.name) if field.many else args.get(field.name)
+        if not raw:
+            continue
+        try:
+            setattr(filters, field.attr or field.name, field.read(raw))
+        except BadFilter as err:
+            errors[field.name] = str(err)
+    if errors:
+        raise ValidationFailed("Some filters are not valid.", fields=errors)
+    return filters
+
+
+# ---- the kinds of field the lists share ----------------------------------------------------------
+
+def choice(values: Iterable[str], message: str | None = None) -> Callable[[str], str]:
+    """One of *values*, as written."""
+    allowed = tuple(values)
+    message = message or f"Use one of {', '.join(allowed)}."
+
+    def read(raw: str) -> str:
+        if raw not in allowed:
+            raise BadFilter(message)
+        return raw
+    return read
+
+
+def flag(*, true: tuple[str, ...] = TRUE_WORDS, false: tuple[str, ...] = FALSE_WORDS) -> Callable[[str], bool]:
+    """True or false, in any case, from the words a URL may carry."""
+    def read(raw: str) -> bool:
+        if raw.lower() in true:
+            return True
+        if raw.lower() in false:
+            return False
+        raise BadFilter("Use true or false.")
+    return read
+
+
+def agency_acronym(raw: str) -> str | None:
+    """An agency's acronym, in capitals; blank is no filter."""
+    return raw.strip().upper() or None
+
+
+def search_text(raw: str) -> str:
+    """Words to search for, at most 200 characters."""
+    return raw.strip()[:200]
+
+
+def record_id(raw: str) -> int:
+    """A record's id (ASCII digits, bounded to the id columns: no overflow, no 500)."""
+    if (number := parse_id(raw)) is not None:
+        return number
+    raise BadFilter("Must be a whole number." if not (raw.strip().isascii() and raw.strip().isdigit())
+                    else "No such record.")
+
+
+def whole_number(raw: str) -> int:
+    """A whole number that is an id; any other text is not a whole number."""
+    if (number := parse_id(raw)) is not None:
+        return number
+    raise BadFilter("Must be a whole number.")
+
+
+def day(raw: str):
+    """A date as the forms write it (or ISO 8601)."""
+    try:
+        return parse_date(raw)
+    except BadDate as err:
+        raise BadFilter(str(err)) from err
+
+
+def sort_order(sorts: Iterable[str]) -> Callable[[str], str]:
+    allowed = tuple(sorts)
+    return choice(allowed, f"Sort by one of {', '.join(allowed)}.")
