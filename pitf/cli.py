@@ -14,6 +14,7 @@ from pitf.db import get_db
 from pitf.errors import DomainError
 from pitf.models import User
 from pitf.models.org import ROLES
+from pitf.permissions import SYSTEM
 
 
 def _fail(err: DomainError) -> None:
@@ -108,7 +109,7 @@ def users_create(email, role, agency, name, password_stdin):
         password = secrets.token_urlsafe(15)
     try:
         with get_db().session() as session:
-            user = users.create_user(session=session, actor="system", email=email, role=role, agency_acronym=agency,
+            user = users.create_user(session=session, actor=SYSTEM, email=email, role=role, agency_acronym=agency,
                                      name=name or email.split("@")[0], password=password,
                                      min_length=current_app.config["PITF_PASSWORD_MIN_LENGTH"])
             click.echo(f"Created {user.email} ({user.role}{', ' + agency.upper() if agency else ''}).")
@@ -140,7 +141,7 @@ def users_deactivate(email):
 
     with get_db().session() as session:
         user = _user(session, email)
-        users.set_active(session=session, actor="system", user=user, active=False)
+        users.set_active(session=session, actor=SYSTEM, user=user, active=False)
     click.echo(f"Deactivated {email}.")
 
 
@@ -152,7 +153,7 @@ def users_activate(email):
     from pitf.services import users
 
     with get_db().session() as session:
-        users.set_active(session=session, actor="system", user=_user(session, email), active=True)
+        users.set_active(session=session, actor=SYSTEM, user=_user(session, email), active=True)
     click.echo(f"Activated {email}.")
 
 
@@ -171,7 +172,7 @@ def tokens_create(email, name):
 
     try:
         with get_db().session() as session:
-            row, token = tokens.create_token(session=session, actor="system", user=_user(session, email), name=name)
+            row, token = tokens.create_token(session=session, actor=SYSTEM, user=_user(session, email), name=name)
             click.echo(f"Token {row.prefix}… created for {email}. It is shown only now:", err=True)
     except DomainError as err:
         _fail(err)
@@ -186,7 +187,7 @@ def tokens_list(email):
     from pitf.services import tokens
 
     with get_db().session(write=False) as session:
-        for t in tokens.list_tokens(session=session, actor="system", user=_user(session, email)):
+        for t in tokens.list_tokens(session=session, actor=SYSTEM, user=_user(session, email)):
             state = "revoked" if t.revoked_at else "live"
             click.echo(f"{t.prefix:<14} {state:<8} {t.created_at:%Y-%m-%d} {t.name}")
 
@@ -200,7 +201,7 @@ def tokens_revoke(prefix):
 
     try:
         with get_db().session() as session:
-            tokens.revoke_token(session=session, actor="system", prefix=prefix[:12])
+            tokens.revoke_token(session=session, actor=SYSTEM, prefix=prefix[:12])
     except DomainError as err:
         _fail(err)
     click.echo(f"Revoked {prefix[:12]}.")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from pitf.models import ActionItem, ActionItemSupport, Agency, Committee, Membership, User, utcnow
+from pitf.permissions import SYSTEM
 from pitf.services import audit, org, users
 
 DEPARTMENTS = [
@@ -62,13 +63,13 @@ def seed_reference(session: Session) -> None:
     for kind, rows in (("department", DEPARTMENTS), ("other", OTHER_AGENCIES)):
         for acronym, name in rows:
             if acronym not in known:
-                org.create_agency(session=session, actor="system", acronym=acronym, name=name, kind=kind)
+                org.create_agency(session=session, actor=SYSTEM, acronym=acronym, name=name, kind=kind)
     by_name = {c.name: c for c in session.execute(select(Committee)).scalars()}
 
     def body(name, kind, parent=None, short="", faca=False, quorum="majority_agencies", description=""):
         if name in by_name:
             return by_name[name]
-        c = org.create_committee(session=session, actor="system", name=name, kind=kind, short_name=short,
+        c = org.create_committee(session=session, actor=SYSTEM, name=name, kind=kind, short_name=short,
                                  parent_id=parent.id if parent else None, follows_faca=faca, quorum_rule=quorum,
                                  description=description)
         by_name[name] = c
@@ -91,7 +92,7 @@ def seed_reference(session: Session) -> None:
 
     def member(committee, acronym, role="member"):
         if (committee.id, ids[acronym]) not in existing:
-            org.add_membership(session=session, actor="system", committee=committee, role=role,
+            org.add_membership(session=session, actor=SYSTEM, committee=committee, role=role,
                                agency_acronym=acronym)
             existing.add((committee.id, ids[acronym]))
 
@@ -112,7 +113,7 @@ def seed_demo_users(session: Session, logins_path: Path, min_length: int = 12) -
         if session.execute(select(User.id).where(User.email == email)).scalar() is not None:
             continue
         password = secrets.token_urlsafe(12)  # 16 characters, generated here, never fixed in code
-        users.create_user(session=session, actor="system", email=email, name=name, role=role,
+        users.create_user(session=session, actor=SYSTEM, email=email, name=name, role=role,
                           agency_acronym=agency, password=password, title=title, min_length=min_length)
         created.append((role, email, password))
     if created:
@@ -145,7 +146,7 @@ def _seed_demo_memberships(session: Session) -> None:
     for body, email, role in wanted:
         c, u = bodies.get(body), people.get(email)
         if c and u and (c.id, u.id) not in existing:
-            org.add_membership(session=session, actor="system", committee=c, role=role, user_id=u.id)
+            org.add_membership(session=session, actor=SYSTEM, committee=c, role=role, user_id=u.id)
 
 
 DEMO_ACTIONS = [
@@ -185,7 +186,7 @@ def seed_demo_actions(session: Session) -> None:
         session.flush()
         for acronym in supporting:
             session.add(ActionItemSupport(action_item_id=item.id, agency_id=ids[acronym]))
-        audit.record(session, actor="system", action="action_item.created", obj=item,
+        audit.record(session, actor=SYSTEM, action="action_item.created", obj=item,
                      changes=audit.creation_changes(item, ["title", "lead_agency_id", "due_date", "status"]))
     session.flush()
 

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from pitf.markdown import render_markdown
 from pitf.models import ActionItem, ActionItemSupport, Agency, Committee, StatusUpdate, User, utcnow
 from pitf.models.actions import CLOSED_STATUSES, PILLARS
+from pitf.permissions import SYSTEM
 from pitf.services import audit
 
 SEED = "pitf-scale-2026"
@@ -222,7 +223,7 @@ def load_scale(session: Session, scale: int, *, items_per_unit: int | None = Non
         if progress:
             progress(len(numbers))
     # One audit entry for the whole load, not one per row.
-    audit.record(session, actor="system", action="demo.scale", object_type="ActionItem",
+    audit.record(session, actor=SYSTEM, action="demo.scale", object_type="ActionItem",
                  changes={"scale": [None, scale], "action_items": [len(have), len(have) + len(missing)],
                           "action_items_added": [None, len(missing)], "status_updates_added": [None, added_updates],
                           "supporting_agencies_added": [None, added_supports]})

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from pitf import create_app
 from pitf.db import Database, make_engine
 from pitf.migrate import upgrade
+from pitf.permissions import SYSTEM
 
 PG_URL = os.environ.get("PITF_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -211,7 +212,7 @@ def api_as(app, db, make_user):
 
     def make(role: str, **kw):
         user = make_user(role, **kw)
-        _row, token = create_token(session=db, actor="system", user=user)
+        _row, token = create_token(session=db, actor=SYSTEM, user=user)
         db.flush()
         return {"Authorization": f"Bearer {token}"}, user
 

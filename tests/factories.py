@@ -7,6 +7,7 @@ import itertools
 from sqlalchemy import select
 
 from pitf.models import Agency, Committee
+from pitf.permissions import SYSTEM
 from pitf.services import users
 
 _seq = itertools.count(1)
@@ -18,11 +19,11 @@ def create_user(db, *, role: str = "viewer", agency: str | None = None, email: s
     n = next(_seq)
     if role == "liaison" and agency is None:
         agency = "DOJ"
-    user = users.create_user(session=db, actor="system", email=email or f"{role}{n}@test.example.gov",
+    user = users.create_user(session=db, actor=SYSTEM, email=email or f"{role}{n}@test.example.gov",
                              name=name or f"{role.capitalize()} Person {n}", role=role, agency_acronym=agency,
                              password=password)
     if not active:
-        users.set_active(session=db, actor="system", user=user, active=False)
+        users.set_active(session=db, actor=SYSTEM, user=user, active=False)
     db.flush()
     return user
 

@@ -492,11 +492,12 @@ def create_action_item(*, session: Session, actor, data: dict, external_ref: str
                        status: str = "open", notify_agency: bool = True, authorized: bool = False) -> ActionItem:
     """Create an item. *authorized* is for callers that checked a narrower right themselves
     (an agency committing to an item of its own in a response to a recommendation)."""
-    require(authorized or actor == "system" or permissions.can_create_action_item(actor),
+    require(authorized or permissions.can_create_action_item(actor),
             "Only the secretariat creates action items.")
     external_ref, ref_errors = _check_external_ref(session, external_ref)
     try:
-        resolved = _resolve(session, data, partial=False, current=None, actor=None if actor == "system" else actor)
+        resolved = _resolve(session, data, partial=False, current=None,
+                            actor=None if permissions.is_system(actor) else actor)
     except ValidationFailed as err:
         err.fields.update(ref_errors)
         raise

@@ -56,7 +56,7 @@ def record(
         object_id = obj.id
     entry = AuditEntry(
         actor_id=getattr(actor, "id", None),
-        actor_label=getattr(actor, "email", None) or (actor if isinstance(actor, str) else "system"),
+        actor_label=getattr(actor, "email", None) or "system",  # SYSTEM, the platform itself, has no email
         action=action,
         object_type=object_type or "",
         object_id=object_id,

@@ -376,7 +376,7 @@ def _resolve(session: Session, data: dict, *, partial: bool, current: Meeting | 
 
 def _require_planner(session: Session, actor, committee_id: int) -> None:
     access = committee_access(session, actor, committee_id)
-    require(actor == "system" or permissions.can_plan_meetings(actor, access),
+    require(permissions.can_plan_meetings(actor, access),
             "Only the secretariat and the committee's chair and co-chairs plan its meetings.")
 
 

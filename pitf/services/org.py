@@ -49,7 +49,7 @@ def _agency_errors(session: Session, acronym: str, name: str, kind: str, agency_
 
 
 def create_agency(*, session: Session, actor, acronym: str, name: str, kind: str = "other") -> Agency:
-    require(actor == "system" or permissions.can_manage_agencies(actor))
+    require(permissions.can_manage_agencies(actor))
     acronym = (acronym or "").strip().upper()
     errors = _agency_errors(session, acronym, name, kind, None)
     if errors:
@@ -160,7 +160,7 @@ def _committee_errors(session: Session, *, name: str, kind: str, parent_id: int 
 def create_committee(*, session: Session, actor, name: str, kind: str, parent_id: int | None = None,
                      short_name: str = "", description: str = "", follows_faca: bool = False,
                      quorum_rule: str = "majority_agencies") -> Committee:
-    require(actor == "system" or permissions.can_manage_committees(actor))
+    require(permissions.can_manage_committees(actor))
     errors = _committee_errors(session, name=name, kind=kind, parent_id=parent_id, quorum_rule=quorum_rule,
                                committee_id=None)
     if len(short_name) > 32:
@@ -257,7 +257,7 @@ def liaisons_of_agency(*, session: Session, agency_id: int) -> list[User]:
 
 def add_membership(*, session: Session, actor, committee: Committee, role: str, user_id: int | None = None,
                    agency_acronym: str | None = None, started_on: date | None = None) -> Membership:
-    require(actor == "system" or permissions.can_manage_memberships(actor))
+    require(permissions.can_manage_memberships(actor))
     errors = {}
     if role not in MEMBERSHIP_ROLES:
         errors["role"] = "Choose a role from the list."

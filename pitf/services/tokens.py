@@ -14,7 +14,7 @@ from pitf.services import audit
 
 def create_token(*, session: Session, actor, user: User, name: str = "") -> tuple[ApiToken, str]:
     """Return the stored token row and the token itself, which is never stored."""
-    require(actor == "system" or permissions.can_manage_tokens_of(actor, user))
+    require(permissions.can_manage_tokens_of(actor, user))
     if len(name) > 100:
         raise ValidationFailed("The name is too long.", fields={"name": "Use at most 100 characters."})
     if not user.is_active:
@@ -29,7 +29,7 @@ def create_token(*, session: Session, actor, user: User, name: str = "") -> tupl
 
 
 def list_tokens(*, session: Session, actor, user: User) -> list[ApiToken]:
-    require(actor == "system" or permissions.can_manage_tokens_of(actor, user))
+    require(permissions.can_manage_tokens_of(actor, user))
     return list(session.execute(
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
     ).scalars())
@@ -42,7 +42,7 @@ def revoke_token(*, session: Session, actor, token_id: int | None = None, prefix
     elif prefix:
         row = session.execute(select(ApiToken).where(ApiToken.prefix == prefix)).scalar_one_or_none()
     owner = session.get(User, row.user_id) if row else None
-    if row is None or not (actor == "system" or permissions.can_manage_tokens_of(actor, owner)):
+    if row is None or not permissions.can_manage_tokens_of(actor, owner):
         raise NotFound("No such token.")
     if row.revoked_at is None:
         row.revoked_at = utcnow()

@@ -56,7 +56,7 @@ def _validate(session: Session, *, email: str, name: str, role: str, agency: Age
 
 def create_user(*, session: Session, actor, email: str, name: str, role: str, agency_acronym: str | None = None,
                 password: str, title: str = "", min_length: int = 12, timezone: str = "America/New_York") -> User:
-    require(actor == "system" or permissions.can_manage_users(actor))
+    require(permissions.can_manage_users(actor))
     email = normalize_email(email)
     agency = find_agency(session, agency_acronym)
     errors = _validate(session, email=email, name=name, role=role, agency=agency,
@@ -103,7 +103,7 @@ def update_user(*, session: Session, actor, user: User, version: int | None, nam
 
 
 def set_active(*, session: Session, actor, user: User, active: bool) -> User:
-    require(actor == "system" or permissions.can_manage_users(actor))
+    require(permissions.can_manage_users(actor))
     if not active and user.id == getattr(actor, "id", None):
         raise ValidationFailed("You cannot deactivate your own account.")
     if user.is_active == active:
@@ -117,7 +117,7 @@ def set_active(*, session: Session, actor, user: User, active: bool) -> User:
 
 
 def reset_password(*, session: Session, actor, user: User, password: str, min_length: int = 12) -> None:
-    require(actor == "system" or permissions.can_manage_users(actor))
+    require(permissions.can_manage_users(actor))
     validate_password(password, min_length=min_length)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from pitf.demo import DEPARTMENTS, OTHER_AGENCIES
+from pitf.permissions import SYSTEM
 
 
 def test_no_token_is_401_json(client):
@@ -29,12 +30,12 @@ def test_revoked_token_and_inactive_user_are_401(client, api_as, db):
     headers, user = api_as("viewer")
     assert client.get("/api/v1/me", headers=headers).status_code == 200
     token = db.query(ApiToken).filter_by(user_id=user.id).one()
-    revoke_token(session=db, actor="system", token_id=token.id)
+    revoke_token(session=db, actor=SYSTEM, token_id=token.id)
     db.flush()
     assert client.get("/api/v1/me", headers=headers).status_code == 401
 
     headers, user = api_as("viewer")
-    set_active(session=db, actor="system", user=user, active=False)
+    set_active(session=db, actor=SYSTEM, user=user, active=False)
     db.flush()
     assert client.get("/api/v1/me", headers=headers).status_code == 401
 

@@ -16,6 +16,7 @@ from pitf.models import (
     RecommendationEvent,
     RecommendationTarget,
 )
+from pitf.permissions import SYSTEM
 from pitf.services import actions
 from pitf.services import recommendations as recs
 from tests.factories import agency, committee
@@ -571,7 +572,7 @@ def doj_item(db, **over) -> ActionItem:
     data = {"title": "Existing DOJ work", "committee_id": committee(db, "Victim Services").id, "lead_agency": "DOJ",
             "due_date": due(90), "pillar": "protection"}
     data.update(over)
-    item = actions.create_action_item(session=db, actor="system", data=data)
+    item = actions.create_action_item(session=db, actor=SYSTEM, data=data)
     db.flush()
     return item
 

@@ -7,6 +7,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from pitf.models import AuditEntry, Committee, Membership
+from pitf.permissions import SYSTEM
 from pitf.services import calendar as cal
 from pitf.services import meetings as mtg
 from pitf.services import users
@@ -176,7 +177,7 @@ def test_feed_secrets_are_made_once_reset_and_audited(db, make_user):
                          .order_by(AuditEntry.id)).scalars().all()
     assert [e.action for e in entries] == ["calendar_feed.created", "calendar_feed.reset"]
     assert all(first not in str(e.changes) and second not in str(e.changes) for e in entries)
-    users.set_active(session=db, actor="system", user=person, active=False)
+    users.set_active(session=db, actor=SYSTEM, user=person, active=False)
     db.flush()
     assert cal.user_for_feed(session=db, secret=second) is None
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from pitf.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from pitf.models import AuditEntry, Membership, Notification
+from pitf.permissions import SYSTEM
 from pitf.services import meetings as mtg
 from pitf.services import org
 from tests.factories import committee
@@ -75,7 +76,7 @@ def test_unknown_committee_is_refused(db, staff):
 def test_chairs_plan_their_own_committee_only(db, make_user):
     chair = make_user("viewer")
     vs = committee(db, "Victim Services")
-    org.add_membership(session=db, actor="system", committee=vs, role="co_chair", user_id=chair.id)
+    org.add_membership(session=db, actor=SYSTEM, committee=vs, role="co_chair", user_id=chair.id)
     m = plan(db, chair, body="Victim Services")
     assert m.committee_id == vs.id
     with pytest.raises(Forbidden):

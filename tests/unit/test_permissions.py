@@ -110,3 +110,50 @@ def test_action_items_are_closed_to_anonymous_and_inactive():
         assert not p.can_view_action_items(a)
         assert not p.can_change_status(a, item(), "open")
         assert not p.can_add_note(a, item(), [])
+
+
+# ---- the system (the `pitf` command, the scheduler, imports, demo data) -------------------------
+# SYSTEM is no person: it may do only what the platform does on its own, and nothing a user's role grants.
+SYSTEM_MAY = [p.can_manage_users, p.can_manage_agencies, p.can_manage_committees, p.can_manage_memberships,
+              p.can_create_action_item]
+SYSTEM_MAY_NOT = [p.is_signed_in, p.is_admin, p.is_staff, p.can_view_directory, p.can_view_audit_log, p.can_use_api,
+                  p.can_view_action_items, p.can_import_action_items, p.can_draft_recommendation,
+                  p.can_confirm_minutes_actions, p.can_order_annual_report]
+
+
+@pytest.mark.parametrize("check", SYSTEM_MAY, ids=lambda f: f.__name__)
+def test_the_system_does_what_the_platform_does_on_its_own(check):
+    assert check(p.SYSTEM) is True
+
+
+@pytest.mark.parametrize("check", SYSTEM_MAY_NOT, ids=lambda f: f.__name__)
+def test_the_system_is_no_signed_in_person(check):
+    assert check(p.SYSTEM) is False
+
+
+def test_the_system_manages_tokens_and_plans_meetings_for_any_committee():
+    no_access = SimpleNamespace(is_chair_or_co_chair=False, is_member=False)
+    assert p.can_manage_tokens_of(p.SYSTEM, SimpleNamespace(id=8)) is True
+    assert p.can_plan_meetings(p.SYSTEM, no_access) is True
+    assert p.can_view_meeting(p.SYSTEM, SimpleNamespace(is_open=True), no_access) is False
+
+
+def test_only_the_one_system_actor_is_the_system():
+    assert p.is_system(p.SYSTEM)
+    assert not p.is_system("system")  # the old string is no actor any more: it may do nothing
+    assert p.can_manage_users("system") is False
+    assert not p.is_system(actor("admin"))
+
+
+def test_the_audit_log_records_the_system_as_the_system(db):
+    from zoneinfo import ZoneInfo
+
+    from pitf.services import audit, audit_log
+    from tests.factories import create_user
+
+    entry = audit.record(db, actor=p.SYSTEM, action="demo.scale", object_type="ActionItem")
+    db.flush()
+    assert (entry.actor_id, entry.actor_label) == (None, "system")
+    entries, _total = audit_log.list_audit(session=db, actor=create_user(db, role="admin"), tz=ZoneInfo("UTC"),
+                                           filters=audit_log.parse_audit_filters({"person": "system"}))
+    assert entry in entries  # the audit page's person filter keeps its value "system" in the address

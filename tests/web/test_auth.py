@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pitf.models import AuditEntry, LoginAttempt
+from pitf.permissions import SYSTEM
 from tests.conftest import make_app
 from tests.factories import PASSWORD
 
@@ -57,7 +58,7 @@ def test_deactivating_a_user_ends_their_open_session(client_as, db):
 
     c = client_as("viewer")
     assert c.get("/dashboard").status_code == 200
-    set_active(session=db, actor="system", user=c.user, active=False)
+    set_active(session=db, actor=SYSTEM, user=c.user, active=False)
     db.flush()
     assert c.get("/dashboard").status_code == 302
 
@@ -150,7 +151,7 @@ def test_the_api_token_of_a_user_works_from_a_paused_address(connection, setting
 
     app = make_app({**settings, "PITF_LOGIN_ADDRESS_LIMIT": 2}, connection)
     user = create_user(db, role="viewer")
-    _row, token = create_token(session=db, actor="system", user=user)
+    _row, token = create_token(session=db, actor=SYSTEM, user=user)
     db.flush()
     for i in range(3):
         login(_from(app), f"guess{i}@x.example.gov", "nope nope nope")

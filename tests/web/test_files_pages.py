@@ -11,6 +11,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from pitf.models import Attachment, Membership, User
+from pitf.permissions import SYSTEM
 from pitf.services import meetings as mtg
 from pitf.services import users
 from tests.factories import committee
@@ -255,7 +256,7 @@ def test_profile_feed_controls_and_the_feed_without_a_session(db, client_as, cli
 
     db.expire_all()
     user = db.get(User, person.user.id)
-    users.set_active(session=db, actor="system", user=user, active=False)
+    users.set_active(session=db, actor=SYSTEM, user=user, active=False)
     db.flush()
     assert client.get("/calendar/" + new_url.rsplit("/calendar/", 1)[1]).status_code == 404
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from pitf.permissions import SYSTEM
 from pitf.services import recommendations as recs
 from tests.conftest import sign_in_client
 
@@ -78,7 +79,7 @@ def test_minutes_due_linked_for_staff_and_chairs_only(app, db, make_user, role, 
 
     user = make_user(role, agency="DHS" if role == "liaison" else None)
     if chairs:
-        org.add_membership(session=db, actor="system", committee=committee(db, "Victim Services"), role=chairs,
+        org.add_membership(session=db, actor=SYSTEM, committee=committee(db, "Victim Services"), role=chairs,
                            user_id=user.id)
         db.flush()
     client = as_(app, user)

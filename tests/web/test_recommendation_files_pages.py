@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from pitf.models import Attachment
+from pitf.permissions import SYSTEM
 from pitf.services import recommendations as recs
 from tests.conftest import sign_in_client
 from tests.unit.test_storage import PDF
@@ -85,7 +86,7 @@ def test_the_api_follows_the_same_rules(client, db, people, draft):
     from tests.api.test_files_api import post_file
 
     def headers(user):
-        _row, token = create_token(session=db, actor="system", user=user)
+        _row, token = create_token(session=db, actor=SYSTEM, user=user)
         db.flush()
         return {"Authorization": f"Bearer {token}"}
 

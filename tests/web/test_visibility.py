@@ -11,6 +11,7 @@ import pytest
 from icalendar import Calendar
 
 from pitf.models import Membership, Notification, utcnow
+from pitf.permissions import SYSTEM
 from pitf.services import actions, calendar, visibility
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
@@ -108,7 +109,7 @@ def _client(app, user):
 def _get(app, db, user, url) -> str:
     """The text a signed-in user gets at *url* (pages with a session, /api/ with a token)."""
     if url.startswith("/api/"):
-        _row, token = create_token(session=db, actor="system", user=user)
+        _row, token = create_token(session=db, actor=SYSTEM, user=user)
         db.flush()
         r = app.test_client().get(url, headers={"Authorization": f"Bearer {token}"})
     else:
