@@ -211,7 +211,7 @@ def filter_choices(*, session: Session, actor) -> dict[str, list[tuple[str, str]
     actions = session.execute(select(AuditEntry.action).distinct()).scalars().all()
     kinds = session.execute(select(AuditEntry.object_type).distinct()).scalars().all()
     return {
-        "people": [("system", "The system (no person)")] + [(str(i), f"{n} ({e})") for i, n, e in people],
+        "people": [("system", "The system (no person)")] + [(str(p.id), f"{p.name} ({p.email})") for p in people],
         "actions": sorted(((a, action_label(a)) for a in actions), key=lambda p: p[1].lower()),
         "kinds": sorted(((k, kind_label(k)) for k in kinds if k), key=lambda p: p[1].lower()),
     }

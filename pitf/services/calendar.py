@@ -136,7 +136,7 @@ def feed_meetings(session: Session, user: User, *, now: datetime | None = None) 
                               and_(Meeting.joint_with_committee_id.in_(ids), Meeting.is_open.is_(True))))
     # Whatever the feed selects, the one visibility rule has the last word.
     stmt = stmt.where(visibility.meeting_clause(session, user))
-    return [(m, c) for m, c in session.execute(stmt).all()]
+    return [(row.Meeting, row.Committee) for row in session.execute(stmt).all()]
 
 
 def feed_calendar(session: Session, user: User, base_url: str, *, now: datetime | None = None) -> Calendar:

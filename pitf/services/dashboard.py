@@ -61,16 +61,17 @@ def agency_commitments(session: Session, agency_id: int, today: date, limit: int
     supporting = select(ActionItemSupport.action_item_id).where(ActionItemSupport.agency_id == agency_id)
     overdue = ActionItem.due_date < today
     rows = session.execute(
-        select(ActionItem.id, ActionItem.title, Agency.acronym, ActionItem.due_date, ActionItem.status,
-               ActionItem.pillar, ActionItem.lead_agency_id)
+        select(ActionItem.id, ActionItem.title, Agency.acronym.label("lead_agency"), ActionItem.due_date,
+               ActionItem.status, ActionItem.pillar, ActionItem.lead_agency_id)
         .join(Agency, Agency.id == ActionItem.lead_agency_id)
         .where(or_(ActionItem.lead_agency_id == agency_id, ActionItem.id.in_(supporting)),
                ActionItem.status.not_in(CLOSED_STATUSES))
         .order_by(case((overdue, 0), else_=1), ActionItem.due_date, ActionItem.id)
         .limit(limit)
     ).all()
-    return [Commitment(id=r[0], title=r[1], lead_agency=r[2], due_date=r[3], status=r[4], pillar=r[5],
-                       role="lead" if r[6] == agency_id else "supporting", overdue=r[3] < today) for r in rows]
+    return [Commitment(id=r.id, title=r.title, lead_agency=r.lead_agency, due_date=r.due_date, status=r.status,
+                       pillar=r.pillar, role="lead" if r.lead_agency_id == agency_id else "supporting",
+                       overdue=r.due_date < today) for r in rows]
 
 
 def build_dashboard(*, session: Session, actor: User, now: datetime) -> Dashboard:
@@ -83,15 +84,16 @@ def build_dashboard(*, session: Session, actor: User, now: datetime) -> Dashboar
     if actor.role in ("admin", "secretariat", "viewer"):
         rows = session.execute(
             select(Agency.acronym, Agency.name,
-                   func.count(ActionItem.id),
-                   func.coalesce(func.sum(case((ActionItem.due_date < today, 1), else_=0)), 0))
+                   func.count(ActionItem.id).label("open"),
+                   func.coalesce(func.sum(case((ActionItem.due_date < today, 1), else_=0)), 0).label("overdue"))
             .join(ActionItem, and_(ActionItem.lead_agency_id == Agency.id, open_filter), isouter=True)
             .where(Agency.is_active.is_(True))
             .group_by(Agency.id, Agency.acronym, Agency.name)
             .order_by(Agency.acronym)
         ).all()
         # Most overdue first: the secretariat chases from the top.
-        dash.agency_load = sorted((AgencyLoad(*r) for r in rows), key=lambda a: (-a.overdue, -a.open, a.acronym))
+        dash.agency_load = sorted((AgencyLoad(r.acronym, r.name, r.open, r.overdue) for r in rows),
+                                  key=lambda a: (-a.overdue, -a.open, a.acronym))
         dash.totals = {
             "open": sum(a.open for a in dash.agency_load),
             "overdue": sum(a.overdue for a in dash.agency_load),

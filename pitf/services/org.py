@@ -221,14 +221,14 @@ def roster(*, session: Session, committee_ids: list[int]) -> dict[int, Committee
         select(Membership, Agency).join(Agency, Agency.id == Membership.agency_id)
         .where(Membership.committee_id.in_(committee_ids), Membership.ended_on.is_(None))
     ).all()
-    for m, a in sorted(rows, key=lambda r: (role_order.get(r[0].role, 9), r[1].acronym)):
-        result[m.committee_id].agencies.append((m, a))
+    for r in sorted(rows, key=lambda r: (role_order.get(r.Membership.role, 9), r.Agency.acronym)):
+        result[r.Membership.committee_id].agencies.append((r.Membership, r.Agency))
     rows = session.execute(
         select(Membership, User).join(User, User.id == Membership.user_id)
         .where(Membership.committee_id.in_(committee_ids), Membership.ended_on.is_(None))
     ).all()
-    for m, u in sorted(rows, key=lambda r: (role_order.get(r[0].role, 9), r[1].name)):
-        result[m.committee_id].people.append((m, u))
+    for r in sorted(rows, key=lambda r: (role_order.get(r.Membership.role, 9), r.User.name)):
+        result[r.Membership.committee_id].people.append((r.Membership, r.User))
     return result
 
 

@@ -35,15 +35,15 @@ def _public(stmt):
 def public_meetings(session: Session) -> list[PublicListing]:
     """Open meetings with a published agenda or approved minutes, newest first."""
     rows = session.execute(_public(
-        select(Meeting.id, Meeting.title, Meeting.starts_at, Meeting.timezone, Committee.name, Agenda.published_at,
-               Minutes.approved_revision)
+        select(Meeting.id, Meeting.title, Meeting.starts_at, Meeting.timezone, Committee.name.label("committee"),
+               Agenda.published_at, Minutes.approved_revision)
         .join(Committee, Committee.id == Meeting.committee_id)
         .join(Agenda, Agenda.meeting_id == Meeting.id, isouter=True)
         .join(Minutes, Minutes.meeting_id == Meeting.id, isouter=True)
         .where(or_(Agenda.published_at.is_not(None), Minutes.approved_revision.is_not(None))))
         .order_by(Meeting.starts_at.desc(), Meeting.id.desc())).all()
-    return [PublicListing(mid, title, name, starts_at, tz_name, published is not None, approved is not None)
-            for mid, title, starts_at, tz_name, name, published, approved in rows]
+    return [PublicListing(r.id, r.title, r.committee, r.starts_at, r.timezone, r.published_at is not None,
+                          r.approved_revision is not None) for r in rows]
 
 
 @dataclass

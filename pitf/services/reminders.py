@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import Row, func, insert, or_, select
 from sqlmodel import Session
 
 from pitf.models import (
@@ -129,32 +129,32 @@ def action_item_dues(session: Session, people: People, today: date, cfg: dict) -
                            .join(Agency, Agency.id == ActionItem.lead_agency_id)
                            .where(ActionItem.status.not_in(CLOSED_STATUSES), ActionItem.due_date <= horizon)).all()
     dues: list[Due] = []
-    for item_id, title, due_date, agency_id, owner_id, acronym in rows:
-        recipients = list(dict.fromkeys([*people.liaisons.get(agency_id, []),
-                                         *([owner_id] if owner_id in people.users else [])]))
-        days_left = (due_date - today).days
-        url = f"/action-items/{item_id}"
+    for item in rows:
+        recipients = list(dict.fromkeys([*people.liaisons.get(item.lead_agency_id, []),
+                                         *([item.owner_id] if item.owner_id in people.users else [])]))
+        days_left = (item.due_date - today).days
+        url = f"/action-items/{item.id}"
         if days_left >= 0:
             # The nearest threshold reached; a missed earlier one is not sent late.
             reached = [d for d in sorted(cfg["action_due_days"]) if days_left <= d]
             if reached:
                 d = reached[0]
                 when = "today" if days_left == 0 else f"in {days_left} day{'s' if days_left != 1 else ''}"
-                dues += [Due("action_due", "action_item", item_id, r, f"{due_date}:{d}", "action_due",
-                             f"Due {when}: {title} ({acronym})", url, f"Due {due_date.isoformat()}.")
+                dues += [Due("action_due", "action_item", item.id, r, f"{item.due_date}:{d}", "action_due",
+                             f"Due {when}: {item.title} ({item.acronym})", url, f"Due {item.due_date.isoformat()}.")
                          for r in recipients]
             continue
         days_over = -days_left
         window = _overdue_window(days_over, cfg["action_overdue_daily_days"])
         if window:
-            dues += [Due("action_overdue", "action_item", item_id, r, f"{due_date}:{window}", "action_overdue",
-                         f"Overdue by {days_over} day{'s' if days_over != 1 else ''}: {title} ({acronym})",
-                         url + "#update", f"It was due {due_date.isoformat()}. Post its status.")
+            dues += [Due("action_overdue", "action_item", item.id, r, f"{item.due_date}:{window}", "action_overdue",
+                         f"Overdue by {days_over} day{'s' if days_over != 1 else ''}: {item.title} ({item.acronym})",
+                         url + "#update", f"It was due {item.due_date.isoformat()}. Post its status.")
                      for r in recipients]
         if days_over >= cfg["action_escalate_days"]:
-            dues += [Due("action_escalation", "action_item", item_id, r, f"{due_date}", "escalation",
-                         f"Escalated: {acronym} is {days_over} days late on {title}", url,
-                         f"Due {due_date.isoformat()}; no completion reported.") for r in people.staff]
+            dues += [Due("action_escalation", "action_item", item.id, r, f"{item.due_date}", "escalation",
+                         f"Escalated: {item.acronym} is {days_over} days late on {item.title}", url,
+                         f"Due {item.due_date.isoformat()}; no completion reported.") for r in people.staff]
     return dues
 
 
@@ -165,20 +165,20 @@ def status_request_dues(session: Session, people: People, now: datetime, cfg: di
     shortest = min([default, *[d for d in thresholds.values() if d]])
     last = func.coalesce(ActionItem.last_update_at, ActionItem.created_at)
     rows = session.execute(select(ActionItem.id, ActionItem.title, ActionItem.committee_id,
-                                  ActionItem.lead_agency_id, last)
+                                  ActionItem.lead_agency_id, last.label("last_at"))
                            .where(ActionItem.status.not_in(CLOSED_STATUSES),
                                   last < now - timedelta(days=shortest))).all()
     dues = []
-    for item_id, title, committee_id, agency_id, last_at in rows:
-        period = thresholds.get(committee_id) or default
-        silent = (now - last_at).days
+    for item in rows:
+        period = thresholds.get(item.committee_id) or default
+        silent = (now - item.last_at).days
         if silent < period:
             continue
-        window = f"{last_at.date()}:{silent // period}"
-        dues += [Due("status_request", "action_item", item_id, r, window, "status_request",
-                     f"Status update requested: {title}", f"/action-items/{item_id}#update",
+        window = f"{item.last_at.date()}:{silent // period}"
+        dues += [Due("status_request", "action_item", item.id, r, window, "status_request",
+                     f"Status update requested: {item.title}", f"/action-items/{item.id}#update",
                      f"No status update for {silent} days. Post one from the item's page.")
-                 for r in people.liaisons.get(agency_id, [])]
+                 for r in people.liaisons.get(item.lead_agency_id, [])]
     return dues
 
 
@@ -194,28 +194,29 @@ def recommendation_dues(session: Session, people: People, today: date, cfg: dict
                            .where(Recommendation.status == "open", RecommendationTarget.response_due.is_not(None),
                                   RecommendationTarget.response_due <= horizon, ~answered)).all()
     dues = []
-    for rec_id, number, title, agency_id, due, acronym in rows:
-        url = f"/recommendations/{rec_id}"
-        label = f"{number}: {title}"
+    for target in rows:
+        due = target.response_due
+        url = f"/recommendations/{target.id}"
+        label = f"{target.number}: {target.title}"
         days_left = (due - today).days
-        object_id = rec_id * 1000 + agency_id % 1000  # one reminder stream per (recommendation, agency)
-        recipients = people.liaisons.get(agency_id, [])
+        object_id = target.id * 1000 + target.agency_id % 1000  # one reminder stream per (recommendation, agency)
+        recipients = people.liaisons.get(target.agency_id, [])
         if days_left >= 0:
             reached = [d for d in sorted(cfg["rec_due_days"]) if days_left <= d]
             if reached:
                 dues += [Due("rec_response_due", "recommendation_target", object_id, r, f"{due}:{reached[0]}",
                              "rec_response_due", f"Response due in {days_left} days: {label}", url,
-                             f"{acronym}'s response is due {due.isoformat()}.") for r in recipients]
+                             f"{target.acronym}'s response is due {due.isoformat()}.") for r in recipients]
             continue
         days_over = -days_left
         window = _overdue_window(days_over, 1)
         if window:
             dues += [Due("rec_response_overdue", "recommendation_target", object_id, r, f"{due}:{window}",
                          "rec_response_overdue", f"Response overdue: {label}", url,
-                         f"{acronym}'s response was due {due.isoformat()}.") for r in recipients]
+                         f"{target.acronym}'s response was due {due.isoformat()}.") for r in recipients]
         if days_over >= cfg["rec_escalate_days"]:
             dues += [Due("rec_escalation", "recommendation_target", object_id, r, f"{due}", "escalation",
-                         f"Escalated: {acronym} has not answered {label}", url,
+                         f"Escalated: {target.acronym} has not answered {label}", url,
                          f"The response was due {due.isoformat()}.") for r in people.staff]
     return dues
 
@@ -346,14 +347,24 @@ def run_reminders(session: Session, *, now: datetime, cfg: dict, clocks, base_ur
 
 # ---- the weekly digest -----------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class DigestMeeting:
+    """A coming meeting as the digest lists it: *when* in the reader's own zone, *body* the committee."""
+
+    id: int
+    title: str
+    body: str
+    when: str
+
+
 @dataclass
 class Digest:
     user: User
-    due_soon: list[tuple] = field(default_factory=list)
-    overdue: list[tuple] = field(default_factory=list)
+    due_soon: list[Row] = field(default_factory=list)  # action items: id, title, due_date
+    overdue: list[Row] = field(default_factory=list)
     open_count: int = 0
-    recommendations: list[tuple] = field(default_factory=list)
-    meetings: list[tuple] = field(default_factory=list)
+    recommendations: list[Row] = field(default_factory=list)  # id, number, title, response_due
+    meetings: list[DigestMeeting] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -363,19 +374,21 @@ class Digest:
         out = [f"Your week on the PITF Coordination Platform, {self.user.name}.", ""]
         if self.overdue:
             out += ["Overdue commitments of your agency:"]
-            out += [f"- {t} (due {d.isoformat()}) {base_url}/action-items/{i}" for i, t, d in self.overdue] + [""]
+            out += [f"- {i.title} (due {i.due_date.isoformat()}) {base_url}/action-items/{i.id}"
+                    for i in self.overdue] + [""]
         if self.due_soon:
             out += ["Due within a week:"]
-            out += [f"- {t} (due {d.isoformat()}) {base_url}/action-items/{i}" for i, t, d in self.due_soon] + [""]
+            out += [f"- {i.title} (due {i.due_date.isoformat()}) {base_url}/action-items/{i.id}"
+                    for i in self.due_soon] + [""]
         if self.open_count:
             out += [f"Open commitments of your agency in all: {self.open_count}.", ""]
         if self.recommendations:
             out += ["Recommendations awaiting your agency's response:"]
-            out += [f"- {n}: {t} (due {d.isoformat() if d else 'no date'}) {base_url}/recommendations/{i}"
-                    for i, n, t, d in self.recommendations] + [""]
+            out += [f"- {r.number}: {r.title} (due {r.response_due.isoformat() if r.response_due else 'no date'}) "
+                    f"{base_url}/recommendations/{r.id}" for r in self.recommendations] + [""]
         if self.meetings:
             out += ["Your committees' coming meetings:"]
-            out += [f"- {when}: {title} ({body}) {base_url}/meetings/{i}" for i, title, body, when in self.meetings]
+            out += [f"- {m.when}: {m.title} ({m.body}) {base_url}/meetings/{m.id}" for m in self.meetings]
             out += [""]
         out += [f"Change what you receive: {base_url}/account/notifications"]
         return "\n".join(out)
@@ -405,7 +418,7 @@ def build_digests(session: Session, users: list[User], now: datetime) -> list[Di
                                           ActionItem.status.not_in(CLOSED_STATUSES),
                                           ActionItem.due_date <= today + timedelta(days=7))
                                    .order_by(ActionItem.due_date)).all():
-            items[row[3]].append(row[:3])
+            items[row.lead_agency_id].append(row)
         open_counts = dict(session.execute(select(ActionItem.lead_agency_id, func.count()).where(
             ActionItem.lead_agency_id.in_(agency_ids), ActionItem.status.not_in(CLOSED_STATUSES))
             .group_by(ActionItem.lead_agency_id)).all())
@@ -414,25 +427,25 @@ def build_digests(session: Session, users: list[User], now: datetime) -> list[Di
         answered = select(AgencyResponse.id).where(
             AgencyResponse.recommendation_id == RecommendationTarget.recommendation_id,
             AgencyResponse.agency_id == RecommendationTarget.agency_id).exists()
-        for rid, number, title, due, agency_id in session.execute(
+        for target in session.execute(
                 select(Recommendation.id, Recommendation.number, Recommendation.title,
                        RecommendationTarget.response_due, RecommendationTarget.agency_id)
                 .join(RecommendationTarget, RecommendationTarget.recommendation_id == Recommendation.id)
                 .where(Recommendation.status == "open", RecommendationTarget.agency_id.in_(agency_ids), ~answered)
                 .order_by(RecommendationTarget.response_due)).all():
-            recs[agency_id].append((rid, number, title, due))
+            recs[target.agency_id].append(target)
     user_ids = [u.id for u in users]
     memberships: dict[int, set[int]] = defaultdict(set)
-    for committee_id, user_id, agency_id in session.execute(
+    for member in session.execute(
             select(Membership.committee_id, Membership.user_id, Membership.agency_id).where(
                 Membership.ended_on.is_(None),
                 or_(Membership.user_id.in_(user_ids or [-1]), Membership.agency_id.in_(agency_ids or [-1])))).all():
-        if user_id:
-            memberships[user_id].add(committee_id)
+        if member.user_id:
+            memberships[member.user_id].add(member.committee_id)
         else:
             for u in users:
-                if u.role == "liaison" and u.agency_id == agency_id:
-                    memberships[u.id].add(committee_id)
+                if u.role == "liaison" and u.agency_id == member.agency_id:
+                    memberships[u.id].add(member.committee_id)
     meetings_by_committee: dict[int, list] = defaultdict(list)
     for m, c in session.execute(select(Meeting, Committee).join(Committee, Committee.id == Meeting.committee_id)
                                 .where(Meeting.status == "scheduled", Meeting.starts_at >= now,
@@ -443,14 +456,14 @@ def build_digests(session: Session, users: list[User], now: datetime) -> list[Di
     for u in users:
         d = Digest(u)
         if u.agency_id and u.role == "liaison":
-            for item_id, title, due in items.get(u.agency_id, []):
-                (d.overdue if due < today else d.due_soon).append((item_id, title, due))
+            for item in items.get(u.agency_id, []):
+                (d.overdue if item.due_date < today else d.due_soon).append(item)
             d.open_count = open_counts.get(u.agency_id, 0)
             d.recommendations = recs.get(u.agency_id, [])
         for committee_id in sorted(memberships.get(u.id, ())):
             for m, c in meetings_by_committee.get(committee_id, []):  # members see closed ones too
                 when = to_local(m.starts_at, u.timezone).strftime("%a %b %-d, %-I:%M %p %Z")
-                d.meetings.append((m.id, m.title, c.short_name or c.name, when))
+                d.meetings.append(DigestMeeting(m.id, m.title, c.short_name or c.name, when))
         digests.append(d)
     return digests
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Date, Integer, and_, case, func, or_, select
+from sqlalchemy import Date, Integer, Row, and_, case, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from sqlmodel import Session
@@ -132,16 +132,16 @@ def _when(condition: ColumnElement) -> ColumnElement:
     return case((condition, 1))
 
 
-def _counts_by_agency_and_pillar(session: Session, today: date, *where) -> list[tuple]:
-    """(lead_agency_id, pillar, open, overdue, done, cancelled, on_time, late) per group, one query."""
+def _counts_by_agency_and_pillar(session: Session, today: date, *where) -> list[Row]:
+    """Rows of lead_agency_id, pillar and the Counts' fields (open ... done_late) per group, one query."""
     return session.execute(
         select(ActionItem.lead_agency_id, ActionItem.pillar,
-               func.count(_when(IS_OPEN)),
-               func.count(_when(and_(IS_OPEN, ActionItem.due_date < today))),
-               func.count(_when(IS_DONE)),
-               func.count(_when(ActionItem.status == "cancelled")),
-               func.count(_when(DONE_ON_TIME)),
-               func.count(_when(DONE_LATE)))
+               func.count(_when(IS_OPEN)).label("open"),
+               func.count(_when(and_(IS_OPEN, ActionItem.due_date < today))).label("overdue"),
+               func.count(_when(IS_DONE)).label("done"),
+               func.count(_when(ActionItem.status == "cancelled")).label("cancelled"),
+               func.count(_when(DONE_ON_TIME)).label("done_on_time"),
+               func.count(_when(DONE_LATE)).label("done_late"))
         .where(*where)
         .group_by(ActionItem.lead_agency_id, ActionItem.pillar)
     ).all()
@@ -150,13 +150,13 @@ def _counts_by_agency_and_pillar(session: Session, today: date, *where) -> list[
 def _supporting_counts(session: Session, today: date, *where) -> dict[int, tuple[int, int]]:
     """{agency_id: (open, overdue)} over the items each agency supports, one query."""
     rows = session.execute(
-        select(ActionItemSupport.agency_id, func.count(),
-               func.count(_when(ActionItem.due_date < today)))
+        select(ActionItemSupport.agency_id, func.count().label("open"),
+               func.count(_when(ActionItem.due_date < today)).label("overdue"))
         .join(ActionItem, ActionItem.id == ActionItemSupport.action_item_id)
         .where(IS_OPEN, *where)
         .group_by(ActionItemSupport.agency_id)
     ).all()
-    return {r[0]: (r[1], r[2]) for r in rows}
+    return {r.agency_id: (r.open, r.overdue) for r in rows}
 
 
 def _median_days_late(session: Session, *where, by_agency: bool) -> dict[int | None, float]:
@@ -172,19 +172,20 @@ def _median_days_late(session: Session, *where, by_agency: bool) -> dict[int | N
     # Rows (n+1)//2 and (n+2)//2 are the middle row twice (n odd) or the two middle rows (n even).
     middle = or_(late.c.rn == (late.c.n + 1) // 2, late.c.rn == (late.c.n + 2) // 2)
     if by_agency:
-        rows = session.execute(select(late.c.g, func.avg(late.c.d)).where(middle).group_by(late.c.g)).all()
+        medians = {r.g: r.median for r in session.execute(
+            select(late.c.g, func.avg(late.c.d).label("median")).where(middle).group_by(late.c.g))}
     else:
-        rows = [(None, session.execute(select(func.avg(late.c.d)).where(middle)).scalar())]
-    rows = [r for r in rows if r[1] is not None]
-    return {r[0]: float(r[1]) for r in rows}
+        medians = {None: session.execute(select(func.avg(late.c.d)).where(middle)).scalar()}
+    return {group: float(median) for group, median in medians.items() if median is not None}
 
 
-def _fill(card: Scorecard, rows: list[tuple]) -> None:
-    for _agency_id, pillar, *numbers in rows:
-        counts = Counts(*numbers)
+def _fill(card: Scorecard, rows: list[Row]) -> None:
+    for row in rows:
+        counts = Counts(open=row.open, overdue=row.overdue, done=row.done, cancelled=row.cancelled,
+                        done_on_time=row.done_on_time, done_late=row.done_late)
         card.add(counts)
-        if pillar in card.by_pillar:
-            card.by_pillar[pillar].add(counts)
+        if row.pillar in card.by_pillar:
+            card.by_pillar[row.pillar].add(counts)
 
 
 def agency_scorecard(session: Session, agency_id: int, today: date) -> Scorecard:
@@ -211,8 +212,8 @@ def summary(session: Session, today: date) -> list[Scorecard]:
     total = Scorecard()
     rows = _counts_by_agency_and_pillar(session, today, active)
     for row in rows:
-        if row[0] in cards:
-            _fill(cards[row[0]], [row])
+        if row.lead_agency_id in cards:
+            _fill(cards[row.lead_agency_id], [row])
     _fill(total, rows)
     for agency_id, median in _median_days_late(session, active, by_agency=True).items():
         if agency_id in cards:
@@ -235,4 +236,4 @@ def overdue_items(session: Session, agency_id: int, today: date, limit: int = 20
         .order_by(ActionItem.due_date, ActionItem.id)
         .limit(limit)
     ).all()
-    return [OverdueItem(r[0], r[1], r[2], r[3], r[4], (today - r[2]).days) for r in rows]
+    return [OverdueItem(r.id, r.title, r.due_date, r.status, r.pillar, (today - r.due_date).days) for r in rows]
