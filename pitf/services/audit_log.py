@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from pitf import permissions
-from pitf.errors import ValidationFailed, require
+from pitf.errors import require
 from pitf.models import (
     ActionItem,
     Agency,
@@ -33,6 +33,7 @@ from pitf.models.actions import ACTION_STATUS_LABELS, PILLAR_LABELS
 from pitf.models.org import COMMITTEE_KIND_LABELS, MEMBERSHIP_ROLE_LABELS, ROLE_LABELS
 from pitf.paging import page_rows
 from pitf.services import visibility
+from pitf.services.filters import BadFilter, Filter, read_filters
 from pitf.services.recommendations import POSITION_LABELS, STATUS_LABELS
 from pitf.textutil import parse_id
 
@@ -138,41 +139,57 @@ class AuditFilters:
         return {k: v for k, v in args.items() if v}
 
 
-def _parse_date(raw: str, name: str, errors: dict) -> date | None:
+def _day(raw: str) -> date | None:
+    raw = raw.strip()
     if not raw:
         return None
     try:
         if not (raw.isascii() and _DATE.fullmatch(raw)):
             raise ValueError
         day = date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = f"Enter a date that exists, as YYYY-MM-DD (for example 2026-11-30), not “{raw[:40]}”."
-        return None
+    except ValueError as err:
+        raise BadFilter(f"Enter a date that exists, as YYYY-MM-DD (for example 2026-11-30), not “{raw[:40]}”.") \
+            from err
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        errors[name] = f"Enter a date from {FIRST_YEAR} to {LAST_YEAR}."
-        return None
+        raise BadFilter(f"Enter a date from {FIRST_YEAR} to {LAST_YEAR}.")
     return day
+
+
+def _matching(pattern: re.Pattern, message: str):
+    """Text of at most 64 ASCII characters that *pattern* matches (an action's or a kind's name)."""
+    def read(raw: str) -> str:
+        text = raw.strip()
+        if text and (len(text) > 64 or not text.isascii() or not pattern.fullmatch(text)):
+            raise BadFilter(message)
+        return text
+    return read
+
+
+def _person(raw: str) -> str:
+    person = raw.strip()
+    if person and person != "system" and parse_id(person) is None:
+        raise BadFilter("Choose a person from the list.")
+    return person
+
+
+def _days_in_order(values: dict) -> dict[str, str]:
+    if values.get("date_from") and values.get("date_to") and values["date_from"] > values["date_to"]:
+        return {"to": "The last day comes on or after the first day."}
+    return {}
+
+
+AUDIT_FILTERS = (
+    Filter("person", _person),
+    Filter("action", _matching(_ACTION, "Choose an action from the list.")),
+    Filter("kind", _matching(_KIND, "Choose a kind of object from the list.")),
+    Filter("from", _day, attr="date_from"),
+    Filter("to", _day, attr="date_to"),
+)
 
 
 def parse_audit_filters(args) -> AuditFilters:
     """The audit page's filters from its address; ValidationFailed names each bad one in words."""
-    person = (args.get("person") or "").strip()
-    action = (args.get("action") or "").strip()
-    kind = (args.get("kind") or "").strip()
-    errors: dict[str, str] = {}
-    if person and person != "system" and parse_id(person) is None:
-        errors["person"] = "Choose a person from the list."
-    if action and (len(action) > 64 or not action.isascii() or not _ACTION.fullmatch(action)):
-        errors["action"] = "Choose an action from the list."
-    if kind and (len(kind) > 64 or not kind.isascii() or not _KIND.fullmatch(kind)):
-        errors["kind"] = "Choose a kind of object from the list."
-    date_from = _parse_date((args.get("from") or "").strip(), "from", errors)
-    date_to = _parse_date((args.get("to") or "").strip(), "to", errors)
-    if date_from and date_to and date_from > date_to:
-        errors["to"] = "The last day comes on or after the first day."
-    if errors:
-        raise ValidationFailed("Some filters are not valid.", fields=errors)
-    return AuditFilters(person=person, action=action, kind=kind, date_from=date_from, date_to=date_to)
+    return read_filters(args, AuditFilters, AUDIT_FILTERS, check=_days_in_order)
 
 
 def _local_midnight(day: date, tz: ZoneInfo) -> datetime:

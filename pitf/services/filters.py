@@ -32,20 +32,26 @@ class Filter:
     many: bool = False
 
 
-def read_filters(args, make: Callable[[], F], fields: Iterable[Filter]) -> F:
-    """Read the *fields* from query arguments into a fresh `make()`; ValidationFailed names each bad one."""
-    filters, errors = make(), {}
+def read_filters(args, make: Callable[..., F], fields: Iterable[Filter],
+                 check: Callable[[dict[str, Any]], dict[str, str]] | None = None) -> F:
+    """Read the *fields* from query arguments into `make(**values)`; ValidationFailed names each bad one.
+
+    *check* sees the values read (by attribute) and names what is wrong across fields (a range backwards)."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
     for field in fields:
         raw = args.getlist(field.name) if field.many else args.get(field.name)
         if not raw:
             continue
         try:
-            setattr(filters, field.attr or field.name, field.read(raw))
+            values[field.attr or field.name] = field.read(raw)
         except BadFilter as err:
             errors[field.name] = str(err)
+    if check is not None:
+        errors.update(check(values))
     if errors:
         raise ValidationFailed("Some filters are not valid.", fields=errors)
-    return filters
+    return make(**values)
 
 
 # ---- the kinds of field the lists share ----------------------------------------------------------

@@ -16,6 +16,7 @@ from pitf.models import Notification, OutboxEmail, utcnow
 from pitf.models.notifications import OUTBOX_STATES
 from pitf.paging import page_rows
 from pitf.services import audit, visibility
+from pitf.services.filters import BadFilter, Filter, read_filters
 from pitf.services.reminders import KINDS
 from pitf.services.visibility import NotificationView
 from pitf.textutil import parse_id
@@ -131,21 +132,26 @@ def update_notification_prefs(*, session: Session, actor, digest_enabled: bool |
 
 # ---- the outbox, for administrators ------------------------------------------------------------
 
+def _text_of(most: int, message: str, allowed: tuple[str, ...] = ()):
+    """Text of at most *most* characters (one of *allowed*, when given); blank is no filter."""
+    def read(raw: str) -> str:
+        text = raw.strip()
+        if text and (len(text) > most or allowed and text not in allowed):
+            raise BadFilter(message)
+        return text
+    return read
+
+
+OUTBOX_FILTERS = (
+    Filter("state", _text_of(64, f"Choose one of: {', '.join(OUTBOX_STATES)}.", OUTBOX_STATES)),
+    Filter("recipient", _text_of(MAX_RECIPIENT_FILTER, f"Use at most {MAX_RECIPIENT_FILTER} characters.")),
+    Filter("kind", _text_of(48, "No such kind of email.")),
+)
+
+
 def parse_outbox_filters(args) -> dict[str, str]:
     """The outbox page's filters (state, recipient, kind), checked; ValidationFailed names the bad ones."""
-    state = (args.get("state") or "").strip()
-    recipient = (args.get("recipient") or "").strip()
-    kind = (args.get("kind") or "").strip()
-    errors = {}
-    if state and state not in OUTBOX_STATES:
-        errors["state"] = f"Choose one of: {', '.join(OUTBOX_STATES)}."
-    if len(recipient) > MAX_RECIPIENT_FILTER:
-        errors["recipient"] = f"Use at most {MAX_RECIPIENT_FILTER} characters."
-    if len(kind) > 48:
-        errors["kind"] = "No such kind of email."
-    if errors:
-        raise ValidationFailed("Some filters are not valid.", fields=errors)
-    return {k: v for k, v in (("state", state), ("recipient", recipient), ("kind", kind)) if v}
+    return read_filters(args, lambda **given: {k: v for k, v in given.items() if v}, OUTBOX_FILTERS)
 
 
 def _like_escape(text: str) -> str:
