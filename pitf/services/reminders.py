@@ -188,36 +188,36 @@ def recommendation_dues(session: Session, people: People, today: date, cfg: dict
         AgencyResponse.recommendation_id == RecommendationTarget.recommendation_id,
         AgencyResponse.agency_id == RecommendationTarget.agency_id).exists()
     rows = session.execute(select(Recommendation.id, Recommendation.number, Recommendation.title,
-                                  RecommendationTarget.agency_id, RecommendationTarget.response_due, Agency.acronym)
+                                  RecommendationTarget.agency_id, RecommendationTarget.response_due.label("due"),
+                                  Agency.acronym)
                            .join(RecommendationTarget, RecommendationTarget.recommendation_id == Recommendation.id)
                            .join(Agency, Agency.id == RecommendationTarget.agency_id)
                            .where(Recommendation.status == "open", RecommendationTarget.response_due.is_not(None),
                                   RecommendationTarget.response_due <= horizon, ~answered)).all()
     dues = []
     for target in rows:
-        due = target.response_due
         url = f"/recommendations/{target.id}"
         label = f"{target.number}: {target.title}"
-        days_left = (due - today).days
+        days_left = (target.due - today).days
         object_id = target.id * 1000 + target.agency_id % 1000  # one reminder stream per (recommendation, agency)
         recipients = people.liaisons.get(target.agency_id, [])
         if days_left >= 0:
             reached = [d for d in sorted(cfg["rec_due_days"]) if days_left <= d]
             if reached:
-                dues += [Due("rec_response_due", "recommendation_target", object_id, r, f"{due}:{reached[0]}",
+                dues += [Due("rec_response_due", "recommendation_target", object_id, r, f"{target.due}:{reached[0]}",
                              "rec_response_due", f"Response due in {days_left} days: {label}", url,
-                             f"{target.acronym}'s response is due {due.isoformat()}.") for r in recipients]
+                             f"{target.acronym}'s response is due {target.due.isoformat()}.") for r in recipients]
             continue
         days_over = -days_left
         window = _overdue_window(days_over, 1)
         if window:
-            dues += [Due("rec_response_overdue", "recommendation_target", object_id, r, f"{due}:{window}",
+            dues += [Due("rec_response_overdue", "recommendation_target", object_id, r, f"{target.due}:{window}",
                          "rec_response_overdue", f"Response overdue: {label}", url,
-                         f"{target.acronym}'s response was due {due.isoformat()}.") for r in recipients]
+                         f"{target.acronym}'s response was due {target.due.isoformat()}.") for r in recipients]
         if days_over >= cfg["rec_escalate_days"]:
-            dues += [Due("rec_escalation", "recommendation_target", object_id, r, f"{due}", "escalation",
+            dues += [Due("rec_escalation", "recommendation_target", object_id, r, f"{target.due}", "escalation",
                          f"Escalated: {target.acronym} has not answered {label}", url,
-                         f"The response was due {due.isoformat()}.") for r in people.staff]
+                         f"The response was due {target.due.isoformat()}.") for r in people.staff]
     return dues
 
 
@@ -350,7 +350,6 @@ def run_reminders(session: Session, *, now: datetime, cfg: dict, clocks, base_ur
 @dataclass(frozen=True)
 class DigestMeeting:
     """A coming meeting as the digest lists it: *when* in the reader's own zone, *body* the committee."""
-
     id: int
     title: str
     body: str
@@ -372,14 +371,11 @@ class Digest:
 
     def text(self, base_url: str) -> str:
         out = [f"Your week on the PITF Coordination Platform, {self.user.name}.", ""]
-        if self.overdue:
-            out += ["Overdue commitments of your agency:"]
-            out += [f"- {i.title} (due {i.due_date.isoformat()}) {base_url}/action-items/{i.id}"
-                    for i in self.overdue] + [""]
-        if self.due_soon:
-            out += ["Due within a week:"]
-            out += [f"- {i.title} (due {i.due_date.isoformat()}) {base_url}/action-items/{i.id}"
-                    for i in self.due_soon] + [""]
+        for heading, items in (("Overdue commitments of your agency:", self.overdue),
+                               ("Due within a week:", self.due_soon)):
+            if items:
+                out += [heading, *(f"- {i.title} (due {i.due_date.isoformat()}) {base_url}/action-items/{i.id}"
+                                   for i in items), ""]
         if self.open_count:
             out += [f"Open commitments of your agency in all: {self.open_count}.", ""]
         if self.recommendations:
