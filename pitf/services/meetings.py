@@ -34,6 +34,7 @@ from pitf.services import agenda_links, audit, visibility
 from pitf.services.concurrency import check_version
 from pitf.services.notify import notify
 from pitf.services.timeutil import local_date, local_to_utc, parse_instant, to_local, zone
+from pitf.settings import platform_timezone
 from pitf.textutil import BadDate, parse_date, parse_id
 
 MAX_MEETING_HOURS = 24
@@ -226,7 +227,7 @@ def parse_meeting_filters(args) -> MeetingFilters:
         if v := args.get(name):
             try:
                 if len(v) == 10:
-                    setattr(f, attr, local_to_utc(parse_date(v), datetime.min.time(), "America/New_York",
+                    setattr(f, attr, local_to_utc(parse_date(v), datetime.min.time(), platform_timezone(),
                                                   field=name) + (timedelta(days=1) if name == "to" else timedelta()))
                 else:
                     setattr(f, attr, parse_instant(v, field=name))
@@ -307,14 +308,14 @@ def _resolve(session: Session, data: dict, *, partial: bool, current: Meeting | 
             errors["title"] = "Use at most 200 characters."
         else:
             values["title"] = title
-    tz_name = data.get("timezone") or (current.timezone if current else "America/New_York")
+    tz_name = data.get("timezone") or (current.timezone if current else platform_timezone())
     try:
         zone(tz_name)
         if want("timezone"):
             values["timezone"] = tz_name
     except ValidationFailed as exc:
         errors.update(exc.fields)
-        tz_name = "America/New_York"
+        tz_name = platform_timezone()
     for name in ("starts_at", "ends_at"):
         if want(name):
             try:

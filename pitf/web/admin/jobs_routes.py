@@ -13,7 +13,7 @@ from pitf.errors import NotFound, ValidationFailed, require
 from pitf.models.notifications import OUTBOX_STATES
 from pitf.security import is_safe_next
 from pitf.services import audit, notifications, outbox, reminder_settings
-from pitf.web import apply_form_errors
+from pitf.web.form_errors import apply_form_errors
 from pitf.web.paging import last_page, page_numbers, read_paging
 
 bp = Blueprint("admin_ops", __name__, url_prefix="/admin")

@@ -14,7 +14,6 @@ from pitf.models.org import COMMITTEE_KIND_LABELS, MEMBERSHIP_ROLE_LABELS, ROLE_
 from pitf.services import audit_log as audit_log_service
 from pitf.services import org, users
 from pitf.textutil import parse_id
-from pitf.web import apply_form_errors, user_zone
 from pitf.web.admin.forms import (
     AgencyForm,
     CommitteeForm,
@@ -25,7 +24,9 @@ from pitf.web.admin.forms import (
     UserForm,
 )
 from pitf.web.choices import options
+from pitf.web.form_errors import apply_form_errors
 from pitf.web.paging import last_page, page_numbers, read_paging
+from pitf.web.zones import user_zone
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
