@@ -76,12 +76,12 @@ def _init_request_limits(app: Flask) -> None:
     def _too_large(_err):
         """A body over MAX_CONTENT_LENGTH or a form's text over MAX_FORM_MEMORY_SIZE, refused before any view
         runs: say which (a file, or the text of the form) and that nothing was saved."""
-        from pitf.web import _json_error
+        from pitf.api.errors import error_response
 
         title, message = too_large_message(app.config, request.mimetype, request.content_length,
                                            api=request.path.startswith("/api/"))
         if request.path.startswith("/api/"):
-            return _json_error(413, "too_large", message)
+            return error_response(413, "too_large", message)
         return render_template("errors/error.html", code=413, title=title, message=message), 413
 
 

@@ -198,7 +198,7 @@ def _user(session: Session, email: str) -> User:
 def _eastern_day(offset_days: int):
     from pitf.services.timeutil import to_local
 
-    return (to_local(utcnow(), "America/New_York") + timedelta(days=offset_days)).date()
+    return (to_local(utcnow(), None) + timedelta(days=offset_days)).date()
 
 
 def _written(skeleton: str) -> str:

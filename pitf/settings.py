@@ -9,6 +9,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# The platform's time zone unless PITF_TIMEZONE names another: the secretariat's calendar, the zone of a new
+# meeting or account, the day the federal clocks and digests count in.
+DEFAULT_TIMEZONE = "America/New_York"
+
+
+def platform_timezone() -> str:
+    """The platform's time zone name (PITF_TIMEZONE): the app's setting inside an app, else the environment's.
+
+    Services and model defaults call this rather than reading a Flask request, so the scheduler, the CLI and
+    the pages all agree."""
+    try:
+        from flask import current_app
+
+        return current_app.config["PITF_TIMEZONE"]
+    except (RuntimeError, KeyError):  # no app context (a script, an import), or an app built without settings
+        return os.environ.get("PITF_TIMEZONE") or DEFAULT_TIMEZONE
+
+
 # The address of a development server (`make run` sets PITF_BASE_URL from PORT); production sets PITF_BASE_URL.
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
@@ -66,7 +84,7 @@ def load_settings(overrides: dict | None = None) -> dict:
         "PITF_ENV": env,
         "PITF_INSTANCE_PATH": str(instance),
         "PITF_DATABASE_URL": os.environ.get("PITF_DATABASE_URL") or f"sqlite:///{instance / 'pitf.db'}",
-        "PITF_TIMEZONE": os.environ.get("PITF_TIMEZONE", "America/New_York"),
+        "PITF_TIMEZONE": os.environ.get("PITF_TIMEZONE") or DEFAULT_TIMEZONE,
         "PITF_BASE_URL": base_url_from_env(),
         "PITF_LOGIN_MAX_FAILURES": _int("PITF_LOGIN_MAX_FAILURES", 5),
         "PITF_LOGIN_WINDOW_MINUTES": _int("PITF_LOGIN_WINDOW_MINUTES", 15),

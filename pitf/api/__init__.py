@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, request
 from werkzeug.exceptions import HTTPException
 
+from pitf.api.errors import domain_error_response, error_response, http_error_response
 from pitf.db import get_session
 from pitf.errors import DomainError
 from pitf.services.tokens import user_for_token
@@ -12,20 +13,6 @@ from pitf.services.tokens import user_for_token
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 PUBLIC_ENDPOINTS = {"api.openapi", "api.calendar_feed"}  # the feed: its secret address is the key
-
-
-def error_response(status: int, code: str, message: str, *, fields: dict | None = None,
-                   current: dict | None = None, headers: dict | None = None):
-    body: dict = {"error": {"code": code, "message": message}}
-    if fields:
-        body["error"]["fields"] = fields
-    if current is not None:
-        body["error"]["current"] = current
-    response = jsonify(body)
-    response.status_code = status
-    for k, v in (headers or {}).items():
-        response.headers[k] = v
-    return response
 
 
 @api_bp.before_request
@@ -67,16 +54,12 @@ def _no_cookie(response):
 
 @api_bp.errorhandler(DomainError)
 def _domain_error(err: DomainError):
-    headers = {"Retry-After": str(err.retry_after)} if hasattr(err, "retry_after") else None
-    return error_response(err.status, err.code, err.message, fields=err.fields or None, current=err.current,
-                          headers=headers)
+    return domain_error_response(err)
 
 
 @api_bp.errorhandler(HTTPException)
 def _http_error(err: HTTPException):
-    from pitf.web import _CODES
-
-    return error_response(err.code or 500, _CODES.get(err.code, "error"), err.description or err.name)
+    return http_error_response(err)
 
 
 from pitf.api import actions, files, meetings, notifications, openapi, recommendations, resources  # noqa: E402,F401  (routes register on import)

@@ -7,6 +7,7 @@ from flask import current_app, jsonify, request, url_for
 from pitf.api import api_bp
 from pitf.api.util import actor, iso, page_of, pagination
 from pitf.db import get_session
+from pitf.downloads import attachment_response, ics_response
 from pitf.errors import NotFound, ValidationFailed
 from pitf.models import Attachment
 from pitf.paging import page_slice
@@ -14,7 +15,6 @@ from pitf.services import attachments, calendar
 from pitf.services import meetings as mtg
 from pitf.storage import MB, get_storage
 from pitf.textutil import MAX_ID
-from pitf.web.files.responses import attachment_response, ics_response
 
 
 def attachment_json(view: attachments.AttachmentView) -> dict:

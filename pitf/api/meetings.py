@@ -26,7 +26,7 @@ from pitf.models import Agency, Attendance, Committee, Meeting, User, utcnow
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
 from pitf.services import visibility
-from pitf.services.timeutil import EASTERN, local_date, to_local
+from pitf.services.timeutil import to_local, today_here
 
 MEETING_FIELD_TYPES = {"committee_id": ID, "title": str, "starts_at": str, "ends_at": str, "timezone": str,
                        "location": str, "virtual_url": str, "is_open": bool, "federal_register_notice_date": str,
@@ -79,7 +79,7 @@ def _optional_body() -> dict:
 
 def _today():
     """The date in Washington: the federal day counts run on it."""
-    return local_date(utcnow(), EASTERN)
+    return today_here(utcnow())
 
 
 def _clocks() -> mtg.Clocks:

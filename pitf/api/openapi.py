@@ -237,7 +237,7 @@ _MEETING_INPUT = {
     "starts_at": {"type": "string", "description": "ISO 8601 with an offset; without one, the wall-clock time in "
                                                    "`timezone`", "examples": ["2027-03-15T10:00:00-04:00"]},
     "ends_at": {"type": "string", "description": "As starts_at; after it, at most 24 hours later"},
-    "timezone": {"type": ["string", "null"], "default": "America/New_York", "description": "IANA zone name"},
+    "timezone": {"type": ["string", "null"], "description": "IANA zone name (PITF_TIMEZONE if left out)"},
     "location": {"type": ["string", "null"], "maxLength": 300},
     "virtual_url": {"type": ["string", "null"], "maxLength": 500, "description": "https:// or http://"},
     "is_open": {"type": "boolean", "default": True, "description": "A closed meeting is seen by its committee's "

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from pitf.settings import platform_timezone
+
 from .base import UTCDateTime, Versioned, created_field, optional_time_field
 
 MEETING_STATUSES = ("scheduled", "cancelled")
@@ -23,7 +25,7 @@ class Meeting(Versioned, SQLModel, table=True):
     title: str = Field(max_length=200)
     starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     ends_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
-    timezone: str = Field(default="America/New_York", max_length=64)
+    timezone: str = Field(default_factory=platform_timezone, max_length=64)  # PITF_TIMEZONE when the row is made
     location: str = Field(default="", max_length=300)
     virtual_url: str = Field(default="", max_length=500)
     is_open: bool = Field(default=True)

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, Index, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
+from pitf.settings import platform_timezone
+
 from .base import UTCDateTime, Versioned, optional_time_field
 
 ROLES = ("admin", "secretariat", "liaison", "council", "viewer")
@@ -60,7 +62,7 @@ class User(Versioned, SQLModel, table=True):
     is_active: bool = Field(default=True)
     # Rotated at sign-out and password change: a copied session cookie dies with it.
     session_token: str = Field(max_length=64)
-    timezone: str = Field(default="America/New_York", max_length=64)
+    timezone: str = Field(default_factory=platform_timezone, max_length=64)  # PITF_TIMEZONE when the row is made
     calendar_secret: str | None = Field(default=None, max_length=64, unique=True)
     password_changed_at: datetime | None = optional_time_field()
     last_login_at: datetime | None = optional_time_field()

@@ -35,6 +35,7 @@ from pitf.services.concurrency import check_version, flush_or_conflict
 from pitf.services.filters import BadFilter, Filter, choice, read_filters, whole_number
 from pitf.services.notify import notify
 from pitf.services.timeutil import local_date, local_to_utc, parse_instant, to_local, zone
+from pitf.settings import platform_timezone
 from pitf.textutil import BadDate, parse_date, parse_id
 
 MAX_MEETING_HOURS = 24
@@ -221,7 +222,7 @@ def _moment(name: str):
     def read(raw: str) -> datetime:
         try:
             if len(raw) == 10:
-                return local_to_utc(parse_date(raw), datetime.min.time(), "America/New_York",
+                return local_to_utc(parse_date(raw), datetime.min.time(), platform_timezone(),
                                     field=name) + (timedelta(days=1) if name == "to" else timedelta())
             return parse_instant(raw, field=name)
         except BadDate as err:
@@ -306,14 +307,14 @@ def _resolve(session: Session, data: dict, *, partial: bool, current: Meeting | 
             errors["title"] = "Use at most 200 characters."
         else:
             values["title"] = title
-    tz_name = data.get("timezone") or (current.timezone if current else "America/New_York")
+    tz_name = data.get("timezone") or (current.timezone if current else platform_timezone())
     try:
         zone(tz_name)
         if want("timezone"):
             values["timezone"] = tz_name
     except ValidationFailed as exc:
         errors.update(exc.fields)
-        tz_name = "America/New_York"
+        tz_name = platform_timezone()
     for name in ("starts_at", "ends_at"):
         if want(name):
             try:

@@ -42,7 +42,7 @@ from pitf.services import audit, visibility
 from pitf.services import meetings as mtg
 from pitf.services.concurrency import check_version, flush_or_conflict
 from pitf.services.notify import notify
-from pitf.services.timeutil import EASTERN, local_date, to_local
+from pitf.services.timeutil import local_date, to_local, today_here
 from pitf.textutil import BadDate, parse_date
 
 ACTION_LINE = re.compile(r"^\s*(?:[-*+]\s+)?ACTION\b(.*)$")
@@ -519,7 +519,7 @@ def minutes_due(*, session: Session, actor, clocks: mtg.Clocks, now: datetime) -
             .where(Meeting.starts_at < now, Meeting.status == "scheduled", Minutes.approved_revision.is_(None)))
     if not permissions.is_staff(actor):
         stmt = stmt.where(Meeting.committee_id.in_(chaired))
-    today = local_date(now, EASTERN)
+    today = today_here(now)
     rows = []
     for mid, title, starts_at, tz_name, committee_name, faca, status in session.execute(stmt).all():
         day = local_date(starts_at, tz_name)

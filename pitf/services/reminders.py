@@ -35,6 +35,7 @@ from pitf.models import (
 from pitf.models.actions import CLOSED_STATUSES
 from pitf.models.recommendations import AgencyResponse
 from pitf.services.timeutil import to_local, zone
+from pitf.settings import platform_timezone
 
 # Kinds of reminder a person can choose "email" or "in_app" for (see the preferences page).
 KINDS = {
@@ -328,7 +329,7 @@ def deliver(session: Session, people: People, claimed: list[Due], now: datetime,
 
 
 def run_reminders(session: Session, *, now: datetime, cfg: dict, clocks, base_url: str,
-                  tz_name: str = "America/New_York") -> RunReport:
+                  tz_name: str | None = None) -> RunReport:
     """One pass of every reminder rule at *now*."""
     today = now.astimezone(zone(tz_name)).date()
     people = People.load(session)
@@ -403,7 +404,7 @@ def digest_window(now: datetime, user_tz: str, weekday: int = 0, hour: int = 9) 
 
 def build_digests(session: Session, users: list[User], now: datetime) -> list[Digest]:
     """Digest contents for many users with a fixed number of queries."""
-    today = now.astimezone(zone("America/New_York")).date()
+    today = now.astimezone(zone(None)).date()  # the platform's calendar (PITF_TIMEZONE)
     agency_ids = {u.agency_id for u in users if u.agency_id}
     items: dict[int, list] = defaultdict(list)
     open_counts: dict[int, int] = {}
@@ -468,7 +469,7 @@ def run_digests(session: Session, *, now: datetime, base_url: str) -> RunReport:
     """Send each user's weekly digest once, from Monday 09:00 in their own zone; nothing to say, no email."""
     users = list(session.execute(select(User).where(User.is_active.is_(True), User.digest_enabled.is_(True),
                                                     User.email != "")).scalars())
-    windows = {u.id: digest_window(now, u.timezone or "America/New_York") for u in users}
+    windows = {u.id: digest_window(now, u.timezone or platform_timezone()) for u in users}
     due_users = [u for u in users if windows[u.id]]
     report = RunReport()
     if not due_users:

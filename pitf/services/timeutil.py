@@ -6,13 +6,13 @@ import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 
 from pitf.errors import ValidationFailed
-
-EASTERN = "America/New_York"
+from pitf.settings import platform_timezone
 
 
 def zone(name: str | None) -> zoneinfo.ZoneInfo:
+    """The zone named *name*, or the platform's (PITF_TIMEZONE) when none is named."""
     try:
-        return zoneinfo.ZoneInfo(name or EASTERN)
+        return zoneinfo.ZoneInfo(name or platform_timezone())
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: "Europe" (a folder), long names
         raise ValidationFailed("Unknown time zone.", fields={"timezone": f"Unknown time zone {name!r}."}) from exc
 
@@ -31,8 +31,9 @@ def local_to_utc(day: date, at: time, tz_name: str, *, field: str = "starts_at")
     return local.astimezone(UTC)  # an ambiguous time (clocks fall back) takes its first, daylight, occurrence
 
 
-def parse_instant(value, *, field: str, tz_name: str = EASTERN) -> datetime:
-    """An aware UTC datetime from an ISO 8601 string (an offset is required unless tz_name is given)."""
+def parse_instant(value, *, field: str, tz_name: str | None = None) -> datetime:
+    """An aware UTC datetime from an ISO 8601 string; one without an offset is read in *tz_name*
+    (the platform's zone unless named)."""
     if isinstance(value, datetime):
         dt = value
     elif isinstance(value, str):
@@ -44,7 +45,7 @@ def parse_instant(value, *, field: str, tz_name: str = EASTERN) -> datetime:
     else:
         raise ValidationFailed("Bad time.", fields={field: "Use ISO 8601, e.g. 2027-03-15T10:00:00-04:00."})
     if dt.tzinfo is None:
-        return local_to_utc(dt.date(), dt.time(), tz_name, field=field)
+        return local_to_utc(dt.date(), dt.time(), tz_name or platform_timezone(), field=field)
     try:
         return dt.astimezone(UTC)
     except OverflowError as exc:
@@ -55,6 +56,11 @@ def to_local(instant: datetime, tz_name: str | None) -> datetime:
     return instant.astimezone(zone(tz_name))
 
 
+def today_here(now: datetime) -> date:
+    """The date at *now* on the platform's calendar (PITF_TIMEZONE), where the federal day counts run."""
+    return local_date(now, None)
+
+
 def local_date(instant: datetime, tz_name: str | None) -> date:
     return to_local(instant, tz_name).date()
 
@@ -63,4 +69,4 @@ def days_between(earlier: date, later: date) -> int:
     return (later - earlier).days
 
 
-__all__ = ["EASTERN", "days_between", "local_date", "local_to_utc", "parse_instant", "timedelta", "to_local", "zone"]
+__all__ = ["days_between", "local_date", "local_to_utc", "parse_instant", "timedelta", "to_local", "today_here", "zone"]

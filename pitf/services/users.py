@@ -15,6 +15,7 @@ from pitf.models.org import ROLES
 from pitf.security import hash_password, new_secret
 from pitf.services import audit
 from pitf.services.auth import normalize_email, rotate_session_token, validate_password
+from pitf.settings import platform_timezone
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -55,7 +56,7 @@ def _validate(session: Session, *, email: str, name: str, role: str, agency: Age
 
 
 def create_user(*, session: Session, actor, email: str, name: str, role: str, agency_acronym: str | None = None,
-                password: str, title: str = "", min_length: int = 12, timezone: str = "America/New_York") -> User:
+                password: str, title: str = "", min_length: int = 12, timezone: str | None = None) -> User:
     require(permissions.can_manage_users(actor))
     email = normalize_email(email)
     agency = find_agency(session, agency_acronym)
@@ -69,7 +70,7 @@ def create_user(*, session: Session, actor, email: str, name: str, role: str, ag
         raise ValidationFailed("The account could not be created.", fields=errors)
     user = User(email=email, name=name.strip(), role=role, agency_id=agency.id if agency else None,
                 title=title.strip(), password_hash=hash_password(password), session_token=new_secret(24),
-                timezone=timezone, password_changed_at=utcnow())
+                timezone=timezone or platform_timezone(), password_changed_at=utcnow())
     session.add(user)
     session.flush()
     audit.record(session, actor=actor, action="user.created", obj=user,

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from pitf.web.choices import options
 
+# The zones offered first (a vocabulary, not a default: the platform's zone is PITF_TIMEZONE).
 US_ZONES = [
     "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
     "America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico", "Pacific/Guam", "UTC",
@@ -30,7 +31,7 @@ class PasswordChangeForm(FlaskForm):
 
 class PreferencesForm(FlaskForm):
     timezone = SelectField("Time zone", choices=[], validate_choice=False,
-                           description="Times are shown in this zone. Meetings are planned in US Eastern.")
+                           description="Times are shown in this zone. Meetings are planned in their own zones.")
 
 
 class TokenForm(FlaskForm):

@@ -10,9 +10,10 @@ from pitf.errors import DomainError
 from pitf.models import Agency
 from pitf.services import calendar, org, tokens, users
 from pitf.services.auth import change_password
-from pitf.web import apply_form_errors
+from pitf.settings import platform_timezone
 from pitf.web.account.forms import PasswordChangeForm, PreferencesForm, TokenForm, zone_choices
 from pitf.web.admin.forms import ConfirmForm
+from pitf.web.form_errors import apply_form_errors
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -20,7 +21,7 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 def _render(status: int = 200, **forms):
     db = get_session()
     user = current_user._get_current_object()
-    prefs = forms.get("prefs") or PreferencesForm(timezone=user.timezone)
+    prefs = forms.get("prefs") or PreferencesForm(timezone=user.timezone or platform_timezone())
     prefs.timezone.choices = zone_choices()
     return render_template(
         "account/profile.html",

@@ -16,9 +16,9 @@ from pitf.paging import last_page as count_pages
 from pitf.paging import page_numbers, read_paging
 from pitf.services import actions, org
 from pitf.textutil import parse_id
-from pitf.web import apply_form_errors, markup
 from pitf.web.actions.forms import ActionItemForm, CancelForm, StatusUpdateForm
 from pitf.web.choices import options
+from pitf.web.form_errors import apply_form_errors
 
 bp = Blueprint("actions", __name__, url_prefix="/action-items")
 
@@ -29,7 +29,7 @@ TO_FORM = {"version": "-"}
 
 @bp.context_processor
 def _helpers():
-    return {"markup": markup, "status_labels": ACTION_STATUS_LABELS, "pillar_labels": PILLAR_LABELS}
+    return {"status_labels": ACTION_STATUS_LABELS, "pillar_labels": PILLAR_LABELS}
 
 
 def _int_or_none(value) -> int | None:

@@ -14,7 +14,7 @@ from pitf.models.notifications import OUTBOX_STATES
 from pitf.paging import last_page, page_numbers, read_paging
 from pitf.security import is_safe_next
 from pitf.services import audit, notifications, outbox, reminder_settings
-from pitf.web import apply_form_errors
+from pitf.web.form_errors import apply_form_errors
 
 bp = Blueprint("admin_ops", __name__, url_prefix="/admin")
 

@@ -15,7 +15,6 @@ from pitf.paging import last_page, page_numbers, read_paging
 from pitf.services import audit_log as audit_log_service
 from pitf.services import org, users
 from pitf.textutil import parse_id
-from pitf.web import apply_form_errors, user_zone
 from pitf.web.admin.forms import (
     AgencyForm,
     CommitteeForm,
@@ -26,6 +25,8 @@ from pitf.web.admin.forms import (
     UserForm,
 )
 from pitf.web.choices import options
+from pitf.web.form_errors import apply_form_errors
+from pitf.web.zones import user_zone
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

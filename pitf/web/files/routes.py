@@ -7,15 +7,16 @@ from flask_login import current_user, login_required
 
 from pitf import permissions
 from pitf.db import get_session
+from pitf.downloads import attachment_response, ics_response
 from pitf.errors import NotFound, ValidationFailed
 from pitf.services import attachments, calendar
 from pitf.services import meetings as mtg
 from pitf.storage import MB, TooLarge, get_storage
 from pitf.textutil import MAX_ID
-from pitf.web import apply_form_errors, localtime
 from pitf.web.admin.forms import ConfirmForm
 from pitf.web.files.forms import AttachmentForm, RecommendationAttachmentForm
-from pitf.web.files.responses import attachment_response, ics_response
+from pitf.web.form_errors import apply_form_errors
+from pitf.web.zones import localtime
 
 bp = Blueprint("files", __name__)
 

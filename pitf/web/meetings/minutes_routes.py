@@ -16,9 +16,9 @@ from pitf.models.actions import PILLAR_LABELS
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
 from pitf.services import public
-from pitf.services.timeutil import EASTERN, local_date, to_local
-from pitf.web import apply_form_errors, markup
+from pitf.services.timeutil import to_local, today_here
 from pitf.web.confirm import ask, confirmed, question
+from pitf.web.form_errors import apply_form_errors
 from pitf.web.meetings.minutes_forms import CommentForm, ConfirmActionForm, MinutesForm
 
 bp = Blueprint("minutes", __name__)
@@ -35,7 +35,7 @@ def _ask(step: str, meeting_id: int, anchor: str | None = None, **values):
 
 @bp.context_processor
 def _helpers():
-    return {"markup": markup, "minutes_status_labels": STATUS_LABELS, "pillar_labels": PILLAR_LABELS,
+    return {"minutes_status_labels": STATUS_LABELS, "pillar_labels": PILLAR_LABELS,
             "meeting_time": _meeting_time, "confirm_text": question}
 
 
@@ -324,7 +324,7 @@ def due():
     rows = mins.minutes_due(session=get_session(), actor=current_user,
                             clocks=mtg.Clocks.from_config(current_app.config), now=now)
     return render_template("meetings/due.html", rows=rows, clocks=mtg.Clocks.from_config(current_app.config),
-                           today=local_date(now, EASTERN))
+                           today=today_here(now))
 
 
 # ---- the public record (no sign-in) -------------------------------------------------------------

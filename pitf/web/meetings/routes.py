@@ -22,12 +22,13 @@ from pitf.services import agenda_links, org
 from pitf.services import meetings as mtg
 from pitf.services import minutes as minutes_service
 from pitf.services.pdf import render_pdf
-from pitf.services.timeutil import EASTERN, local_date, to_local
+from pitf.services.timeutil import to_local, today_here
+from pitf.settings import platform_timezone
 from pitf.textutil import BadDate, parse_date, parse_id, parse_time
-from pitf.web import apply_form_errors, markup
 from pitf.web.account.forms import zone_choices
 from pitf.web.choices import options
 from pitf.web.confirm import ask, confirmed, question
+from pitf.web.form_errors import apply_form_errors
 from pitf.web.meetings.forms import (
     AgendaItemForm,
     CancelMeetingForm,
@@ -80,7 +81,7 @@ def _quorum_text(q: mtg.Quorum) -> str:
 
 @bp.context_processor
 def _helpers():
-    return {"markup": markup, "in_zone": _in_zone, "quorum_text": _quorum_text, "status_labels": STATUS_LABELS,
+    return {"in_zone": _in_zone, "quorum_text": _quorum_text, "status_labels": STATUS_LABELS,
             "kind_labels": KIND_LABELS, "TIME_FORMAT": TIME_FORMAT, "LONG_FORMAT": LONG_FORMAT,
             "meeting_state": mtg.meeting_state, "state_label": mtg.state_label, "confirm_text": question,
             "publish_values": _publish_values, "remove_values": _remove_values,
@@ -92,8 +93,8 @@ def _clocks() -> mtg.Clocks:
 
 
 def _today() -> date:
-    """Today on the secretariat's calendar (US Eastern): the federal day counts are calendar days there."""
-    return local_date(utcnow(), EASTERN)
+    """Today on the secretariat's calendar (PITF_TIMEZONE): the federal day counts are calendar days there."""
+    return today_here(utcnow())
 
 
 # ---- the list --------------------------------------------------------------------------------
@@ -156,7 +157,7 @@ def meeting_page(meeting_id: int):
         can_cancel=meeting.status != "cancelled" and not (mtg.has_started(meeting) and mtg.held_record(db, meeting)),
         attendance_open=bool(attendance) or _attendance_day_reached(meeting),
         quorum=mtg.quorum(db, committee, attendance), acronyms=_agency_acronyms(db), minutes=minutes,
-        viewer_zone_differs=getattr(current_user, "timezone", EASTERN) != meeting.timezone,
+        viewer_zone_differs=getattr(current_user, "timezone", platform_timezone()) != meeting.timezone,
     )
 
 
@@ -201,7 +202,7 @@ def _meeting_data(form) -> tuple[dict, dict[str, str]]:
     starts_at, ends_at = _parse_local(form, errors)
     data = {
         "title": form.title.data or "", "starts_at": starts_at, "ends_at": ends_at,
-        "timezone": form.timezone.data or EASTERN, "location": form.location.data or "",
+        "timezone": form.timezone.data or platform_timezone(), "location": form.location.data or "",
         "virtual_url": (form.virtual_url.data or "").strip(), "is_open": form.access.data != "closed",
         "federal_register_notice_date": (form.federal_register_notice_date.data or "").strip() or None,
         # An id from the list; anything else goes as typed, for the service to refuse by name.
@@ -256,7 +257,7 @@ def new():
     form = NewMeetingForm()
     _fill_meeting_choices(form, committees=committees)
     if request.method == "GET":
-        form.timezone.data = EASTERN
+        form.timezone.data = platform_timezone()
         form.start_time.data, form.end_time.data = "10:00", "12:00"
         if (cid := parse_id(request.args.get("committee_id", ""))) and any(c.id == cid for c in committees):
             form.committee_id.data = str(cid)

@@ -13,8 +13,8 @@ from pitf.security import is_safe_next
 from pitf.services import notifications
 from pitf.services.notifications import CHANNELS
 from pitf.services.reminders import KINDS
-from pitf.web import apply_form_errors
 from pitf.web.account.forms import zone_choices
+from pitf.web.form_errors import apply_form_errors
 from pitf.web.notifications.forms import PREFIX, NotificationPrefsForm, kind_field_name
 
 bp = Blueprint("notifications", __name__)

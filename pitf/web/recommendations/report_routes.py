@@ -13,7 +13,6 @@ from pitf.services import rec_reports
 from pitf.services.pdf import render_pdf
 from pitf.services.recommendations import POSITION_LABELS, STATUS_LABELS
 from pitf.textutil import parse_id
-from pitf.web import markup
 from pitf.web.scorecards.routes import bar_chart
 
 bp = Blueprint("rec_reports", __name__, url_prefix="/recommendations")
@@ -29,7 +28,7 @@ IMPLEMENTED = ("implemented", "Closed as implemented", "#008817", "green")
 
 @bp.context_processor
 def _helpers():
-    return {"markup": markup, "status_labels": STATUS_LABELS, "position_labels": POSITION_LABELS}
+    return {"status_labels": STATUS_LABELS, "position_labels": POSITION_LABELS}
 
 
 def _year_or_404(year: int) -> int:

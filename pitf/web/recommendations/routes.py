@@ -26,11 +26,12 @@ from pitf.services import recommendations as recs
 from pitf.services.csvio import excel_safe
 from pitf.services.meetings import meeting_local_date
 from pitf.textutil import parse_id
-from pitf.web import apply_form_errors, localtime, markup
 from pitf.web.actions.routes import MAX_PER_PAGE, PER_PAGE
 from pitf.web.choices import options
 from pitf.web.confirm import ask, confirmed, question
+from pitf.web.form_errors import apply_form_errors
 from pitf.web.recommendations.forms import PresentForm, RecommendationForm, ResponseForm
+from pitf.web.zones import localtime
 
 bp = Blueprint("recommendations", __name__, url_prefix="/recommendations")
 
@@ -40,7 +41,7 @@ TO_FORM = {"version": "-"}  # the version read is not a field anyone types: its 
 
 @bp.context_processor
 def _helpers():
-    return {"markup": markup, "status_labels": recs.STATUS_LABELS, "position_labels": recs.POSITION_LABELS,
+    return {"status_labels": recs.STATUS_LABELS, "position_labels": recs.POSITION_LABELS,
             "pillar_labels": PILLAR_LABELS, "action_status_labels": ACTION_STATUS_LABELS,
             "submit_confirm": question("submit_recommendation")}  # asked first (templates/_confirm.html)
 

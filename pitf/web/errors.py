@@ -1,0 +1,52 @@
+"""Error pages of the site, and JSON errors for /api paths that fail before the API's own handlers run."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from pitf.api.errors import domain_error_response, error_response, http_error_response
+from pitf.errors import DomainError
+
+TITLES = {400: "Bad request", 403: "Not allowed", 404: "Page not found", 405: "Not allowed here",
+          409: "Changed by someone else", 413: "File too large", 422: "Check your entry",
+          429: "Too many attempts"}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_page(status: int, title: str, message: str | None = None):
+    """The HTML page of an error: 403 and 404 have their own words, the rest share one page."""
+    template = {403: "errors/403.html", 404: "errors/404.html"}.get(status, "errors/error.html")
+    return render_template(template, code=status, title=title, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(err):
+        if _wants_json():
+            return error_response(400, "csrf", err.description)
+        return error_page(400, "Your form expired", "The form was missing its security token or it had expired. "
+                                                    "Go back, reload the page and submit again.")
+
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):
+        if _wants_json():
+            return domain_error_response(err)
+        return error_page(err.status, TITLES.get(err.status, "Something is wrong"), err.message)
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):
+        if _wants_json():
+            return http_error_response(err)
+        return error_page(err.code or 500, TITLES.get(err.code or 500, err.name), err.description)
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        if _wants_json():
+            return error_response(500, "server_error", "Something went wrong on our side; it has been logged.")
+        return render_template("errors/500.html", code=500, title="Something went wrong"), 500

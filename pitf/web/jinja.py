@@ -1,0 +1,34 @@
+"""The filters and globals every template may use, registered once on the app."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask
+from markupsafe import Markup
+
+from pitf.web.zones import localtime
+
+
+def longdate(value: date | None) -> str:
+    return value.strftime("%B %-d, %Y") if value else ""
+
+
+def isodate(value) -> str:
+    return value.isoformat() if isinstance(value, date) else ""
+
+
+def markup(html: str) -> Markup:
+    """Mark HTML that was sanitized by nh3 at save time as safe to show."""
+    return Markup(html)  # noqa: S704 - only ever called with nh3-sanitized HTML
+
+
+def register_jinja(app: Flask) -> None:
+    app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["isodate"] = isodate
+    app.jinja_env.filters["longdate"] = longdate
+    app.jinja_env.globals["markup"] = markup
+    app.jinja_env.globals["field_error_id"] = lambda f: f"{f.id}-error"
+    from pitf.web import visibility
+
+    visibility.register(app)  # can_see(obj), shows_meeting(id), shows_recommendation(id) in templates
