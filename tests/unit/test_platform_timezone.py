@@ -41,8 +41,8 @@ def test_digests_count_days_on_the_platform_calendar(db, make_user, in_app):
     db.flush()
     # 04:30 UTC on March 21: already the 21st in New York (00:30), still the 20th in Chicago (23:30).
     (digest,) = reminders.build_digests(db, [liaison], datetime(2027, 3, 21, 4, 30, tzinfo=UTC))
-    titles = {"overdue": [t for _, t, _ in digest.overdue], "due_soon": [t for _, t, _ in digest.due_soon]}
+    titles = {"overdue": [r.title for r in digest.overdue], "due_soon": [r.title for r in digest.due_soon]}
     late = in_app == "America/New_York"
     assert titles == {"overdue": ["Share the screening protocol"] if late else [],
                       "due_soon": [] if late else ["Share the screening protocol"]}
-    assert date(2027, 3, 20) in [d for *_, d in digest.overdue + digest.due_soon]
+    assert date(2027, 3, 20) in [r.due_date for r in digest.overdue + digest.due_soon]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import html as htmllib
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -24,6 +25,7 @@ from pitf.models import (
 )
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
+from pitf.settings import platform_timezone
 from tests.conftest import sign_in_client
 from tests.factories import committee
 
@@ -474,7 +476,11 @@ def test_mail_minutes_queues_emails_once(db, app, staff, make_user):
 # ---- minutes due ------------------------------------------------------------------------------
 
 def past_meeting(db, staff, body, days_ago, title, **extra) -> Meeting:
-    start = utcnow().replace(microsecond=0) - timedelta(days=days_ago)
+    # Noon of the platform's day *days_ago* days back: the clocks count local days, so a UTC offset near
+    # midnight must not move the meeting to the day before.
+    zone = ZoneInfo(platform_timezone())
+    day = utcnow().astimezone(zone).date() - timedelta(days=days_ago)
+    start = datetime.combine(day, time(12), zone).astimezone(UTC)
     return meeting_of(db, staff, body, title=title, starts_at=start.isoformat(),
                       ends_at=(start + timedelta(hours=2)).isoformat(), **extra)
 
