@@ -22,11 +22,13 @@ from pitf.api.util import (
 )
 from pitf.db import get_session
 from pitf.errors import Conflict, NotFound, ValidationFailed
-from pitf.models import Agency, Attendance, Committee, Meeting, User, utcnow
+from pitf.models import Agency, Attendance, Committee, Meeting, User
+from pitf.services import agendas, meeting_series, visibility
+from pitf.services import attendance as att
+from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
-from pitf.services import visibility
-from pitf.services.timeutil import EASTERN, local_date, to_local
+from pitf.services.timeutil import to_local
 
 MEETING_FIELD_TYPES = {"committee_id": ID, "title": str, "starts_at": str, "ends_at": str, "timezone": str,
                        "location": str, "virtual_url": str, "is_open": bool, "federal_register_notice_date": str,
@@ -77,13 +79,8 @@ def _optional_body() -> dict:
     return json_body() if request.get_data(cache=True) else {}
 
 
-def _today():
-    """The date in Washington: the federal day counts run on it."""
-    return local_date(utcnow(), EASTERN)
-
-
-def _clocks() -> mtg.Clocks:
-    return mtg.Clocks.from_config(current_app.config)
+def _clocks() -> fc.Clocks:
+    return fc.Clocks.from_config(current_app.config)
 
 
 def _meeting_id(meeting_id: int) -> int:
@@ -117,8 +114,8 @@ def meeting_detail_json(meeting: Meeting, committee: Committee) -> dict:
     if committee.follows_faca:
         minutes = mins.get_minutes(db, meeting)
         certified = minutes is not None and minutes.approved_revision is not None
-    state = mtg.federal_clocks(session=db, meeting=meeting, committee=committee, clocks=_clocks(), today=_today(),
-                               minutes_certified=certified)
+    state = fc.federal_clocks(session=db, meeting=meeting, committee=committee, clocks=_clocks(),
+                              today=fc.federal_today(), minutes_certified=certified)
     return {**meeting_json(meeting, committee), "flags": list(state.flags), "certify_by": iso(state.certify_by)}
 
 
@@ -127,7 +124,7 @@ def _meeting_now(meeting_id: int) -> dict:
     return meeting_detail_json(meeting, committee)
 
 
-def agenda_json(meeting: Meeting, view: mtg.AgendaView) -> dict:
+def agenda_json(meeting: Meeting, view: agendas.AgendaView) -> dict:
     # A linked recommendation the caller may not see (someone's draft) is neither named nor linked.
     shown = visibility.visible_recommendation_ids(get_session(), actor(),
                                                   [row.item.recommendation_id for row in view.rows])
@@ -152,10 +149,10 @@ def agenda_json(meeting: Meeting, view: mtg.AgendaView) -> dict:
 def _agenda_now(meeting_id: int) -> dict:
     db = get_session()
     meeting, _committee, _access = mtg.get_meeting(session=db, actor=actor(), meeting_id=meeting_id)
-    return agenda_json(meeting, mtg.agenda_view(db, meeting))
+    return agenda_json(meeting, agendas.agenda_view(db, meeting))
 
 
-def attendance_json(rows: list[Attendance], quorum: mtg.Quorum) -> dict:
+def attendance_json(rows: list[Attendance], quorum: att.Quorum) -> dict:
     acronyms = dict(get_session().execute(select(Agency.id, Agency.acronym)).tuples().all())
     return {
         "entries": [{"id": a.id, "user_id": a.user_id, "name": a.name, "agency": acronyms.get(a.agency_id),
@@ -234,6 +231,21 @@ def edit_meeting(meeting_id: int):
     return jsonify(_meeting_now(meeting_id))
 
 
+@api_bp.post("/meetings/<int:meeting_id>/copy")
+def copy_meeting(meeting_id: int):
+    """Plan the next meeting from this one; without starts_at, on the date suggested for the next meeting."""
+    data = _optional_body()
+    _check(data, {"starts_at": str, "ends_at": str, "title": str})
+    db = get_session()
+    meeting = meeting_series.copy_meeting(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id),
+                                          starts_at=data.get("starts_at"), ends_at=data.get("ends_at"),
+                                          title=(data.get("title") or "").strip() or None)
+    response = jsonify(meeting_detail_json(meeting, db.get(Committee, meeting.committee_id)))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.meeting", meeting_id=meeting.id)
+    return response
+
+
 # ---- agenda ------------------------------------------------------------------------------------
 
 @api_bp.get("/meetings/<int:meeting_id>/agenda")
@@ -248,8 +260,8 @@ def put_agenda(meeting_id: int):
     items = _check_list(data, "items", AGENDA_ITEM_TYPES, AGENDA_ITEM_READ_ONLY)
     db = get_session()
     try:
-        view = mtg.put_agenda(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id),
-                              version=data.get("version"), items=items)
+        view = agendas.put_agenda(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id),
+                                  version=data.get("version"), items=items)
     except Conflict as err:
         raise with_current(err, lambda: _agenda_now(meeting_id)) from None
     return jsonify(agenda_json(db.get(Meeting, meeting_id), view))
@@ -260,8 +272,9 @@ def publish_agenda(meeting_id: int):
     data = _optional_body()
     _check(data, {"short_notice_reason": str})
     try:
-        mtg.publish_agenda(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
-                           clocks=_clocks(), today=_today(), short_notice_reason=data.get("short_notice_reason") or "")
+        agendas.publish_agenda(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
+                               clocks=_clocks(), today=fc.federal_today(),
+                               short_notice_reason=data.get("short_notice_reason") or "")
     except Conflict as err:
         raise with_current(err, lambda: _agenda_now(meeting_id)) from None
     return jsonify(_agenda_now(meeting_id))
@@ -273,8 +286,8 @@ def publish_agenda(meeting_id: int):
 def attendance(meeting_id: int):
     db = get_session()
     meeting, committee, _access = mtg.get_meeting(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id))
-    rows = mtg.attendance_of(db, meeting)
-    return jsonify(attendance_json(rows, mtg.quorum(db, committee, rows)))
+    rows = att.attendance_of(db, meeting)
+    return jsonify(attendance_json(rows, att.quorum(db, committee, rows)))
 
 
 @api_bp.put("/meetings/<int:meeting_id>/attendance")
@@ -282,7 +295,7 @@ def put_attendance(meeting_id: int):
     data = json_body()
     _check(data, {}, extra_known={"entries"})
     entries = _check_list(data, "entries", ATTENDANCE_TYPES, ATTENDANCE_READ_ONLY)
-    rows, quorum = mtg.put_attendance(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
+    rows, quorum = att.put_attendance(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
                                       entries=entries)
     return jsonify(attendance_json(rows, quorum))
 

@@ -327,6 +327,12 @@ SCHEMAS.update({
                   "description": "Replaces the agenda's items, in order.", "properties": {
                       "version": {"type": "integer"},
                       "items": {"type": "array", "maxItems": 100, "items": ref("AgendaItemInput")}}},
+    "MeetingCopy": {"type": "object", "additionalProperties": False, "properties": {
+        "starts_at": {**_MEETING_INPUT["starts_at"], "description": "Left out: the date suggested for the next "
+                      "meeting (the same weekday of the same week, a quarter later for a body that meets quarterly, "
+                      "else a month later) at the same wall-clock time"},
+        "ends_at": {**_MEETING_INPUT["ends_at"], "description": "Left out: as long as the meeting copied"},
+        "title": {"type": ["string", "null"], "maxLength": 200, "description": "Left out: the copied title"}}},
     "AgendaPublish": {"type": "object", "additionalProperties": False, "properties": {
         "short_notice_reason": {"type": ["string", "null"], "maxLength": 2000,
                                 "description": "Required for a FACA body noticed fewer than 15 days ahead"}}},
@@ -396,6 +402,13 @@ PATHS.update({
         "patch": {"summary": "Change or cancel a meeting (its planners)", "parameters": [_MEETING_ID],
                   "requestBody": _body("MeetingPatch"),
                   "responses": {**ok(ref("MeetingDetail")), **errors(400, 401, 403, 404, 409, 422)}},
+    },
+    "/meetings/{meeting_id}/copy": {
+        "post": {"summary": "Plan the next meeting from this one: same body, place, length and agenda (unpublished)",
+                 "parameters": [_MEETING_ID],
+                 "requestBody": {"required": False, "content": {"application/json": {"schema": ref("MeetingCopy")}}},
+                 "responses": {"201": {"description": "Created", **_CREATED, "content": {
+                     "application/json": {"schema": ref("MeetingDetail")}}}, **errors(400, 401, 403, 404, 422)}},
     },
     "/meetings/{meeting_id}/agenda": {
         "get": {"summary": "The agenda, each item with its computed start", "parameters": [_MEETING_ID],

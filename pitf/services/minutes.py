@@ -15,7 +15,7 @@ import difflib
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -29,7 +29,6 @@ from pitf.models import (
     Attachment,
     Committee,
     Meeting,
-    Membership,
     Minutes,
     MinutesAction,
     MinutesComment,
@@ -38,11 +37,12 @@ from pitf.models import (
     utcnow,
 )
 from pitf.models.actions import PILLARS
-from pitf.services import audit, visibility
+from pitf.services import agendas, audit, visibility
+from pitf.services import attendance as att
 from pitf.services import meetings as mtg
 from pitf.services.concurrency import check_version
 from pitf.services.notify import notify
-from pitf.services.timeutil import EASTERN, local_date, to_local
+from pitf.services.timeutil import to_local
 from pitf.textutil import BadDate, parse_date
 
 ACTION_LINE = re.compile(r"^\s*(?:[-*+]\s+)?ACTION\b(.*)$")
@@ -150,7 +150,7 @@ def skeleton(session: Session, meeting: Meeting, committee: Committee) -> str:
            f"- **Place:** {meeting.location or 'virtual'}"
            + (f" ({meeting.virtual_url})" if meeting.virtual_url else ""),
            f"- **Open to the public:** {'yes' if meeting.is_open else 'no'}", "", "## Present", ""]
-    entries = mtg.attendance_of(session, meeting)
+    entries = att.attendance_of(session, meeting)
     agencies = {a.id: a.acronym for a in session.execute(select(Agency)).scalars()}
     groups = {"member": "Members", "staff": "Staff", "agency_employee": "Agency employees",
               "public_speaker": "Public speakers", "guest": "Guests"}
@@ -158,16 +158,16 @@ def skeleton(session: Session, meeting: Meeting, committee: Committee) -> str:
         people = [e for e in entries if e.attendee_kind == kind and e.status != "absent"]
         if people:
             out.append(f"**{label}:** " + "; ".join(
-                mtg.attendee_label(e.name, agencies.get(e.agency_id))
+                att.attendee_label(e.name, agencies.get(e.agency_id))
                 + (f", represented by {e.represented_by}" if e.status == "represented" else "") for e in people))
             out.append("")
-    absent = [mtg.attendee_label(e.name, agencies.get(e.agency_id)) for e in entries if e.status == "absent"]
+    absent = [att.attendee_label(e.name, agencies.get(e.agency_id)) for e in entries if e.status == "absent"]
     if absent:
         out += [f"**Absent:** {'; '.join(absent)}", ""]
     if not entries:
         out += ["Attendance has not been taken yet.", ""]
     out += ["## Matters discussed", ""]
-    view = mtg.agenda_view(session, meeting)
+    view = agendas.agenda_view(session, meeting)
     for n, row in enumerate(view.rows, 1):
         out += [f"### {n}. {row.item.title}", "", "Discussion:", "", "Resolution:", ""]
     if not view.rows:
@@ -450,7 +450,7 @@ def mail_minutes(*, session: Session, actor, meeting_id: int) -> int:
     items = session.execute(select(ActionItem.title, Agency.acronym, ActionItem.due_date)
                             .join(Agency, Agency.id == ActionItem.lead_agency_id)
                             .where(ActionItem.meeting_id == meeting.id).order_by(ActionItem.due_date)).all()
-    attendee_ids = {a.user_id for a in mtg.attendance_of(session, meeting) if a.user_id}
+    attendee_ids = {a.user_id for a in att.attendance_of(session, meeting) if a.user_id}
     people = {u.id: u for u in mtg.members_of(session, meeting.committee_id)}
     for uid in attendee_ids - set(people):
         user = session.get(User, uid)
@@ -470,7 +470,7 @@ def mail_minutes(*, session: Session, actor, meeting_id: int) -> int:
     return len(sent)
 
 
-# ---- what a reader may see of the history; the minutes still due ---------------------------------
+# ---- what a reader may see of the history --------------------------------------------------------
 
 def visible_revisions(session: Session, actor, minutes: Minutes, access) -> list[MinutesRevision]:
     """The revisions *actor* may read: planners every one; others the approved ones, and members who comment
@@ -481,52 +481,3 @@ def visible_revisions(session: Session, actor, minutes: Minutes, access) -> list
     commenter = permissions.can_comment_on_minutes(actor, access)
     return [r for r in every if r.status == "approved"
             or (commenter and r.status == "circulated" and r.revision == minutes.revision)]
-
-
-@dataclass
-class MinutesDue:
-    meeting_id: int
-    title: str
-    committee_name: str
-    starts_at: datetime
-    meeting_day: date
-    status: str  # none, draft, circulated
-    faca: bool
-    certify_by: date | None
-    days_left: int | None
-    overdue: bool
-
-
-def chaired_committee_ids(session: Session, actor) -> set[int]:
-    if not permissions.is_signed_in(actor):
-        return set()
-    return set(session.execute(select(Membership.committee_id).where(
-        Membership.user_id == actor.id, Membership.ended_on.is_(None),
-        Membership.role.in_(("chair", "co_chair")))).scalars())
-
-
-def minutes_due(*, session: Session, actor, clocks: mtg.Clocks, now: datetime) -> list[MinutesDue]:
-    """Meetings held whose minutes are not approved yet (none, draft or circulated): FACA bodies' by their
-    certification deadline, overdue first, then the other bodies' by meeting date. The secretariat sees every
-    body, a chair or co-chair their own. One query for the rows: deadlines are computed here."""
-    chaired = set() if permissions.is_staff(actor) else chaired_committee_ids(session, actor)
-    require(permissions.can_list_minutes_due(actor, chaired),
-            "Only the secretariat and committee chairs follow the minutes still to approve.")
-    stmt = (select(Meeting.id, Meeting.title, Meeting.starts_at, Meeting.timezone, Committee.name,
-                   Committee.follows_faca, Minutes.status)
-            .join(Committee, Committee.id == Meeting.committee_id)
-            .join(Minutes, Minutes.meeting_id == Meeting.id, isouter=True)
-            .where(Meeting.starts_at < now, Meeting.status == "scheduled", Minutes.approved_revision.is_(None)))
-    if not permissions.is_staff(actor):
-        stmt = stmt.where(Meeting.committee_id.in_(chaired))
-    today = local_date(now, EASTERN)
-    rows = []
-    for mid, title, starts_at, tz_name, committee_name, faca, status in session.execute(stmt).all():
-        day = local_date(starts_at, tz_name)
-        certify_by = day + timedelta(days=clocks.certify_days) if faca else None
-        days_left = (certify_by - today).days if certify_by else None
-        rows.append(MinutesDue(mid, title, committee_name, starts_at, day, status or "none", faca, certify_by,
-                               days_left, days_left is not None and days_left < 0))
-    rows.sort(key=lambda r: (0 if r.overdue else 1 if r.faca else 2, r.certify_by or r.meeting_day, r.starts_at,
-                             r.meeting_id))
-    return rows

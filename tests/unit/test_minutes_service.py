@@ -9,6 +9,8 @@ from sqlalchemy import select
 from pitf.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from pitf.markdown import render_markdown
 from pitf.models import ActionItem, Membership, OutboxEmail
+from pitf.services import agendas
+from pitf.services import attendance as att
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
 from tests.factories import committee
@@ -44,9 +46,9 @@ def draft(db, staff, meeting, text="# Minutes\n\nDiscussed the plan."):
 
 def test_skeleton_has_attendance_and_one_heading_per_agenda_item(db, staff):
     m = meeting_of(db, staff, SPOG)
-    mtg.put_agenda(session=db, actor=staff, meeting_id=m.id, version=mtg.get_agenda(db, m).version,
-                   items=[{"title": "Opening"}, {"title": "Supply chains"}])
-    mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[
+    agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version,
+                       items=[{"title": "Opening"}, {"title": "Supply chains"}])
+    att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[
         {"name": "Ana Ruiz", "agency": "DOJ", "status": "present"},
         {"name": "Lee Park", "agency": "DHS", "status": "represented", "represented_by": "Kim Oh"}])
     text = mins.skeleton(db, m, committee(db, SPOG))
@@ -242,8 +244,8 @@ def test_minutes_of_a_future_faca_meeting_are_not_certified(db, staff, make_user
 def test_the_untouched_skeleton_is_neither_circulated_nor_certified(db, staff, make_user):
     chair = person_on(db, make_user, COUNCIL, "chair")
     m = meeting_of(db, staff, COUNCIL)
-    mtg.put_agenda(session=db, actor=staff, meeting_id=m.id, version=mtg.get_agenda(db, m).version,
-                   items=[{"title": "Opening"}, {"title": "Survivor panel"}])
+    agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version,
+                       items=[{"title": "Opening"}, {"title": "Survivor panel"}])
     text = mins.skeleton(db, m, committee(db, COUNCIL))
     assert mins.is_unwritten_skeleton(text)
     minutes = draft(db, staff, m, text)
@@ -295,7 +297,7 @@ def test_minutes_of_a_cancelled_meeting_are_not_circulated(db, staff):
 
 def test_skeleton_header_lines_stay_lines_and_an_agency_is_named_once(db, staff):
     m = meeting_of(db, staff, SPOG, location="Room 1107")
-    mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[
+    att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[
         {"name": "Department of Health and Human Services (HHS)", "agency": "HHS", "status": "represented",
          "represented_by": "Kim Oh", "attendee_kind": "member"},
         {"name": "Department of Justice (DOJ)", "agency": "DOJ", "status": "present", "attendee_kind": "member"},
@@ -318,4 +320,4 @@ def test_skeleton_header_lines_stay_lines_and_an_agency_is_named_once(db, staff)
     ("", "HHS", "HHS"),
 ])
 def test_attendee_label_names_the_agency_once(name, acronym, expected):
-    assert mtg.attendee_label(name, acronym) == expected
+    assert att.attendee_label(name, acronym) == expected

@@ -22,6 +22,8 @@ from pitf.models import (
     OutboxEmail,
     utcnow,
 )
+from pitf.services import agendas
+from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
 from tests.conftest import sign_in_client
@@ -324,8 +326,8 @@ def test_minutes_are_sanitized_through_the_page(db, app, staff, make_user):
 
 def test_skeleton_and_preview_write_nothing(db, app, staff):
     m = meeting_of(db, staff)
-    mtg.put_agenda(session=db, actor=staff, meeting_id=m.id, version=mtg.get_agenda(db, m).version,
-                   items=[{"title": "Opening"}, {"title": "Supply chains"}])
+    agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version,
+                       items=[{"title": "Opening"}, {"title": "Supply chains"}])
     db.flush()
     c = client_for(app, staff)
     filled = post(c, f"/meetings/{m.id}/minutes/edit", {"do": "skeleton", "version": "", "body_md": ""}, status=200)
@@ -546,11 +548,11 @@ def test_minutes_due_issues_the_same_queries_at_10_and_1000_meetings(db, app, st
 # ---- the public record ------------------------------------------------------------------------
 
 def publish(db, staff, meeting, items):
-    mtg.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=mtg.get_agenda(db, meeting).version,
-                   items=items)
+    agendas.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=agendas.get_agenda(db, meeting).version,
+                       items=items)
     with mock.patch.object(mtg, "clock", lambda: meeting.starts_at - timedelta(days=30)):  # published ahead
-        mtg.publish_agenda(session=db, actor=staff, meeting_id=meeting.id, clocks=mtg.Clocks(),
-                           today=utcnow().date(), short_notice_reason="Scheduling.")
+        agendas.publish_agenda(session=db, actor=staff, meeting_id=meeting.id, clocks=fc.Clocks(),
+                               today=utcnow().date(), short_notice_reason="Scheduling.")
     db.flush()
 
 

@@ -11,7 +11,8 @@ import pytest
 from icalendar import Calendar
 
 from pitf.models import Membership, Notification, utcnow
-from pitf.services import actions, calendar, visibility
+from pitf.services import actions, agendas, calendar, visibility
+from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
 from pitf.services import recommendations as recs
@@ -82,10 +83,10 @@ def world(db, make_user):
                     today=TODAY)  # notifies the secretariat, with the title
     db.flush()
     open_meeting = _meeting(db, staff, SPOG, "Open SPOG meeting", 20, is_open=True)
-    mtg.put_agenda(session=db, actor=staff, meeting_id=open_meeting.id,
-                   version=mtg.get_agenda(db, open_meeting).version,
-                   items=[{"title": "Council presentation", "duration_minutes": 15, "recommendation_id": rec.id}])
-    mtg.publish_agenda(session=db, actor=staff, meeting_id=open_meeting.id, clocks=mtg.Clocks(), today=TODAY)
+    agendas.put_agenda(session=db, actor=staff, meeting_id=open_meeting.id,
+                       version=agendas.get_agenda(db, open_meeting).version,
+                       items=[{"title": "Council presentation", "duration_minutes": 15, "recommendation_id": rec.id}])
+    agendas.publish_agenda(session=db, actor=staff, meeting_id=open_meeting.id, clocks=fc.Clocks(), today=TODAY)
     from_rec = actions.create_action_item(session=db, actor=staff, data={
         "title": "Draft a shelter screening tool", "committee_id": grants.id, "lead_agency": "DOJ",
         "due_date": "2031-03-01", "pillar": "protection", "recommendation_id": rec.id})

@@ -13,10 +13,11 @@ from pitf.errors import Conflict, Forbidden, InvalidTransition, NotFound, Valida
 from pitf.markdown import render_markdown
 from pitf.models import User, utcnow
 from pitf.models.actions import PILLAR_LABELS
+from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
 from pitf.services import public
-from pitf.services.timeutil import EASTERN, local_date, to_local
+from pitf.services.timeutil import to_local
 from pitf.web import apply_form_errors, markup
 from pitf.web.confirm import ask, confirmed, question
 from pitf.web.meetings.minutes_forms import CommentForm, ConfirmActionForm, MinutesForm
@@ -63,7 +64,7 @@ def _render_minutes(meeting_id: int, *, status: int = 200, alert: str | None = N
     staff = permissions.can_confirm_minutes_actions(current_user)
     proposals = mins.proposed_actions(db, minutes) if staff else []
     meeting_day = mtg.meeting_local_date(meeting)
-    clocks = mtg.Clocks.from_config(current_app.config)
+    clocks = fc.Clocks.from_config(current_app.config)
     open_for_comment = commenter and reader.status == "circulated"
     if comment_form is not None and not open_for_comment and alert is None:
         # The form is not shown (the minutes are no longer circulated): say why the comment was refused.
@@ -321,10 +322,10 @@ def diff(meeting_id: int, number: int):
 @login_required
 def due():
     now = utcnow()
-    rows = mins.minutes_due(session=get_session(), actor=current_user,
-                            clocks=mtg.Clocks.from_config(current_app.config), now=now)
-    return render_template("meetings/due.html", rows=rows, clocks=mtg.Clocks.from_config(current_app.config),
-                           today=local_date(now, EASTERN))
+    rows = fc.minutes_due(session=get_session(), actor=current_user,
+                          clocks=fc.Clocks.from_config(current_app.config), now=now)
+    return render_template("meetings/due.html", rows=rows, clocks=fc.Clocks.from_config(current_app.config),
+                           today=fc.federal_today(now))
 
 
 # ---- the public record (no sign-in) -------------------------------------------------------------
