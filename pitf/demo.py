@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from pitf.models import ActionItem, ActionItemSupport, Agency, Committee, Membership, User, utcnow
+from pitf.models.meetings import MinutesUpdate
 from pitf.services import audit, org, users
 
 DEPARTMENTS = [
@@ -240,8 +241,9 @@ def seed_demo_meetings(session: Session) -> None:
     att.put_attendance(session=session, actor=staff, meeting_id=past.id, entries=[
         {"name": f"{a} representative", "agency": a, "status": "present"}
         for a in ("DOS", "DOJ", "DHS", "DOL", "HHS", "USDT", "DOD", "ED", "HUD", "DOT", "USAID", "FBI")])
-    minutes = mins.save_minutes(session=session, actor=staff, meeting_id=past.id, version=None,
-                                body_md=_written(mins.skeleton(session, past, bodies[SPOG])))
+    minutes = mins.save_minutes(session=session, actor=staff, meeting_id=past.id,
+                                changes=MinutesUpdate(version=None,
+                                                      body_md=_written(mins.skeleton(session, past, bodies[SPOG]))))
     mins.circulate(session=session, actor=staff, meeting_id=past.id, version=minutes.version)
     mins.approve(session=session, actor=staff, meeting_id=past.id, version=minutes.version)
     council_day = _eastern_day(21)
@@ -249,8 +251,9 @@ def seed_demo_meetings(session: Session) -> None:
             federal_register_notice_date=_eastern_day(-2), joint_with_committee_id=bodies[SPOG].id)
     last_council = meeting(COUNCIL, "Advisory Council winter meeting", _eastern_day(-20),
                            federal_register_notice_date=_eastern_day(-40))
-    minutes = mins.save_minutes(session=session, actor=staff, meeting_id=last_council.id, version=None,
-                                body_md=_written(mins.skeleton(session, last_council, bodies[COUNCIL])))
+    minutes = mins.save_minutes(session=session, actor=staff, meeting_id=last_council.id,
+                                changes=MinutesUpdate(version=None, body_md=_written(
+                                    mins.skeleton(session, last_council, bodies[COUNCIL]))))
     mins.circulate(session=session, actor=staff, meeting_id=last_council.id, version=minutes.version)
     _ = chair  # the Council's chair certifies these circulated minutes (the demo's FACA step)
     meeting("Grantmaking", "Grant solicitation review (closed)", _eastern_day(10), start="14:00:00",

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from pitf import permissions
 from pitf.errors import NotFound, ValidationFailed, require
-from pitf.markdown import MAX_SOURCE, render_markdown
+from pitf.markdown import render_markdown
 from pitf.models import (
     ActionItem,
     Agency,
@@ -37,6 +37,7 @@ from pitf.models import (
     utcnow,
 )
 from pitf.models.actions import PILLARS
+from pitf.models.meetings import MinutesUpdate
 from pitf.services import agendas, audit, visibility
 from pitf.services import attendance as att
 from pitf.services import meetings as mtg
@@ -263,12 +264,10 @@ def _sync_actions(session: Session, minutes: Minutes) -> None:
     session.flush()
 
 
-def save_minutes(*, session: Session, actor, meeting_id: int, version, body_md: str,
-                 revision_reason: str = "") -> Minutes:
+def save_minutes(*, session: Session, actor, meeting_id: int, changes: MinutesUpdate) -> Minutes:
     """Save the working text. Approved minutes are locked: a change needs a reason and becomes a new revision."""
     meeting, _committee, _ = mtg.get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
-    if not isinstance(body_md, str) or len(body_md) > MAX_SOURCE:
-        raise ValidationFailed("Bad text.", fields={"body_md": f"Text of at most {MAX_SOURCE:,} characters."})
+    version, body_md = changes.version, changes.body_md
     minutes = get_minutes(session, meeting)
     if minutes is None:
         if version not in (None, "", 0, "0"):
@@ -276,15 +275,13 @@ def save_minutes(*, session: Session, actor, meeting_id: int, version, body_md: 
         minutes = _ensure_minutes(session, meeting, actor)
     else:
         check_version(minutes, version)
-    reason = (revision_reason or "").strip()
+    reason = (changes.revision_reason or "").strip()
     html = render_markdown(body_md)
     if minutes.status == "approved":
         if not reason:
             raise ValidationFailed("Approved minutes are locked.", fields={
                 "revision_reason": "Approved minutes are locked: give the reason for the correction. It becomes "
                                    "a new revision, approved again, while the approved one stays in force."})
-        if len(reason) > 2000:
-            raise ValidationFailed("Too long.", fields={"revision_reason": "Use at most 2,000 characters."})
         minutes.revision += 1
         session.add(MinutesRevision(minutes_id=minutes.id, revision=minutes.revision, status="draft", reason=reason,
                                     body_md=body_md, body_html=html, created_by_id=getattr(actor, "id", None)))

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from pitf.models import Agenda, AgendaItem, Attendance, AuditEntry, Meeting, Membership, Minutes, Notification
+from pitf.models.meetings import MinutesUpdate
 from pitf.services import actions, agendas
 from pitf.services import attendance as att
 from pitf.services import meetings as mtg
@@ -533,7 +534,8 @@ def closed(meetings_held, db, staff):
     meeting = plan(db, staff, GRANTS, is_open=False)
     agendas.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=1, items=[{"title": "Solicitations"}])
     att.put_attendance(session=db, actor=staff, meeting_id=meeting.id, entries=[{"name": "Ana Ruiz", "agency": "DOJ"}])
-    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=meeting.id, version=None, body_md="Secret plan.")
+    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=meeting.id,
+                                changes=MinutesUpdate(version=None, body_md="Secret plan."))
     mins.circulate(session=db, actor=staff, meeting_id=meeting.id, version=minutes.version)
     db.flush()
     return meeting
@@ -809,7 +811,8 @@ def test_attendance_needs_a_list_and_a_planner(client, api_as, db, staff):
 
 def _circulated(db, staff, body):
     meeting = plan(db, staff, body, federal_register_notice_date="2027-02-20")
-    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=meeting.id, version=None, body_md="Discussed.")
+    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=meeting.id,
+                                changes=MinutesUpdate(version=None, body_md="Discussed."))
     mins.circulate(session=db, actor=staff, meeting_id=meeting.id, version=minutes.version)
     db.flush()
     return meeting, minutes
@@ -834,7 +837,8 @@ def test_who_writes_and_circulates_minutes(meetings_held, client, api_as, db, st
     assert r.status_code == (200 if allowed else 403), r.json
     if not allowed:
         assert minutes_row(db, meeting.id) is None
-        mins.save_minutes(session=db, actor=staff, meeting_id=meeting.id, version=None, body_md="Discussed.")
+        mins.save_minutes(session=db, actor=staff, meeting_id=meeting.id,
+                          changes=MinutesUpdate(version=None, body_md="Discussed."))
         db.flush()
     version = minutes_row(db, meeting.id).version
     r = client.post(f"{BASE}/{meeting.id}/minutes/circulate", headers=headers, json={"version": version})

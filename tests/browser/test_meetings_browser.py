@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from pitf.models import Membership
+from pitf.models.meetings import MinutesUpdate
 from pitf.services import agendas
 from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
@@ -58,8 +59,9 @@ def test_agenda_reordered_with_the_keyboard_only(page, base_url, planned, axe):
 
 def test_meeting_pages_are_accessible(page, base_url, planned, axe, db, meetings_held):
     staff, m = planned
-    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=m.id, version=None,
-                                body_md="# Minutes\n\nACTION DOJ 2027-04-01: Share the protocol\n")
+    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=m.id,
+                                changes=MinutesUpdate(
+                                    version=None, body_md="# Minutes\n\nACTION DOJ 2027-04-01: Share the protocol\n"))
     mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
     db.flush()
     sign_in(page, base_url, staff.email, PASSWORD)
@@ -83,7 +85,8 @@ def test_council_chair_certifies_and_public_page(page, base_url, make_user, db, 
                        items=[{"title": "Findings on shelters"}])
     with mock.patch.object(mtg, "clock", lambda: m.starts_at - timedelta(days=30)):  # published ahead
         agendas.publish_agenda(session=db, actor=staff, meeting_id=m.id, clocks=fc.Clocks(), today=date(2026, 9, 1))
-    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=m.id, version=None, body_md="Findings heard.")
+    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=m.id,
+                                changes=MinutesUpdate(version=None, body_md="Findings heard."))
     mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
     db.flush()
     sign_in(page, base_url, chair.email, PASSWORD)
@@ -112,8 +115,9 @@ def tab_to(page, selector: str, limit: int = 80) -> None:
 
 def test_approving_minutes_asks_first_by_keyboard(page, base_url, planned, axe, db, meetings_held):
     staff, m = planned
-    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=m.id, version=None,
-                                body_md="# Minutes\n\nThe chair opened the meeting.\n")
+    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=m.id,
+                                changes=MinutesUpdate(version=None,
+                                                      body_md="# Minutes\n\nThe chair opened the meeting.\n"))
     mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
     db.flush()
     sign_in(page, base_url, staff.email, PASSWORD)

@@ -22,6 +22,7 @@ from pitf.models import (
     OutboxEmail,
     utcnow,
 )
+from pitf.models.meetings import MinutesUpdate
 from pitf.services import agendas
 from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
@@ -66,7 +67,8 @@ def client_for(app, user):
 
 
 def draft(db, staff, meeting, text="# Minutes\n\nDiscussed the plan.") -> Minutes:
-    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=meeting.id, version=None, body_md=text)
+    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=meeting.id,
+                                changes=MinutesUpdate(version=None, body_md=text))
     db.flush()
     return minutes
 
@@ -366,7 +368,8 @@ def test_stale_save_is_409_keeping_the_typed_text(db, app, staff, make_user):
     m = meeting_of(db, staff)
     minutes = draft(db, staff, m, "First text.")
     read_version = minutes.version
-    mins.save_minutes(session=db, actor=staff, meeting_id=m.id, version=minutes.version, body_md="Their text.")
+    mins.save_minutes(session=db, actor=staff, meeting_id=m.id,
+                      changes=MinutesUpdate(version=minutes.version, body_md="Their text."))
     db.flush()
     c = client_for(app, make_user("secretariat"))
     conflict = post(c, f"/meetings/{m.id}/minutes/edit",
@@ -562,8 +565,9 @@ def test_public_pages_show_published_agenda_and_approved_minutes_only(db, client
     publish(db, staff, council, [{"title": "Survivor panel", "presenter": "Ana Ruiz", "presenter_agency": "HHS",
                                   "duration_minutes": 30, "notes_md": "Read the **brief**."}])
     minutes = approved(db, staff, council, "Approved public text.", approver=chair)
-    mins.save_minutes(session=db, actor=staff, meeting_id=council.id, version=minutes.version,
-                      body_md="Draft correction text.", revision_reason="Typo.")
+    mins.save_minutes(session=db, actor=staff, meeting_id=council.id,
+                      changes=MinutesUpdate(version=minutes.version, body_md="Draft correction text.",
+                                            revision_reason="Typo."))
     mins.circulate(session=db, actor=staff, meeting_id=council.id, version=minutes.version)
     mins.add_comment(session=db, actor=person_on(db, make_user, COUNCIL, "member"), meeting_id=council.id,
                      body_md="Internal comment words.")

@@ -13,11 +13,14 @@ from pitf.errors import Conflict, Forbidden, InvalidTransition, NotFound, Valida
 from pitf.markdown import render_markdown
 from pitf.models import User, utcnow
 from pitf.models.actions import PILLAR_LABELS
+from pitf.models.meetings import MinutesUpdate
 from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
 from pitf.services import public
 from pitf.services.timeutil import to_local
+from pitf.textutil import parse_id
+from pitf.validation import validate
 from pitf.web import apply_form_errors, markup
 from pitf.web.confirm import ask, confirmed, question
 from pitf.web.meetings.minutes_forms import CommentForm, ConfirmActionForm, MinutesForm
@@ -232,6 +235,13 @@ def _render_editor(meeting, committee, minutes, form: MinutesForm, *, status: in
                            locked=minutes is not None and minutes.status == "approved"), status
 
 
+def _version_read(raw: str | None) -> int | str:
+    """The version the editor read: 0 while the meeting had no minutes, else its number (or the text as sent,
+    for the schema to refuse by name)."""
+    raw = (raw or "").strip()
+    return 0 if raw in ("", "0") else (parse_id(raw) or raw)
+
+
 @bp.route("/meetings/<int:meeting_id>/minutes/edit", methods=["GET", "POST"], endpoint="edit")
 @login_required
 def edit(meeting_id: int):
@@ -258,9 +268,9 @@ def edit(meeting_id: int):
     if form.validate_on_submit():
         try:
             # An empty version while minutes exist means they were started meanwhile: a conflict, not an error.
-            saved = mins.save_minutes(session=db, actor=current_user, meeting_id=meeting_id,
-                                      version=form.version.data or "0", body_md=body,
-                                      revision_reason=form.revision_reason.data or "")
+            changes = validate(MinutesUpdate, {"body_md": body, "revision_reason": form.revision_reason.data or "",
+                                               "version": _version_read(form.version.data)})
+            saved = mins.save_minutes(session=db, actor=current_user, meeting_id=meeting_id, changes=changes)
         except Conflict:
             db.rollback()
             meeting, committee, _access = mtg.get_meeting_for_planning(session=db, actor=current_user,
