@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from pitf.models import ActionItem, ActionItemSupport, Agency, Committee, Membership, User, utcnow
+from pitf.models.meetings import MinutesUpdate
 from pitf.permissions import SYSTEM
 from pitf.services import audit, org, users
 
@@ -211,6 +212,9 @@ def seed_demo_meetings(session: Session) -> None:
     """Last quarter's SPOG meeting (approved minutes), the Council's coming meeting with the SPOG,
     and a closed committee meeting: what the meetings pages need to show themselves."""
     from pitf.models import Meeting
+    from pitf.services import agendas
+    from pitf.services import attendance as att
+    from pitf.services import federal_clocks as fc
     from pitf.services import meetings as mtg
     from pitf.services import minutes as mins
 
@@ -226,20 +230,21 @@ def seed_demo_meetings(session: Session) -> None:
             "ends_at": f"{day}T{end}", "location": "Harry S Truman Building, Washington, DC", **extra})
 
     past = meeting(SPOG, "SPOG quarterly meeting", _eastern_day(-30))
-    agenda = mtg.get_agenda(session, past)
-    mtg.put_agenda(session=session, actor=staff, meeting_id=past.id, version=agenda.version, items=[
+    agenda = agendas.get_agenda(session, past)
+    agendas.put_agenda(session=session, actor=staff, meeting_id=past.id, version=agenda.version, items=[
         {"title": "Welcome and introductions", "presenter": "TIP Office Director", "presenter_agency": "DOS",
          "duration_minutes": 10},
         {"title": "Forced labor in federal supply chains", "presenter_agency": "DHS", "duration_minutes": 40},
         {"title": "Trauma-informed training for task forces", "presenter_agency": "DOJ", "duration_minutes": 40},
         {"title": "Next steps", "duration_minutes": 20}])
-    mtg.publish_agenda(session=session, actor=staff, meeting_id=past.id, clocks=mtg.Clocks(), today=_eastern_day(-45),
-                       now=utcnow() - timedelta(days=45))
-    mtg.put_attendance(session=session, actor=staff, meeting_id=past.id, entries=[
+    agendas.publish_agenda(session=session, actor=staff, meeting_id=past.id, clocks=fc.Clocks(),
+                           today=_eastern_day(-45), now=utcnow() - timedelta(days=45))
+    att.put_attendance(session=session, actor=staff, meeting_id=past.id, entries=[
         {"name": f"{a} representative", "agency": a, "status": "present"}
         for a in ("DOS", "DOJ", "DHS", "DOL", "HHS", "USDT", "DOD", "ED", "HUD", "DOT", "USAID", "FBI")])
-    minutes = mins.save_minutes(session=session, actor=staff, meeting_id=past.id, version=None,
-                                body_md=_written(mins.skeleton(session, past, bodies[SPOG])))
+    minutes = mins.save_minutes(session=session, actor=staff, meeting_id=past.id,
+                                changes=MinutesUpdate(version=None,
+                                                      body_md=_written(mins.skeleton(session, past, bodies[SPOG]))))
     mins.circulate(session=session, actor=staff, meeting_id=past.id, version=minutes.version)
     mins.approve(session=session, actor=staff, meeting_id=past.id, version=minutes.version)
     council_day = _eastern_day(21)
@@ -247,8 +252,9 @@ def seed_demo_meetings(session: Session) -> None:
             federal_register_notice_date=_eastern_day(-2), joint_with_committee_id=bodies[SPOG].id)
     last_council = meeting(COUNCIL, "Advisory Council winter meeting", _eastern_day(-20),
                            federal_register_notice_date=_eastern_day(-40))
-    minutes = mins.save_minutes(session=session, actor=staff, meeting_id=last_council.id, version=None,
-                                body_md=_written(mins.skeleton(session, last_council, bodies[COUNCIL])))
+    minutes = mins.save_minutes(session=session, actor=staff, meeting_id=last_council.id,
+                                changes=MinutesUpdate(version=None, body_md=_written(
+                                    mins.skeleton(session, last_council, bodies[COUNCIL]))))
     mins.circulate(session=session, actor=staff, meeting_id=last_council.id, version=minutes.version)
     _ = chair  # the Council's chair certifies these circulated minutes (the demo's FACA step)
     meeting("Grantmaking", "Grant solicitation review (closed)", _eastern_day(10), start="14:00:00",

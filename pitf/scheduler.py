@@ -30,7 +30,7 @@ def _runner() -> str:
 def job_reminders(app: Flask, now: datetime) -> str:
     """Every reminder rule, then the weekly digests."""
     from pitf.services import reminder_settings, reminders
-    from pitf.services.meetings import Clocks
+    from pitf.services.federal_clocks import Clocks
 
     base_url = app.config["PITF_BASE_URL"].rstrip("/")
     with get_db(app).session() as session:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from pitf import permissions
 from pitf.api import api_bp
+from pitf.api.spec import responses, spec
 from pitf.api.util import (
     ID,
     actor,
@@ -22,11 +23,20 @@ from pitf.api.util import (
 )
 from pitf.db import get_session
 from pitf.errors import Conflict, NotFound, ValidationFailed
-from pitf.models import Agency, Attendance, Committee, Meeting, User, utcnow
+from pitf.models import Agency, Attendance, Committee, Meeting, User
+from pitf.models.meetings import (
+    MinutesPublic,
+    MinutesRevisionList,
+    MinutesRevisionPublic,
+    MinutesStep,
+    MinutesUpdate,
+)
+from pitf.services import agendas, meeting_series, visibility
+from pitf.services import attendance as att
+from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
-from pitf.services import visibility
-from pitf.services.timeutil import to_local, today_here
+from pitf.services.timeutil import to_local
 
 MEETING_FIELD_TYPES = {"committee_id": ID, "title": str, "starts_at": str, "ends_at": str, "timezone": str,
                        "location": str, "virtual_url": str, "is_open": bool, "federal_register_notice_date": str,
@@ -40,7 +50,6 @@ AGENDA_ITEM_READ_ONLY = {"id", "position", "starts_at", "notes_html", "action_it
 ATTENDANCE_TYPES = {"user_id": ID, "name": str, "agency": str, "status": str, "represented_by": str,
                     "attendee_kind": str}
 ATTENDANCE_READ_ONLY = {"id"}
-MINUTES_FIELD_TYPES = {"version": int, "body_md": str, "revision_reason": str}
 MAX_TIMEZONE = 64  # the longest zone name the column holds (the real ones are far shorter)
 
 
@@ -77,13 +86,8 @@ def _optional_body() -> dict:
     return json_body() if request.get_data(cache=True) else {}
 
 
-def _today():
-    """The date in Washington: the federal day counts run on it."""
-    return today_here(utcnow())
-
-
-def _clocks() -> mtg.Clocks:
-    return mtg.Clocks.from_config(current_app.config)
+def _clocks() -> fc.Clocks:
+    return fc.Clocks.from_config(current_app.config)
 
 
 def _meeting_id(meeting_id: int) -> int:
@@ -117,8 +121,8 @@ def meeting_detail_json(meeting: Meeting, committee: Committee) -> dict:
     if committee.follows_faca:
         minutes = mins.get_minutes(db, meeting)
         certified = minutes is not None and minutes.approved_revision is not None
-    state = mtg.federal_clocks(session=db, meeting=meeting, committee=committee, clocks=_clocks(), today=_today(),
-                               minutes_certified=certified)
+    state = fc.federal_clocks(session=db, meeting=meeting, committee=committee, clocks=_clocks(),
+                              today=fc.federal_today(), minutes_certified=certified)
     return {**meeting_json(meeting, committee), "flags": list(state.flags), "certify_by": iso(state.certify_by)}
 
 
@@ -127,7 +131,7 @@ def _meeting_now(meeting_id: int) -> dict:
     return meeting_detail_json(meeting, committee)
 
 
-def agenda_json(meeting: Meeting, view: mtg.AgendaView) -> dict:
+def agenda_json(meeting: Meeting, view: agendas.AgendaView) -> dict:
     # A linked recommendation the caller may not see (someone's draft) is neither named nor linked.
     shown = visibility.visible_recommendation_ids(get_session(), actor(),
                                                   [row.item.recommendation_id for row in view.rows])
@@ -152,10 +156,10 @@ def agenda_json(meeting: Meeting, view: mtg.AgendaView) -> dict:
 def _agenda_now(meeting_id: int) -> dict:
     db = get_session()
     meeting, _committee, _access = mtg.get_meeting(session=db, actor=actor(), meeting_id=meeting_id)
-    return agenda_json(meeting, mtg.agenda_view(db, meeting))
+    return agenda_json(meeting, agendas.agenda_view(db, meeting))
 
 
-def attendance_json(rows: list[Attendance], quorum: mtg.Quorum) -> dict:
+def attendance_json(rows: list[Attendance], quorum: att.Quorum) -> dict:
     acronyms = dict(get_session().execute(select(Agency.id, Agency.acronym)).tuples().all())
     return {
         "entries": [{"id": a.id, "user_id": a.user_id, "name": a.name, "agency": acronyms.get(a.agency_id),
@@ -172,27 +176,31 @@ def _names(user_ids) -> dict[int, str]:
     return dict(get_session().execute(select(User.id, User.name).where(User.id.in_(ids))).tuples().all())
 
 
-def minutes_json(meeting: Meeting, reader: mins.MinutesForReader) -> dict:
+def minutes_public(meeting: Meeting, reader: mins.MinutesForReader) -> MinutesPublic:
     minutes, approved = reader.minutes, reader.approved
     approver = approved.approved_by_id if approved is not None else None
-    return {
-        "meeting_id": meeting.id, "body_md": reader.body_md, "body_html": reader.body_html, "status": reader.status,
-        "revision": reader.revision, "version": minutes.version if minutes is not None else None,
-        "approved_revision": approved.revision if approved is not None else None,
-        "approved_by": _names([approver]).get(approver), "approved_by_id": approver,
-        "approved_at": iso(approved.approved_at) if approved is not None else None,
-        "certification_text": (approved.certification_text or None) if approved is not None else None,
-        "correction_in_progress": reader.working_differs,
-    }
+    return MinutesPublic(
+        meeting_id=meeting.id, body_md=reader.body_md, body_html=reader.body_html, status=reader.status,
+        revision=reader.revision, version=minutes.version if minutes is not None else None,
+        approved_revision=approved.revision if approved is not None else None,
+        approved_by=_names([approver]).get(approver), approved_by_id=approver,
+        approved_at=approved.approved_at if approved is not None else None,
+        certification_text=(approved.certification_text or None) if approved is not None else None,
+        correction_in_progress=reader.working_differs)
 
 
-def _minutes_now(meeting_id: int) -> dict:
+def _minutes_now(meeting_id: int) -> MinutesPublic:
     db = get_session()
     meeting, _committee, access = mtg.get_meeting(session=db, actor=actor(), meeting_id=meeting_id)
     reader = mins.minutes_for(db, actor(), meeting, access)
     if reader.minutes is None or reader.status == "none":
         raise NotFound("This meeting has no minutes you can read yet.")
-    return minutes_json(meeting, reader)
+    return minutes_public(meeting, reader)
+
+
+def _minutes_conflict(err: Conflict, meeting_id: int) -> Conflict:
+    """The conflict with the minutes as they are now in error.current."""
+    return with_current(err, lambda: _minutes_now(meeting_id).model_dump(mode="json"))
 
 
 # ---- meetings ----------------------------------------------------------------------------------
@@ -234,6 +242,21 @@ def edit_meeting(meeting_id: int):
     return jsonify(_meeting_now(meeting_id))
 
 
+@api_bp.post("/meetings/<int:meeting_id>/copy")
+def copy_meeting(meeting_id: int):
+    """Plan the next meeting from this one; without starts_at, on the date suggested for the next meeting."""
+    data = _optional_body()
+    _check(data, {"starts_at": str, "ends_at": str, "title": str})
+    db = get_session()
+    meeting = meeting_series.copy_meeting(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id),
+                                          starts_at=data.get("starts_at"), ends_at=data.get("ends_at"),
+                                          title=(data.get("title") or "").strip() or None)
+    response = jsonify(meeting_detail_json(meeting, db.get(Committee, meeting.committee_id)))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.meeting", meeting_id=meeting.id)
+    return response
+
+
 # ---- agenda ------------------------------------------------------------------------------------
 
 @api_bp.get("/meetings/<int:meeting_id>/agenda")
@@ -248,8 +271,8 @@ def put_agenda(meeting_id: int):
     items = _check_list(data, "items", AGENDA_ITEM_TYPES, AGENDA_ITEM_READ_ONLY)
     db = get_session()
     try:
-        view = mtg.put_agenda(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id),
-                              version=data.get("version"), items=items)
+        view = agendas.put_agenda(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id),
+                                  version=data.get("version"), items=items)
     except Conflict as err:
         raise with_current(err, lambda: _agenda_now(meeting_id)) from None
     return jsonify(agenda_json(db.get(Meeting, meeting_id), view))
@@ -260,8 +283,9 @@ def publish_agenda(meeting_id: int):
     data = _optional_body()
     _check(data, {"short_notice_reason": str})
     try:
-        mtg.publish_agenda(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
-                           clocks=_clocks(), today=_today(), short_notice_reason=data.get("short_notice_reason") or "")
+        agendas.publish_agenda(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
+                               clocks=_clocks(), today=fc.federal_today(),
+                               short_notice_reason=data.get("short_notice_reason") or "")
     except Conflict as err:
         raise with_current(err, lambda: _agenda_now(meeting_id)) from None
     return jsonify(_agenda_now(meeting_id))
@@ -273,8 +297,8 @@ def publish_agenda(meeting_id: int):
 def attendance(meeting_id: int):
     db = get_session()
     meeting, committee, _access = mtg.get_meeting(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id))
-    rows = mtg.attendance_of(db, meeting)
-    return jsonify(attendance_json(rows, mtg.quorum(db, committee, rows)))
+    rows = att.attendance_of(db, meeting)
+    return jsonify(attendance_json(rows, att.quorum(db, committee, rows)))
 
 
 @api_bp.put("/meetings/<int:meeting_id>/attendance")
@@ -282,52 +306,59 @@ def put_attendance(meeting_id: int):
     data = json_body()
     _check(data, {}, extra_known={"entries"})
     entries = _check_list(data, "entries", ATTENDANCE_TYPES, ATTENDANCE_READ_ONLY)
-    rows, quorum = mtg.put_attendance(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
+    rows, quorum = att.put_attendance(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
                                       entries=entries)
     return jsonify(attendance_json(rows, quorum))
 
 
 # ---- minutes -----------------------------------------------------------------------------------
 
+MINUTES_ERRORS = (400, 401, 403, 404, 409, 422)
+
+
 @api_bp.get("/meetings/<int:meeting_id>/minutes")
+@spec.validate(resp=responses(200, MinutesPublic, errors=(401, 404)), tags=["minutes"])
 def minutes(meeting_id: int):
-    return jsonify(_minutes_now(_meeting_id(meeting_id)))
+    """The minutes the caller may read"""
+    return _minutes_now(_meeting_id(meeting_id))
 
 
 @api_bp.put("/meetings/<int:meeting_id>/minutes")
-def put_minutes(meeting_id: int):
-    data = json_body()
-    _check(data, MINUTES_FIELD_TYPES)
+@spec.validate(json=MinutesUpdate, resp=responses(200, MinutesPublic, errors=MINUTES_ERRORS), tags=["minutes"])
+def put_minutes(meeting_id: int, json: MinutesUpdate):
+    """Write the minutes (the meeting's planners); approved minutes need revision_reason"""
     try:
-        mins.save_minutes(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
-                          version=data.get("version"), body_md=data.get("body_md"),
-                          revision_reason=data.get("revision_reason") or "")
+        mins.save_minutes(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id), changes=json)
     except Conflict as err:
-        raise with_current(err, lambda: _minutes_now(meeting_id)) from None
-    return jsonify(_minutes_now(meeting_id))
+        raise _minutes_conflict(err, meeting_id) from None
+    return _minutes_now(meeting_id)
 
 
-def _minutes_step(meeting_id: int, step):
-    data = json_body()
-    _check(data, {"version": int})
+def _minutes_step(meeting_id: int, step, version: int | None) -> MinutesPublic:
     try:
-        step(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id), version=data.get("version"))
+        step(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id), version=version)
     except Conflict as err:
-        raise with_current(err, lambda: _minutes_now(meeting_id)) from None
-    return jsonify(_minutes_now(meeting_id))
+        raise _minutes_conflict(err, meeting_id) from None
+    return _minutes_now(meeting_id)
 
 
 @api_bp.post("/meetings/<int:meeting_id>/minutes/circulate")
-def circulate_minutes(meeting_id: int):
-    return _minutes_step(meeting_id, mins.circulate)
+@spec.validate(json=MinutesStep, resp=responses(200, MinutesPublic, errors=MINUTES_ERRORS), tags=["minutes"])
+def circulate_minutes(meeting_id: int, json: MinutesStep):
+    """Circulate draft minutes to the members for comment"""
+    return _minutes_step(meeting_id, mins.circulate, json.version)
 
 
 @api_bp.post("/meetings/<int:meeting_id>/minutes/approve")
-def approve_minutes(meeting_id: int):
-    return _minutes_step(meeting_id, mins.approve)
+@spec.validate(json=MinutesStep, resp=responses(200, MinutesPublic, errors=MINUTES_ERRORS), tags=["minutes"])
+def approve_minutes(meeting_id: int, json: MinutesStep):
+    """Approve circulated minutes (the chair, or the secretariat where the body is not under FACA; a FACA body:
+    the chair's certification)"""
+    return _minutes_step(meeting_id, mins.approve, json.version)
 
 
 @api_bp.get("/meetings/<int:meeting_id>/minutes/revisions")
+@spec.validate(resp=responses(200, MinutesRevisionList, errors=(401, 404)), tags=["minutes"])
 def minutes_revisions(meeting_id: int):
     """Every revision for those who plan the meeting; the approved ones for everyone else who may see it."""
     db = get_session()
@@ -338,10 +369,7 @@ def minutes_revisions(meeting_id: int):
     if not permissions.can_plan_meetings(user, access):
         revs = [r for r in revs if r.status == "approved"]
     names = _names(r.approved_by_id for r in revs)
-    return jsonify({"items": [{
-        "revision": r.revision, "status": r.status, "reason": r.reason, "body_md": r.body_md,
-        "body_html": r.body_html, "approved_by": names.get(r.approved_by_id), "approved_by_id": r.approved_by_id,
-        "approved_at": iso(r.approved_at), "certification_text": r.certification_text or None,
-        "created_at": iso(r.created_at),
-    } for r in revs]})
-
+    return MinutesRevisionList(items=[MinutesRevisionPublic(
+        revision=r.revision, status=r.status, reason=r.reason, body_md=r.body_md, body_html=r.body_html,
+        approved_by=names.get(r.approved_by_id), approved_by_id=r.approved_by_id, approved_at=r.approved_at,
+        certification_text=r.certification_text or None, created_at=r.created_at) for r in revs])

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from pydantic import ConfigDict, field_serializer
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from pitf.markdown import MAX_SOURCE
 from pitf.settings import platform_timezone
 
 from .base import UTCDateTime, Versioned, created_field, optional_time_field
+from .fields import WholeNumber
+from .vocab import AttachmentKind, AttendanceStatus, AttendeeKind, MeetingStatus, MinutesStatus
 
-MEETING_STATUSES = ("scheduled", "cancelled")
-MINUTES_STATUSES = ("draft", "circulated", "approved")
-ATTENDANCE_STATUSES = ("present", "absent", "represented")
-ATTENDEE_KINDS = ("member", "staff", "agency_employee", "public_speaker", "guest")
-ATTACHMENT_KINDS = ("received", "issued", "evidence", "other")
+# The old names of the vocabularies, kept while callers move over to the enums of .vocab.
+MEETING_STATUSES = tuple(MeetingStatus)
+MINUTES_STATUSES = tuple(MinutesStatus)
+ATTENDANCE_STATUSES = tuple(AttendanceStatus)
+ATTENDEE_KINDS = tuple(AttendeeKind)
+ATTACHMENT_KINDS = tuple(AttachmentKind)
 
 
 class Meeting(Versioned, SQLModel, table=True):
@@ -74,19 +79,90 @@ class Attendance(Versioned, SQLModel, table=True):
     represented_by: str = Field(default="", max_length=200)
 
 
-class Minutes(Versioned, SQLModel, table=True):
+class MinutesBase(SQLModel):
+    """What a planner writes of the minutes: their Markdown text."""
+
+    body_md: str = Field(default="", max_length=MAX_SOURCE, sa_type=Text,
+                         description="Markdown; ACTION lines propose action items")
+
+
+class Minutes(Versioned, MinutesBase, table=True):
     """The minutes of one meeting; the text people read is the current revision's."""
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", unique=True)
     status: str = Field(default="draft", max_length=16, index=True)
     revision: int = Field(default=1)
-    body_md: str = Field(default="", sa_type=Text)
     body_html: str = Field(default="", sa_type=Text)
     approved_revision: int | None = Field(default=None)
     circulated_at: datetime | None = optional_time_field()
     approved_at: datetime | None = optional_time_field()
     approved_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+MAX_REVISION_REASON = 2000
+
+
+class MinutesUpdate(MinutesBase):
+    """The minutes' PUT: the whole text (so it is required), the version read (left out only while the meeting
+    has no minutes yet), and for approved minutes the reason for the correction."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    body_md: str = Field(max_length=MAX_SOURCE, description="Markdown; ACTION lines propose action items")
+    version: WholeNumber | None = Field(default=None, description="The version read; omit or null for new minutes")
+    revision_reason: str | None = Field(default=None, max_length=MAX_REVISION_REASON,
+                                        description="Required to correct approved minutes: starts a new revision")
+
+
+class MinutesStep(SQLModel):
+    """A step of the minutes (circulate, approve): the version read."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    version: WholeNumber | None = None
+
+
+class MinutesPublic(MinutesBase):
+    """The minutes as the caller may read them (see services.minutes.minutes_for)."""
+
+    meeting_id: int
+    body_html: str = Field(description="Sanitized HTML of body_md")
+    status: MinutesStatus = Field(description="Of the text the caller reads: planners the working text, members "
+                                              "also circulated text, everyone else the last approved revision")
+    revision: int | None
+    version: int | None
+    approved_revision: int | None = Field(description="The revision in force")
+    approved_by: str | None = Field(description="The approver's name")
+    approved_by_id: int | None
+    approved_at: datetime | None
+    certification_text: str | None = Field(description="A FACA chair's certification")
+    correction_in_progress: bool
+
+    @field_serializer("approved_at", when_used="json")
+    def _iso(self, value: datetime | None) -> str | None:
+        # Times leave the API as Python writes them (2027-01-15T14:00:00+00:00), as they always have.
+        return value.isoformat() if value is not None else None
+
+
+class MinutesRevisionPublic(MinutesBase):
+    """One revision of the minutes."""
+
+    revision: int
+    status: MinutesStatus
+    reason: str
+    body_html: str
+    approved_by: str | None
+    approved_by_id: int | None
+    approved_at: datetime | None
+    certification_text: str | None
+    created_at: datetime
+
+    @field_serializer("approved_at", "created_at", when_used="json")
+    def _iso(self, value: datetime | None) -> str | None:
+        return value.isoformat() if value is not None else None
+
+
+class MinutesRevisionList(SQLModel):
+    items: list[MinutesRevisionPublic]
 
 
 class MinutesRevision(SQLModel, table=True):
@@ -97,7 +173,7 @@ class MinutesRevision(SQLModel, table=True):
     minutes_id: int = Field(foreign_key="minutes.id", index=True)
     revision: int
     status: str = Field(default="draft", max_length=16)
-    reason: str = Field(default="", max_length=2000)
+    reason: str = Field(default="", max_length=MAX_REVISION_REASON)
     body_md: str = Field(default="", sa_type=Text)
     body_html: str = Field(default="", sa_type=Text)
     certification_text: str = Field(default="", max_length=1000)

@@ -1,9 +1,8 @@
-"""Meetings: planning (one-off, copied, series), visibility, agendas, attendance and quorum, federal clocks."""
+"""Meetings: who sits on a committee, when a meeting is held, reading and listing them, and planning one."""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, select
@@ -11,51 +10,27 @@ from sqlmodel import Session
 
 from pitf import permissions
 from pitf.errors import NotFound, ValidationFailed, require
-from pitf.markdown import MAX_SOURCE, render_markdown
 from pitf.models import (
-    ActionItem,
-    Agency,
     Agenda,
-    AgendaItem,
     Attendance,
     Committee,
     Meeting,
-    MeetingSeries,
     Membership,
     Minutes,
-    Recommendation,
     User,
     utcnow,
 )
-from pitf.models.actions import CLOSED_STATUSES
-from pitf.models.meetings import ATTENDANCE_STATUSES, ATTENDEE_KINDS
 from pitf.paging import page_rows
-from pitf.services import agenda_links, audit, visibility
+from pitf.services import audit, visibility
 from pitf.services.concurrency import check_version, flush_or_conflict
 from pitf.services.filters import BadFilter, Filter, choice, read_filters, whole_number
 from pitf.services.notify import notify
 from pitf.services.timeutil import local_date, local_to_utc, parse_instant, to_local, zone
 from pitf.settings import platform_timezone
-from pitf.textutil import BadDate, parse_date, parse_id
+from pitf.textutil import BadDate, parse_date
 
 MAX_MEETING_HOURS = 24
 MEETING_YEARS = (1900, 2999)
-SERIES_RULES = ("weekly", "monthly", "quarterly")
-MAX_SERIES = 24
-
-
-@dataclass(frozen=True)
-class Clocks:
-    """The federal day counts (settings, not constants)."""
-
-    notice_days: int = 15
-    certify_days: int = 90
-    council_before_pitf_days: int = 45
-
-    @classmethod
-    def from_config(cls, config) -> Clocks:
-        return cls(config.get("PITF_FACA_NOTICE_DAYS", 15), config.get("PITF_FACA_CERTIFY_DAYS", 90),
-                   config.get("PITF_COUNCIL_BEFORE_PITF_DAYS", 45))
 
 
 # ---- who is on a committee -------------------------------------------------------------------
@@ -108,6 +83,15 @@ def members_of(session: Session, committee_id: int) -> list[User]:
     return result
 
 
+def chaired_committee_ids(session: Session, actor) -> set[int]:
+    """Committees *actor* chairs or co-chairs in person."""
+    if not permissions.is_signed_in(actor):
+        return set()
+    return set(session.execute(select(Membership.committee_id).where(
+        Membership.user_id == actor.id, Membership.ended_on.is_(None),
+        Membership.role.in_(("chair", "co_chair")))).scalars())
+
+
 # ---- when a meeting is held: the guard rails' clock and the status people see ------------------------
 
 def clock() -> datetime:
@@ -152,6 +136,11 @@ def has_started(meeting: Meeting, now: datetime | None = None) -> bool:
     return meeting.starts_at <= (now or clock())
 
 
+def is_over(meeting: Meeting, now: datetime | None = None) -> bool:
+    """Whether the meeting has ended (its agenda is then no longer published to the members)."""
+    return meeting.ends_at <= (now or clock())
+
+
 def require_held(meeting: Meeting, what: str, now: datetime | None = None) -> None:
     """Refuse a step that belongs after the meeting (minutes, attendance) while it has not happened."""
     if meeting.status == "cancelled":
@@ -163,17 +152,9 @@ def require_held(meeting: Meeting, what: str, now: datetime | None = None) -> No
             "status": f"The meeting has not happened yet (it starts {when}): {what} once it has been held."})
 
 
-def require_attendance_day(meeting: Meeting, now: datetime | None = None) -> None:
-    """Attendance is taken from the meeting's day on (in its own zone), never for a cancelled meeting.
-    Who is expected beforehand is not attendance: the roster says who is invited."""
-    if meeting.status == "cancelled":
-        raise ValidationFailed("This meeting is cancelled.", fields={
-            "status": "This meeting is cancelled: attendance is recorded only for a meeting that took place."})
-    day = meeting_local_date(meeting)
-    if local_date(now or clock(), meeting.timezone) < day:
-        raise ValidationFailed("The meeting has not happened yet.", fields={
-            "status": f"Attendance is taken on the day of the meeting ({day.strftime('%B %-d, %Y')}) or after: "
-                      "the meeting has not happened yet."})
+def meeting_local_date(meeting: Meeting) -> date:
+    """The meeting's day on its own wall calendar."""
+    return local_date(meeting.starts_at, meeting.timezone)
 
 
 # ---- reading ---------------------------------------------------------------------------------
@@ -268,15 +249,6 @@ def list_meetings(*, session: Session, actor, filters: MeetingFilters, page: int
     order = Meeting.starts_at.asc() if filters.upcoming else Meeting.starts_at.desc()
     rows = session.execute(page_rows(stmt.order_by(order, Meeting.id), page, per_page)).all()
     return [tuple(r) for r in rows], total
-
-
-def published_agenda_ids(session: Session, meeting_ids) -> set[int]:
-    """Which of these meetings have a published agenda (one query for a whole page of meetings)."""
-    ids = list(meeting_ids)
-    if not ids:
-        return set()
-    return set(session.execute(select(Agenda.meeting_id).where(
-        Agenda.meeting_id.in_(ids), Agenda.published_at.is_not(None))).scalars())
 
 
 # ---- planning --------------------------------------------------------------------------------
@@ -381,9 +353,15 @@ def _require_planner(session: Session, actor, committee_id: int) -> None:
             "Only the secretariat and the committee's chair and co-chairs plan its meetings.")
 
 
-def create_meeting(*, session: Session, actor, data: dict) -> Meeting:
+def check_new_meeting(*, session: Session, actor, data: dict) -> dict:
+    """The values of a meeting to create, checked, and refused unless *actor* plans its committee's meetings."""
     values = _resolve(session, data, partial=False, current=None)
     _require_planner(session, actor, values["committee_id"])
+    return values
+
+
+def create_meeting(*, session: Session, actor, data: dict) -> Meeting:
+    values = check_new_meeting(session=session, actor=actor, data=data)
     meeting = Meeting(**values, status="scheduled", created_by_id=getattr(actor, "id", None))
     session.add(meeting)
     session.flush()
@@ -449,484 +427,13 @@ def cancel_meeting(*, session: Session, actor, meeting_id: int, version, reason:
     return meeting
 
 
+def may_be_cancelled(session: Session, meeting: Meeting) -> bool:
+    """Whether cancelling is still open: not already cancelled, and not a meeting that took place
+    (cancel_meeting says which refusal applies)."""
+    return meeting.status != "cancelled" and not (has_started(meeting) and held_record(session, meeting))
+
+
 def held_record(session: Session, meeting: Meeting) -> bool:
     """Whether anything shows the meeting took place: attendance, or minutes."""
     return bool(session.execute(select(Attendance.id).where(Attendance.meeting_id == meeting.id).limit(1)).first()
                 or session.execute(select(Minutes.id).where(Minutes.meeting_id == meeting.id).limit(1)).first())
-
-
-def copy_meeting(*, session: Session, actor, meeting_id: int, starts_at, title: str | None = None,
-                 ends_at=None) -> Meeting:
-    """Plan the next meeting from a past one: same body, place, length (unless *ends_at* is given) and agenda
-    (unpublished)."""
-    source, _committee, _ = get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
-    start = parse_instant(starts_at, field="starts_at", tz_name=source.timezone)
-    if start <= clock():
-        raise ValidationFailed("Choose a coming date.", fields={
-            "starts_at": "A copy plans the next meeting: choose a date and time still to come. "
-                         "To record a past meeting, schedule it instead."})
-    length = source.ends_at - source.starts_at
-    meeting = create_meeting(session=session, actor=actor, data={
-        "committee_id": source.committee_id, "title": title or source.title, "starts_at": start,
-        "ends_at": start + length if ends_at in (None, "") else ends_at, "timezone": source.timezone,
-        "location": source.location,
-        "virtual_url": source.virtual_url, "is_open": source.is_open,
-        "joint_with_committee_id": source.joint_with_committee_id})
-    source_agenda = session.execute(select(Agenda).where(Agenda.meeting_id == source.id)).scalar_one_or_none()
-    if source_agenda is not None:
-        agenda = session.execute(select(Agenda).where(Agenda.meeting_id == meeting.id)).scalar_one()
-        for item in session.execute(select(AgendaItem).where(AgendaItem.agenda_id == source_agenda.id)
-                                    .order_by(AgendaItem.position)).scalars():
-            session.add(AgendaItem(agenda_id=agenda.id, position=item.position, title=item.title,
-                                   presenter=item.presenter, presenter_user_id=item.presenter_user_id,
-                                   presenter_agency_id=item.presenter_agency_id,
-                                   duration_minutes=item.duration_minutes, notes_md=item.notes_md,
-                                   notes_html=item.notes_html, action_item_id=item.action_item_id,
-                                   recommendation_id=item.recommendation_id))
-    audit.record(session, actor=actor, action="meeting.copied", obj=meeting, changes={"copied_from": [None, source.id]})
-    session.flush()
-    return meeting
-
-
-def series_rule(session: Session, meeting: Meeting) -> str:
-    """How the meeting's series was made ("quarterly:1:4"), or "" for a meeting on its own."""
-    if not meeting.series_key:
-        return ""
-    return session.execute(select(MeetingSeries.rule).where(MeetingSeries.key == meeting.series_key)).scalar() or ""
-
-
-def _add_months(day: date, months: int) -> date:
-    import calendar
-
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def create_series(*, session: Session, actor, data: dict, rule: str, count: int, interval: int = 1) -> list[Meeting]:
-    """Create the coming meetings of a series at once; each is then edited on its own.
-    The wall-clock time stays the same across daylight-saving changes."""
-    errors = {}
-    if rule not in SERIES_RULES:
-        errors["rule"] = f"Choose {', '.join(SERIES_RULES)}."
-    if not isinstance(count, int) or not 2 <= count <= MAX_SERIES:
-        errors["count"] = f"Between 2 and {MAX_SERIES} meetings."
-    if not isinstance(interval, int) or not 1 <= interval <= 52:
-        errors["interval"] = "Between 1 and 52."
-    if errors:
-        raise ValidationFailed("The series has problems.", fields=errors)
-    first = _resolve(session, data, partial=False, current=None)
-    _require_planner(session, actor, first["committee_id"])
-    tz_name = first["timezone"]
-    local_start, local_end = to_local(first["starts_at"], tz_name), to_local(first["ends_at"], tz_name)
-    key = uuid.uuid4().hex
-    session.add(MeetingSeries(key=key, rule=f"{rule}:{interval}:{count}", created_at=utcnow()))
-    meetings = []
-    for n in range(count):
-        if rule == "weekly":
-            day = local_start.date() + timedelta(weeks=interval * n)
-        else:
-            day = _add_months(local_start.date(), (3 if rule == "quarterly" else 1) * interval * n)
-        end_day = day + (local_end.date() - local_start.date())
-        m = create_meeting(session=session, actor=actor, data={
-            **{k: v for k, v in data.items() if k not in ("starts_at", "ends_at")},
-            "starts_at": local_to_utc(day, local_start.time().replace(tzinfo=None), tz_name),
-            "ends_at": local_to_utc(end_day, local_end.time().replace(tzinfo=None), tz_name, field="ends_at"),
-            "title": first["title"]})
-        m.series_key = key
-        meetings.append(m)
-    session.flush()
-    return meetings
-
-
-# ---- the federal clocks -----------------------------------------------------------------------
-
-@dataclass
-class FederalClocks:
-    applies: bool
-    notice_days_ahead: int | None = None
-    notice_late: bool = False
-    notice_missing: bool = False
-    certify_by: date | None = None
-    certify_days_left: int | None = None
-    certify_overdue: bool = False
-    joint_meeting_missing: bool = False  # a PITF meeting with no Council-SPOG meeting early enough
-    flags: list[str] = field(default_factory=list)
-
-
-def meeting_local_date(meeting: Meeting) -> date:
-    return local_date(meeting.starts_at, meeting.timezone)
-
-
-def federal_clocks(*, session: Session, meeting: Meeting, committee: Committee, clocks: Clocks,
-                   today: date, minutes_certified: bool = False) -> FederalClocks:
-    """FACA notice and certification for a FACA body; the Council's 45 days for a PITF meeting."""
-    result = FederalClocks(applies=committee.follows_faca)
-    meeting_day = meeting_local_date(meeting)
-    if committee.follows_faca and meeting.status == "scheduled":
-        if meeting.federal_register_notice_date is None:
-            result.notice_missing = True
-            if (meeting_day - today).days < clocks.notice_days:
-                result.notice_late = True
-                result.flags.append(f"No Federal Register notice recorded, and fewer than {clocks.notice_days} "
-                                    "days remain before the meeting.")
-        else:
-            result.notice_days_ahead = (meeting_day - meeting.federal_register_notice_date).days
-            if result.notice_days_ahead < clocks.notice_days:
-                result.notice_late = True
-                result.flags.append(f"Federal Register notice {result.notice_days_ahead} days ahead: "
-                                    f"{clocks.notice_days} are required; record the reason for short notice.")
-        result.certify_by = meeting_day + timedelta(days=clocks.certify_days)
-        result.certify_days_left = (result.certify_by - today).days
-        if not minutes_certified and result.certify_days_left < 0 and meeting_day <= today:
-            result.certify_overdue = True
-            result.flags.append(f"Minutes not certified within {clocks.certify_days} days "
-                                f"(due {result.certify_by.isoformat()}).")
-    if committee.kind == "task_force" and meeting.status == "scheduled":
-        result.joint_meeting_missing = not has_council_spog_meeting_before(
-            session=session, pitf_meeting=meeting, days=clocks.council_before_pitf_days)
-        if result.joint_meeting_missing:
-            result.flags.append(f"No Advisory Council meeting with the SPOG is scheduled at least "
-                                f"{clocks.council_before_pitf_days} days before this PITF meeting.")
-    return result
-
-
-def has_council_spog_meeting_before(*, session: Session, pitf_meeting: Meeting, days: int) -> bool:
-    council_ids = set(session.execute(select(Committee.id).where(Committee.kind == "advisory_council")).scalars())
-    spog_ids = set(session.execute(select(Committee.id).where(Committee.kind == "operating_group")).scalars())
-    if not council_ids or not spog_ids:
-        return False
-    latest_day = meeting_local_date(pitf_meeting) - timedelta(days=days)
-    candidates = session.execute(select(Meeting).where(
-        Meeting.status == "scheduled",
-        or_((Meeting.committee_id.in_(council_ids)) & (Meeting.joint_with_committee_id.in_(spog_ids)),
-            (Meeting.committee_id.in_(spog_ids)) & (Meeting.joint_with_committee_id.in_(council_ids))),
-        Meeting.starts_at < pitf_meeting.starts_at)).scalars()
-    return any(meeting_local_date(m) <= latest_day for m in candidates)
-
-
-# ---- agenda ---------------------------------------------------------------------------------
-
-@dataclass
-class AgendaRow:
-    item: AgendaItem
-    starts_at: datetime
-    presenter_agency: str | None
-    action_item_title: str | None
-    recommendation_label: str | None
-
-
-@dataclass
-class AgendaView:
-    agenda: Agenda
-    rows: list[AgendaRow]
-    ends_at: datetime
-    overruns: bool
-    overrun_minutes: int
-
-
-def get_agenda(session: Session, meeting: Meeting) -> Agenda:
-    agenda = session.execute(select(Agenda).where(Agenda.meeting_id == meeting.id)).scalar_one_or_none()
-    if agenda is None:
-        agenda = Agenda(meeting_id=meeting.id)
-        session.add(agenda)
-        session.flush()
-    return agenda
-
-
-def agenda_view(session: Session, meeting: Meeting) -> AgendaView:
-    """The ordered items with each one's computed start, and whether the agenda runs past the end."""
-    agenda = get_agenda(session, meeting)
-    rows = session.execute(
-        select(AgendaItem, Agency.acronym, ActionItem.title, Recommendation.number, Recommendation.title)
-        .join(Agency, Agency.id == AgendaItem.presenter_agency_id, isouter=True)
-        .join(ActionItem, ActionItem.id == AgendaItem.action_item_id, isouter=True)
-        .join(Recommendation, Recommendation.id == AgendaItem.recommendation_id, isouter=True)
-        .where(AgendaItem.agenda_id == agenda.id).order_by(AgendaItem.position, AgendaItem.id)).all()
-    at = meeting.starts_at
-    result = []
-    for item, acronym, ai_title, rec_number, rec_title in rows:
-        label = f"{rec_number or 'Draft'}: {rec_title}" if rec_title else None
-        result.append(AgendaRow(item, at, acronym, ai_title, label))
-        at = at + timedelta(minutes=item.duration_minutes)
-    overrun = int((at - meeting.ends_at).total_seconds() // 60)
-    return AgendaView(agenda, result, at, overrun > 0, max(0, overrun))
-
-
-def _agenda_item_values(session: Session, raw: dict, index: int, errors: dict) -> dict:
-    prefix = f"items[{index}]."
-    if not isinstance(raw, dict):
-        errors[f"items[{index}]"] = "Each item is an object."
-        return {}
-    values = {}
-    title = raw.get("title")
-    if not isinstance(title, str) or not title.strip():
-        errors[prefix + "title"] = "Enter a title."
-    elif len(title) > 300:
-        errors[prefix + "title"] = "Use at most 300 characters."
-    else:
-        values["title"] = title.strip()
-    presenter = raw.get("presenter") or ""
-    if not isinstance(presenter, str) or len(presenter) > 200:
-        errors[prefix + "presenter"] = "Use at most 200 characters."
-    else:
-        values["presenter"] = presenter.strip()
-    acronym = raw.get("presenter_agency")
-    values["presenter_agency_id"] = None
-    if acronym:
-        agency = session.execute(select(Agency).where(Agency.acronym == str(acronym).upper())).scalar()
-        if agency is None:
-            errors[prefix + "presenter_agency"] = f"No agency has the acronym {acronym!r}."
-        else:
-            values["presenter_agency_id"] = agency.id
-    duration = raw.get("duration_minutes", 15)
-    if isinstance(duration, str) and parse_id(duration) is not None:
-        duration = parse_id(duration)
-    if isinstance(duration, bool) or not isinstance(duration, int) or not 1 <= duration <= 480:
-        errors[prefix + "duration_minutes"] = "A whole number of minutes from 1 to 480."
-    else:
-        values["duration_minutes"] = duration
-    notes = raw.get("notes_md") or ""
-    if not isinstance(notes, str) or len(notes) > MAX_SOURCE:
-        errors[prefix + "notes_md"] = f"Text of at most {MAX_SOURCE:,} characters."
-    else:
-        values["notes_md"] = notes
-        values["notes_html"] = render_markdown(notes)
-    ref = raw.get("action_item_id")
-    if isinstance(ref, str) and ref.strip():
-        ref = parse_id(ref) or -1
-    if ref in (None, ""):
-        values["action_item_id"] = None
-    elif isinstance(ref, bool) or not isinstance(ref, int) or session.get(ActionItem, ref) is None:
-        errors[prefix + "action_item_id"] = "No such action item."
-    else:
-        values["action_item_id"] = ref
-    # A recommendation by id, or by the number people know it by ("2026-01"); drafts are private to their authors.
-    ref, number = raw.get("recommendation_id"), raw.get("recommendation_number")
-    name = "recommendation_id"
-    if isinstance(ref, str) and ref.strip():
-        ref = ref.strip() if agenda_links.REC_NUMBER.match(ref.strip()) else (parse_id(ref) or -1)
-    if ref in (None, "") and number not in (None, ""):
-        ref, name = (number.strip() if isinstance(number, str) else -1), "recommendation_number"
-    if ref in (None, ""):
-        values["recommendation_id"] = None
-    elif (found := agenda_links.resolve_recommendation(session, ref)) is None:
-        errors[prefix + name] = (f"No submitted recommendation has the number {ref}." if isinstance(ref, str)
-                                 else "No such recommendation.")
-    else:
-        values["recommendation_id"] = found
-    return values
-
-
-def put_agenda(*, session: Session, actor, meeting_id: int, version, items: list) -> AgendaView:
-    """Replace the agenda's items (in order). The version read must be current."""
-    meeting, _committee, _ = get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
-    agenda = get_agenda(session, meeting)
-    check_version(agenda, version)
-    if not isinstance(items, list) or len(items) > 100:
-        raise ValidationFailed("Bad agenda.", fields={"items": "A list of at most 100 items."})
-    errors: dict[str, str] = {}
-    new_values = [_agenda_item_values(session, raw, i, errors) for i, raw in enumerate(items)]
-    if errors:
-        raise ValidationFailed("The agenda has problems.", fields=errors)
-    existing = list(session.execute(select(AgendaItem).where(AgendaItem.agenda_id == agenda.id)
-                                    .order_by(AgendaItem.position, AgendaItem.id)).scalars())
-    before = [i.title for i in existing]
-    for item in existing:
-        session.delete(item)
-    session.flush()
-    for position, values in enumerate(new_values):
-        session.add(AgendaItem(agenda_id=agenda.id, position=position, **values))
-    agenda.updated_at = utcnow()  # bumps the agenda's version
-    meeting.ics_sequence += 1 if agenda.published_at else 0
-    audit.record(session, actor=actor, action="agenda.saved", obj=agenda,
-                 changes={"items": [before, [v["title"] for v in new_values]]})
-    flush_or_conflict(session, "meeting")
-    return agenda_view(session, meeting)
-
-
-def agenda_items_as_input(view: AgendaView) -> list[dict]:
-    return [{"title": r.item.title, "presenter": r.item.presenter, "presenter_agency": r.presenter_agency,
-             "duration_minutes": r.item.duration_minutes, "notes_md": r.item.notes_md,
-             "action_item_id": r.item.action_item_id, "recommendation_id": r.item.recommendation_id}
-            for r in view.rows]
-
-
-def move_agenda_item(*, session: Session, actor, meeting_id: int, version, item_id: int, direction: str):
-    """Move one item up or down (the keyboard-friendly reorder)."""
-    meeting, _c, _a = get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
-    view = agenda_view(session, meeting)
-    ids = [r.item.id for r in view.rows]
-    if item_id not in ids or direction not in ("up", "down"):
-        raise NotFound("No such agenda item.")
-    items = agenda_items_as_input(view)
-    i = ids.index(item_id)
-    j = i - 1 if direction == "up" else i + 1
-    if 0 <= j < len(items):
-        items[i], items[j] = items[j], items[i]
-    return put_agenda(session=session, actor=actor, meeting_id=meeting_id, version=version, items=items), j
-
-
-def add_overdue_review(*, session: Session, actor, meeting_id: int, version, today: date) -> AgendaView:
-    """Add one item reviewing every overdue commitment of the meeting's committee."""
-    meeting, committee, _ = get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
-    overdue = session.execute(select(ActionItem.id, ActionItem.title, Agency.acronym, ActionItem.due_date)
-                              .join(Agency, Agency.id == ActionItem.lead_agency_id)
-                              .where(ActionItem.committee_id == committee.id,
-                                     ActionItem.status.not_in(CLOSED_STATUSES), ActionItem.due_date < today)
-                              .order_by(ActionItem.due_date)).all()
-    if not overdue:
-        raise ValidationFailed("Nothing is overdue.", fields={"items": f"{committee.name} has no overdue commitments."})
-    lines = [f"- [{title}](/action-items/{i}): {acronym}, due {due.isoformat()}" for i, title, acronym, due in overdue]
-    items = agenda_items_as_input(agenda_view(session, meeting))
-    items.append({"title": "Review of overdue commitments", "presenter": "Secretariat",
-                  "duration_minutes": max(10, min(60, 5 * len(overdue))), "notes_md": "\n".join(lines)})
-    return put_agenda(session=session, actor=actor, meeting_id=meeting_id, version=version, items=items)
-
-
-def publish_agenda(*, session: Session, actor, meeting_id: int, clocks: Clocks, today: date,
-                   short_notice_reason: str = "", now: datetime | None = None) -> Agenda:
-    """Publish: members are told in the app and by email. A FACA body's short notice needs a reason.
-    A meeting that is over is not published (*now*: when it is published, for records made afterwards)."""
-    meeting, committee, _ = get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
-    if meeting.status == "cancelled":
-        raise ValidationFailed("This meeting is cancelled.", fields={"status": "A cancelled meeting's agenda "
-                                                                               "is not published."})
-    if meeting.ends_at <= (now or clock()):
-        raise ValidationFailed("This meeting is over.", fields={
-            "status": "This meeting is over: its agenda is no longer published to the members. "
-                      "The agenda page keeps it as it was; the minutes record what was discussed."})
-    agenda = get_agenda(session, meeting)
-    view = agenda_view(session, meeting)
-    if not view.rows:
-        raise ValidationFailed("The agenda is empty.", fields={"items": "Add at least one item before publishing."})
-    state = federal_clocks(session=session, meeting=meeting, committee=committee, clocks=clocks, today=today)
-    reason = (short_notice_reason or "").strip()
-    if state.notice_late and not (reason or meeting.short_notice_reason):
-        raise ValidationFailed("Short notice needs a reason.", fields={
-            "short_notice_reason": f"The Federal Register notice is less than {clocks.notice_days} days ahead "
-                                   "of the meeting: record the reason for the short notice (41 CFR 102-3.150)."})
-    if len(reason) > 2000:
-        raise ValidationFailed("Too long.", fields={"short_notice_reason": "Use at most 2,000 characters."})
-    if reason:
-        meeting.short_notice_reason = reason
-    first = agenda.published_at is None
-    agenda.published_at = utcnow()
-    agenda.published_by_id = getattr(actor, "id", None)
-    meeting.ics_sequence += 1
-    audit.record(session, actor=actor, action="agenda.published", obj=agenda,
-                 changes={"published_at": [None, agenda.published_at.isoformat()],
-                          "short_notice_reason": [None, reason] if reason else [None, None]})
-    flush_or_conflict(session, "meeting")
-    when = to_local(meeting.starts_at, meeting.timezone).strftime("%A, %B %-d, %Y at %-I:%M %p %Z")
-    notify(session, users=members_of(session, meeting.committee_id), kind="agenda_published",
-           title=f"{'Agenda' if first else 'Updated agenda'}: {meeting.title}",
-           body=f"{committee.name}, {when}. " + (meeting.location or meeting.virtual_url),
-           url=f"/meetings/{meeting.id}")
-    return agenda
-
-
-# ---- attendance and quorum ---------------------------------------------------------------------
-
-@dataclass
-class Quorum:
-    required: int
-    present: int
-    met: bool
-    rule: str
-
-
-def quorum(session: Session, committee: Committee, entries: list[Attendance]) -> Quorum:
-    """Quorum by the committee's rule: a majority of member agencies (default) or of members."""
-    counted = [e for e in entries if e.status in ("present", "represented")]
-    if committee.quorum_rule == "majority_members":
-        member_ids = set(session.execute(select(Membership.user_id).where(
-            Membership.committee_id == committee.id, Membership.ended_on.is_(None), Membership.user_id.is_not(None),
-            Membership.role.in_(("chair", "co_chair", "member")))).scalars())
-        total = len(member_ids)
-        present = len({e.user_id for e in counted if e.user_id in member_ids})
-    else:
-        agency_ids = set(session.execute(select(Membership.agency_id).where(
-            Membership.committee_id == committee.id, Membership.ended_on.is_(None),
-            Membership.agency_id.is_not(None), Membership.role.in_(("chair", "co_chair", "member")))).scalars())
-        total = len(agency_ids)
-        present = len({e.agency_id for e in counted if e.agency_id in agency_ids})
-    required = total // 2 + 1 if total else 0
-    return Quorum(required=required, present=present, met=total > 0 and present >= required,
-                  rule=committee.quorum_rule)
-
-
-def attendee_label(name: str, acronym: str | None, *, with_acronym: bool = True) -> str:
-    """A person or agency as attended, the agency once: "Ana Ruiz (DOJ)", and an agency that stands for itself
-    "Department of Health and Human Services (HHS)", not "... (HHS) (HHS)"."""
-    name = (name or "").strip()
-    if acronym and name.endswith(f"({acronym})"):
-        name = name[: -len(f"({acronym})")].rstrip()
-    if not acronym or not with_acronym or name == acronym:
-        return name or (acronym or "")
-    return f"{name} ({acronym})" if name else acronym
-
-
-def attendance_of(session: Session, meeting: Meeting) -> list[Attendance]:
-    return list(session.execute(select(Attendance).where(Attendance.meeting_id == meeting.id)
-                                .order_by(Attendance.id)).scalars())
-
-
-def put_attendance(*, session: Session, actor, meeting_id: int, entries: list) -> tuple[list[Attendance], Quorum]:
-    """Replace the attendance list: people by account or by name, their agency, and their status."""
-    meeting, committee, _ = get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
-    if not isinstance(entries, list) or len(entries) > 500:
-        raise ValidationFailed("Bad attendance.", fields={"entries": "A list of at most 500 entries."})
-    if entries:  # clearing a list recorded by mistake stays possible
-        require_attendance_day(meeting)
-    errors, rows = {}, []
-    for i, raw in enumerate(entries):
-        p = f"entries[{i}]."
-        if not isinstance(raw, dict):
-            errors[f"entries[{i}]"] = "Each entry is an object."
-            continue
-        user = None
-        if raw.get("user_id") not in (None, ""):
-            uid = raw["user_id"]
-            if isinstance(uid, str):
-                uid = parse_id(uid) or -1
-            user = session.get(User, uid) if isinstance(uid, int) and not isinstance(uid, bool) else None
-            if user is None:
-                errors[p + "user_id"] = "No such person."
-        name = raw.get("name") or (user.name if user else "")
-        if not isinstance(name, str) or not name.strip():
-            errors[p + "name"] = "Give the person's name or choose their account."
-        elif len(name) > 200:
-            errors[p + "name"] = "Use at most 200 characters."
-        agency_id = user.agency_id if user else None
-        if raw.get("agency"):
-            agency = session.execute(select(Agency).where(Agency.acronym == str(raw["agency"]).upper())).scalar()
-            if agency is None:
-                errors[p + "agency"] = f"No agency has the acronym {raw['agency']!r}."
-            else:
-                agency_id = agency.id
-        status = raw.get("status", "present")
-        if status not in ATTENDANCE_STATUSES:
-            errors[p + "status"] = f"Use {', '.join(ATTENDANCE_STATUSES)}."
-        represented_by = (raw.get("represented_by") or "").strip() if isinstance(raw.get("represented_by"),
-                                                                                 str | type(None)) else None
-        if status == "represented" and not represented_by:
-            errors[p + "represented_by"] = "Name the alternate who represents them."
-        kind = raw.get("attendee_kind") or ("member" if user else "guest")
-        if kind not in ATTENDEE_KINDS:
-            errors[p + "attendee_kind"] = f"Use {', '.join(ATTENDEE_KINDS)}."
-        if not errors:
-            rows.append(Attendance(meeting_id=meeting.id, user_id=user.id if user else None,
-                                   name=(name or "").strip(), agency_id=agency_id, attendee_kind=kind,
-                                   status=status, represented_by=represented_by or ""))
-    if errors:
-        raise ValidationFailed("The attendance list has problems.", fields=errors)
-    before = [a.name for a in attendance_of(session, meeting)]
-    for old in attendance_of(session, meeting):
-        session.delete(old)
-    session.flush()
-    session.add_all(rows)
-    audit.record(session, actor=actor, action="attendance.saved", obj=meeting,
-                 changes={"attendance": [before, [f"{r.name} ({r.status})" for r in rows]]})
-    session.flush()
-    return rows, quorum(session, committee, rows)

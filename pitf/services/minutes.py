@@ -15,21 +15,20 @@ import difflib
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from pitf import permissions
 from pitf.errors import NotFound, ValidationFailed, require
-from pitf.markdown import MAX_SOURCE, render_markdown
+from pitf.markdown import render_markdown
 from pitf.models import (
     ActionItem,
     Agency,
     Attachment,
     Committee,
     Meeting,
-    Membership,
     Minutes,
     MinutesAction,
     MinutesComment,
@@ -38,11 +37,13 @@ from pitf.models import (
     utcnow,
 )
 from pitf.models.actions import PILLARS
-from pitf.services import audit, visibility
+from pitf.models.meetings import MinutesUpdate
+from pitf.services import agendas, audit, visibility
+from pitf.services import attendance as att
 from pitf.services import meetings as mtg
 from pitf.services.concurrency import check_version, flush_or_conflict
 from pitf.services.notify import notify
-from pitf.services.timeutil import local_date, to_local, today_here
+from pitf.services.timeutil import to_local
 from pitf.textutil import BadDate, parse_date
 
 ACTION_LINE = re.compile(r"^\s*(?:[-*+]\s+)?ACTION\b(.*)$")
@@ -150,7 +151,7 @@ def skeleton(session: Session, meeting: Meeting, committee: Committee) -> str:
            f"- **Place:** {meeting.location or 'virtual'}"
            + (f" ({meeting.virtual_url})" if meeting.virtual_url else ""),
            f"- **Open to the public:** {'yes' if meeting.is_open else 'no'}", "", "## Present", ""]
-    entries = mtg.attendance_of(session, meeting)
+    entries = att.attendance_of(session, meeting)
     agencies = {a.id: a.acronym for a in session.execute(select(Agency)).scalars()}
     groups = {"member": "Members", "staff": "Staff", "agency_employee": "Agency employees",
               "public_speaker": "Public speakers", "guest": "Guests"}
@@ -158,16 +159,16 @@ def skeleton(session: Session, meeting: Meeting, committee: Committee) -> str:
         people = [e for e in entries if e.attendee_kind == kind and e.status != "absent"]
         if people:
             out.append(f"**{label}:** " + "; ".join(
-                mtg.attendee_label(e.name, agencies.get(e.agency_id))
+                att.attendee_label(e.name, agencies.get(e.agency_id))
                 + (f", represented by {e.represented_by}" if e.status == "represented" else "") for e in people))
             out.append("")
-    absent = [mtg.attendee_label(e.name, agencies.get(e.agency_id)) for e in entries if e.status == "absent"]
+    absent = [att.attendee_label(e.name, agencies.get(e.agency_id)) for e in entries if e.status == "absent"]
     if absent:
         out += [f"**Absent:** {'; '.join(absent)}", ""]
     if not entries:
         out += ["Attendance has not been taken yet.", ""]
     out += ["## Matters discussed", ""]
-    view = mtg.agenda_view(session, meeting)
+    view = agendas.agenda_view(session, meeting)
     for n, row in enumerate(view.rows, 1):
         out += [f"### {n}. {row.item.title}", "", "Discussion:", "", "Resolution:", ""]
     if not view.rows:
@@ -263,12 +264,10 @@ def _sync_actions(session: Session, minutes: Minutes) -> None:
     session.flush()
 
 
-def save_minutes(*, session: Session, actor, meeting_id: int, version, body_md: str,
-                 revision_reason: str = "") -> Minutes:
+def save_minutes(*, session: Session, actor, meeting_id: int, changes: MinutesUpdate) -> Minutes:
     """Save the working text. Approved minutes are locked: a change needs a reason and becomes a new revision."""
     meeting, _committee, _ = mtg.get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
-    if not isinstance(body_md, str) or len(body_md) > MAX_SOURCE:
-        raise ValidationFailed("Bad text.", fields={"body_md": f"Text of at most {MAX_SOURCE:,} characters."})
+    version, body_md = changes.version, changes.body_md
     minutes = get_minutes(session, meeting)
     if minutes is None:
         if version not in (None, "", 0, "0"):
@@ -276,15 +275,13 @@ def save_minutes(*, session: Session, actor, meeting_id: int, version, body_md: 
         minutes = _ensure_minutes(session, meeting, actor)
     else:
         check_version(minutes, version)
-    reason = (revision_reason or "").strip()
+    reason = (changes.revision_reason or "").strip()
     html = render_markdown(body_md)
     if minutes.status == "approved":
         if not reason:
             raise ValidationFailed("Approved minutes are locked.", fields={
                 "revision_reason": "Approved minutes are locked: give the reason for the correction. It becomes "
                                    "a new revision, approved again, while the approved one stays in force."})
-        if len(reason) > 2000:
-            raise ValidationFailed("Too long.", fields={"revision_reason": "Use at most 2,000 characters."})
         minutes.revision += 1
         session.add(MinutesRevision(minutes_id=minutes.id, revision=minutes.revision, status="draft", reason=reason,
                                     body_md=body_md, body_html=html, created_by_id=getattr(actor, "id", None)))
@@ -450,7 +447,7 @@ def mail_minutes(*, session: Session, actor, meeting_id: int) -> int:
     items = session.execute(select(ActionItem.title, Agency.acronym, ActionItem.due_date)
                             .join(Agency, Agency.id == ActionItem.lead_agency_id)
                             .where(ActionItem.meeting_id == meeting.id).order_by(ActionItem.due_date)).all()
-    attendee_ids = {a.user_id for a in mtg.attendance_of(session, meeting) if a.user_id}
+    attendee_ids = {a.user_id for a in att.attendance_of(session, meeting) if a.user_id}
     people = {u.id: u for u in mtg.members_of(session, meeting.committee_id)}
     for uid in attendee_ids - set(people):
         user = session.get(User, uid)
@@ -470,7 +467,7 @@ def mail_minutes(*, session: Session, actor, meeting_id: int) -> int:
     return len(sent)
 
 
-# ---- what a reader may see of the history; the minutes still due ---------------------------------
+# ---- what a reader may see of the history --------------------------------------------------------
 
 def visible_revisions(session: Session, actor, minutes: Minutes, access) -> list[MinutesRevision]:
     """The revisions *actor* may read: planners every one; others the approved ones, and members who comment
@@ -481,52 +478,3 @@ def visible_revisions(session: Session, actor, minutes: Minutes, access) -> list
     commenter = permissions.can_comment_on_minutes(actor, access)
     return [r for r in every if r.status == "approved"
             or (commenter and r.status == "circulated" and r.revision == minutes.revision)]
-
-
-@dataclass
-class MinutesDue:
-    meeting_id: int
-    title: str
-    committee_name: str
-    starts_at: datetime
-    meeting_day: date
-    status: str  # none, draft, circulated
-    faca: bool
-    certify_by: date | None
-    days_left: int | None
-    overdue: bool
-
-
-def chaired_committee_ids(session: Session, actor) -> set[int]:
-    if not permissions.is_signed_in(actor):
-        return set()
-    return set(session.execute(select(Membership.committee_id).where(
-        Membership.user_id == actor.id, Membership.ended_on.is_(None),
-        Membership.role.in_(("chair", "co_chair")))).scalars())
-
-
-def minutes_due(*, session: Session, actor, clocks: mtg.Clocks, now: datetime) -> list[MinutesDue]:
-    """Meetings held whose minutes are not approved yet (none, draft or circulated): FACA bodies' by their
-    certification deadline, overdue first, then the other bodies' by meeting date. The secretariat sees every
-    body, a chair or co-chair their own. One query for the rows: deadlines are computed here."""
-    chaired = set() if permissions.is_staff(actor) else chaired_committee_ids(session, actor)
-    require(permissions.can_list_minutes_due(actor, chaired),
-            "Only the secretariat and committee chairs follow the minutes still to approve.")
-    stmt = (select(Meeting.id, Meeting.title, Meeting.starts_at, Meeting.timezone, Committee.name,
-                   Committee.follows_faca, Minutes.status)
-            .join(Committee, Committee.id == Meeting.committee_id)
-            .join(Minutes, Minutes.meeting_id == Meeting.id, isouter=True)
-            .where(Meeting.starts_at < now, Meeting.status == "scheduled", Minutes.approved_revision.is_(None)))
-    if not permissions.is_staff(actor):
-        stmt = stmt.where(Meeting.committee_id.in_(chaired))
-    today = today_here(now)
-    rows = []
-    for mid, title, starts_at, tz_name, committee_name, faca, status in session.execute(stmt).all():
-        day = local_date(starts_at, tz_name)
-        certify_by = day + timedelta(days=clocks.certify_days) if faca else None
-        days_left = (certify_by - today).days if certify_by else None
-        rows.append(MinutesDue(mid, title, committee_name, starts_at, day, status or "none", faca, certify_by,
-                               days_left, days_left is not None and days_left < 0))
-    rows.sort(key=lambda r: (0 if r.overdue else 1 if r.faca else 2, r.certify_by or r.meeting_day, r.starts_at,
-                             r.meeting_id))
-    return rows

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from pitf.errors import NotFound
 from pitf.models import Agenda, Committee, Meeting, Minutes, MinutesRevision, User
-from pitf.services import meetings as mtg
+from pitf.services import agendas
 from pitf.services import minutes as mins
 
 
@@ -50,7 +50,7 @@ def public_meetings(session: Session) -> list[PublicListing]:
 class PublicMeeting:
     meeting: Meeting
     committee: Committee
-    agenda: mtg.AgendaView | None  # only a published agenda
+    agenda: agendas.AgendaView | None  # only a published agenda
     minutes: MinutesRevision | None  # only the last approved revision
     approved_by: str | None
 
@@ -61,7 +61,7 @@ def public_meeting(session: Session, meeting_id: int) -> PublicMeeting:
     if meeting is None:
         raise NotFound("No such public meeting record.")
     agenda = session.execute(select(Agenda).where(Agenda.meeting_id == meeting.id)).scalar_one_or_none()
-    view = mtg.agenda_view(session, meeting) if agenda is not None and agenda.published_at is not None else None
+    view = agendas.agenda_view(session, meeting) if agenda is not None and agenda.published_at is not None else None
     minutes = mins.get_minutes(session, meeting)
     revision = None
     if minutes is not None and minutes.approved_revision is not None:

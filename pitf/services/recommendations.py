@@ -701,7 +701,7 @@ def presentation_meetings(session: Session, actor, *, now=None) -> list[Meeting]
 
 def present_at_meeting(*, session: Session, actor, rec_id: int, meeting_id) -> tuple[Meeting, AgendaItem]:
     """Add "Presentation of recommendation ..." to the agenda of a Council (or joint) meeting, linked to it."""
-    from pitf.services import meetings
+    from pitf.services import agendas, meetings
 
     rec, _ = get_recommendation(session=session, actor=actor, rec_id=rec_id)
     require(permissions.can_link_meeting_to_recommendation(actor),
@@ -720,15 +720,15 @@ def present_at_meeting(*, session: Session, actor, rec_id: int, meeting_id) -> t
             "meeting_id": "Choose a meeting of the Advisory Council, or a joint meeting with it."})
     if meeting.status == "cancelled":
         raise ValidationFailed("Cancelled.", fields={"meeting_id": "That meeting is cancelled."})
-    view = meetings.agenda_view(session, meeting)
+    view = agendas.agenda_view(session, meeting)
     if any(r.item.recommendation_id == rec.id for r in view.rows):
         raise ValidationFailed("Already there.", fields={"meeting_id": "The recommendation is already on that "
                                                                        "meeting's agenda."})
-    items = meetings.agenda_items_as_input(view)
+    items = agendas.agenda_items_as_input(view)
     items.append({"title": f"Presentation of recommendation {rec.number}: {rec.title}"[:300],
                   "presenter": presenter.name[:200], "duration_minutes": 15, "notes_md": "",
                   "recommendation_id": rec.id})
-    view = meetings.put_agenda(session=session, actor=actor, meeting_id=meeting.id, version=view.agenda.version,
+    view = agendas.put_agenda(session=session, actor=actor, meeting_id=meeting.id, version=view.agenda.version,
                                items=items)
     item = next(r.item for r in view.rows if r.item.recommendation_id == rec.id)
     _event(session, rec, actor, rec.status, rec.status,

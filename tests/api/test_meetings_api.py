@@ -7,7 +7,9 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from pitf.models import Agenda, AgendaItem, Attendance, AuditEntry, Meeting, Membership, Minutes, Notification
-from pitf.services import actions
+from pitf.models.meetings import MinutesUpdate
+from pitf.services import actions, agendas
+from pitf.services import attendance as att
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
 from tests.factories import committee
@@ -85,7 +87,7 @@ def minutes_row(db, meeting_id: int) -> Minutes | None:
 ENDPOINTS = [("get", ""), ("post", ""), ("get", "/1"), ("patch", "/1"), ("get", "/1/agenda"), ("put", "/1/agenda"),
              ("post", "/1/agenda/publish"), ("get", "/1/attendance"), ("put", "/1/attendance"),
              ("get", "/1/minutes"), ("put", "/1/minutes"), ("post", "/1/minutes/circulate"),
-             ("post", "/1/minutes/approve"), ("get", "/1/minutes/revisions")]
+             ("post", "/1/minutes/approve"), ("get", "/1/minutes/revisions"), ("post", "/1/copy")]
 
 
 @pytest.mark.parametrize("method,path", ENDPOINTS)
@@ -331,7 +333,7 @@ def test_every_bad_filter_is_named_at_once(client, api_as):
     ("put", "/agenda", {"version": 1, "items": []}), ("post", "/agenda/publish", {}), ("get", "/attendance", None),
     ("put", "/attendance", {"entries": []}), ("get", "/minutes", None), ("put", "/minutes", {"body_md": "x"}),
     ("post", "/minutes/circulate", {"version": 1}), ("post", "/minutes/approve", {"version": 1}),
-    ("get", "/minutes/revisions", None),
+    ("get", "/minutes/revisions", None), ("post", "/copy", {}),
 ])
 @pytest.mark.parametrize("missing", [999999, 2**31, 10**30])
 def test_missing_meeting_is_json_404_on_every_endpoint(client, api_as, method, path, body, missing):
@@ -339,6 +341,62 @@ def test_missing_meeting_is_json_404_on_every_endpoint(client, api_as, method, p
     kw = {"json": body} if body is not None else {}
     r = getattr(client, method)(f"{BASE}/{missing}{path}", headers=headers, **kw)
     assert r.status_code == 404 and r.is_json and r.json["error"]["code"] == "not_found"
+
+
+# ---- copying: the next meeting, on the date suggested for it -----------------------------------------
+
+def test_copy_without_a_date_plans_the_next_meeting_on_the_suggested_date(client, api_as, db, staff, meeting_clock):
+    meeting_clock.set(datetime(2027, 3, 20, tzinfo=UTC))
+    spog = plan(db, staff)  # the SPOG meets quarterly: Monday 2027-03-15, the third Monday of March
+    agendas.put_agenda(session=db, actor=staff, meeting_id=spog.id, version=agendas.get_agenda(db, spog).version,
+                       items=[{"title": "Opening", "duration_minutes": 10}])
+    grants = plan(db, staff, body=GRANTS, title="Grants")  # a monthly body
+    db.flush()
+    headers, _ = api_as("secretariat")
+    r = client.post(f"{BASE}/{spog.id}/copy", headers=headers)
+    assert r.status_code == 201, r.json
+    assert r.headers["Location"].endswith(f"/meetings/{r.json['id']}")
+    # The third Monday of June, at the same wall-clock times (10:00 to 11:00 EDT).
+    assert (r.json["starts_at"], r.json["ends_at"]) == ("2027-06-21T14:00:00+00:00", "2027-06-21T15:00:00+00:00")
+    assert r.json["title"] == "Quarterly meeting" and r.json["committee_id"] == spog.committee_id
+    assert agenda_of(db, r.json["id"])[1] == ["Opening"]
+    assert client.get(f"{BASE}/{r.json['id']}/agenda", headers=headers).json["published_at"] is None
+    # Another body a month on: the third Monday of April; an empty JSON object reads as no body.
+    r = client.post(f"{BASE}/{grants.id}/copy", headers=headers, json={})
+    assert r.status_code == 201 and r.json["starts_at"] == "2027-04-19T14:00:00+00:00"
+    assert audit_actions(db, "Meeting", r.json["id"]) == ["meeting.created", "meeting.copied"]
+
+
+def test_copy_with_a_date_title_and_end(client, api_as, db, staff, meeting_clock):
+    meeting_clock.set(datetime(2027, 3, 20, tzinfo=UTC))
+    m = plan(db, staff)
+    headers, _ = api_as("secretariat")
+    r = client.post(f"{BASE}/{m.id}/copy", headers=headers, json={
+        "starts_at": "2027-05-03T09:00:00", "ends_at": "2027-05-03T13:00:00", "title": "  Spring planning  "})
+    assert r.status_code == 201
+    assert (r.json["starts_at"], r.json["ends_at"]) == ("2027-05-03T13:00:00+00:00", "2027-05-03T17:00:00+00:00")
+    assert r.json["title"] == "Spring planning"
+    # Without an end, as long as the meeting copied.
+    r = client.post(f"{BASE}/{m.id}/copy", headers=headers, json={"starts_at": "2027-05-10T09:00:00-04:00"})
+    assert r.status_code == 201 and r.json["ends_at"] == "2027-05-10T14:00:00+00:00"
+
+
+def test_copy_refuses_a_past_suggestion_bad_fields_and_non_planners(client, api_as, db, staff, make_user,
+                                                                    meeting_clock):
+    m = plan(db, staff)
+    headers, _ = api_as("secretariat")
+    meeting_clock.set(datetime(2027, 7, 1, tzinfo=UTC))  # the suggested 2027-06-21 has passed
+    before = meeting_count(db)
+    r = client.post(f"{BASE}/{m.id}/copy", headers=headers)
+    assert r.status_code == 422 and set(r.json["error"]["fields"]) == {"starts_at"}
+    r = client.post(f"{BASE}/{m.id}/copy", headers=headers, json={"starts_at": 5, "colour": "red", "title": "x" * 201})
+    assert r.status_code == 422 and set(r.json["error"]["fields"]) >= {"starts_at", "colour"}
+    r = client.post(f"{BASE}/{m.id}/copy", headers=headers, data="{", content_type="application/json")
+    assert r.status_code == 400
+    viewer, _ = api_as("viewer")
+    assert client.post(f"{BASE}/{m.id}/copy", headers=viewer, json={"starts_at": "2027-08-02T10:00:00"}
+                       ).status_code == 403
+    assert meeting_count(db) == before
 
 
 # ---- editing and cancelling -------------------------------------------------------------------------
@@ -474,9 +532,10 @@ WRITES = [("patch", "", {"version": 1, "title": "x"}), ("put", "/agenda", {"vers
 def closed(meetings_held, db, staff):
     """A closed Grantmaking meeting with an agenda, attendance and circulated minutes."""
     meeting = plan(db, staff, GRANTS, is_open=False)
-    mtg.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=1, items=[{"title": "Solicitations"}])
-    mtg.put_attendance(session=db, actor=staff, meeting_id=meeting.id, entries=[{"name": "Ana Ruiz", "agency": "DOJ"}])
-    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=meeting.id, version=None, body_md="Secret plan.")
+    agendas.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=1, items=[{"title": "Solicitations"}])
+    att.put_attendance(session=db, actor=staff, meeting_id=meeting.id, entries=[{"name": "Ana Ruiz", "agency": "DOJ"}])
+    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=meeting.id,
+                                changes=MinutesUpdate(version=None, body_md="Secret plan."))
     mins.circulate(session=db, actor=staff, meeting_id=meeting.id, version=minutes.version)
     db.flush()
     return meeting
@@ -606,7 +665,7 @@ def test_agenda_item_linked_to_an_action_item(client, api_as, db, staff):
 ])
 def test_bad_agenda_items_are_422_naming_the_item_and_change_nothing(client, api_as, db, staff, items, field):
     meeting = plan(db, staff)
-    mtg.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=1, items=[{"title": "Kept"}])
+    agendas.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=1, items=[{"title": "Kept"}])
     db.flush()
     headers, _ = api_as("secretariat")
     r = client.put(f"{BASE}/{meeting.id}/agenda", headers=headers, json={"version": 2, "items": items})
@@ -641,7 +700,7 @@ def test_publishing_a_faca_bodys_short_notice_needs_a_reason(client, api_as, db,
     assert any("Federal Register" in f for f in detail["flags"]) and detail["certify_by"]
     r = client.post(f"{BASE}/{meeting.id}/agenda/publish", headers=headers, json={})
     assert r.status_code == 422 and "items" in r.json["error"]["fields"]  # nothing to publish yet
-    mtg.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=1, items=[{"title": "Welcome"}])
+    agendas.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=1, items=[{"title": "Welcome"}])
     db.flush()
     for body in ({}, {"short_notice_reason": "   "}, None):
         kw = {"json": body} if body is not None else {}
@@ -669,7 +728,7 @@ def test_publishing_needs_no_reason_with_notice_or_outside_faca(client, api_as, 
     start, end = soon(10)
     for body, notice in ((SPOG, None), (COUNCIL, (date.today() - timedelta(days=10)).isoformat())):
         meeting = plan(db, staff, body, starts_at=start, ends_at=end, federal_register_notice_date=notice)
-        mtg.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=1, items=[{"title": "Welcome"}])
+        agendas.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=1, items=[{"title": "Welcome"}])
         db.flush()
         r = client.post(f"{BASE}/{meeting.id}/agenda/publish", headers=headers)  # no body at all
         assert r.status_code == 200, (body, r.json)
@@ -727,7 +786,7 @@ def test_attendance_put_with_quorum(meetings_held, client, api_as, db, staff, ma
 def test_bad_attendance_is_422_naming_the_entry_and_changes_nothing(meetings_held, client, api_as, db, staff, entry,
                                                                     field):
     meeting = plan(db, staff, GRANTS)
-    mtg.put_attendance(session=db, actor=staff, meeting_id=meeting.id, entries=[{"name": "Kept"}])
+    att.put_attendance(session=db, actor=staff, meeting_id=meeting.id, entries=[{"name": "Kept"}])
     db.flush()
     headers, _ = api_as("secretariat")
     r = client.put(f"{BASE}/{meeting.id}/attendance", headers=headers, json={"entries": [{"name": "Fine"}, entry]})
@@ -752,7 +811,8 @@ def test_attendance_needs_a_list_and_a_planner(client, api_as, db, staff):
 
 def _circulated(db, staff, body):
     meeting = plan(db, staff, body, federal_register_notice_date="2027-02-20")
-    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=meeting.id, version=None, body_md="Discussed.")
+    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=meeting.id,
+                                changes=MinutesUpdate(version=None, body_md="Discussed."))
     mins.circulate(session=db, actor=staff, meeting_id=meeting.id, version=minutes.version)
     db.flush()
     return meeting, minutes
@@ -777,7 +837,8 @@ def test_who_writes_and_circulates_minutes(meetings_held, client, api_as, db, st
     assert r.status_code == (200 if allowed else 403), r.json
     if not allowed:
         assert minutes_row(db, meeting.id) is None
-        mins.save_minutes(session=db, actor=staff, meeting_id=meeting.id, version=None, body_md="Discussed.")
+        mins.save_minutes(session=db, actor=staff, meeting_id=meeting.id,
+                          changes=MinutesUpdate(version=None, body_md="Discussed."))
         db.flush()
     version = minutes_row(db, meeting.id).version
     r = client.post(f"{BASE}/{meeting.id}/minutes/circulate", headers=headers, json={"version": version})
@@ -1073,8 +1134,8 @@ def test_a_meeting_not_yet_held_refuses_attendance_and_minutes_steps(client, api
 def test_a_past_meeting_reads_as_held_and_its_agenda_is_not_published(client, api_as, db, staff, meeting_clock):
     headers, _user = api_as("secretariat")
     meeting = plan(db, staff)
-    mtg.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=mtg.get_agenda(db, meeting).version,
-                   items=[{"title": "Opening"}])
+    agendas.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=agendas.get_agenda(db, meeting).version,
+                       items=[{"title": "Opening"}])
     meeting_clock.set(BEFORE + timedelta(days=2))
     body = client.get(f"{BASE}/{meeting.id}", headers=headers).json
     assert body["status"] == "scheduled" and body["state"] == "held"  # the stored status is unchanged

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from pitf.demo import load_demo
 from pitf.models import ActionItem, Committee, Meeting, Minutes, OutboxEmail, Recommendation, User
+from pitf.models.meetings import MinutesUpdate
 from pitf.services import minutes as mins
 from tests.browser.conftest import WCAG_21_AA, axe_report, sign_in
 
@@ -75,8 +76,9 @@ def demo(db, tmp_path):
     spog = one(Meeting, Meeting.title == "Demo: SPOG quarterly meeting")
     staff = one(User, User.email == "iga@pitf.example.gov")
     approved = one(Minutes, Minutes.meeting_id == spog.id)
-    mins.save_minutes(session=db, actor=staff, meeting_id=spog.id, version=approved.version,
-                      body_md=approved.body_md + "\nA correction.\n", revision_reason="Typo in the attendance.")
+    mins.save_minutes(session=db, actor=staff, meeting_id=spog.id,
+                      changes=MinutesUpdate(version=approved.version, body_md=approved.body_md + "\nA correction.\n",
+                                            revision_reason="Typo in the attendance."))
     email = one(OutboxEmail)
     email.body_html = ("<h1>Agenda published</h1><p>The agenda of <strong>" + spog.title + "</strong> is ready: "
                        "<a href='https://pitf.example.gov/meetings/1'>https://pitf.example.gov/meetings/1</a></p>"

@@ -9,6 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from pitf.models import Membership
+from pitf.models.meetings import MinutesUpdate
+from pitf.services import agendas
+from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
 from tests.browser.conftest import sign_in
@@ -26,7 +29,7 @@ def planned(db, make_user):
     m = mtg.create_meeting(session=db, actor=staff, data={
         "committee_id": committee(db, SPOG).id, "title": "SPOG quarterly meeting",
         "starts_at": "2027-03-15T10:00:00", "ends_at": "2027-03-15T11:00:00", "location": "Truman Building"})
-    mtg.put_agenda(session=db, actor=staff, meeting_id=m.id, version=mtg.get_agenda(db, m).version, items=[
+    agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version, items=[
         {"title": "Opening", "duration_minutes": 10}, {"title": "Supply chains", "duration_minutes": 30},
         {"title": "Next steps", "duration_minutes": 30}])
     db.flush()
@@ -56,8 +59,9 @@ def test_agenda_reordered_with_the_keyboard_only(page, base_url, planned, axe):
 
 def test_meeting_pages_are_accessible(page, base_url, planned, axe, db, meetings_held):
     staff, m = planned
-    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=m.id, version=None,
-                                body_md="# Minutes\n\nACTION DOJ 2027-04-01: Share the protocol\n")
+    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=m.id,
+                                changes=MinutesUpdate(
+                                    version=None, body_md="# Minutes\n\nACTION DOJ 2027-04-01: Share the protocol\n"))
     mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
     db.flush()
     sign_in(page, base_url, staff.email, PASSWORD)
@@ -77,11 +81,12 @@ def test_council_chair_certifies_and_public_page(page, base_url, make_user, db, 
     m = mtg.create_meeting(session=db, actor=staff, data={
         "committee_id": committee(db, COUNCIL).id, "title": "Council meeting", "starts_at": "2026-10-05T10:00:00",
         "ends_at": "2026-10-05T12:00:00", "federal_register_notice_date": "2026-09-15"})
-    mtg.put_agenda(session=db, actor=staff, meeting_id=m.id, version=mtg.get_agenda(db, m).version,
-                   items=[{"title": "Findings on shelters"}])
+    agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version,
+                       items=[{"title": "Findings on shelters"}])
     with mock.patch.object(mtg, "clock", lambda: m.starts_at - timedelta(days=30)):  # published ahead
-        mtg.publish_agenda(session=db, actor=staff, meeting_id=m.id, clocks=mtg.Clocks(), today=date(2026, 9, 1))
-    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=m.id, version=None, body_md="Findings heard.")
+        agendas.publish_agenda(session=db, actor=staff, meeting_id=m.id, clocks=fc.Clocks(), today=date(2026, 9, 1))
+    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=m.id,
+                                changes=MinutesUpdate(version=None, body_md="Findings heard."))
     mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
     db.flush()
     sign_in(page, base_url, chair.email, PASSWORD)
@@ -110,8 +115,9 @@ def tab_to(page, selector: str, limit: int = 80) -> None:
 
 def test_approving_minutes_asks_first_by_keyboard(page, base_url, planned, axe, db, meetings_held):
     staff, m = planned
-    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=m.id, version=None,
-                                body_md="# Minutes\n\nThe chair opened the meeting.\n")
+    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=m.id,
+                                changes=MinutesUpdate(version=None,
+                                                      body_md="# Minutes\n\nThe chair opened the meeting.\n"))
     mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
     db.flush()
     sign_in(page, base_url, staff.email, PASSWORD)
@@ -147,7 +153,7 @@ def test_removing_an_agenda_item_by_keyboard_and_without_javascript(browser, pag
     staff, m = planned
     sign_in(page, base_url, staff.email, PASSWORD)
     page.goto(f"{base_url}/meetings/{m.id}/agenda")
-    first = mtg.agenda_view(db, m).rows[0].item
+    first = agendas.agenda_view(db, m).rows[0].item
     tab_to(page, f"[data-pitf-confirm=confirm-remove-{first.id}]")
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog", name="Remove this agenda item?").locator(".usa-modal__main")
@@ -155,13 +161,13 @@ def test_removing_an_agenda_item_by_keyboard_and_without_javascript(browser, pag
     expect(dialog).to_contain_text("Opening")
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
-    assert [r.item.title for r in mtg.agenda_view(db, m).rows] == ["Opening", "Supply chains", "Next steps"]
+    assert [r.item.title for r in agendas.agenda_view(db, m).rows] == ["Opening", "Supply chains", "Next steps"]
     # A post without the modal's answer (as without JavaScript) gets the question as a page: axe-clean too.
     with page.expect_navigation():
         page.evaluate(f"document.getElementById('confirm-remove-{first.id}-form').submit()")
     expect(page.get_by_role("heading", level=1)).to_have_text("Remove this agenda item?")
     axe(page)
-    assert [r.item.title for r in mtg.agenda_view(db, m).rows] == ["Opening", "Supply chains", "Next steps"]
+    assert [r.item.title for r in agendas.agenda_view(db, m).rows] == ["Opening", "Supply chains", "Next steps"]
     # Without JavaScript the same button leads to the question as a page.
     context = browser.new_context(base_url=base_url, java_script_enabled=False)
     try:
@@ -201,4 +207,4 @@ def test_an_agenda_item_picks_its_action_item_from_a_searchable_list(page, base_
     with page.expect_navigation():
         page.get_by_role("button", name="Add item").click()
     db.expire_all()
-    assert mtg.agenda_view(db, m).rows[-1].item.action_item_id == item.id
+    assert agendas.agenda_view(db, m).rows[-1].item.action_item_id == item.id

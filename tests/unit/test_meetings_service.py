@@ -8,14 +8,16 @@ from sqlalchemy import select
 from pitf.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from pitf.models import AuditEntry, Membership, Notification
 from pitf.permissions import SYSTEM
+from pitf.services import agendas, meeting_series, org
+from pitf.services import attendance as att
+from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
-from pitf.services import org
 from tests.factories import committee
 
 SPOG = "Senior Policy Operating Group"
 COUNCIL = "U.S. Advisory Council on Human Trafficking"
 PITF = "President's Interagency Task Force to Monitor and Combat Trafficking in Persons"
-CLOCKS = mtg.Clocks()
+CLOCKS = fc.Clocks()
 
 
 @pytest.fixture
@@ -124,29 +126,30 @@ def test_cancel_needs_a_reason_and_notifies_members(db, staff, make_user):
 
 def test_copy_keeps_body_place_length_and_agenda(db, staff):
     m = plan(db, staff)
-    agenda = mtg.get_agenda(db, m)
-    mtg.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agenda.version,
-                   items=[{"title": "Welcome", "duration_minutes": 10}, {"title": "Updates", "duration_minutes": 50}])
-    nxt = mtg.copy_meeting(session=db, actor=staff, meeting_id=m.id, starts_at="2027-06-14T10:00:00")
+    agenda = agendas.get_agenda(db, m)
+    agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agenda.version,
+                       items=[{"title": "Welcome", "duration_minutes": 10},
+                              {"title": "Updates", "duration_minutes": 50}])
+    nxt = meeting_series.copy_meeting(session=db, actor=staff, meeting_id=m.id, starts_at="2027-06-14T10:00:00")
     assert nxt.location == m.location and nxt.ends_at - nxt.starts_at == timedelta(hours=2)
-    assert [r.item.title for r in mtg.agenda_view(db, nxt).rows] == ["Welcome", "Updates"]
-    assert mtg.get_agenda(db, nxt).published_at is None
+    assert [r.item.title for r in agendas.agenda_view(db, nxt).rows] == ["Welcome", "Updates"]
+    assert agendas.get_agenda(db, nxt).published_at is None
 
 
 def test_monthly_series_keeps_the_wall_clock_time_across_dst(db, staff):
-    series = mtg.create_series(session=db, actor=staff, rule="monthly", count=3, data={
+    series = meeting_series.create_series(session=db, actor=staff, rule="monthly", count=3, data={
         "committee_id": committee(db, SPOG).id, "title": "SPOG monthly", "starts_at": "2027-02-15T10:00:00",
         "ends_at": "2027-02-15T11:30:00"})
     assert [m.starts_at.hour for m in series] == [15, 14, 14]  # EST, then EDT: 10:00 local each time
     assert len({m.series_key for m in series}) == 1
     with pytest.raises(ValidationFailed):
-        mtg.create_series(session=db, actor=staff, rule="daily", count=3, data={})
+        meeting_series.create_series(session=db, actor=staff, rule="daily", count=3, data={})
 
 
 def test_agenda_times_and_overrun(db, staff):
     m = plan(db, staff, start="2027-03-15T10:00:00", end="2027-03-15T11:00:00")
-    agenda = mtg.get_agenda(db, m)
-    view = mtg.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agenda.version, items=[
+    agenda = agendas.get_agenda(db, m)
+    view = agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agenda.version, items=[
         {"title": "Opening", "duration_minutes": 15, "presenter_agency": "DOS"},
         {"title": "Agency reports", "duration_minutes": 40},
         {"title": "Next steps", "duration_minutes": 10}])
@@ -164,21 +167,21 @@ def test_agenda_times_and_overrun(db, staff):
 ])
 def test_bad_agenda_items_are_refused_and_change_nothing(db, staff, item, field):
     m = plan(db, staff)
-    agenda = mtg.get_agenda(db, m)
-    mtg.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agenda.version, items=[{"title": "Keep"}])
+    agenda = agendas.get_agenda(db, m)
+    agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agenda.version, items=[{"title": "Keep"}])
     with pytest.raises(ValidationFailed) as err:
-        mtg.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agenda.version, items=[item])
+        agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agenda.version, items=[item])
     assert field in err.value.fields
-    assert [r.item.title for r in mtg.agenda_view(db, m).rows] == ["Keep"]
+    assert [r.item.title for r in agendas.agenda_view(db, m).rows] == ["Keep"]
 
 
 def test_move_item_by_keyboard_friendly_buttons(db, staff):
     m = plan(db, staff)
-    agenda = mtg.get_agenda(db, m)
-    view = mtg.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agenda.version,
-                          items=[{"title": "A"}, {"title": "B"}, {"title": "C"}])
-    view, new_index = mtg.move_agenda_item(session=db, actor=staff, meeting_id=m.id, version=agenda.version,
-                                           item_id=view.rows[2].item.id, direction="up")
+    agenda = agendas.get_agenda(db, m)
+    view = agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agenda.version,
+                              items=[{"title": "A"}, {"title": "B"}, {"title": "C"}])
+    view, new_index = agendas.move_agenda_item(session=db, actor=staff, meeting_id=m.id, version=agenda.version,
+                                               item_id=view.rows[2].item.id, direction="up")
     assert [r.item.title for r in view.rows] == ["A", "C", "B"] and new_index == 1
 
 
@@ -190,13 +193,13 @@ def test_overdue_commitments_review(db, staff):
         "title": "Late training", "committee_id": vs.id, "lead_agency": "DOJ", "pillar": "protection",
         "due_date": (date.today() - timedelta(days=5)).isoformat()})
     m = plan(db, staff, body="Victim Services")
-    view = mtg.add_overdue_review(session=db, actor=staff, meeting_id=m.id, version=mtg.get_agenda(db, m).version,
-                                  today=date.today())
+    view = agendas.add_overdue_review(session=db, actor=staff, meeting_id=m.id,
+                                      version=agendas.get_agenda(db, m).version, today=date.today())
     last = view.rows[-1].item
     assert last.title == "Review of overdue commitments" and "Late training" in last.notes_html
     with pytest.raises(ValidationFailed):
-        mtg.add_overdue_review(session=db, actor=staff, meeting_id=plan(db, staff, body="Grantmaking").id,
-                               version=1, today=date.today())
+        agendas.add_overdue_review(session=db, actor=staff, meeting_id=plan(db, staff, body="Grantmaking").id,
+                                   version=1, today=date.today())
 
 
 def faca_meeting(db, staff, days_ahead_of_notice, today):
@@ -210,20 +213,20 @@ def faca_meeting(db, staff, days_ahead_of_notice, today):
 def test_faca_notice_flag_at_14_15_16_days(db, staff, days, late):
     today = date(2027, 5, 1)
     m = faca_meeting(db, staff, days, today)
-    state = mtg.federal_clocks(session=db, meeting=m, committee=committee(db, COUNCIL), clocks=CLOCKS, today=today)
+    state = fc.federal_clocks(session=db, meeting=m, committee=committee(db, COUNCIL), clocks=CLOCKS, today=today)
     assert state.notice_days_ahead == days and state.notice_late is late
 
 
 def test_short_notice_publishing_requires_a_reason(db, staff):
     today = date(2027, 5, 1)
     m = faca_meeting(db, staff, 10, today)
-    mtg.put_agenda(session=db, actor=staff, meeting_id=m.id, version=mtg.get_agenda(db, m).version,
-                   items=[{"title": "Findings"}])
+    agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version,
+                       items=[{"title": "Findings"}])
     with pytest.raises(ValidationFailed) as err:
-        mtg.publish_agenda(session=db, actor=staff, meeting_id=m.id, clocks=CLOCKS, today=today)
+        agendas.publish_agenda(session=db, actor=staff, meeting_id=m.id, clocks=CLOCKS, today=today)
     assert "short_notice_reason" in err.value.fields
-    agenda = mtg.publish_agenda(session=db, actor=staff, meeting_id=m.id, clocks=CLOCKS, today=today,
-                                short_notice_reason="Rescheduled after a lapse in appropriations.")
+    agenda = agendas.publish_agenda(session=db, actor=staff, meeting_id=m.id, clocks=CLOCKS, today=today,
+                                    short_notice_reason="Rescheduled after a lapse in appropriations.")
     assert agenda.published_at is not None and m.short_notice_reason.startswith("Rescheduled")
 
 
@@ -232,19 +235,19 @@ def test_certification_deadline_at_89_90_91_days(db, staff, days_after, overdue)
     meeting_day = date(2027, 2, 10)
     m = plan(db, staff, body=COUNCIL, start=f"{meeting_day}T10:00:00", end=f"{meeting_day}T12:00:00",
              federal_register_notice_date="2027-01-10")
-    state = mtg.federal_clocks(session=db, meeting=m, committee=committee(db, COUNCIL), clocks=CLOCKS,
-                               today=meeting_day + timedelta(days=days_after))
+    state = fc.federal_clocks(session=db, meeting=m, committee=committee(db, COUNCIL), clocks=CLOCKS,
+                              today=meeting_day + timedelta(days=days_after))
     assert state.certify_by == meeting_day + timedelta(days=90)
     assert state.certify_overdue is overdue
-    assert mtg.federal_clocks(session=db, meeting=m, committee=committee(db, COUNCIL), clocks=CLOCKS,
-                              today=meeting_day + timedelta(days=days_after), minutes_certified=True
-                              ).certify_overdue is False
+    assert fc.federal_clocks(session=db, meeting=m, committee=committee(db, COUNCIL), clocks=CLOCKS,
+                             today=meeting_day + timedelta(days=days_after), minutes_certified=True
+                             ).certify_overdue is False
 
 
 def test_non_faca_bodies_have_no_faca_flags(db, staff):
     m = plan(db, staff, body=SPOG)
-    state = mtg.federal_clocks(session=db, meeting=m, committee=committee(db, SPOG), clocks=CLOCKS,
-                               today=date(2027, 3, 10))
+    state = fc.federal_clocks(session=db, meeting=m, committee=committee(db, SPOG), clocks=CLOCKS,
+                              today=date(2027, 3, 10))
     assert not state.applies and not state.notice_late and state.flags == []
 
 
@@ -253,8 +256,8 @@ def test_pitf_meeting_without_council_spog_meeting_45_days_before_is_flagged(db,
     pitf_body = committee(db, PITF)
 
     def flagged():
-        return mtg.federal_clocks(session=db, meeting=pitf_meeting, committee=pitf_body, clocks=CLOCKS,
-                                  today=date(2027, 5, 1)).joint_meeting_missing
+        return fc.federal_clocks(session=db, meeting=pitf_meeting, committee=pitf_body, clocks=CLOCKS,
+                                 today=date(2027, 5, 1)).joint_meeting_missing
 
     assert flagged()
     spog = committee(db, SPOG)
@@ -269,11 +272,11 @@ def test_pitf_meeting_without_council_spog_meeting_45_days_before_is_flagged(db,
 def test_quorum_majority_of_member_agencies(meetings_held, db, staff):
     m = plan(db, staff, body="Grantmaking")  # DOJ, HHS, DOS, USAID, DOL: 3 of 5 needed
     entries = [{"name": f"Rep {a}", "agency": a, "status": "present"} for a in ("DOJ", "HHS")]
-    _rows, q = mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=entries)
+    _rows, q = att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=entries)
     assert (q.required, q.present, q.met) == (3, 2, False)
     entries.append({"name": "Alternate", "agency": "DOS", "status": "represented", "represented_by": "Deputy"})
     entries.append({"name": "Public speaker", "status": "present", "attendee_kind": "public_speaker"})
-    _rows, q = mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=entries)
+    _rows, q = att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=entries)
     assert (q.present, q.met) == (3, True)
     audit = db.execute(select(AuditEntry).where(AuditEntry.action == "attendance.saved")).scalars().all()
     assert len(audit) == 2
@@ -286,7 +289,7 @@ def test_quorum_majority_of_members_for_the_council(meetings_held, db, staff, ma
         db.add(Membership(committee_id=council.id, user_id=u.id, role="member"))
     db.flush()
     m = plan(db, staff, body=COUNCIL)
-    _rows, q = mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[
+    _rows, q = att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[
         {"user_id": members[0].id, "status": "present"}, {"user_id": members[1].id, "status": "absent"}])
     assert (q.required, q.present, q.met) == (2, 1, False)
 
@@ -294,7 +297,7 @@ def test_quorum_majority_of_members_for_the_council(meetings_held, db, staff, ma
 def test_bad_attendance_is_refused(meetings_held, db, staff):
     m = plan(db, staff)
     with pytest.raises(ValidationFailed) as err:
-        mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[
+        att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[
             {"name": "", "status": "present"}, {"name": "X", "status": "represented"},
             {"name": "Y", "status": "asleep"}, {"user_id": 99999999}])
     assert set(err.value.fields) >= {"entries[0].name", "entries[1].represented_by", "entries[2].status",
@@ -311,23 +314,23 @@ def test_attendance_is_taken_from_the_meetings_day_on(db, staff, meeting_clock):
     entries = [{"name": "Ana Ruiz", "agency": "DOJ", "status": "present"}]
     meeting_clock.set(MARCH_15 - timedelta(days=1))
     with pytest.raises(ValidationFailed) as err:
-        mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=entries)
-    assert "has not happened yet" in err.value.fields["status"] and mtg.attendance_of(db, m) == []
+        att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=entries)
+    assert "has not happened yet" in err.value.fields["status"] and att.attendance_of(db, m) == []
     meeting_clock.set(MARCH_15 - timedelta(hours=2))  # the morning of the meeting: people are arriving
-    rows, _q = mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=entries)
+    rows, _q = att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=entries)
     assert [r.name for r in rows] == ["Ana Ruiz"]
 
 
 def test_attendance_of_a_cancelled_meeting_is_refused_but_may_be_cleared(db, staff, meetings_held):
     m = plan(db, staff)
-    mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[{"name": "Ana Ruiz", "status": "present"}])
+    att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[{"name": "Ana Ruiz", "status": "present"}])
     m.status = "cancelled"
     db.flush()
     with pytest.raises(ValidationFailed) as err:
-        mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[{"name": "Lee", "status": "present"}])
+        att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[{"name": "Lee", "status": "present"}])
     assert "cancelled" in err.value.fields["status"]
-    mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[])
-    assert mtg.attendance_of(db, m) == []
+    att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[])
+    assert att.attendance_of(db, m) == []
 
 
 @pytest.mark.parametrize("now,state,label", [
@@ -351,20 +354,20 @@ def test_a_cancelled_meeting_stays_cancelled_whatever_the_time(db, staff):
 
 def test_the_agenda_of_a_meeting_that_is_over_is_not_published(db, staff, make_user, meeting_clock):
     m = plan(db, staff)
-    mtg.put_agenda(session=db, actor=staff, meeting_id=m.id, version=mtg.get_agenda(db, m).version,
-                   items=[{"title": "Opening"}])
+    agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version,
+                       items=[{"title": "Opening"}])
     meeting_clock.set(MARCH_15 + timedelta(hours=3))
     with pytest.raises(ValidationFailed) as err:
-        mtg.publish_agenda(session=db, actor=staff, meeting_id=m.id, clocks=CLOCKS, today=date(2027, 3, 15))
+        agendas.publish_agenda(session=db, actor=staff, meeting_id=m.id, clocks=CLOCKS, today=date(2027, 3, 15))
     assert "This meeting is over" in err.value.fields["status"]
-    assert mtg.get_agenda(db, m).published_at is None
+    assert agendas.get_agenda(db, m).published_at is None
     assert db.execute(select(Notification).where(Notification.kind == "agenda_published")).first() is None
 
 
 def test_a_held_meeting_is_not_cancelled(db, staff, make_user, meeting_clock):
     m = plan(db, staff)
     meeting_clock.set(MARCH_15 + timedelta(days=1))
-    mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[{"name": "Ana Ruiz", "status": "present"}])
+    att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[{"name": "Ana Ruiz", "status": "present"}])
     with pytest.raises(ValidationFailed) as err:
         mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version, reason="Oops.")
     assert "took place" in err.value.fields["status"] and m.status == "scheduled"
@@ -384,16 +387,16 @@ def test_a_copy_plans_a_coming_meeting(db, staff, meeting_clock):
     m = plan(db, staff)
     meeting_clock.set(MARCH_15 + timedelta(days=30))
     with pytest.raises(ValidationFailed) as err:
-        mtg.copy_meeting(session=db, actor=staff, meeting_id=m.id, starts_at="2027-04-01T10:00:00")
+        meeting_series.copy_meeting(session=db, actor=staff, meeting_id=m.id, starts_at="2027-04-01T10:00:00")
     assert "still to come" in err.value.fields["starts_at"]
-    nxt = mtg.copy_meeting(session=db, actor=staff, meeting_id=m.id, starts_at="2027-06-14T10:00:00")
+    nxt = meeting_series.copy_meeting(session=db, actor=staff, meeting_id=m.id, starts_at="2027-06-14T10:00:00")
     assert nxt.starts_at > MARCH_15
 
 
 def test_a_held_meeting_does_not_move_to_a_coming_date(db, staff, meeting_clock):
     m = plan(db, staff)
     meeting_clock.set(MARCH_15 + timedelta(days=1))
-    mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[{"name": "Ana Ruiz", "status": "present"}])
+    att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[{"name": "Ana Ruiz", "status": "present"}])
     with pytest.raises(ValidationFailed) as err:
         mtg.update_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version,
                            data={"starts_at": "2027-05-15T10:00:00", "ends_at": "2027-05-15T12:00:00"})

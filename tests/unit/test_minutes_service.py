@@ -9,6 +9,9 @@ from sqlalchemy import select
 from pitf.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from pitf.markdown import render_markdown
 from pitf.models import ActionItem, Membership, OutboxEmail
+from pitf.models.meetings import MinutesUpdate
+from pitf.services import agendas
+from pitf.services import attendance as att
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
 from tests.factories import committee
@@ -39,14 +42,15 @@ def person_on(db, make_user, body, role):
 
 
 def draft(db, staff, meeting, text="# Minutes\n\nDiscussed the plan."):
-    return mins.save_minutes(session=db, actor=staff, meeting_id=meeting.id, version=None, body_md=text)
+    return mins.save_minutes(session=db, actor=staff, meeting_id=meeting.id,
+                             changes=MinutesUpdate(version=None, body_md=text))
 
 
 def test_skeleton_has_attendance_and_one_heading_per_agenda_item(db, staff):
     m = meeting_of(db, staff, SPOG)
-    mtg.put_agenda(session=db, actor=staff, meeting_id=m.id, version=mtg.get_agenda(db, m).version,
-                   items=[{"title": "Opening"}, {"title": "Supply chains"}])
-    mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[
+    agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version,
+                       items=[{"title": "Opening"}, {"title": "Supply chains"}])
+    att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[
         {"name": "Ana Ruiz", "agency": "DOJ", "status": "present"},
         {"name": "Lee Park", "agency": "DHS", "status": "represented", "represented_by": "Kim Oh"}])
     text = mins.skeleton(db, m, committee(db, SPOG))
@@ -65,7 +69,8 @@ def test_lifecycle_draft_circulated_approved_and_locked(db, staff, make_user):
     mins.approve(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
     assert minutes.status == "approved" and minutes.approved_revision == 1
     with pytest.raises(ValidationFailed) as err:
-        mins.save_minutes(session=db, actor=staff, meeting_id=m.id, version=minutes.version, body_md="changed")
+        mins.save_minutes(session=db, actor=staff, meeting_id=m.id,
+                          changes=MinutesUpdate(version=minutes.version, body_md="changed"))
     assert "revision_reason" in err.value.fields
     with pytest.raises(InvalidTransition):
         mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
@@ -114,8 +119,9 @@ def test_correction_is_a_new_revision_while_the_approved_one_is_read(db, staff, 
     minutes = draft(db, staff, m, "Original text.")
     mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
     mins.approve(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
-    mins.save_minutes(session=db, actor=staff, meeting_id=m.id, version=minutes.version, body_md="Corrected text.",
-                      revision_reason="DOJ's representative was misnamed.")
+    mins.save_minutes(session=db, actor=staff, meeting_id=m.id,
+                      changes=MinutesUpdate(version=minutes.version, body_md="Corrected text.",
+                                            revision_reason="DOJ's representative was misnamed."))
     assert minutes.revision == 2 and minutes.status == "draft" and minutes.approved_revision == 1
     revs = mins.revisions(db, minutes)
     assert [(r.revision, r.status, r.reason) for r in revs] == [
@@ -172,8 +178,9 @@ def test_action_lines_become_proposals_and_confirmed_items(db, staff):
     with pytest.raises(ValidationFailed):
         mins.confirm_action(session=db, actor=staff, meeting_id=m.id, action_id=proposals[2][0].id)
     # Saving again keeps the confirmed proposal and drops vanished unconfirmed ones.
-    mins.save_minutes(session=db, actor=staff, meeting_id=m.id, version=minutes.version,
-                      body_md="ACTION DOJ 2027-01-15: Share the draft screening protocol\n")
+    mins.save_minutes(session=db, actor=staff, meeting_id=m.id,
+                      changes=MinutesUpdate(version=minutes.version,
+                                            body_md="ACTION DOJ 2027-01-15: Share the draft screening protocol\n"))
     kept = mins.proposed_actions(db, minutes)
     assert [(a.state, a.action_item_id) for a, _ in kept] == [("confirmed", item.id)]
 
@@ -242,8 +249,8 @@ def test_minutes_of_a_future_faca_meeting_are_not_certified(db, staff, make_user
 def test_the_untouched_skeleton_is_neither_circulated_nor_certified(db, staff, make_user):
     chair = person_on(db, make_user, COUNCIL, "chair")
     m = meeting_of(db, staff, COUNCIL)
-    mtg.put_agenda(session=db, actor=staff, meeting_id=m.id, version=mtg.get_agenda(db, m).version,
-                   items=[{"title": "Opening"}, {"title": "Survivor panel"}])
+    agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version,
+                       items=[{"title": "Opening"}, {"title": "Survivor panel"}])
     text = mins.skeleton(db, m, committee(db, COUNCIL))
     assert mins.is_unwritten_skeleton(text)
     minutes = draft(db, staff, m, text)
@@ -253,7 +260,8 @@ def test_the_untouched_skeleton_is_neither_circulated_nor_certified(db, staff, m
     # Circulated with something written, then emptied back to the skeleton: not certified either.
     filled = text.replace("Discussion:\n\nResolution:", "Discussion: the chair opened.\n\nResolution: none.", 1)
     assert not mins.is_unwritten_skeleton(filled)
-    mins.save_minutes(session=db, actor=staff, meeting_id=m.id, version=minutes.version, body_md=filled)
+    mins.save_minutes(session=db, actor=staff, meeting_id=m.id,
+                      changes=MinutesUpdate(version=minutes.version, body_md=filled))
     mins.circulate(session=db, actor=staff, meeting_id=m.id, version=minutes.version)
     minutes.body_md = text  # as if saved so while circulated (a direct write: the page allows no edit then)
     db.flush()
@@ -295,7 +303,7 @@ def test_minutes_of_a_cancelled_meeting_are_not_circulated(db, staff):
 
 def test_skeleton_header_lines_stay_lines_and_an_agency_is_named_once(db, staff):
     m = meeting_of(db, staff, SPOG, location="Room 1107")
-    mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[
+    att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[
         {"name": "Department of Health and Human Services (HHS)", "agency": "HHS", "status": "represented",
          "represented_by": "Kim Oh", "attendee_kind": "member"},
         {"name": "Department of Justice (DOJ)", "agency": "DOJ", "status": "present", "attendee_kind": "member"},
@@ -318,4 +326,4 @@ def test_skeleton_header_lines_stay_lines_and_an_agency_is_named_once(db, staff)
     ("", "HHS", "HHS"),
 ])
 def test_attendee_label_names_the_agency_once(name, acronym, expected):
-    assert mtg.attendee_label(name, acronym) == expected
+    assert att.attendee_label(name, acronym) == expected

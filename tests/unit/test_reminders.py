@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, select
 from pitf.models import ActionItem, Notification, OutboxEmail, StatusUpdate
 from pitf.services import actions, reminder_settings, reminders
 from pitf.services import meetings as mtg
-from pitf.services.meetings import Clocks
+from pitf.services.federal_clocks import Clocks
 from tests.factories import committee
 
 CFG = reminder_settings.defaults()

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from pitf.models import Meeting, Membership, MinutesRevision
+from pitf.models.meetings import MinutesUpdate
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
 from pitf.services import recommendations as recs
@@ -65,8 +66,8 @@ def scene(db, make_user):
     db.flush()
     recs.transition(session=db, actor=people["author"], rec_id=submitted.id, version=submitted.version,
                     to="submitted", today=date(2026, 5, 1))
-    draft_minutes = mins.save_minutes(session=db, actor=staff, meeting_id=grants_open.id, version=None,
-                                      body_md="Draft text")
+    draft_minutes = mins.save_minutes(session=db, actor=staff, meeting_id=grants_open.id,
+                                      changes=MinutesUpdate(version=None, body_md="Draft text"))
     db.flush()
     return {"people": people, "closed": closed, "open": open_, "grants_open": grants_open, "rec": rec,
             "submitted": submitted, "draft_minutes": draft_minutes}

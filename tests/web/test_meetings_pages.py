@@ -13,10 +13,13 @@ from pypdf import PdfReader
 from sqlalchemy import func, insert, select
 
 from pitf.models import Attendance, Committee, Meeting, Membership, Notification, utcnow
+from pitf.services import agendas, meeting_series
+from pitf.services import attendance as att
+from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
 from pitf.services.actions import create_action_item
+from pitf.services.meeting_series import suggest_next_date
 from pitf.services.timeutil import local_date
-from pitf.web.meetings.routes import suggest_next_date
 from tests.factories import agency, committee
 
 SPOG = "Senior Policy Operating Group"
@@ -38,9 +41,9 @@ def plan(db, staff, body=GRANTS, start="2027-03-15T10:00:00", end="2027-03-15T12
     return m
 
 
-def set_agenda(db, staff, m, items) -> mtg.AgendaView:
-    view = mtg.put_agenda(session=db, actor=staff, meeting_id=m.id, version=mtg.get_agenda(db, m).version,
-                          items=items)
+def set_agenda(db, staff, m, items) -> agendas.AgendaView:
+    view = agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version,
+                              items=items)
     db.flush()
     return view
 
@@ -84,7 +87,7 @@ def listed_titles(html: str) -> list[str]:
 
 def agenda_titles(db, m) -> list[str]:
     db.expire_all()
-    return [r.item.title for r in mtg.agenda_view(db, m).rows]
+    return [r.item.title for r in agendas.agenda_view(db, m).rows]
 
 
 def meeting_count(db) -> int:
@@ -114,7 +117,7 @@ def test_list_shows_upcoming_meetings_in_the_viewers_zone_with_status_and_agenda
     later = plan(db, staff, title="Later", start="2030-06-14T10:00:00", end="2030-06-14T11:00:00")
     plan(db, staff, title="Long ago", start="2020-06-15T10:00:00", end="2020-06-15T11:00:00")
     set_agenda(db, staff, soon, [{"title": "Opening"}])
-    mtg.publish_agenda(session=db, actor=staff, meeting_id=soon.id, clocks=mtg.Clocks(), today=TODAY)
+    agendas.publish_agenda(session=db, actor=staff, meeting_id=soon.id, clocks=fc.Clocks(), today=TODAY)
     mtg.cancel_meeting(session=db, actor=staff, meeting_id=later.id, version=later.version, reason="Shutdown.")
     db.flush()
     c = client_as("viewer")
@@ -336,7 +339,7 @@ def test_copy_proposes_the_same_week_and_weekday_and_keeps_the_agenda(db, staff,
     assert r.headers["Location"].endswith(f"/meetings/{new.id}")
     assert new.starts_at == datetime(2027, 4, 13, 18, 0, tzinfo=UTC) and new.ends_at - new.starts_at == timedelta(
         minutes=90)
-    assert agenda_titles(db, new) == ["Opening", "Grants"] and mtg.get_agenda(db, new).published_at is None
+    assert agenda_titles(db, new) == ["Opening", "Grants"] and agendas.get_agenda(db, new).published_at is None
     html = post(c, f"/meetings/{grants.id}/copy", {"title": "x", "date": "2027-04-13", "start_time": "16:00",
                                                    "end_time": "15:00"}, status=422).get_data(as_text=True)
     assert "The meeting must end after it starts." in field_error(html, "end_time")
@@ -366,8 +369,8 @@ def test_planning_forms_are_403_for_non_planners(db, staff, client_as, make_user
 
     m = plan(db, staff)
     set_agenda(db, staff, m, [{"title": "Opening"}])
-    item_id = mtg.agenda_view(db, m).rows[0].item.id
-    version = str(mtg.get_agenda(db, m).version)
+    item_id = agendas.agenda_view(db, m).rows[0].item.id
+    version = str(agendas.get_agenda(db, m).version)
     chair_elsewhere = chair_of(db, make_user, "Victim Services")
     outsider = app.test_client()
     sign_in_client(outsider, chair_elsewhere)
@@ -435,37 +438,37 @@ def test_add_move_up_and_down_keep_the_place(db, staff, client_as):
     # Each move button says what it moves, to a screen reader too.
     assert "Move<span class=\"usa-sr-only\"> 'Next steps'</span> up" in html
     assert "Move<span class=\"usa-sr-only\"> 'Opening'</span> up" not in html  # the first item has no "up"
-    view = mtg.agenda_view(db, m)
+    view = agendas.agenda_view(db, m)
     last = view.rows[2].item
     r = post(c, f"/meetings/{m.id}/agenda/items/{last.id}/move",
              {"direction": "up", "version": hidden(html, "version")})
     assert agenda_titles(db, m) == ["Opening", "Next steps", "Agency reports"]
-    moved = mtg.agenda_view(db, m).rows[1].item
+    moved = agendas.agenda_view(db, m).rows[1].item
     assert r.headers["Location"].endswith(f"/meetings/{m.id}/agenda#item-{moved.id}")
     html = page(c, f"/meetings/{m.id}/agenda")
     assert f'id="item-{moved.id}" tabindex="-1"' in html
-    first = mtg.agenda_view(db, m).rows[0].item
+    first = agendas.agenda_view(db, m).rows[0].item
     post(c, f"/meetings/{m.id}/agenda/items/{first.id}/move", {"direction": "down", "version": hidden(html, "version")})
     assert agenda_titles(db, m) == ["Next steps", "Opening", "Agency reports"]
     # Moving the first item up changes nothing and keeps the place.
     html = page(c, f"/meetings/{m.id}/agenda")
-    top = mtg.agenda_view(db, m).rows[0].item
+    top = agendas.agenda_view(db, m).rows[0].item
     r = post(c, f"/meetings/{m.id}/agenda/items/{top.id}/move", {"direction": "up", "version": hidden(html, "version")})
     assert agenda_titles(db, m) == ["Next steps", "Opening", "Agency reports"]
-    assert r.headers["Location"].endswith(f"#item-{mtg.agenda_view(db, m).rows[0].item.id}")
+    assert r.headers["Location"].endswith(f"#item-{agendas.agenda_view(db, m).rows[0].item.id}")
 
 
 def test_edit_and_remove_an_item(db, staff, client_as):
     m = plan(db, staff)
     set_agenda(db, staff, m, [{"title": "Opening"}, {"title": "Budget", "duration_minutes": 30}])
     c = client_as("secretariat")
-    budget = mtg.agenda_view(db, m).rows[1].item
+    budget = agendas.agenda_view(db, m).rows[1].item
     html = page(c, f"/meetings/{m.id}/agenda?edit={budget.id}")
     assert "Edit item" in html and 'value="Budget"' in html and 'value="30"' in html
     post(c, f"/meetings/{m.id}/agenda/items/{budget.id}",
          item_form(hidden(html, "version"), title="Budget and grants", duration_minutes="45", notes_md="- one"))
     db.expire_all()
-    rows = mtg.agenda_view(db, m).rows
+    rows = agendas.agenda_view(db, m).rows
     assert [(r.item.title, r.item.duration_minutes) for r in rows] == [("Opening", 15), ("Budget and grants", 45)]
     assert "<li>one</li>" in rows[1].item.notes_html
     html = page(c, f"/meetings/{m.id}/agenda")
@@ -511,7 +514,7 @@ def test_stale_agenda_is_409_shown_as_it_is_now_with_the_typed_item_kept(db, sta
     body = r.get_data(as_text=True)
     assert "Someone else changed the agenda; here it is as it is now" in body
     assert "Added by someone else" in body and 'value="My new item"' in body
-    assert hidden(body, "version") == str(mtg.get_agenda(db, m).version)
+    assert hidden(body, "version") == str(agendas.get_agenda(db, m).version)
     assert agenda_titles(db, m) == ["Opening", "Added by someone else"]
     # A move with the stale version (its item ids are gone) is the same conflict, not a 404.
     old_id = re.search(r'/agenda/items/(\d+)/move', html).group(1)
@@ -532,7 +535,7 @@ def test_overdue_review_button(db, staff, client_as):
         "pillar": "protection", "due_date": (TODAY - timedelta(days=3)).isoformat()}, notify_agency=False)
     db.flush()
     r = post(c, f"/meetings/{m.id}/agenda/overdue", {"version": hidden(html, "version")})
-    rows = mtg.agenda_view(db, m).rows
+    rows = agendas.agenda_view(db, m).rows
     assert [x.item.title for x in rows] == ["Review of overdue commitments"]
     assert r.headers["Location"].endswith(f"#item-{rows[0].item.id}")
     assert "Late grant report" in page(c, f"/meetings/{m.id}/agenda")
@@ -550,7 +553,7 @@ def test_publish_notifies_the_members(db, staff, client_as, make_user):
     r = post(c, f"/meetings/{m.id}/agenda/publish", {})
     assert r.headers["Location"].endswith(f"/meetings/{m.id}")
     db.expire_all()
-    assert mtg.get_agenda(db, m).published_at is not None
+    assert agendas.get_agenda(db, m).published_at is not None
     notes = db.execute(select(Notification).where(Notification.kind == "agenda_published")).scalars().all()
     assert doj.id in {n.user_id for n in notes} and dhs.id not in {n.user_id for n in notes}
     assert all(n.url == f"/meetings/{m.id}" for n in notes)
@@ -568,10 +571,10 @@ def test_short_notice_publish_of_a_faca_meeting_needs_the_reason(db, staff, clie
     body = post(c, f"/meetings/{m.id}/agenda/publish", {"short_notice_reason": ""}, status=422).get_data(as_text=True)
     assert "record the reason for the short notice" in field_error(body, "short_notice_reason")
     db.expire_all()
-    assert mtg.get_agenda(db, m).published_at is None
+    assert agendas.get_agenda(db, m).published_at is None
     post(c, f"/meetings/{m.id}/agenda/publish", {"short_notice_reason": "Rescheduled after a lapse in appropriations."})
     db.expire_all()
-    assert mtg.get_agenda(db, m).published_at is not None
+    assert agendas.get_agenda(db, m).published_at is not None
     assert db.get(Meeting, m.id).short_notice_reason == "Rescheduled after a lapse in appropriations."
     assert "Reason for short notice: Rescheduled after a lapse in appropriations." in page(c, f"/meetings/{m.id}")
 
@@ -675,7 +678,7 @@ def test_list_and_meeting_pages_issue_the_same_queries_at_10_and_1000_meetings(m
         "pillar": "protection", "due_date": (TODAY + timedelta(days=20)).isoformat()}, notify_agency=False)
     set_agenda(db, staff, watched, [{"title": f"Item {k}", "duration_minutes": 10, "presenter_agency": "DOS",
                                      "notes_md": f"Note **{k}**", "action_item_id": item.id} for k in range(6)])
-    mtg.put_attendance(session=db, actor=staff, meeting_id=watched.id, entries=[
+    att.put_attendance(session=db, actor=staff, meeting_id=watched.id, entries=[
         {"name": f"Person {k}", "agency": "DOJ", "status": "present"} for k in range(8)])
     db.flush()
     _bulk_meetings(db, 9, 0)
@@ -705,9 +708,9 @@ def test_list_and_meeting_pages_issue_the_same_queries_at_10_and_1000_meetings(m
 def test_service_helpers_for_the_pages(db, staff, make_user):
     published, draft = plan(db, staff, title="Published"), plan(db, staff, title="Draft")
     set_agenda(db, staff, published, [{"title": "Opening"}])
-    mtg.publish_agenda(session=db, actor=staff, meeting_id=published.id, clocks=mtg.Clocks(), today=TODAY)
-    assert mtg.published_agenda_ids(db, [published.id, draft.id]) == {published.id}
-    assert mtg.published_agenda_ids(db, []) == set()
+    agendas.publish_agenda(session=db, actor=staff, meeting_id=published.id, clocks=fc.Clocks(), today=TODAY)
+    assert agendas.published_agenda_ids(db, [published.id, draft.id]) == {published.id}
+    assert agendas.published_agenda_ids(db, []) == set()
     # Who plans what: every active body for the secretariat, their own for chairs and co-chairs, else nothing.
     chair = chair_of(db, make_user, "Victim Services", role="co_chair")
     member = chair_of(db, make_user, GRANTS, role="member")
@@ -716,20 +719,20 @@ def test_service_helpers_for_the_pages(db, staff, make_user):
     assert len(mtg.plannable_committees(db, staff)) == db.execute(
         select(func.count()).select_from(Committee).where(Committee.is_active.is_(True))).scalar()
     # A meeting of a quarterly series is copied three months on; its series says so.
-    series = mtg.create_series(session=db, actor=staff, rule="quarterly", count=2, data={
+    series = meeting_series.create_series(session=db, actor=staff, rule="quarterly", count=2, data={
         "committee_id": committee(db, GRANTS).id, "title": "Quarterly grants", "starts_at": "2027-01-12T10:00:00",
         "ends_at": "2027-01-12T11:00:00"})
-    assert mtg.series_rule(db, series[0]) == "quarterly:1:2" and mtg.series_rule(db, draft) == ""
+    assert meeting_series.series_rule(db, series[0]) == "quarterly:1:2" and meeting_series.series_rule(db, draft) == ""
     # copy_meeting takes an end time, or keeps the length.
-    longer = mtg.copy_meeting(session=db, actor=staff, meeting_id=draft.id, starts_at="2027-05-03T09:00:00",
-                              ends_at="2027-05-03T13:00:00")
-    same = mtg.copy_meeting(session=db, actor=staff, meeting_id=draft.id, starts_at="2027-05-03T09:00:00")
+    longer = meeting_series.copy_meeting(session=db, actor=staff, meeting_id=draft.id, starts_at="2027-05-03T09:00:00",
+                                         ends_at="2027-05-03T13:00:00")
+    same = meeting_series.copy_meeting(session=db, actor=staff, meeting_id=draft.id, starts_at="2027-05-03T09:00:00")
     assert longer.ends_at - longer.starts_at == timedelta(hours=4)
     assert same.ends_at - same.starts_at == draft.ends_at - draft.starts_at
 
 
 def test_copy_of_a_quarterly_series_meeting_proposes_three_months_on(db, staff, client_as):
-    series = mtg.create_series(session=db, actor=staff, rule="quarterly", count=2, data={
+    series = meeting_series.create_series(session=db, actor=staff, rule="quarterly", count=2, data={
         "committee_id": committee(db, GRANTS).id, "title": "Quarterly grants", "starts_at": "2027-01-12T10:00:00",
         "ends_at": "2027-01-12T11:00:00"})
     db.flush()
@@ -755,11 +758,11 @@ def test_publishing_asks_first_and_keeps_the_typed_reason(db, staff, client_as, 
     assert r.status_code == 200 and "<h1>Publish the agenda?</h1>" in r.get_data(as_text=True)
     assert _confirm_fields(r.get_data(as_text=True))["short_notice_reason"] == "Line one\nline two"
     db.expire_all()
-    assert mtg.get_agenda(db, m).published_at is None
+    assert agendas.get_agenda(db, m).published_at is None
     assert db.execute(select(Notification).where(Notification.kind == "agenda_published")).first() is None
     post(c, f"/meetings/{m.id}/agenda/publish", {})
     db.expire_all()
-    assert mtg.get_agenda(db, m).published_at is not None
+    assert agendas.get_agenda(db, m).published_at is not None
 
 
 def test_removing_an_agenda_item_asks_first(db, staff, client_as):
@@ -809,7 +812,7 @@ def test_a_past_meeting_shows_as_held_awaiting_minutes_on_the_page_and_in_the_li
     listed = page(c, "/meetings/?when=all")
     row = re.search(r"<tr>(?:(?!</tr>).)*Winter review(?:(?!</tr>).)*</tr>", listed, re.S).group(0)
     assert "Held, awaiting minutes" in row and "Scheduled" not in row
-    mtg.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[{"name": "Ana Ruiz"}])
+    att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[{"name": "Ana Ruiz"}])
     assert "Record that it did not take place" not in page(c, f"/meetings/{m.id}")  # it took place
 
 
@@ -886,7 +889,7 @@ def test_picking_a_recommendation_links_it_and_a_draft_is_refused(db, staff, cli
                                                         recommendation_id=str(submitted.id)))
     assert (f'<a href="/recommendations/{submitted.id}">{submitted.number}: Screen in every shelter</a>'
             in page(c, f"/meetings/{m.id}"))
-    edit = page(c, f"/meetings/{m.id}/agenda?edit={mtg.agenda_view(db, m).rows[0].item.id}")
+    edit = page(c, f"/meetings/{m.id}/agenda?edit={agendas.agenda_view(db, m).rows[0].item.id}")
     assert f'data-default-value="{submitted.id}"' in edit  # the combo box opens on the linked one
 
 
@@ -895,7 +898,7 @@ def test_a_past_meeting_is_recorded_as_not_held_and_one_that_took_place_is_not_c
     m = plan(db, staff)
     held = plan(db, staff, title="Held one")
     meeting_clock.set(datetime(2027, 3, 20, tzinfo=UTC))
-    mtg.put_attendance(session=db, actor=staff, meeting_id=held.id, entries=[{"name": "Ana Ruiz"}])
+    att.put_attendance(session=db, actor=staff, meeting_id=held.id, entries=[{"name": "Ana Ruiz"}])
     c = client_as("secretariat")
     assert 'id="not-held-intro"' in page(c, f"/meetings/{m.id}/cancel")
     post(c, f"/meetings/{m.id}/cancel", {"reason": "Did not take place.", "version": m.version})

@@ -23,6 +23,9 @@ from pitf.models import (
     OutboxEmail,
     utcnow,
 )
+from pitf.models.meetings import MinutesUpdate
+from pitf.services import agendas
+from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
 from pitf.settings import platform_timezone
@@ -66,7 +69,8 @@ def client_for(app, user):
 
 
 def draft(db, staff, meeting, text="# Minutes\n\nDiscussed the plan.") -> Minutes:
-    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=meeting.id, version=None, body_md=text)
+    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=meeting.id,
+                                changes=MinutesUpdate(version=None, body_md=text))
     db.flush()
     return minutes
 
@@ -326,8 +330,8 @@ def test_minutes_are_sanitized_through_the_page(db, app, staff, make_user):
 
 def test_skeleton_and_preview_write_nothing(db, app, staff):
     m = meeting_of(db, staff)
-    mtg.put_agenda(session=db, actor=staff, meeting_id=m.id, version=mtg.get_agenda(db, m).version,
-                   items=[{"title": "Opening"}, {"title": "Supply chains"}])
+    agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version,
+                       items=[{"title": "Opening"}, {"title": "Supply chains"}])
     db.flush()
     c = client_for(app, staff)
     filled = post(c, f"/meetings/{m.id}/minutes/edit", {"do": "skeleton", "version": "", "body_md": ""}, status=200)
@@ -366,7 +370,8 @@ def test_stale_save_is_409_keeping_the_typed_text(db, app, staff, make_user):
     m = meeting_of(db, staff)
     minutes = draft(db, staff, m, "First text.")
     read_version = minutes.version
-    mins.save_minutes(session=db, actor=staff, meeting_id=m.id, version=minutes.version, body_md="Their text.")
+    mins.save_minutes(session=db, actor=staff, meeting_id=m.id,
+                      changes=MinutesUpdate(version=minutes.version, body_md="Their text."))
     db.flush()
     c = client_for(app, make_user("secretariat"))
     conflict = post(c, f"/meetings/{m.id}/minutes/edit",
@@ -552,11 +557,11 @@ def test_minutes_due_issues_the_same_queries_at_10_and_1000_meetings(db, app, st
 # ---- the public record ------------------------------------------------------------------------
 
 def publish(db, staff, meeting, items):
-    mtg.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=mtg.get_agenda(db, meeting).version,
-                   items=items)
+    agendas.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=agendas.get_agenda(db, meeting).version,
+                       items=items)
     with mock.patch.object(mtg, "clock", lambda: meeting.starts_at - timedelta(days=30)):  # published ahead
-        mtg.publish_agenda(session=db, actor=staff, meeting_id=meeting.id, clocks=mtg.Clocks(),
-                           today=utcnow().date(), short_notice_reason="Scheduling.")
+        agendas.publish_agenda(session=db, actor=staff, meeting_id=meeting.id, clocks=fc.Clocks(),
+                               today=utcnow().date(), short_notice_reason="Scheduling.")
     db.flush()
 
 
@@ -566,8 +571,9 @@ def test_public_pages_show_published_agenda_and_approved_minutes_only(db, client
     publish(db, staff, council, [{"title": "Survivor panel", "presenter": "Ana Ruiz", "presenter_agency": "HHS",
                                   "duration_minutes": 30, "notes_md": "Read the **brief**."}])
     minutes = approved(db, staff, council, "Approved public text.", approver=chair)
-    mins.save_minutes(session=db, actor=staff, meeting_id=council.id, version=minutes.version,
-                      body_md="Draft correction text.", revision_reason="Typo.")
+    mins.save_minutes(session=db, actor=staff, meeting_id=council.id,
+                      changes=MinutesUpdate(version=minutes.version, body_md="Draft correction text.",
+                                            revision_reason="Typo."))
     mins.circulate(session=db, actor=staff, meeting_id=council.id, version=minutes.version)
     mins.add_comment(session=db, actor=person_on(db, make_user, COUNCIL, "member"), meeting_id=council.id,
                      body_md="Internal comment words.")

@@ -11,8 +11,10 @@ import pytest
 from icalendar import Calendar
 
 from pitf.models import Membership, Notification, utcnow
+from pitf.models.meetings import MinutesUpdate
 from pitf.permissions import SYSTEM
-from pitf.services import actions, calendar, visibility
+from pitf.services import actions, agendas, calendar, visibility
+from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
 from pitf.services import recommendations as recs
@@ -64,8 +66,9 @@ def world(db, make_user):
 
     closed = _meeting(db, staff, GRANTS, CLOSED, -10, is_open=False)
     coming = _meeting(db, staff, GRANTS, COMING_CLOSED, 5, is_open=False)
-    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=closed.id, version=None,
-                                body_md="Discussion.\n\nACTION DOJ 2031-01-15: Share the draft screening protocol\n")
+    minutes = mins.save_minutes(session=db, actor=staff, meeting_id=closed.id,
+                                changes=MinutesUpdate(version=None, body_md="Discussion.\n\n"
+                                                      "ACTION DOJ 2031-01-15: Share the draft screening protocol\n"))
     mins.circulate(session=db, actor=staff, meeting_id=closed.id, version=minutes.version)  # tells the members
     db.flush()
     (action, _acronym), = mins.proposed_actions(db, minutes)
@@ -83,18 +86,18 @@ def world(db, make_user):
                     today=TODAY)  # notifies the secretariat, with the title
     db.flush()
     open_meeting = _meeting(db, staff, SPOG, "Open SPOG meeting", 20, is_open=True)
-    mtg.put_agenda(session=db, actor=staff, meeting_id=open_meeting.id,
-                   version=mtg.get_agenda(db, open_meeting).version,
-                   items=[{"title": "Council presentation", "duration_minutes": 15, "recommendation_id": rec.id}])
-    mtg.publish_agenda(session=db, actor=staff, meeting_id=open_meeting.id, clocks=mtg.Clocks(), today=TODAY)
+    agendas.put_agenda(session=db, actor=staff, meeting_id=open_meeting.id,
+                       version=agendas.get_agenda(db, open_meeting).version,
+                       items=[{"title": "Council presentation", "duration_minutes": 15, "recommendation_id": rec.id}])
+    agendas.publish_agenda(session=db, actor=staff, meeting_id=open_meeting.id, clocks=fc.Clocks(), today=TODAY)
     from_rec = actions.create_action_item(session=db, actor=staff, data={
         "title": "Draft a shelter screening tool", "committee_id": grants.id, "lead_agency": "DOJ",
         "due_date": "2031-03-01", "pillar": "protection", "recommendation_id": rec.id})
     db.flush()
     recs.transition(session=db, actor=staff, rec_id=rec.id, version=rec.version, to="draft", today=TODAY,
                     note="Please add the evidence.")  # back to the authors: a draft again
-    mins.save_minutes(session=db, actor=staff, meeting_id=open_meeting.id, version=None,
-                      body_md=f"# Minutes\n\n{DRAFT_MINUTES}.")
+    mins.save_minutes(session=db, actor=staff, meeting_id=open_meeting.id,
+                      changes=MinutesUpdate(version=None, body_md=f"# Minutes\n\n{DRAFT_MINUTES}."))
     db.flush()
     return {"people": people, "closed": closed, "coming": coming, "rec": rec, "open": open_meeting,
             "from_closed": from_closed, "from_rec": from_rec}

@@ -17,7 +17,7 @@ bp = Blueprint("main", __name__)
 def may_list_minutes_due() -> bool:
     """Whether to link the minutes still to approve (the secretariat's and the chairs' list), as its service decides."""
     if "_pitf_minutes_due" not in g:
-        from pitf.services.minutes import chaired_committee_ids
+        from pitf.services.meetings import chaired_committee_ids
 
         chaired = set() if permissions.is_staff(current_user) else chaired_committee_ids(get_session(), current_user)
         g._pitf_minutes_due = permissions.can_list_minutes_due(current_user, chaired)

@@ -13,10 +13,14 @@ from pitf.errors import Conflict, Forbidden, InvalidTransition, NotFound, Valida
 from pitf.markdown import render_markdown
 from pitf.models import User, utcnow
 from pitf.models.actions import PILLAR_LABELS
+from pitf.models.meetings import MinutesUpdate
+from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
 from pitf.services import public
-from pitf.services.timeutil import to_local, today_here
+from pitf.services.timeutil import to_local
+from pitf.textutil import parse_id
+from pitf.validation import validate
 from pitf.web.confirm import ask, confirmed, question
 from pitf.web.form_errors import apply_form_errors
 from pitf.web.meetings.minutes_forms import CommentForm, ConfirmActionForm, MinutesForm
@@ -63,7 +67,7 @@ def _render_minutes(meeting_id: int, *, status: int = 200, alert: str | None = N
     staff = permissions.can_confirm_minutes_actions(current_user)
     proposals = mins.proposed_actions(db, minutes) if staff else []
     meeting_day = mtg.meeting_local_date(meeting)
-    clocks = mtg.Clocks.from_config(current_app.config)
+    clocks = fc.Clocks.from_config(current_app.config)
     open_for_comment = commenter and reader.status == "circulated"
     if comment_form is not None and not open_for_comment and alert is None:
         # The form is not shown (the minutes are no longer circulated): say why the comment was refused.
@@ -231,6 +235,13 @@ def _render_editor(meeting, committee, minutes, form: MinutesForm, *, status: in
                            locked=minutes is not None and minutes.status == "approved"), status
 
 
+def _version_read(raw: str | None) -> int | str:
+    """The version the editor read: 0 while the meeting had no minutes, else its number (or the text as sent,
+    for the schema to refuse by name)."""
+    raw = (raw or "").strip()
+    return 0 if raw in ("", "0") else (parse_id(raw) or raw)
+
+
 @bp.route("/meetings/<int:meeting_id>/minutes/edit", methods=["GET", "POST"], endpoint="edit")
 @login_required
 def edit(meeting_id: int):
@@ -257,9 +268,9 @@ def edit(meeting_id: int):
     if form.validate_on_submit():
         try:
             # An empty version while minutes exist means they were started meanwhile: a conflict, not an error.
-            saved = mins.save_minutes(session=db, actor=current_user, meeting_id=meeting_id,
-                                      version=form.version.data or "0", body_md=body,
-                                      revision_reason=form.revision_reason.data or "")
+            changes = validate(MinutesUpdate, {"body_md": body, "revision_reason": form.revision_reason.data or "",
+                                               "version": _version_read(form.version.data)})
+            saved = mins.save_minutes(session=db, actor=current_user, meeting_id=meeting_id, changes=changes)
         except Conflict:
             db.rollback()
             meeting, committee, _access = mtg.get_meeting_for_planning(session=db, actor=current_user,
@@ -321,10 +332,10 @@ def diff(meeting_id: int, number: int):
 @login_required
 def due():
     now = utcnow()
-    rows = mins.minutes_due(session=get_session(), actor=current_user,
-                            clocks=mtg.Clocks.from_config(current_app.config), now=now)
-    return render_template("meetings/due.html", rows=rows, clocks=mtg.Clocks.from_config(current_app.config),
-                           today=today_here(now))
+    rows = fc.minutes_due(session=get_session(), actor=current_user,
+                          clocks=fc.Clocks.from_config(current_app.config), now=now)
+    return render_template("meetings/due.html", rows=rows, clocks=fc.Clocks.from_config(current_app.config),
+                           today=fc.federal_today(now))
 
 
 # ---- the public record (no sign-in) -------------------------------------------------------------

@@ -1,0 +1,253 @@
+"""Agendas: the ordered items with their computed times, editing and reordering them, the review of overdue
+commitments, and publishing to the members (with the FACA short-notice reason)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from pitf.errors import NotFound, ValidationFailed
+from pitf.markdown import MAX_SOURCE, render_markdown
+from pitf.models import ActionItem, Agency, Agenda, AgendaItem, Meeting, Recommendation, utcnow
+from pitf.models.actions import CLOSED_STATUSES
+from pitf.services import agenda_links, audit
+from pitf.services import federal_clocks as fc
+from pitf.services import meetings as mtg
+from pitf.services.concurrency import check_version, flush_or_conflict
+from pitf.services.notify import notify
+from pitf.services.timeutil import to_local
+from pitf.textutil import parse_id
+
+
+@dataclass
+class AgendaRow:
+    item: AgendaItem
+    starts_at: datetime
+    presenter_agency: str | None
+    action_item_title: str | None
+    recommendation_label: str | None
+
+
+@dataclass
+class AgendaView:
+    agenda: Agenda
+    rows: list[AgendaRow]
+    ends_at: datetime
+    overruns: bool
+    overrun_minutes: int
+
+
+def published_agenda_ids(session: Session, meeting_ids) -> set[int]:
+    """Which of these meetings have a published agenda (one query for a whole page of meetings)."""
+    ids = list(meeting_ids)
+    if not ids:
+        return set()
+    return set(session.execute(select(Agenda.meeting_id).where(
+        Agenda.meeting_id.in_(ids), Agenda.published_at.is_not(None))).scalars())
+
+
+def get_agenda(session: Session, meeting: Meeting) -> Agenda:
+    agenda = session.execute(select(Agenda).where(Agenda.meeting_id == meeting.id)).scalar_one_or_none()
+    if agenda is None:
+        agenda = Agenda(meeting_id=meeting.id)
+        session.add(agenda)
+        session.flush()
+    return agenda
+
+
+def agenda_view(session: Session, meeting: Meeting) -> AgendaView:
+    """The ordered items with each one's computed start, and whether the agenda runs past the end."""
+    agenda = get_agenda(session, meeting)
+    rows = session.execute(
+        select(AgendaItem, Agency.acronym.label("presenter_agency"), ActionItem.title.label("action_item_title"),
+               Recommendation.number.label("rec_number"), Recommendation.title.label("rec_title"))
+        .join(Agency, Agency.id == AgendaItem.presenter_agency_id, isouter=True)
+        .join(ActionItem, ActionItem.id == AgendaItem.action_item_id, isouter=True)
+        .join(Recommendation, Recommendation.id == AgendaItem.recommendation_id, isouter=True)
+        .where(AgendaItem.agenda_id == agenda.id).order_by(AgendaItem.position, AgendaItem.id)).all()
+    at = meeting.starts_at
+    result = []
+    for row in rows:
+        label = f"{row.rec_number or 'Draft'}: {row.rec_title}" if row.rec_title else None
+        result.append(AgendaRow(item=row.AgendaItem, starts_at=at, presenter_agency=row.presenter_agency,
+                                action_item_title=row.action_item_title, recommendation_label=label))
+        at = at + timedelta(minutes=row.AgendaItem.duration_minutes)
+    overrun = int((at - meeting.ends_at).total_seconds() // 60)
+    return AgendaView(agenda=agenda, rows=result, ends_at=at, overruns=overrun > 0, overrun_minutes=max(0, overrun))
+
+
+def _agenda_item_values(session: Session, raw: dict, index: int, errors: dict) -> dict:
+    prefix = f"items[{index}]."
+    if not isinstance(raw, dict):
+        errors[f"items[{index}]"] = "Each item is an object."
+        return {}
+    values = {}
+    title = raw.get("title")
+    if not isinstance(title, str) or not title.strip():
+        errors[prefix + "title"] = "Enter a title."
+    elif len(title) > 300:
+        errors[prefix + "title"] = "Use at most 300 characters."
+    else:
+        values["title"] = title.strip()
+    presenter = raw.get("presenter") or ""
+    if not isinstance(presenter, str) or len(presenter) > 200:
+        errors[prefix + "presenter"] = "Use at most 200 characters."
+    else:
+        values["presenter"] = presenter.strip()
+    acronym = raw.get("presenter_agency")
+    values["presenter_agency_id"] = None
+    if acronym:
+        agency = session.execute(select(Agency).where(Agency.acronym == str(acronym).upper())).scalar()
+        if agency is None:
+            errors[prefix + "presenter_agency"] = f"No agency has the acronym {acronym!r}."
+        else:
+            values["presenter_agency_id"] = agency.id
+    duration = raw.get("duration_minutes", 15)
+    if isinstance(duration, str) and parse_id(duration) is not None:
+        duration = parse_id(duration)
+    if isinstance(duration, bool) or not isinstance(duration, int) or not 1 <= duration <= 480:
+        errors[prefix + "duration_minutes"] = "A whole number of minutes from 1 to 480."
+    else:
+        values["duration_minutes"] = duration
+    notes = raw.get("notes_md") or ""
+    if not isinstance(notes, str) or len(notes) > MAX_SOURCE:
+        errors[prefix + "notes_md"] = f"Text of at most {MAX_SOURCE:,} characters."
+    else:
+        values["notes_md"] = notes
+        values["notes_html"] = render_markdown(notes)
+    ref = raw.get("action_item_id")
+    if isinstance(ref, str) and ref.strip():
+        ref = parse_id(ref) or -1
+    if ref in (None, ""):
+        values["action_item_id"] = None
+    elif isinstance(ref, bool) or not isinstance(ref, int) or session.get(ActionItem, ref) is None:
+        errors[prefix + "action_item_id"] = "No such action item."
+    else:
+        values["action_item_id"] = ref
+    # A recommendation by id, or by the number people know it by ("2026-01"); drafts are private to their authors.
+    ref, number = raw.get("recommendation_id"), raw.get("recommendation_number")
+    name = "recommendation_id"
+    if isinstance(ref, str) and ref.strip():
+        ref = ref.strip() if agenda_links.REC_NUMBER.match(ref.strip()) else (parse_id(ref) or -1)
+    if ref in (None, "") and number not in (None, ""):
+        ref, name = (number.strip() if isinstance(number, str) else -1), "recommendation_number"
+    if ref in (None, ""):
+        values["recommendation_id"] = None
+    elif (found := agenda_links.resolve_recommendation(session, ref)) is None:
+        errors[prefix + name] = (f"No submitted recommendation has the number {ref}." if isinstance(ref, str)
+                                 else "No such recommendation.")
+    else:
+        values["recommendation_id"] = found
+    return values
+
+
+def put_agenda(*, session: Session, actor, meeting_id: int, version, items: list) -> AgendaView:
+    """Replace the agenda's items (in order). The version read must be current."""
+    meeting, _committee, _ = mtg.get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
+    agenda = get_agenda(session, meeting)
+    check_version(agenda, version)
+    if not isinstance(items, list) or len(items) > 100:
+        raise ValidationFailed("Bad agenda.", fields={"items": "A list of at most 100 items."})
+    errors: dict[str, str] = {}
+    new_values = [_agenda_item_values(session, raw, i, errors) for i, raw in enumerate(items)]
+    if errors:
+        raise ValidationFailed("The agenda has problems.", fields=errors)
+    existing = list(session.execute(select(AgendaItem).where(AgendaItem.agenda_id == agenda.id)
+                                    .order_by(AgendaItem.position, AgendaItem.id)).scalars())
+    before = [i.title for i in existing]
+    for item in existing:
+        session.delete(item)
+    session.flush()
+    for position, values in enumerate(new_values):
+        session.add(AgendaItem(agenda_id=agenda.id, position=position, **values))
+    agenda.updated_at = utcnow()  # bumps the agenda's version
+    meeting.ics_sequence += 1 if agenda.published_at else 0
+    audit.record(session, actor=actor, action="agenda.saved", obj=agenda,
+                 changes={"items": [before, [v["title"] for v in new_values]]})
+    flush_or_conflict(session, "meeting")
+    return agenda_view(session, meeting)
+
+
+def agenda_items_as_input(view: AgendaView) -> list[dict]:
+    return [{"title": r.item.title, "presenter": r.item.presenter, "presenter_agency": r.presenter_agency,
+             "duration_minutes": r.item.duration_minutes, "notes_md": r.item.notes_md,
+             "action_item_id": r.item.action_item_id, "recommendation_id": r.item.recommendation_id}
+            for r in view.rows]
+
+
+def move_agenda_item(*, session: Session, actor, meeting_id: int, version, item_id: int, direction: str):
+    """Move one item up or down (the keyboard-friendly reorder)."""
+    meeting, _c, _a = mtg.get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
+    view = agenda_view(session, meeting)
+    ids = [r.item.id for r in view.rows]
+    if item_id not in ids or direction not in ("up", "down"):
+        raise NotFound("No such agenda item.")
+    items = agenda_items_as_input(view)
+    i = ids.index(item_id)
+    j = i - 1 if direction == "up" else i + 1
+    if 0 <= j < len(items):
+        items[i], items[j] = items[j], items[i]
+    return put_agenda(session=session, actor=actor, meeting_id=meeting_id, version=version, items=items), j
+
+
+def add_overdue_review(*, session: Session, actor, meeting_id: int, version, today: date) -> AgendaView:
+    """Add one item reviewing every overdue commitment of the meeting's committee."""
+    meeting, committee, _ = mtg.get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
+    overdue = session.execute(select(ActionItem.id, ActionItem.title, Agency.acronym, ActionItem.due_date)
+                              .join(Agency, Agency.id == ActionItem.lead_agency_id)
+                              .where(ActionItem.committee_id == committee.id,
+                                     ActionItem.status.not_in(CLOSED_STATUSES), ActionItem.due_date < today)
+                              .order_by(ActionItem.due_date)).all()
+    if not overdue:
+        raise ValidationFailed("Nothing is overdue.", fields={"items": f"{committee.name} has no overdue commitments."})
+    lines = [f"- [{row.title}](/action-items/{row.id}): {row.acronym}, due {row.due_date.isoformat()}"
+             for row in overdue]
+    items = agenda_items_as_input(agenda_view(session, meeting))
+    items.append({"title": "Review of overdue commitments", "presenter": "Secretariat",
+                  "duration_minutes": max(10, min(60, 5 * len(overdue))), "notes_md": "\n".join(lines)})
+    return put_agenda(session=session, actor=actor, meeting_id=meeting_id, version=version, items=items)
+
+
+def publish_agenda(*, session: Session, actor, meeting_id: int, clocks: fc.Clocks, today: date,
+                   short_notice_reason: str = "", now: datetime | None = None) -> Agenda:
+    """Publish: members are told in the app and by email. A FACA body's short notice needs a reason.
+    A meeting that is over is not published (*now*: when it is published, for records made afterwards)."""
+    meeting, committee, _ = mtg.get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
+    if meeting.status == "cancelled":
+        raise ValidationFailed("This meeting is cancelled.", fields={"status": "A cancelled meeting's agenda "
+                                                                               "is not published."})
+    if mtg.is_over(meeting, now):
+        raise ValidationFailed("This meeting is over.", fields={
+            "status": "This meeting is over: its agenda is no longer published to the members. "
+                      "The agenda page keeps it as it was; the minutes record what was discussed."})
+    agenda = get_agenda(session, meeting)
+    view = agenda_view(session, meeting)
+    if not view.rows:
+        raise ValidationFailed("The agenda is empty.", fields={"items": "Add at least one item before publishing."})
+    state = fc.federal_clocks(session=session, meeting=meeting, committee=committee, clocks=clocks, today=today)
+    reason = (short_notice_reason or "").strip()
+    if state.notice_late and not (reason or meeting.short_notice_reason):
+        raise ValidationFailed("Short notice needs a reason.", fields={
+            "short_notice_reason": f"The Federal Register notice is less than {clocks.notice_days} days ahead "
+                                   "of the meeting: record the reason for the short notice (41 CFR 102-3.150)."})
+    if len(reason) > 2000:
+        raise ValidationFailed("Too long.", fields={"short_notice_reason": "Use at most 2,000 characters."})
+    if reason:
+        meeting.short_notice_reason = reason
+    first = agenda.published_at is None
+    agenda.published_at = utcnow()
+    agenda.published_by_id = getattr(actor, "id", None)
+    meeting.ics_sequence += 1
+    audit.record(session, actor=actor, action="agenda.published", obj=agenda,
+                 changes={"published_at": [None, agenda.published_at.isoformat()],
+                          "short_notice_reason": [None, reason] if reason else [None, None]})
+    flush_or_conflict(session, "meeting")
+    when = to_local(meeting.starts_at, meeting.timezone).strftime("%A, %B %-d, %Y at %-I:%M %p %Z")
+    notify(session, users=mtg.members_of(session, meeting.committee_id), kind="agenda_published",
+           title=f"{'Agenda' if first else 'Updated agenda'}: {meeting.title}",
+           body=f"{committee.name}, {when}. " + (meeting.location or meeting.virtual_url),
+           url=f"/meetings/{meeting.id}")
+    return agenda

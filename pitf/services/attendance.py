@@ -1,0 +1,143 @@
+"""Attendance: who was present, absent or represented at a meeting, and whether it had its quorum."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from pitf.errors import ValidationFailed
+from pitf.models import Agency, Attendance, Committee, Meeting, Membership, User
+from pitf.models.meetings import ATTENDANCE_STATUSES, ATTENDEE_KINDS
+from pitf.services import audit
+from pitf.services import meetings as mtg
+from pitf.services.timeutil import local_date
+from pitf.textutil import parse_id
+
+
+@dataclass
+class Quorum:
+    required: int
+    present: int
+    met: bool
+    rule: str
+
+
+def quorum(session: Session, committee: Committee, entries: list[Attendance]) -> Quorum:
+    """Quorum by the committee's rule: a majority of member agencies (default) or of members."""
+    counted = [e for e in entries if e.status in ("present", "represented")]
+    if committee.quorum_rule == "majority_members":
+        member_ids = set(session.execute(select(Membership.user_id).where(
+            Membership.committee_id == committee.id, Membership.ended_on.is_(None), Membership.user_id.is_not(None),
+            Membership.role.in_(("chair", "co_chair", "member")))).scalars())
+        total = len(member_ids)
+        present = len({e.user_id for e in counted if e.user_id in member_ids})
+    else:
+        agency_ids = set(session.execute(select(Membership.agency_id).where(
+            Membership.committee_id == committee.id, Membership.ended_on.is_(None),
+            Membership.agency_id.is_not(None), Membership.role.in_(("chair", "co_chair", "member")))).scalars())
+        total = len(agency_ids)
+        present = len({e.agency_id for e in counted if e.agency_id in agency_ids})
+    required = total // 2 + 1 if total else 0
+    return Quorum(required=required, present=present, met=total > 0 and present >= required,
+                  rule=committee.quorum_rule)
+
+
+def attendee_label(name: str, acronym: str | None, *, with_acronym: bool = True) -> str:
+    """A person or agency as attended, the agency once: "Ana Ruiz (DOJ)", and an agency that stands for itself
+    "Department of Health and Human Services (HHS)", not "... (HHS) (HHS)"."""
+    name = (name or "").strip()
+    if acronym and name.endswith(f"({acronym})"):
+        name = name[: -len(f"({acronym})")].rstrip()
+    if not acronym or not with_acronym or name == acronym:
+        return name or (acronym or "")
+    return f"{name} ({acronym})" if name else acronym
+
+
+def attendance_of(session: Session, meeting: Meeting) -> list[Attendance]:
+    return list(session.execute(select(Attendance).where(Attendance.meeting_id == meeting.id)
+                                .order_by(Attendance.id)).scalars())
+
+
+def require_attendance_day(meeting: Meeting, now: datetime | None = None) -> None:
+    """Attendance is taken from the meeting's day on (in its own zone), never for a cancelled meeting.
+    Who is expected beforehand is not attendance: the roster says who is invited."""
+    if meeting.status == "cancelled":
+        raise ValidationFailed("This meeting is cancelled.", fields={
+            "status": "This meeting is cancelled: attendance is recorded only for a meeting that took place."})
+    day = mtg.meeting_local_date(meeting)
+    if local_date(now or mtg.clock(), meeting.timezone) < day:
+        raise ValidationFailed("The meeting has not happened yet.", fields={
+            "status": f"Attendance is taken on the day of the meeting ({day.strftime('%B %-d, %Y')}) or after: "
+                      "the meeting has not happened yet."})
+
+
+def attendance_day_reached(meeting: Meeting, now: datetime | None = None) -> bool:
+    """Whether attendance may be taken now (see require_attendance_day)."""
+    try:
+        require_attendance_day(meeting, now)
+    except ValidationFailed:
+        return False
+    return True
+
+
+def put_attendance(*, session: Session, actor, meeting_id: int, entries: list) -> tuple[list[Attendance], Quorum]:
+    """Replace the attendance list: people by account or by name, their agency, and their status."""
+    meeting, committee, _ = mtg.get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
+    if not isinstance(entries, list) or len(entries) > 500:
+        raise ValidationFailed("Bad attendance.", fields={"entries": "A list of at most 500 entries."})
+    if entries:  # clearing a list recorded by mistake stays possible
+        require_attendance_day(meeting)
+    errors, rows = {}, []
+    for i, raw in enumerate(entries):
+        p = f"entries[{i}]."
+        if not isinstance(raw, dict):
+            errors[f"entries[{i}]"] = "Each entry is an object."
+            continue
+        user = None
+        if raw.get("user_id") not in (None, ""):
+            uid = raw["user_id"]
+            if isinstance(uid, str):
+                uid = parse_id(uid) or -1
+            user = session.get(User, uid) if isinstance(uid, int) and not isinstance(uid, bool) else None
+            if user is None:
+                errors[p + "user_id"] = "No such person."
+        name = raw.get("name") or (user.name if user else "")
+        if not isinstance(name, str) or not name.strip():
+            errors[p + "name"] = "Give the person's name or choose their account."
+        elif len(name) > 200:
+            errors[p + "name"] = "Use at most 200 characters."
+        agency_id = user.agency_id if user else None
+        if raw.get("agency"):
+            agency = session.execute(select(Agency).where(Agency.acronym == str(raw["agency"]).upper())).scalar()
+            if agency is None:
+                errors[p + "agency"] = f"No agency has the acronym {raw['agency']!r}."
+            else:
+                agency_id = agency.id
+        status = raw.get("status", "present")
+        if status not in ATTENDANCE_STATUSES:
+            errors[p + "status"] = f"Use {', '.join(ATTENDANCE_STATUSES)}."
+        represented_by = (raw.get("represented_by") or "").strip() if isinstance(raw.get("represented_by"),
+                                                                                 str | type(None)) else None
+        if status == "represented" and not represented_by:
+            errors[p + "represented_by"] = "Name the alternate who represents them."
+        kind = raw.get("attendee_kind") or ("member" if user else "guest")
+        if kind not in ATTENDEE_KINDS:
+            errors[p + "attendee_kind"] = f"Use {', '.join(ATTENDEE_KINDS)}."
+        if not errors:
+            rows.append(Attendance(meeting_id=meeting.id, user_id=user.id if user else None,
+                                   name=(name or "").strip(), agency_id=agency_id, attendee_kind=kind,
+                                   status=status, represented_by=represented_by or ""))
+    if errors:
+        raise ValidationFailed("The attendance list has problems.", fields=errors)
+    before = [a.name for a in attendance_of(session, meeting)]
+    for old in attendance_of(session, meeting):
+        session.delete(old)
+    session.flush()
+    session.add_all(rows)
+    audit.record(session, actor=actor, action="attendance.saved", obj=meeting,
+                 changes={"attendance": [before, [f"{r.name} ({r.status})" for r in rows]]})
+    session.flush()
+    return rows, quorum(session, committee, rows)

@@ -1,0 +1,149 @@
+"""Planning ahead: a series of meetings, the copy of a meeting, and the date suggested for the next one."""
+
+from __future__ import annotations
+
+import calendar
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from pitf.errors import ValidationFailed
+from pitf.models import Agenda, AgendaItem, Committee, Meeting, MeetingSeries, utcnow
+from pitf.services import audit
+from pitf.services import meetings as mtg
+from pitf.services.timeutil import local_to_utc, parse_instant, to_local
+
+SERIES_RULES = ("weekly", "monthly", "quarterly")
+MAX_SERIES = 24
+
+
+def copy_meeting(*, session: Session, actor, meeting_id: int, starts_at=None, title: str | None = None,
+                 ends_at=None) -> Meeting:
+    """Plan the next meeting from a past one: same body, place, length (unless *ends_at* is given) and agenda
+    (unpublished). Without *starts_at*, on the date suggested for the next meeting (see next_meeting)."""
+    source, committee, _ = mtg.get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
+    if starts_at in (None, ""):
+        suggested = next_meeting(session, source, committee)  # wall-clock times, read in the meeting's zone
+        starts_at = suggested.starts_at.isoformat()
+        ends_at = suggested.ends_at.isoformat() if ends_at in (None, "") else ends_at
+    start = parse_instant(starts_at, field="starts_at", tz_name=source.timezone)
+    if start <= mtg.clock():
+        raise ValidationFailed("Choose a coming date.", fields={
+            "starts_at": "A copy plans the next meeting: choose a date and time still to come. "
+                         "To record a past meeting, schedule it instead."})
+    length = source.ends_at - source.starts_at
+    meeting = mtg.create_meeting(session=session, actor=actor, data={
+        "committee_id": source.committee_id, "title": title or source.title, "starts_at": start,
+        "ends_at": start + length if ends_at in (None, "") else ends_at, "timezone": source.timezone,
+        "location": source.location,
+        "virtual_url": source.virtual_url, "is_open": source.is_open,
+        "joint_with_committee_id": source.joint_with_committee_id})
+    source_agenda = session.execute(select(Agenda).where(Agenda.meeting_id == source.id)).scalar_one_or_none()
+    if source_agenda is not None:
+        agenda = session.execute(select(Agenda).where(Agenda.meeting_id == meeting.id)).scalar_one()
+        for item in session.execute(select(AgendaItem).where(AgendaItem.agenda_id == source_agenda.id)
+                                    .order_by(AgendaItem.position)).scalars():
+            session.add(AgendaItem(agenda_id=agenda.id, position=item.position, title=item.title,
+                                   presenter=item.presenter, presenter_user_id=item.presenter_user_id,
+                                   presenter_agency_id=item.presenter_agency_id,
+                                   duration_minutes=item.duration_minutes, notes_md=item.notes_md,
+                                   notes_html=item.notes_html, action_item_id=item.action_item_id,
+                                   recommendation_id=item.recommendation_id))
+    audit.record(session, actor=actor, action="meeting.copied", obj=meeting, changes={"copied_from": [None, source.id]})
+    session.flush()
+    return meeting
+
+
+def series_rule(session: Session, meeting: Meeting) -> str:
+    """How the meeting's series was made ("quarterly:1:4"), or "" for a meeting on its own."""
+    if not meeting.series_key:
+        return ""
+    return session.execute(select(MeetingSeries.rule).where(MeetingSeries.key == meeting.series_key)).scalar() or ""
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def create_series(*, session: Session, actor, data: dict, rule: str, count: int, interval: int = 1) -> list[Meeting]:
+    """Create the coming meetings of a series at once; each is then edited on its own.
+    The wall-clock time stays the same across daylight-saving changes."""
+    errors = {}
+    if rule not in SERIES_RULES:
+        errors["rule"] = f"Choose {', '.join(SERIES_RULES)}."
+    if not isinstance(count, int) or not 2 <= count <= MAX_SERIES:
+        errors["count"] = f"Between 2 and {MAX_SERIES} meetings."
+    if not isinstance(interval, int) or not 1 <= interval <= 52:
+        errors["interval"] = "Between 1 and 52."
+    if errors:
+        raise ValidationFailed("The series has problems.", fields=errors)
+    first = mtg.check_new_meeting(session=session, actor=actor, data=data)
+    tz_name = first["timezone"]
+    local_start, local_end = to_local(first["starts_at"], tz_name), to_local(first["ends_at"], tz_name)
+    key = uuid.uuid4().hex
+    session.add(MeetingSeries(key=key, rule=f"{rule}:{interval}:{count}", created_at=utcnow()))
+    meetings = []
+    for n in range(count):
+        if rule == "weekly":
+            day = local_start.date() + timedelta(weeks=interval * n)
+        else:
+            day = _add_months(local_start.date(), (3 if rule == "quarterly" else 1) * interval * n)
+        end_day = day + (local_end.date() - local_start.date())
+        m = mtg.create_meeting(session=session, actor=actor, data={
+            **{k: v for k, v in data.items() if k not in ("starts_at", "ends_at")},
+            "starts_at": local_to_utc(day, local_start.time().replace(tzinfo=None), tz_name),
+            "ends_at": local_to_utc(end_day, local_end.time().replace(tzinfo=None), tz_name, field="ends_at"),
+            "title": first["title"]})
+        m.series_key = key
+        meetings.append(m)
+    session.flush()
+    return meetings
+
+
+# ---- the next meeting ----------------------------------------------------------------------------
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    """The n-th given weekday of a month (the last one when the month has no n-th)."""
+    days = [d for d in calendar.Calendar().itermonthdates(year, month) if d.month == month and d.weekday() == weekday]
+    return days[min(n, len(days)) - 1]
+
+
+def suggest_next_date(day: date, months: int) -> date:
+    """The same weekday *months* later, in the same week of the month ("the second Tuesday of each quarter")."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return _nth_weekday(year, month, day.weekday(), (day.day - 1) // 7 + 1)
+
+
+def is_quarterly(session: Session, meeting: Meeting, committee: Committee) -> bool:
+    """The SPOG meets quarterly, and so does any body whose meeting came from a quarterly series."""
+    return committee.kind == "operating_group" or series_rule(session, meeting).startswith("quarterly")
+
+
+@dataclass(frozen=True)
+class NextMeeting:
+    """When the meeting after one is suggested, on the meeting's own wall clock (no zone: the meeting's)."""
+
+    months: int  # how far ahead: 3 for a body that meets quarterly, else 1
+    starts_at: datetime
+    ends_at: datetime
+
+    @property
+    def day(self) -> date:
+        return self.starts_at.date()
+
+
+def next_meeting(session: Session, meeting: Meeting, committee: Committee) -> NextMeeting:
+    """The meeting after *meeting*: the same weekday of the same week of the month, a quarter later for a body
+    that meets quarterly and a month later for the others, at the same times on the meeting's own clock."""
+    months = 3 if is_quarterly(session, meeting, committee) else 1
+    start, end = to_local(meeting.starts_at, meeting.timezone), to_local(meeting.ends_at, meeting.timezone)
+    day = suggest_next_date(start.date(), months)
+    end_day = day + (end.date() - start.date())
+    return NextMeeting(months, datetime.combine(day, start.time().replace(tzinfo=None)),
+                       datetime.combine(end_day, end.time().replace(tzinfo=None)))
