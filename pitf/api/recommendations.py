@@ -1,5 +1,5 @@
 """API of Advisory Council recommendations: the list, drafts, submit and withdraw, the secretariat's status moves
-along services.recommendations.TRANSITIONS, and the agencies' responses. Attachments live in pitf/api/files.py."""
+along services.rec_workflow.TRANSITIONS, and the agencies' responses. Attachments live in pitf/api/files.py."""
 
 from __future__ import annotations
 
@@ -23,8 +23,10 @@ from pitf.api.util import (
 from pitf.db import get_session
 from pitf.errors import Conflict, ValidationFailed
 from pitf.models import Recommendation, utcnow
+from pitf.services import rec_responses, rec_workflow
 from pitf.services import recommendations as recs
-from pitf.services.recommendations import ResponseView
+from pitf.services.rec_responses import ResponseView
+from pitf.services.recommendations import AddressedAgency
 
 DRAFT_FIELD_TYPES = {"title": str, "body_md": str, "rationale_md": str, "pillar": str, "report_year": int,
                      "target_agencies": ACRONYMS, "co_sponsor_ids": IDS}
@@ -38,17 +40,17 @@ NEW_ITEM_FIELD_TYPES = {"title": str, "due_date": str, "description_md": str}
 
 # ---- serialization -----------------------------------------------------------------------------
 
-def rec_json(rec: Recommendation, targets: list, cosponsors: list) -> dict:
-    """The recommendation as the API shows it; *targets* are (RecommendationTarget, acronym) pairs."""
+def rec_json(rec: Recommendation, targets: list[AddressedAgency], cosponsors: list) -> dict:
+    """The recommendation as the API shows it, with the agencies it is addressed to and its co-sponsors."""
     return {
         "id": rec.id, "number": rec.number, "report_year": rec.report_year, "sequence": rec.sequence,
         "title": rec.title, "body_md": rec.body_md, "body_html": rec.body_html, "rationale_md": rec.rationale_md,
         "rationale_html": rec.rationale_html, "pillar": rec.pillar, "status": rec.status,
         "status_label": recs.STATUS_LABELS.get(rec.status, rec.status),
-        "target_agencies": [acronym for _, acronym in targets],
+        "target_agencies": [t.acronym for t in targets],
         "co_sponsor_ids": sorted(u.id for u in cosponsors), "priority": rec.priority, "filed_by": rec.filed_by_id,
         "submitted_at": iso(rec.submitted_at), "closed_at": iso(rec.closed_at),
-        "response_due": {acronym: iso(t.response_due) for t, acronym in targets if t.response_due is not None},
+        "response_due": {t.acronym: iso(t.response_due) for t in targets if t.response_due is not None},
         "created_at": iso(rec.created_at), "updated_at": iso(rec.updated_at), "version": rec.version,
     }
 
@@ -103,15 +105,15 @@ def _one(rec_id: int) -> dict:
 
 
 def _response_days() -> int:
-    return int(current_app.config.get("PITF_RESPONSE_DAYS", recs.DEFAULT_RESPONSE_DAYS))
+    return int(current_app.config.get("PITF_RESPONSE_DAYS", rec_workflow.DEFAULT_RESPONSE_DAYS))
 
 
 def _move(rec_id: int, version, to: str, *, note: str = "", response_due=None, priority=None) -> dict:
     """Move the recommendation along the table (the service checks the move, the role and the version)."""
     try:
-        rec = recs.transition(session=get_session(), actor=actor(), rec_id=_rec_id(rec_id), version=version,
-                              to=to, note=note or "", response_due=response_due, priority=priority,
-                              today=utcnow().date(), response_days=_response_days())
+        rec = rec_workflow.transition(session=get_session(), actor=actor(), rec_id=_rec_id(rec_id), version=version,
+                                      to=to, note=note or "", response_due=response_due, priority=priority,
+                                      today=utcnow().date(), response_days=_response_days())
     except Conflict as err:  # a version conflict; a refused move (InvalidTransition) is not one
         raise _current(err, rec_id) from None
     return _one(rec.id)
@@ -187,8 +189,8 @@ def edit_recommendation(rec_id: int):
             raise ValidationFailed("Say where the recommendation moves.", fields=dict.fromkeys(
                 [m for m in moving if m != "priority"], "Send it with the new status."))
         try:
-            rec = recs.set_priority(session=get_session(), actor=actor(), rec_id=rec_id, version=data.get("version"),
-                                    priority=data["priority"])
+            rec = rec_workflow.set_priority(session=get_session(), actor=actor(), rec_id=rec_id,
+                                            version=data.get("version"), priority=data["priority"])
         except Conflict as err:
             raise _current(err, rec_id) from None
         return jsonify(_one(rec.id))
@@ -233,7 +235,7 @@ def recommendation_responses(rec_id: int):
         raise ValidationFailed("Some arguments are not valid.", fields=problems)
     db = get_session()
     rec, _ = recs.get_recommendation(session=db, actor=actor(), rec_id=_rec_id(rec_id))
-    views = recs.responses_of(db, rec.id, current_only=not every)
+    views = rec_responses.responses_of(db, rec.id, current_only=not every)
     start = (page - 1) * per_page
     return jsonify(page_of([response_json(v) for v in views[start:start + per_page]], page, per_page, len(views)))
 
@@ -264,10 +266,10 @@ def respond_to_recommendation(rec_id: int):
     db = get_session()
     rec_id = _rec_id(rec_id)
     given = data.get("action_item_ids") or []
-    response = recs.respond(session=db, actor=actor(), rec_id=rec_id, agency=data.get("agency") or "",
-                            position=data.get("position"), response_md=data.get("response_md") or "",
-                            action_item_ids=given, new_action_items=data.get("new_action_items") or [])
-    view = next(v for v in recs.responses_of(db, rec_id) if v.response.id == response.id)
+    response = rec_responses.respond(session=db, actor=actor(), rec_id=rec_id, agency=data.get("agency") or "",
+                                     position=data.get("position"), response_md=data.get("response_md") or "",
+                                     action_item_ids=given, new_action_items=data.get("new_action_items") or [])
+    view = next(v for v in rec_responses.responses_of(db, rec_id) if v.response.id == response.id)
     body = response_json(view)
     body["created_action_item_ids"] = sorted(set(body["action_item_ids"]) - set(given))
     out = jsonify(body)

@@ -16,7 +16,7 @@ from pitf.models import (
     RecommendationEvent,
     RecommendationTarget,
 )
-from pitf.services import actions
+from pitf.services import actions, rec_workflow
 from pitf.services import recommendations as recs
 from tests.factories import agency, committee
 
@@ -426,7 +426,7 @@ AUTHORS, STAFF = {"author", "cosponsor"}, {"staff", "admin"}
 def expected(source: str, target: str, who: str) -> int:
     if source == "draft" and who not in AUTHORS:
         return 404
-    move_ = recs.TRANSITIONS.get((source, target))
+    move_ = rec_workflow.TRANSITIONS.get((source, target))
     if move_ is None:
         return 409
     allowed = AUTHORS if move_.who == "author" else STAFF
@@ -450,14 +450,14 @@ def test_each_move_the_table_refuses_is_refused_and_changes_nothing(client, db, 
 
 
 @pytest.mark.parametrize("source,target,who", [
-    (s, t, w) for (s, t), m in recs.TRANSITIONS.items() for w in (AUTHORS if m.who == "author" else STAFF)])
+    (s, t, w) for (s, t), m in rec_workflow.TRANSITIONS.items() for w in (AUTHORS if m.who == "author" else STAFF)])
 def test_each_move_of_the_table_is_made_by_its_role(client, db, people, source, target, who):
     rec = reach(client, people, source)
     events_before = snapshot(db, rec["id"])[5]
     r = patch(client, people, who, rec, status=target, note="Because.")
     assert r.status_code == 200, r.json
     assert r.json["status"] == target and r.json["version"] == rec["version"] + 1
-    assert (r.json["closed_at"] is not None) == (target in recs.CLOSED)
+    assert (r.json["closed_at"] is not None) == (target in rec_workflow.CLOSED)
     if target == "submitted":
         assert r.json["number"] and r.json["submitted_at"]
     after = stored(db, rec["id"])
@@ -469,7 +469,7 @@ def test_each_move_of_the_table_is_made_by_its_role(client, db, people, source, 
     assert snapshot(db, rec["id"])[5] == events_before + 1
 
 
-@pytest.mark.parametrize("source,target", [(s, t) for (s, t), m in recs.TRANSITIONS.items() if m.note_required])
+@pytest.mark.parametrize("source,target", [(s, t) for (s, t), m in rec_workflow.TRANSITIONS.items() if m.note_required])
 @pytest.mark.parametrize("note", [None, "", "   "])
 def test_a_note_is_required_to_return_close_or_reopen(client, db, people, source, target, note):
     rec = reach(client, people, source)
