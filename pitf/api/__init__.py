@@ -79,4 +79,4 @@ def _http_error(err: HTTPException):
     return error_response(err.code or 500, _CODES.get(err.code, "error"), err.description or err.name)
 
 
-from pitf.api import actions, files, meetings, notifications, openapi, recommendations, resources  # noqa: E402,F401  (routes register on import)
+from pitf.api import actions, files, meetings, notifications, recommendations, resources, spec  # noqa: E402,F401  (routes register on import)

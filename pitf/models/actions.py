@@ -8,19 +8,14 @@ from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
 from .base import Versioned, created_field, optional_time_field
+from .vocab import ACTION_STATUS_LABELS, CLOSED_ACTION_STATUSES, PILLAR_LABELS, ActionStatus, Pillar, Priority
 
-ACTION_STATUSES = ("open", "in_progress", "blocked", "done", "cancelled")
-ACTION_STATUS_LABELS = {
-    "open": "Open",
-    "in_progress": "In progress",
-    "blocked": "Blocked",
-    "done": "Done",
-    "cancelled": "Cancelled",
-}
-CLOSED_STATUSES = ("done", "cancelled")
-PILLARS = ("prevention", "protection", "prosecution", "partnership")
-PILLAR_LABELS = {p: p.capitalize() for p in PILLARS}
-PRIORITIES = ("high", "normal", "low")
+# The old names of the vocabularies, kept while callers move over to the enums of .vocab.
+ACTION_STATUSES = tuple(ActionStatus)
+CLOSED_STATUSES = CLOSED_ACTION_STATUSES
+PILLARS = tuple(Pillar)
+PRIORITIES = tuple(Priority)
+__all__ = ["ACTION_STATUS_LABELS", "PILLAR_LABELS"]  # still imported from here
 
 
 class ActionItem(Versioned, SQLModel, table=True):

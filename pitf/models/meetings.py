@@ -8,12 +8,14 @@ from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .base import UTCDateTime, Versioned, created_field, optional_time_field
+from .vocab import AttachmentKind, AttendanceStatus, AttendeeKind, MeetingStatus, MinutesStatus
 
-MEETING_STATUSES = ("scheduled", "cancelled")
-MINUTES_STATUSES = ("draft", "circulated", "approved")
-ATTENDANCE_STATUSES = ("present", "absent", "represented")
-ATTENDEE_KINDS = ("member", "staff", "agency_employee", "public_speaker", "guest")
-ATTACHMENT_KINDS = ("received", "issued", "evidence", "other")
+# The old names of the vocabularies, kept while callers move over to the enums of .vocab.
+MEETING_STATUSES = tuple(MeetingStatus)
+MINUTES_STATUSES = tuple(MinutesStatus)
+ATTENDANCE_STATUSES = tuple(AttendanceStatus)
+ATTENDEE_KINDS = tuple(AttendeeKind)
+ATTACHMENT_KINDS = tuple(AttachmentKind)
 
 
 class Meeting(Versioned, SQLModel, table=True):

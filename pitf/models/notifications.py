@@ -8,8 +8,9 @@ from sqlalchemy import JSON, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .base import UTCDateTime, created_field, optional_time_field
+from .vocab import OutboxState
 
-OUTBOX_STATES = ("pending", "sending", "sent", "failed")
+OUTBOX_STATES = tuple(OutboxState)  # the old name, kept while callers move over to the enum
 
 
 class Notification(SQLModel, table=True):

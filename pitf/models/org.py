@@ -8,33 +8,25 @@ from sqlalchemy import JSON, CheckConstraint, Index, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 from .base import UTCDateTime, Versioned, optional_time_field
+from .vocab import (
+    COMMITTEE_KIND_LABELS,
+    MEMBER_ROLE_LABELS,
+    ROLE_LABELS,
+    AgencyKind,
+    CommitteeKind,
+    MemberRole,
+    QuorumRule,
+    Role,
+)
 
-ROLES = ("admin", "secretariat", "liaison", "council", "viewer")
-ROLE_LABELS = {
-    "admin": "Administrator",
-    "secretariat": "Secretariat (IGA)",
-    "liaison": "Agency liaison",
-    "council": "Advisory Council member",
-    "viewer": "Viewer",
-}
-COMMITTEE_KINDS = ("task_force", "operating_group", "committee", "working_group", "advisory_council")
-COMMITTEE_KIND_LABELS = {
-    "task_force": "Task force",
-    "operating_group": "Operating group",
-    "committee": "Committee",
-    "working_group": "Working group",
-    "advisory_council": "Advisory council",
-}
-MEMBERSHIP_ROLES = ("chair", "co_chair", "member", "observer", "dfo")
-MEMBERSHIP_ROLE_LABELS = {
-    "chair": "Chair",
-    "co_chair": "Co-chair",
-    "member": "Member",
-    "observer": "Observer",
-    "dfo": "Designated federal officer",
-}
-QUORUM_RULES = ("majority_agencies", "majority_members")
-AGENCY_KINDS = ("department", "other")
+# The old names of the vocabularies, kept while callers move over to the enums of .vocab.
+ROLES = tuple(Role)
+COMMITTEE_KINDS = tuple(CommitteeKind)
+MEMBERSHIP_ROLES = tuple(MemberRole)
+MEMBERSHIP_ROLE_LABELS = MEMBER_ROLE_LABELS
+QUORUM_RULES = tuple(QuorumRule)
+AGENCY_KINDS = tuple(AgencyKind)
+__all__ = ["COMMITTEE_KIND_LABELS", "ROLE_LABELS"]  # still imported from here
 
 
 class Agency(Versioned, SQLModel, table=True):

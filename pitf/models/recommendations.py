@@ -8,17 +8,11 @@ from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .base import Versioned, created_field, optional_time_field
+from .vocab import Position, RecommendationStatus
 
-RECOMMENDATION_STATUSES = (
-    "draft",
-    "submitted",
-    "under_review",
-    "open",
-    "closed_implemented",
-    "closed_not_implemented",
-    "withdrawn",
-)
-POSITIONS = ("concur", "partially_concur", "non_concur")
+# The old names of the vocabularies, kept while callers move over to the enums of .vocab.
+RECOMMENDATION_STATUSES = tuple(RecommendationStatus)
+POSITIONS = tuple(Position)
 
 
 class Recommendation(Versioned, SQLModel, table=True):

@@ -1,0 +1,167 @@
+"""The API's schema machinery: spectree validates requests and responses through the model families, and
+the OpenAPI 3.1 document at /api/v1/openapi.json is generated from the same classes and the routes.
+
+A route is declared as:
+
+    @api_bp.post("/action-items")
+    @spec.validate(json=ActionItemCreate, resp=responses(201, ActionItemPublic, errors=(401, 403, 422)),
+                   tags=["action items"])
+    def create_action_item(json: ActionItemCreate): ...
+
+The view receives the validated instance as its `json` (or `query`) argument; a refused request never
+reaches it: the body's malformed JSON is a 400 and every invalid field a 422 in API.md's error format
+(`error.fields` named as the API names them), through pitf/validation.py.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any, ClassVar, Generic, TypeVar
+
+from flask import current_app, request
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from spectree import Response, SpecTree
+
+from pitf.api import api_bp
+from pitf.api.util import MAX_PER_PAGE, json_body
+from pitf.paging import MAX_PAGE
+from pitf.textutil import MAX_ID
+from pitf.validation import failure
+
+T = TypeVar("T")
+PREFIX = "/api/v1"
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(examples=["not_found"])
+    message: str
+    fields: dict[str, str] | None = Field(default=None, description="Each invalid field with what is wrong")
+    current: dict[str, Any] | None = Field(default=None, description="The current object, with a 409 conflict")
+
+
+class Error(BaseModel):
+    """Every refusal of the API: API.md's error body."""
+
+    error: ErrorDetail
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list."""
+
+    items: list[T]
+    page: int = Field(ge=1)
+    per_page: int = Field(ge=1, le=MAX_PER_PAGE)
+    total: int = Field(ge=0)
+
+
+class PageQuery(BaseModel):
+    """`page` and `per_page` of a list; a list's query model extends it with its filters."""
+
+    model_config = ConfigDict(extra="ignore")  # unknown query arguments are ignored, as they always were
+    messages: ClassVar[dict[str, str]] = {"page": f"The page must be a whole number from 1 to {MAX_PAGE:,}.",
+                "per_page": f"Show a whole number from 1 to {MAX_PER_PAGE} a page."}
+
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
+    per_page: int = Field(default=50, ge=1, le=MAX_PER_PAGE)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_default(cls, data: Any) -> Any:
+        # `?page=` means the first page, as the pages' own parser reads it; only ASCII digits are numbers.
+        if isinstance(data, dict):
+            data = {k: v for k, v in data.items() if v not in ("", None)}
+            for name in ("page", "per_page"):
+                value = data.get(name)
+                if isinstance(value, str) and not (value.isascii() and value.strip().isdigit()):
+                    data[name] = "x"  # int parsing refuses it, naming the field
+        return data
+
+
+def responses(status: int, model: type | None = None, *, errors: tuple[int, ...] = (401,)) -> Response:
+    """The responses of a route: *model* with *status*, and the Error body for each of *errors*."""
+    codes: dict[str, Any] = {f"HTTP_{status}": model}
+    codes.update({f"HTTP_{code}": Error for code in errors})
+    return Response(**codes)
+
+
+def _component_name(model: type) -> str:
+    # OpenAPI component names allow letters, digits, ".", "-", "_": Page[ActionItemPublic] -> PageActionItemPublic
+    return re.sub(r"[^A-Za-z0-9._-]", "", model.__name__)
+
+
+def _before(req, resp, req_validation_error, instance, *_) -> None:
+    """Turn pydantic's refusal into the API's 422 (the view never runs)."""
+    if req_validation_error is not None:
+        view = current_app.view_functions.get(request.endpoint or "")
+        metadata = spec.get_function_metadata(view) if view is not None else None
+        where = (metadata.json or metadata.query) if metadata is not None else None
+        raise failure(req_validation_error, spec.models_by_name.get(where) if where else None)
+
+
+class PitfSpec(SpecTree):
+    """spectree, remembering each body and query model so a refusal can use the model's own `messages`."""
+
+    models_by_name: dict[str, type] = {}
+
+    def validate(self, *args, **kwargs):
+        for model in (kwargs.get("json"), kwargs.get("query")):
+            if model is not None:
+                self.models_by_name[_component_name(model)] = model
+        return super().validate(*args, **kwargs)
+
+
+spec = PitfSpec("flask", mode="strict", validation_error_status=422, validation_error_model=Error,
+                before=_before, naming_strategy=_component_name, title="PITF Coordination Platform API",
+                version="1.0.0", description="The public JSON API, v1. See shared/API.md for the contract.")
+
+
+@api_bp.before_request
+def _read_json_body():
+    """A body a route validates is parsed here first: malformed JSON is a 400 and text no database stores a
+    422 (api/util.json_body), and the parsed body is what spectree then validates (whatever its Content-Type)."""
+    if request.method in ("GET", "HEAD", "DELETE", "OPTIONS") or request.mimetype in ("multipart/form-data",
+                                                                                      "application/x-www-form-urlencoded"):
+        return None
+    view = current_app.view_functions.get(request.endpoint or "")
+    metadata = spec.get_function_metadata(view) if view is not None else None
+    if metadata is not None and metadata.json:
+        json_body()  # werkzeug caches the parsed body for spectree's own get_json
+    return None
+
+
+def _id_parameters(document: dict) -> None:
+    """Our `int` converter (pitf.paging.IdConverter) takes ids from 1 to the id columns' largest value."""
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for param in operation.get("parameters", []):
+                schema = param.get("schema") or {}
+                if param.get("in") == "path" and schema.get("type") == "integer":
+                    schema.update(minimum=1, maximum=MAX_ID)
+                    schema.pop("format", None)
+
+
+def document() -> dict:
+    """The OpenAPI 3.1 document: generated from the decorated routes, and (until every area is converted)
+    the hand-written paths of pitf/api/openapi.py for the routes not yet decorated."""
+    from pitf.api import openapi as legacy
+
+    generated = copy.deepcopy(spec.spec)
+    doc = legacy.document()
+    paths = doc["paths"]
+    for path, operations in generated["paths"].items():
+        for operation in operations.values():
+            operation.setdefault("security", [{"bearerAuth": []}])
+            if not operation.get("tags"):
+                operation.pop("tags", None)
+        paths.setdefault(path.removeprefix(PREFIX) or "/", {}).update(operations)
+    doc["components"]["schemas"] = {**doc["components"]["schemas"], **generated["components"]["schemas"]}
+    _id_parameters(doc)
+    return doc
+
+
+@api_bp.get("/openapi.json")
+@spec.validate(resp=Response("HTTP_200"), security=[])
+def openapi():
+    """This document (OpenAPI 3.1), public"""
+    return current_app.json.response(document())
