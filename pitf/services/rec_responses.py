@@ -21,7 +21,7 @@ from pitf.models import (
     User,
 )
 from pitf.models.actions import CLOSED_STATUSES
-from pitf.models.recommendations import POSITIONS
+from pitf.models.recommendations import MAX_NEW_ACTION_ITEMS, POSITIONS
 from pitf.services import audit
 from pitf.services.notify import notify
 from pitf.services.recommendations import (
@@ -127,8 +127,8 @@ def respond(*, session: Session, actor, rec_id: int, agency: str, position: str,
         errors["action_item_ids"] = (f"Action item {', '.join(map(str, foreign))} is not led by "
                                      f"{agency_row.acronym}: link only your agency's commitments.")
     new_items = new_action_items or []
-    if not isinstance(new_items, list) or len(new_items) > 20:
-        errors["new_action_items"] = "A list of at most 20 new action items."
+    if not isinstance(new_items, list) or len(new_items) > MAX_NEW_ACTION_ITEMS:
+        errors["new_action_items"] = f"A list of at most {MAX_NEW_ACTION_ITEMS} new action items."
         new_items = []
     committee = _default_committee(session)
     if errors:

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from pitf import permissions
 from pitf.errors import InvalidTransition, ValidationFailed, require
 from pitf.models import Agency, Recommendation, RecommendationCounter, User, utcnow
+from pitf.models.recommendations import NOTE_LENGTH
 from pitf.services import audit
 from pitf.services.concurrency import check_version
 from pitf.services.notify import notify
@@ -116,8 +117,8 @@ def transition(*, session: Session, actor, rec_id: int, version, to: str, note: 
     errors = {}
     if move.note_required and not note:
         errors["note"] = "Say why: the authors and agencies read it in the history."
-    if len(note) > 4000:
-        errors["note"] = "Use at most 4,000 characters."
+    if len(note) > NOTE_LENGTH:
+        errors["note"] = f"Use at most {NOTE_LENGTH:,} characters."
     today = today or utcnow().date()
     targets = [t.target for t in targets_of(session, [rec.id])[rec.id]]
     acronyms = {a.id: a.acronym for a in session.execute(select(Agency).where(

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from pitf import permissions
 from pitf.errors import Conflict, NotFound, ValidationFailed, require
-from pitf.markdown import MAX_SOURCE, render_markdown
+from pitf.markdown import render_markdown
 from pitf.models import (
     Agency,
     AgencyResponse,
@@ -26,10 +26,18 @@ from pitf.models import (
     User,
     utcnow,
 )
-from pitf.models.actions import PILLARS
+from pitf.models.recommendations import NOTE_LENGTH, RecommendationBase
+from pitf.models.vocab import Pillar
 from pitf.services import audit
 from pitf.services.concurrency import check_version
 from pitf.textutil import contains_pattern
+from pitf.validation import bounds, max_length
+
+# The limits of what authors write, read from the model family (pitf/models/recommendations.py).
+TITLE_LENGTH = max_length(RecommendationBase, "title")
+TEXT_LENGTH = max_length(RecommendationBase, "body_md")
+FIRST_YEAR, LAST_YEAR = bounds(RecommendationBase, "report_year")
+PILLARS = tuple(Pillar)
 
 STATUS_LABELS = {"draft": "Draft", "submitted": "Submitted", "under_review": "Under review", "open": "Open",
                  "closed_implemented": "Closed: implemented", "closed_not_implemented": "Closed: not implemented",
@@ -124,7 +132,7 @@ def history_of(session: Session, rec_id: int) -> list[HistoryEntry]:
 def record_event(session: Session, rec: Recommendation, actor, source: str | None, target: str, note: str) -> None:
     """Add a step to the recommendation's history (a move, or a response or meeting that keeps the status)."""
     session.add(RecommendationEvent(recommendation_id=rec.id, actor_id=getattr(actor, "id", None),
-                                    from_status=source, to_status=target, note=note[:4000]))
+                                    from_status=source, to_status=target, note=note[:NOTE_LENGTH]))
 
 
 def secretariat(session: Session) -> list[User]:
@@ -152,15 +160,15 @@ def _resolve(session: Session, actor, data: dict, *, partial: bool, rec: Recomme
         title = data.get("title")
         if not isinstance(title, str) or not title.strip():
             errors["title"] = "Enter a title."
-        elif len(title) > 300:
-            errors["title"] = "Use at most 300 characters."
+        elif len(title) > TITLE_LENGTH:
+            errors["title"] = f"Use at most {TITLE_LENGTH} characters."
         else:
             values["title"] = title.strip()
     for name in ("body_md", "rationale_md"):
         if want(name):
             text = data.get(name) or ""
-            if not isinstance(text, str) or len(text) > MAX_SOURCE:
-                errors[name] = f"Text of at most {MAX_SOURCE:,} characters."
+            if not isinstance(text, str) or len(text) > TEXT_LENGTH:
+                errors[name] = f"Text of at most {TEXT_LENGTH:,} characters."
             else:
                 values[name] = text
                 values[name.replace("_md", "_html")] = render_markdown(text)
@@ -173,7 +181,7 @@ def _resolve(session: Session, actor, data: dict, *, partial: bool, rec: Recomme
         year = data.get("report_year") or utcnow().year
         if isinstance(year, str) and year.strip().isascii() and year.strip().isdigit():
             year = int(year)
-        if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+        if isinstance(year, bool) or not isinstance(year, int) or not FIRST_YEAR <= year <= LAST_YEAR:
             errors["report_year"] = "A year such as 2027."
         else:
             values["report_year"] = year
@@ -312,7 +320,7 @@ SORTS = ("number", "-number", "title", "status", "updated", "due")
 def parse_filters(args) -> RecommendationFilters:
     f, errors = RecommendationFilters(), {}
     if v := args.get("year"):
-        if len(v) == 4 and v.isascii() and v.isdigit() and 2000 <= int(v) <= 2100:
+        if len(v) == 4 and v.isascii() and v.isdigit() and FIRST_YEAR <= int(v) <= LAST_YEAR:
             f.year = int(v)
         else:
             errors["year"] = "A year such as 2027."
