@@ -264,6 +264,7 @@ def seed_demo_meetings(session: Session) -> None:
 def seed_demo_recommendations(session: Session) -> None:
     """One open recommendation of the Council, waiting for DOJ's and DHS's answers."""
     from pitf.models import Recommendation
+    from pitf.services import rec_workflow
     from pitf.services import recommendations as recs
 
     if session.execute(select(Recommendation.id).where(Recommendation.title.like("Screen for labor%"))).first():
@@ -276,9 +277,9 @@ def seed_demo_recommendations(session: Session) -> None:
         "rationale_md": "Survivors of labor trafficking are often missed by screening tools built for sex "
                         "trafficking.", "pillar": "protection", "target_agencies": ["DOJ", "HHS"],
         "report_year": utcnow().year})
-    recs.transition(session=session, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
-    recs.transition(session=session, actor=staff, rec_id=rec.id, version=rec.version, to="under_review")
-    recs.transition(session=session, actor=staff, rec_id=rec.id, version=rec.version, to="open")
+    rec_workflow.transition(session=session, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
+    rec_workflow.transition(session=session, actor=staff, rec_id=rec.id, version=rec.version, to="under_review")
+    rec_workflow.transition(session=session, actor=staff, rec_id=rec.id, version=rec.version, to="open")
 
 
 def load_demo(session: Session, instance_path: Path, min_length: int = 12) -> list[tuple[str, str, str]]:

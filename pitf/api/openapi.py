@@ -398,34 +398,24 @@ PATHS.update({
 # ---- end of meetings ---------------------------------------------------------------------------
 
 # ---- recommendations (the Advisory Council's recommendations and the agencies' responses) ---------
+# The writes and the single recommendation are declared in pitf/api/recommendations.py; the two lists are here.
 _REC_STATUSES = ["draft", "submitted", "under_review", "open", "closed_implemented", "closed_not_implemented",
                  "withdrawn"]
 _POSITIONS = ["concur", "partially_concur", "non_concur"]
-_REC_INPUT = {
-    "title": {"type": "string", "maxLength": 300},
-    "body_md": {"type": ["string", "null"], "description": "The recommendation, Markdown; sanitized on save"},
-    "rationale_md": {"type": ["string", "null"], "description": "Its rationale, Markdown"},
-    "pillar": {"type": "string", "enum": _PILLARS},
-    "target_agencies": {"type": ["array", "null"], "items": {"type": "string"},
-                        "description": "Acronyms of the agencies addressed", "examples": [["DOJ", "DHS"]]},
-    "co_sponsor_ids": {"type": ["array", "null"], "items": {"type": "integer"},
-                       "description": "User ids of other Advisory Council members"},
-    "report_year": {"type": ["integer", "null"], "minimum": 2000, "maximum": 2100,
-                    "description": "The Council's report year; defaults to this year"},
-}
 SCHEMAS.update({
     "Recommendation": {"type": "object", "required": [
         "id", "number", "title", "body_md", "body_html", "rationale_md", "rationale_html", "pillar", "status",
         "target_agencies", "co_sponsor_ids", "report_year", "priority", "filed_by", "submitted_at", "closed_at",
         "response_due", "version",
     ], "properties": {
-        **_REC_INPUT,
         "id": {"type": "integer"},
         "number": {"type": ["string", "null"], "pattern": "^[0-9]{4}-[0-9]{2,}$",
                    "description": "YYYY-NN, given on submission; null for a draft", "examples": ["2027-04"]},
         "sequence": {"type": ["integer", "null"]},
+        "title": {"type": "string", "maxLength": 300},
         "body_md": {"type": "string"}, "body_html": {"type": "string", "description": "Sanitized HTML"},
         "rationale_md": {"type": "string"}, "rationale_html": {"type": "string"},
+        "pillar": {"type": "string", "enum": _PILLARS},
         "status": {"type": "string", "enum": _REC_STATUSES}, "status_label": {"type": "string"},
         "target_agencies": {"type": "array", "items": {"type": "string"}},
         "co_sponsor_ids": {"type": "array", "items": {"type": "integer"}},
@@ -440,25 +430,6 @@ SCHEMAS.update({
         "updated_at": {"type": "string", "format": "date-time"},
         "version": {"type": "integer"},
     }},
-    "RecommendationCreate": {"type": "object", "additionalProperties": False, "required": ["title", "pillar"],
-                             "description": "A new draft (Advisory Council members)", "properties": _REC_INPUT},
-    "RecommendationPatch": {
-        "type": "object", "additionalProperties": False, "required": ["version"],
-        "description": "Either an author's edit of a draft's fields, or the secretariat's move of `status` along "
-                       "the allowed transitions (`note` when returning, closing or reopening; `response_due` by "
-                       "agency when opening, else 60 days), or `priority` alone. Never both kinds at once.",
-        "properties": {
-            **_REC_INPUT, "version": {"type": "integer"},
-            "status": {"type": "string", "enum": _REC_STATUSES},
-            "note": {"type": ["string", "null"], "maxLength": 4000},
-            "response_due": {"type": ["object", "null"], "additionalProperties": {"type": "string",
-                                                                                 "format": "date"}},
-            "priority": {"type": ["boolean", "null"]},
-        },
-    },
-    "RecommendationStep": {"type": "object", "additionalProperties": False, "required": ["version"],
-                           "properties": {"version": {"type": "integer"},
-                                          "note": {"type": ["string", "null"], "maxLength": 4000}}},
     "AgencyResponse": {"type": "object", "required": [
         "id", "agency", "position", "response_md", "response_html", "revision", "is_current", "author",
         "created_at", "due_date", "action_item_ids",
@@ -476,30 +447,9 @@ SCHEMAS.update({
             "id": {"type": "integer"}, "title": {"type": "string"}, "status": {"type": "string"},
             "due_date": {"type": "string", "format": "date"},
             "percent_complete": {"type": ["integer", "null"]}}}},
-        "created_action_item_ids": {"type": "array", "items": {"type": "integer"},
-                                    "description": "On creation: the new action items made with it"},
     }},
-    "AgencyResponseCreate": {
-        "type": "object", "additionalProperties": False, "required": ["agency", "position", "response_md"],
-        "description": "An agency's response (its liaison), on an open recommendation addressed to it; posting "
-                       "again makes a new revision. New action items are created with lead = agency, all or "
-                       "nothing.",
-        "properties": {
-            "agency": {"type": "string", "examples": ["DOJ"]},
-            "position": {"type": "string", "enum": _POSITIONS},
-            "response_md": {"type": "string"},
-            "action_item_ids": {"type": ["array", "null"], "items": {"type": "integer"},
-                                "description": "Existing action items led by the agency"},
-            "new_action_items": {"type": ["array", "null"], "maxItems": 20, "items": {
-                "type": "object", "additionalProperties": False, "required": ["title", "due_date"], "properties": {
-                    "title": {"type": "string", "maxLength": 300},
-                    "due_date": {"type": "string", "format": "date"},
-                    "description_md": {"type": ["string", "null"]}}}},
-        },
-    },
 })
 _REC_ID = id_param("rec_id")
-_REC_OK = ok(ref("Recommendation"))
 PATHS.update({
     "/recommendations": {
         "get": {"summary": "Recommendations (drafts: the caller's own only)", "parameters": [
@@ -515,38 +465,11 @@ PATHS.update({
             _query("sort", {"type": "string", "enum": ["number", "-number", "title", "status", "updated", "due"],
                             "default": "number"}),
         ], "responses": {**ok(page_schema("Recommendation")), **errors(401, 422)}},
-        "post": {"summary": "Draft a recommendation (Advisory Council members)",
-                 "requestBody": _body("RecommendationCreate"),
-                 "responses": {"201": {"description": "Created", **_CREATED, "content": {
-                     "application/json": {"schema": ref("Recommendation")}}}, **errors(400, 401, 403, 422)}},
-    },
-    "/recommendations/{rec_id}": {
-        "get": {"summary": "One recommendation (another's draft is 404)", "parameters": [_REC_ID],
-                "responses": {**_REC_OK, **errors(401, 404)}},
-        "patch": {"summary": "Edit a draft (its authors), or move the status (the secretariat; 409 "
-                             "invalid_transition for a move the table refuses)", "parameters": [_REC_ID],
-                  "requestBody": _body("RecommendationPatch"),
-                  "responses": {**_REC_OK, **errors(400, 401, 403, 404, 409, 422)}},
-    },
-    "/recommendations/{rec_id}/submit": {
-        "post": {"summary": "Submit a draft (its authors): assigns the number YYYY-NN", "parameters": [_REC_ID],
-                 "requestBody": _body("RecommendationStep"),
-                 "responses": {**_REC_OK, **errors(400, 401, 403, 404, 409, 422)}},
-    },
-    "/recommendations/{rec_id}/withdraw": {
-        "post": {"summary": "Withdraw (its authors, while submitted or under review)", "parameters": [_REC_ID],
-                 "requestBody": _body("RecommendationStep"),
-                 "responses": {**_REC_OK, **errors(400, 401, 403, 404, 409, 422)}},
     },
     "/recommendations/{rec_id}/responses": {
         "get": {"summary": "The agencies' responses, current ones unless all=true", "parameters": [
             _REC_ID, *PAGE_PARAMS, _query("all", {"type": "boolean", "default": False}, "Every revision")],
                 "responses": {**ok(page_schema("AgencyResponse")), **errors(401, 404, 422)}},
-        "post": {"summary": "File or revise an agency's response, with its commitments (all or nothing)",
-                 "parameters": [_REC_ID], "requestBody": _body("AgencyResponseCreate"),
-                 "responses": {"201": {"description": "Filed", "content": {
-                     "application/json": {"schema": ref("AgencyResponse")}}},
-                     **errors(400, 401, 403, 404, 409, 422)}},
     },
 })
 # ---- end of recommendations -------------------------------------------------------------------

@@ -1,88 +1,78 @@
 """API of Advisory Council recommendations: the list, drafts, submit and withdraw, the secretariat's status moves
-along services.recommendations.TRANSITIONS, and the agencies' responses. Attachments live in pitf/api/files.py."""
+along services.rec_workflow.TRANSITIONS, and the agencies' responses. Attachments live in pitf/api/files.py.
+
+Bodies are validated by the classes of pitf/models/recommendations.py (through @spec.validate) and every answer
+is shaped by RecommendationPublic or AgencyResponsePublic."""
 
 from __future__ import annotations
 
 from flask import current_app, jsonify, request, url_for
+from pydantic import ValidationError
 
 from pitf.api import api_bp
-from pitf.api.util import (
-    ACRONYMS,
-    DATES,
-    IDS,
-    actor,
-    checked_id,
-    iso,
-    json_body,
-    page_of,
-    pagination,
-    type_errors,
-    unknown_fields,
-    with_current,
-)
+from pitf.api.spec import responses, spec
+from pitf.api.util import actor, checked_id, page_of, pagination, with_current
 from pitf.db import get_session
 from pitf.errors import Conflict, ValidationFailed
 from pitf.models import Recommendation, utcnow
+from pitf.models.recommendations import (
+    AgencyResponseCreate,
+    AgencyResponseFiled,
+    AgencyResponsePublic,
+    LinkedActionItem,
+    NewActionItem,
+    RecommendationCreate,
+    RecommendationPublic,
+    RecommendationStep,
+    RecommendationSubmit,
+    RecommendationUpdate,
+)
 from pitf.paging import page_slice
+from pitf.services import rec_responses, rec_workflow
 from pitf.services import recommendations as recs
-from pitf.services.recommendations import ResponseView
+from pitf.services.rec_responses import ResponseView
+from pitf.services.recommendations import AddressedAgency
+from pitf.validation import fields_of
 
-DRAFT_FIELD_TYPES = {"title": str, "body_md": str, "rationale_md": str, "pillar": str, "report_year": int,
-                     "target_agencies": ACRONYMS, "co_sponsor_ids": IDS}
-MOVE_FIELD_TYPES = {"status": str, "note": str, "response_due": DATES, "priority": bool}
-PATCH_FIELD_TYPES = {**DRAFT_FIELD_TYPES, **MOVE_FIELD_TYPES, "version": int}
-STEP_FIELD_TYPES = {"version": int, "note": str}  # submit and withdraw
-RESPONSE_FIELD_TYPES = {"agency": str, "position": str, "response_md": str, "action_item_ids": IDS,
-                        "new_action_items": list}
-NEW_ITEM_FIELD_TYPES = {"title": str, "due_date": str, "description_md": str}
+TAGS = ["recommendations"]
 
 
 # ---- serialization -----------------------------------------------------------------------------
 
-def rec_json(rec: Recommendation, targets: list, cosponsors: list) -> dict:
-    """The recommendation as the API shows it; *targets* are (RecommendationTarget, acronym) pairs."""
-    return {
-        "id": rec.id, "number": rec.number, "report_year": rec.report_year, "sequence": rec.sequence,
-        "title": rec.title, "body_md": rec.body_md, "body_html": rec.body_html, "rationale_md": rec.rationale_md,
-        "rationale_html": rec.rationale_html, "pillar": rec.pillar, "status": rec.status,
-        "status_label": recs.STATUS_LABELS.get(rec.status, rec.status),
-        "target_agencies": [acronym for _, acronym in targets],
-        "co_sponsor_ids": sorted(u.id for u in cosponsors), "priority": rec.priority, "filed_by": rec.filed_by_id,
-        "submitted_at": iso(rec.submitted_at), "closed_at": iso(rec.closed_at),
-        "response_due": {acronym: iso(t.response_due) for t, acronym in targets if t.response_due is not None},
-        "created_at": iso(rec.created_at), "updated_at": iso(rec.updated_at), "version": rec.version,
-    }
+def rec_public(rec: Recommendation, targets: list[AddressedAgency], cosponsors: list) -> RecommendationPublic:
+    """The recommendation as the API shows it, with the agencies it is addressed to and its co-sponsors."""
+    return RecommendationPublic(
+        id=rec.id, number=rec.number, report_year=rec.report_year, sequence=rec.sequence, title=rec.title,
+        body_md=rec.body_md, body_html=rec.body_html, rationale_md=rec.rationale_md,
+        rationale_html=rec.rationale_html, pillar=rec.pillar, status=rec.status,
+        status_label=recs.STATUS_LABELS.get(rec.status, rec.status),
+        target_agencies=[t.acronym for t in targets], co_sponsor_ids=sorted(u.id for u in cosponsors),
+        priority=rec.priority, filed_by=rec.filed_by_id, submitted_at=rec.submitted_at, closed_at=rec.closed_at,
+        response_due={t.acronym: t.response_due for t in targets if t.response_due is not None},
+        created_at=rec.created_at, updated_at=rec.updated_at, version=rec.version)
 
 
 def recs_json(db, rows: list[Recommendation]) -> list[dict]:
     """Serialize several recommendations with two queries, however many there are."""
     ids = [r.id for r in rows]
     targets, cosponsors = recs.targets_of(db, ids), recs.cosponsors_of(db, ids)
-    return [rec_json(r, targets[r.id], cosponsors[r.id]) for r in rows]
+    return [rec_public(r, targets[r.id], cosponsors[r.id]).model_dump(mode="json") for r in rows]
 
 
-def response_json(view: ResponseView) -> dict:
+def response_public(view: ResponseView, model: type[AgencyResponsePublic] = AgencyResponsePublic, **extra):
     r = view.response
-    return {
-        "id": r.id, "recommendation_id": r.recommendation_id, "agency": view.agency, "position": r.position,
-        "position_label": recs.POSITION_LABELS.get(r.position, r.position), "response_md": r.response_md,
-        "response_html": r.response_html, "revision": r.revision, "is_current": r.is_current,
-        "author": view.author, "author_id": r.author_id, "created_at": iso(r.created_at), "due_date": iso(r.due_date),
-        "action_item_ids": [i.id for i in view.action_items],
-        "action_items": [{"id": i.id, "title": i.title, "status": i.status, "due_date": iso(i.due_date),
-                          "percent_complete": i.percent_complete} for i in view.action_items],
-    }
+    return model(
+        id=r.id, recommendation_id=r.recommendation_id, agency=view.agency, position=r.position,
+        position_label=recs.POSITION_LABELS.get(r.position, r.position), response_md=r.response_md,
+        response_html=r.response_html, revision=r.revision, is_current=r.is_current, author=view.author,
+        author_id=r.author_id, created_at=r.created_at, due_date=r.due_date,
+        action_item_ids=[i.id for i in view.action_items],
+        action_items=[LinkedActionItem(id=i.id, title=i.title, status=i.status, due_date=i.due_date,
+                                       percent_complete=i.percent_complete) for i in view.action_items],
+        **extra)
 
 
-# ---- input checks ------------------------------------------------------------------------------
-
-def _check(data: dict, types: dict, message: str = "This field cannot be set here.") -> None:
-    """Refuse unknown fields and values of the wrong JSON type, every one named, before a service reads them."""
-    errors = unknown_fields(data, types, message=message)
-    errors.update(type_errors(data, types))
-    if errors:
-        raise ValidationFailed("Some fields are not valid.", fields=errors)
-
+# ---- helpers -----------------------------------------------------------------------------------
 
 def _rec_id(rec_id: int) -> int:
     return checked_id(rec_id, "recommendation")
@@ -104,15 +94,15 @@ def _one(rec_id: int) -> dict:
 
 
 def _response_days() -> int:
-    return int(current_app.config.get("PITF_RESPONSE_DAYS", recs.DEFAULT_RESPONSE_DAYS))
+    return int(current_app.config.get("PITF_RESPONSE_DAYS", rec_workflow.DEFAULT_RESPONSE_DAYS))
 
 
 def _move(rec_id: int, version, to: str, *, note: str = "", response_due=None, priority=None) -> dict:
     """Move the recommendation along the table (the service checks the move, the role and the version)."""
     try:
-        rec = recs.transition(session=get_session(), actor=actor(), rec_id=_rec_id(rec_id), version=version,
-                              to=to, note=note or "", response_due=response_due, priority=priority,
-                              today=utcnow().date(), response_days=_response_days())
+        rec = rec_workflow.transition(session=get_session(), actor=actor(), rec_id=_rec_id(rec_id), version=version,
+                                      to=to, note=note or "", response_due=response_due, priority=priority,
+                                      today=utcnow().date(), response_days=_response_days())
     except Conflict as err:  # a version conflict; a refused move (InvalidTransition) is not one
         raise _current(err, rec_id) from None
     return _one(rec.id)
@@ -149,10 +139,11 @@ def recommendations():
 
 
 @api_bp.post("/recommendations")
-def create_recommendation():
-    data = json_body()
-    _check(data, DRAFT_FIELD_TYPES)
-    rec = recs.create_draft(session=get_session(), actor=actor(), data=data)
+@spec.validate(json=RecommendationCreate, resp=responses(201, RecommendationPublic, errors=(400, 401, 403, 422)),
+               tags=TAGS)
+def create_recommendation(json: RecommendationCreate):
+    """Draft a recommendation (Advisory Council members)"""
+    rec = recs.create_draft(session=get_session(), actor=actor(), data=json.fields())
     response = jsonify(_one(rec.id))
     response.status_code = 201
     response.headers["Location"] = url_for("api.recommendation", rec_id=rec.id)
@@ -160,20 +151,24 @@ def create_recommendation():
 
 
 @api_bp.get("/recommendations/<int:rec_id>")
+@spec.validate(resp=responses(200, RecommendationPublic, errors=(401, 404)), tags=TAGS)
 def recommendation(rec_id: int):
+    """One recommendation"""
     db = get_session()
     rec, _ = recs.get_recommendation(session=db, actor=actor(), rec_id=_rec_id(rec_id))
     return jsonify(recs_json(db, [rec])[0])
 
 
 @api_bp.patch("/recommendations/<int:rec_id>")
-def edit_recommendation(rec_id: int):
+@spec.validate(json=RecommendationUpdate,
+               resp=responses(200, RecommendationPublic, errors=(400, 401, 403, 404, 409, 422)), tags=TAGS)
+def edit_recommendation(rec_id: int, json: RecommendationUpdate):
     """Authors edit a draft's fields; the secretariat moves the status (or flags the priority). Never both."""
-    data = json_body()
-    _check(data, PATCH_FIELD_TYPES, "This field cannot be changed.")
+    data = json.fields()
+    version = data.pop("version", None)
     rec_id = _rec_id(rec_id)
-    drafting = sorted(set(data) & set(DRAFT_FIELD_TYPES))
-    moving = sorted(set(data) & set(MOVE_FIELD_TYPES))
+    drafting = sorted(set(data) & set(RecommendationUpdate.DRAFTING))
+    moving = sorted(set(data) & set(RecommendationUpdate.MOVING))
     if drafting and moving:
         message = "Edit a draft's fields or change its status, not both in one request."
         raise ValidationFailed(message, fields=dict.fromkeys(moving, message))
@@ -181,40 +176,41 @@ def edit_recommendation(rec_id: int):
         status = data["status"]
         if status not in recs.STATUS_LABELS:
             raise ValidationFailed("Unknown status.", fields={"status": f"Use one of {', '.join(recs.STATUS_LABELS)}."})
-        return jsonify(_move(rec_id, data.get("version"), status, note=data.get("note") or "",
+        return jsonify(_move(rec_id, version, status, note=data.get("note") or "",
                              response_due=data.get("response_due"), priority=data.get("priority")))
     if moving:
         if moving != ["priority"]:
             raise ValidationFailed("Say where the recommendation moves.", fields=dict.fromkeys(
                 [m for m in moving if m != "priority"], "Send it with the new status."))
         try:
-            rec = recs.set_priority(session=get_session(), actor=actor(), rec_id=rec_id, version=data.get("version"),
-                                    priority=data["priority"])
+            rec = rec_workflow.set_priority(session=get_session(), actor=actor(), rec_id=rec_id, version=version,
+                                            priority=data["priority"])
         except Conflict as err:
             raise _current(err, rec_id) from None
         return jsonify(_one(rec.id))
     if not drafting:
         raise ValidationFailed("Nothing to change: send the draft's fields, or a status, or a priority.")
     try:
-        rec = recs.update_draft(session=get_session(), actor=actor(), rec_id=rec_id, version=data.get("version"),
-                                data={k: v for k, v in data.items() if k != "version"})
+        rec = recs.update_draft(session=get_session(), actor=actor(), rec_id=rec_id, version=version, data=data)
     except Conflict as err:
         raise _current(err, rec_id) from None
     return jsonify(_one(rec.id))
 
 
 @api_bp.post("/recommendations/<int:rec_id>/submit")
-def submit_recommendation(rec_id: int):
-    data = json_body()
-    _check(data, {"version": int})
-    return jsonify(_move(rec_id, data.get("version"), "submitted"))
+@spec.validate(json=RecommendationSubmit,
+               resp=responses(200, RecommendationPublic, errors=(400, 401, 403, 404, 409, 422)), tags=TAGS)
+def submit_recommendation(rec_id: int, json: RecommendationSubmit):
+    """Submit a draft: it gets its number (YYYY-NN)"""
+    return jsonify(_move(rec_id, json.version, "submitted"))
 
 
 @api_bp.post("/recommendations/<int:rec_id>/withdraw")
-def withdraw_recommendation(rec_id: int):
-    data = json_body()
-    _check(data, STEP_FIELD_TYPES)
-    return jsonify(_move(rec_id, data.get("version"), "withdrawn", note=data.get("note") or ""))
+@spec.validate(json=RecommendationStep,
+               resp=responses(200, RecommendationPublic, errors=(400, 401, 403, 404, 409, 422)), tags=TAGS)
+def withdraw_recommendation(rec_id: int, json: RecommendationStep):
+    """Withdraw a submitted recommendation (its authors, while submitted or under review)"""
+    return jsonify(_move(rec_id, json.version, "withdrawn", note=json.note or ""))
 
 
 # ---- responses ---------------------------------------------------------------------------------
@@ -234,43 +230,43 @@ def recommendation_responses(rec_id: int):
         raise ValidationFailed("Some arguments are not valid.", fields=problems)
     db = get_session()
     rec, _ = recs.get_recommendation(session=db, actor=actor(), rec_id=_rec_id(rec_id))
-    views = recs.responses_of(db, rec.id, current_only=not every)
-    return jsonify(page_of([response_json(v) for v in page_slice(views, page, per_page)], page, per_page, len(views)))
+    views = rec_responses.responses_of(db, rec.id, current_only=not every)
+    items = [response_public(v).model_dump(mode="json") for v in page_slice(views, page, per_page)]
+    return jsonify(page_of(items, page, per_page, len(views)))
 
 
-def _check_new_items(raw) -> None:
-    """Each new action item an object of known fields with the right types, named like new_action_items[1].title."""
-    if not isinstance(raw, list):
-        return
+def _check_new_items(raw: list | None) -> None:
+    """Each new action item an object checked by NewActionItem, named like new_action_items[1].title."""
     errors: dict[str, str] = {}
-    for n, item in enumerate(raw):
+    for n, item in enumerate(raw or []):
         prefix = f"new_action_items[{n}]"
         if not isinstance(item, dict):
             errors[prefix] = "Each new action item is an object: title, due_date, description_md."
             continue
-        for name in sorted(set(item) - set(NEW_ITEM_FIELD_TYPES)):
-            errors[f"{prefix}.{name}"] = "A new action item has title, due_date and description_md."
-        errors.update(type_errors(item, NEW_ITEM_FIELD_TYPES, prefix=prefix + "."))
+        try:
+            NewActionItem.model_validate(item)
+        except ValidationError as err:
+            errors.update(fields_of(err, NewActionItem, prefix=prefix + "."))
     if errors:
         raise ValidationFailed("A new action item has problems.", fields=errors)
 
 
 @api_bp.post("/recommendations/<int:rec_id>/responses")
-def respond_to_recommendation(rec_id: int):
+@spec.validate(json=AgencyResponseCreate, resp=responses(201, AgencyResponseFiled, errors=(400, 401, 403, 404, 409,
+                                                                                            422)), tags=TAGS)
+def respond_to_recommendation(rec_id: int, json: AgencyResponseCreate):
     """File or revise an agency's response; new action items are created with it, all or nothing."""
-    data = json_body()
-    _check(data, RESPONSE_FIELD_TYPES)
-    _check_new_items(data.get("new_action_items"))
+    _check_new_items(json.new_action_items)
     db = get_session()
     rec_id = _rec_id(rec_id)
-    given = data.get("action_item_ids") or []
-    response = recs.respond(session=db, actor=actor(), rec_id=rec_id, agency=data.get("agency") or "",
-                            position=data.get("position"), response_md=data.get("response_md") or "",
-                            action_item_ids=given, new_action_items=data.get("new_action_items") or [])
-    view = next(v for v in recs.responses_of(db, rec_id) if v.response.id == response.id)
-    body = response_json(view)
-    body["created_action_item_ids"] = sorted(set(body["action_item_ids"]) - set(given))
-    out = jsonify(body)
+    given = json.action_item_ids or []
+    response = rec_responses.respond(session=db, actor=actor(), rec_id=rec_id, agency=json.agency or "",
+                                     position=json.position, response_md=json.response_md or "",
+                                     action_item_ids=given, new_action_items=json.new_action_items or [])
+    view = next(v for v in rec_responses.responses_of(db, rec_id) if v.response.id == response.id)
+    linked = [i.id for i in view.action_items]
+    body = response_public(view, AgencyResponseFiled, created_action_item_ids=sorted(set(linked) - set(given)))
+    out = jsonify(body.model_dump(mode="json"))
     out.status_code = 201
     out.headers["Location"] = url_for("api.recommendation_responses", rec_id=rec_id)
     return out

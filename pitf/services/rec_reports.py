@@ -181,16 +181,16 @@ class YearRow:
 def council_by_year(session: Session) -> list[YearRow]:
     """The Council's recommendations per report year, newest year first (1 query); see YearRow.implemented_pct."""
     rows = session.execute(
-        select(Recommendation.report_year, func.count(),
-               func.count(_when(Recommendation.status.in_(("submitted", "under_review")))),
-               func.count(_when(Recommendation.status == "open")),
-               func.count(_when(Recommendation.status == "closed_implemented")),
-               func.count(_when(Recommendation.status == "closed_not_implemented")))
+        select(Recommendation.report_year.label("year"), func.count().label("submitted"),
+               func.count(_when(Recommendation.status.in_(("submitted", "under_review")))).label("in_review"),
+               func.count(_when(Recommendation.status == "open")).label("open"),
+               func.count(_when(Recommendation.status == "closed_implemented")).label("implemented"),
+               func.count(_when(Recommendation.status == "closed_not_implemented")).label("not_implemented"))
         .where(REPORTED)
         .group_by(Recommendation.report_year)
         .order_by(Recommendation.report_year.desc())
     ).all()
-    return [YearRow(*row) for row in rows]
+    return [YearRow(**row._mapping) for row in rows]
 
 
 def latest_report_year(session: Session) -> int | None:
@@ -328,16 +328,25 @@ def annual_report(session: Session, year: int, *, today: date | None = None) -> 
 
 # ---- the Council's order --------------------------------------------------------------------------
 
-def _current_order(session: Session, year: int) -> list[tuple[int, str | None, int | None]]:
-    """(id, number, report_order) of the year's reported recommendations in report order, rows locked."""
+@dataclass(frozen=True)
+class Placed:
+    """A recommendation's place in the annual report as stored: its id, number and report_order."""
+
+    id: int
+    number: str | None
+    report_order: int | None
+
+
+def _current_order(session: Session, year: int) -> list[Placed]:
+    """The year's reported recommendations in report order, rows locked."""
     stmt = _in_report_order(year).with_only_columns(
         Recommendation.id, Recommendation.number, Recommendation.report_order).with_for_update()
-    return [tuple(r) for r in session.execute(stmt).all()]
+    return [Placed(rec_id, number, order) for rec_id, number, order in session.execute(stmt).all()]
 
 
-def _write_order(session: Session, actor, year: int, current: list[tuple], ordered_ids: list[int]) -> list[int]:
-    numbers = {rec_id: number for rec_id, number, _ in current}
-    if [r[0] for r in current] == ordered_ids and all(r[2] == n for n, r in enumerate(current, start=1)):
+def _write_order(session: Session, actor, year: int, current: list[Placed], ordered_ids: list[int]) -> list[int]:
+    numbers = {r.id: r.number for r in current}
+    if [r.id for r in current] == ordered_ids and all(r.report_order == n for n, r in enumerate(current, start=1)):
         return ordered_ids
     # The order is the report's layout, not a change to a recommendation: neither its version (an author's
     # or the secretariat's open form) nor its updated time moves, hence the bulk update.
@@ -349,7 +358,7 @@ def _write_order(session: Session, actor, year: int, current: list[tuple], order
                 updated_at=Recommendation.updated_at)
         .execution_options(synchronize_session="fetch"))
     audit.record(session, actor=actor, action="recommendation.report_order", object_type="AnnualReport",
-                 object_id=year, changes={"order": [[numbers[r[0]] for r in current],
+                 object_id=year, changes={"order": [[numbers[r.id] for r in current],
                                                     [numbers[i] for i in ordered_ids]]})
     session.flush()
     return ordered_ids
@@ -363,14 +372,14 @@ def set_report_order(*, session: Session, actor, year: int, ordered_ids: list) -
                                                     for i in ordered_ids):
         raise ValidationFailed("Bad order.", fields={"ordered_ids": "A list of recommendation ids."})
     current = _current_order(session, year)
-    wanted = {r[0] for r in current}
+    wanted = {r.id for r in current}
     errors = []
     if len(set(ordered_ids)) != len(ordered_ids):
         errors.append("Give each recommendation once.")
     if unknown := sorted(set(ordered_ids) - wanted):
         errors.append(f"Not a recommendation of the {year} report: {', '.join(map(str, unknown))}.")
     if missing := sorted(wanted - set(ordered_ids)):
-        numbers = {r[0]: r[1] for r in current}
+        numbers = {r.id: r.number for r in current}
         errors.append(f"Missing from the order: {', '.join(numbers[i] or str(i) for i in missing)}.")
     if errors:
         raise ValidationFailed("The order has problems.", fields={"ordered_ids": " ".join(errors)})
@@ -388,7 +397,7 @@ def move_in_report(*, session: Session, actor, year: int, rec_id: int, direction
     if direction not in ("up", "down"):
         raise ValidationFailed("Bad direction.", fields={"direction": "Move up or down."})
     current = _current_order(session, year)
-    ids = [r[0] for r in current]
+    ids = [r.id for r in current]
     if rec_id not in ids:
         raise NotFound(f"No such recommendation in the {year} report.")
     if seen is not None and seen != ids:

@@ -1166,13 +1166,14 @@ def test_the_untouched_skeleton_is_not_circulated(client, api_as, db, staff, mee
 
 
 def test_an_agenda_item_names_a_recommendation_by_its_number(client, api_as, db, staff, make_user):
+    from pitf.services import rec_workflow
     from pitf.services import recommendations as recs
 
     author = make_user("council")
     data = {"body_md": "Agencies should.", "rationale_md": "Gaps.", "pillar": "protection",
             "target_agencies": ["DOJ"], "report_year": 2031}
     rec = recs.create_draft(session=db, actor=author, data={**data, "title": "Screen in every shelter"})
-    recs.transition(session=db, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
+    rec_workflow.transition(session=db, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
     secret = recs.create_draft(session=db, actor=author, data={**data, "title": "Secret draft"})
     db.flush()
     meeting = plan(db, staff)

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from pitf.models import utcnow
+from pitf.services import rec_workflow
 from pitf.services import recommendations as recs
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD
@@ -31,7 +32,7 @@ def recommendation(db, p, *steps, title="Screen for labor trafficking in shelter
         "report_year": 2031})
     for step in steps:
         actor = p["author"] if step == "submitted" else p["staff"]
-        recs.transition(session=db, actor=actor, rec_id=rec.id, version=rec.version, to=step, today=TODAY)
+        rec_workflow.transition(session=db, actor=actor, rec_id=rec.id, version=rec.version, to=step, today=TODAY)
     db.flush()
     return rec
 

@@ -409,7 +409,7 @@ def test_a_held_meeting_does_not_move_to_a_coming_date(db, staff, meeting_clock)
 # ---- what an agenda item may link to (the pickers' one selection) ---------------------------------------
 
 def test_agenda_link_choices_are_this_bodys_open_items_and_submitted_recommendations(db, staff, make_user):
-    from pitf.services import agenda_links
+    from pitf.services import agenda_links, rec_workflow
     from pitf.services import recommendations as recs
     from pitf.services.actions import create_action_item
 
@@ -432,7 +432,7 @@ def test_agenda_link_choices_are_this_bodys_open_items_and_submitted_recommendat
     data = {"body_md": "b", "rationale_md": "r", "pillar": "protection", "target_agencies": ["DOJ"],
             "report_year": 2031}
     rec = recs.create_draft(session=db, actor=author, data={**data, "title": "Submitted one"})
-    recs.transition(session=db, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
+    rec_workflow.transition(session=db, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
     draft = recs.create_draft(session=db, actor=author, data={**data, "title": "Draft one"})
     db.flush()
     for who in (staff, author, make_user("viewer")):  # a draft is offered to nobody, not even its author

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from pitf.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from pitf.models import AgencyResponse, AuditEntry, Recommendation, RecommendationTarget
-from pitf.services import actions, rec_reports
+from pitf.services import actions, rec_reports, rec_responses, rec_workflow
 from pitf.services import recommendations as recs
 
 OPENED_ON = date(2027, 3, 1)  # the day the secretariat opens the recommendations for responses
@@ -51,8 +51,8 @@ def build(db, p) -> dict:
 
     def move(rec, to, actor=None, **kw):
         actor = actor or (p["author"] if to in ("submitted", "withdrawn") else p["staff"])
-        return recs.transition(session=db, actor=actor, rec_id=rec.id, version=rec.version, to=to,
-                               today=OPENED_ON, note="Noted." if to.startswith("closed") else "", **kw)
+        return rec_workflow.transition(session=db, actor=actor, rec_id=rec.id, version=rec.version, to=to,
+                                       today=OPENED_ON, note="Noted." if to.startswith("closed") else "", **kw)
 
     def opened(title, targets, due, year=2027):
         rec = draft(title, targets, year)
@@ -63,9 +63,9 @@ def build(db, p) -> dict:
 
     def respond(rec, who, position, at_, new=(), link=()):
         agency = who.upper()
-        r = recs.respond(session=db, actor=p[who], rec_id=rec.id, agency=agency, position=position,
-                         response_md=f"{agency} answers **{position}**.", action_item_ids=list(link),
-                         new_action_items=[{"title": t, "due_date": d} for t, d in new])
+        r = rec_responses.respond(session=db, actor=p[who], rec_id=rec.id, agency=agency, position=position,
+                                  response_md=f"{agency} answers **{position}**.", action_item_ids=list(link),
+                                  new_action_items=[{"title": t, "due_date": d} for t, d in new])
         r.created_at = at_
         db.flush()
         return r
@@ -237,7 +237,7 @@ def test_set_report_order(db, people):
     late = recs.create_draft(session=db, actor=people["author"], data={
         "title": "Late one", "body_md": "Text.", "pillar": "prevention", "target_agencies": ["DOL"],
         "report_year": 2027})
-    recs.transition(session=db, actor=people["author"], rec_id=late.id, version=late.version, to="submitted")
+    rec_workflow.transition(session=db, actor=people["author"], rec_id=late.id, version=late.version, to="submitted")
     assert [i.number for i in rec_reports.annual_report(db, 2027).items][-2:] == ["2027-04", "2027-07"]
     # The secretariat may order too.
     rec_reports.set_report_order(session=db, actor=people["staff"], year=2027,
@@ -325,7 +325,7 @@ def test_report_markdown_escapes_titles_and_nests_headings(db, people):
     rec = recs.create_draft(session=db, actor=people["author"], data={
         "title": "Use *all* [tools] # now", "body_md": "# Heading\n\n```\n# not a heading\n```\n\nText.",
         "pillar": "prevention", "target_agencies": ["DOL"], "report_year": 2029})
-    recs.transition(session=db, actor=people["author"], rec_id=rec.id, version=rec.version, to="submitted")
+    rec_workflow.transition(session=db, actor=people["author"], rec_id=rec.id, version=rec.version, to="submitted")
     text = rec_reports.report_markdown(rec_reports.annual_report(db, 2029))
     assert "## 2029-01: Use \\*all\\* \\[tools\\] \\# now\n" in text
     assert "#### Heading\n\n```\n# not a heading\n```\n\nText." in text

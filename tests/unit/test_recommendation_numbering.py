@@ -16,6 +16,7 @@ from pitf.models import (
     RecommendationTarget,
     User,
 )
+from pitf.services import rec_workflow
 from pitf.services import recommendations as recs
 from tests.factories import create_user
 
@@ -42,7 +43,7 @@ def test_concurrent_submits_get_unique_gapless_numbers(engine):
             with db.session() as s:
                 actor = s.get(User, author_id)
                 rec = s.get(Recommendation, rec_id)
-                recs.transition(session=s, actor=actor, rec_id=rec_id, version=rec.version, to="submitted")
+                rec_workflow.transition(session=s, actor=actor, rec_id=rec_id, version=rec.version, to="submitted")
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 

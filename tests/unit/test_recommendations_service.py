@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from pitf.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from pitf.models import ActionItem, AuditEntry, Notification, Recommendation
-from pitf.services import actions
+from pitf.services import actions, rec_responses, rec_workflow
 from pitf.services import recommendations as recs
 from tests.factories import committee
 
@@ -32,7 +32,8 @@ def draft(db, p, **over):
 
 
 def move(db, actor, rec, to, **kw):
-    return recs.transition(session=db, actor=actor, rec_id=rec.id, version=rec.version, to=to, today=TODAY, **kw)
+    return rec_workflow.transition(session=db, actor=actor, rec_id=rec.id, version=rec.version, to=to, today=TODAY,
+                                   **kw)
 
 
 def opened(db, p, **over):
@@ -47,7 +48,7 @@ def opened(db, p, **over):
 def test_drafts_are_private_to_their_authors(db, people):
     rec = draft(db, people)
     for who in ("author", "cosponsor"):
-        assert recs.get_recommendation(session=db, actor=people[who], rec_id=rec.id)[1] is True
+        assert recs.get_recommendation(session=db, actor=people[who], rec_id=rec.id).is_author is True
     for who in ("other", "staff", "doj", "viewer"):
         with pytest.raises(NotFound):
             recs.get_recommendation(session=db, actor=people[who], rec_id=rec.id)
@@ -155,12 +156,12 @@ def test_returning_closing_and_reopening_need_a_note(db, people):
     assert "note" in err.value.fields
     move(db, people["staff"], rec, "draft", note="Please name the shelters.")
     history = recs.history_of(db, rec.id)
-    assert [(e.from_status, e.to_status) for e, _ in history][-1] == ("submitted", "draft")
+    assert [(h.event.from_status, h.event.to_status) for h in history][-1] == ("submitted", "draft")
 
 
 def test_opening_sets_response_dates_default_sixty_days(db, people):
     rec = opened(db, people)
-    targets = {a: t.response_due for t, a in recs.targets_of(db, [rec.id])[rec.id]}
+    targets = {t.acronym: t.response_due for t in recs.targets_of(db, [rec.id])[rec.id]}
     assert targets == {"DOJ": date(2027, 4, 1), "DHS": TODAY + timedelta(days=60)}
     assert db.execute(select(Notification).where(Notification.user_id == people["doj"].id,
                                                  Notification.kind == "recommendation_assigned")).scalar_one()
@@ -169,33 +170,34 @@ def test_opening_sets_response_dates_default_sixty_days(db, people):
 def test_liaison_responds_for_own_targeted_agency_only(db, people):
     rec = opened(db, people)
     with pytest.raises(Forbidden):
-        recs.respond(session=db, actor=people["doj"], rec_id=rec.id, agency="DHS", position="concur",
-                     response_md="We agree.")
+        rec_responses.respond(session=db, actor=people["doj"], rec_id=rec.id, agency="DHS", position="concur",
+                              response_md="We agree.")
     with pytest.raises(ValidationFailed) as err:
-        recs.respond(session=db, actor=people["dol"], rec_id=rec.id, agency="DOL", position="concur",
-                     response_md="We agree.")
+        rec_responses.respond(session=db, actor=people["dol"], rec_id=rec.id, agency="DOL", position="concur",
+                              response_md="We agree.")
     assert "not addressed to DOL" in err.value.fields["agency"]
     for who in ("staff", "author", "viewer"):
         with pytest.raises(Forbidden):
-            recs.respond(session=db, actor=people[who], rec_id=rec.id, agency="DOJ", position="concur",
-                         response_md="x")
+            rec_responses.respond(session=db, actor=people[who], rec_id=rec.id, agency="DOJ", position="concur",
+                                  response_md="x")
 
 
 def test_response_with_two_new_items_and_a_revision(db, people):
     rec = opened(db, people)
-    r1 = recs.respond(session=db, actor=people["doj"], rec_id=rec.id, agency="DOJ", position="concur",
-                      response_md="DOJ concurs.", new_action_items=[
+    r1 = rec_responses.respond(session=db, actor=people["doj"], rec_id=rec.id, agency="DOJ", position="concur",
+                               response_md="DOJ concurs.", new_action_items=[
                           {"title": "Update shelter screening guide", "due_date": "2027-09-30"},
                           {"title": "Train grantees", "due_date": "2027-12-31", "description_md": "All regions"}])
-    (view,) = recs.responses_of(db, rec.id)
+    (view,) = rec_responses.responses_of(db, rec.id)
     assert view.agency == "DOJ" and [i.title for i in view.action_items] == [
         "Update shelter screening guide", "Train grantees"]
     assert all(i.lead_agency_id == people["doj"].agency_id and i.recommendation_id == rec.id
                for i in view.action_items)
-    r2 = recs.respond(session=db, actor=people["doj"], rec_id=rec.id, agency="DOJ", position="partially_concur",
-                      response_md="Revised.", action_item_ids=[i.id for i in view.action_items])
+    r2 = rec_responses.respond(session=db, actor=people["doj"], rec_id=rec.id, agency="DOJ",
+                               position="partially_concur", response_md="Revised.",
+                               action_item_ids=[i.id for i in view.action_items])
     assert (r1.is_current, r2.is_current, r2.revision) == (False, True, 2)
-    all_revisions = recs.responses_of(db, rec.id, current_only=False)
+    all_revisions = rec_responses.responses_of(db, rec.id, current_only=False)
     assert [v.response.revision for v in all_revisions] == [1, 2]
 
 
@@ -203,12 +205,12 @@ def test_a_bad_second_new_item_leaves_no_first(db, people):
     rec = opened(db, people)
     before = db.execute(select(func.count()).select_from(ActionItem)).scalar()
     with pytest.raises(ValidationFailed) as err:
-        recs.respond(session=db, actor=people["doj"], rec_id=rec.id, agency="DOJ", position="concur",
-                     response_md="DOJ concurs.", new_action_items=[
+        rec_responses.respond(session=db, actor=people["doj"], rec_id=rec.id, agency="DOJ", position="concur",
+                              response_md="DOJ concurs.", new_action_items=[
                          {"title": "Good one", "due_date": "2027-09-30"}, {"title": "", "due_date": "someday"}])
     assert {"new_action_items[1].title", "new_action_items[1].due_date"} <= set(err.value.fields)
     assert db.execute(select(func.count()).select_from(ActionItem)).scalar() == before
-    assert recs.responses_of(db, rec.id) == []
+    assert rec_responses.responses_of(db, rec.id) == []
 
 
 def test_linking_another_agencys_item_is_refused(db, people):
@@ -217,11 +219,11 @@ def test_linking_another_agencys_item_is_refused(db, people):
         "title": "DHS work", "committee_id": committee(db, "Victim Services").id, "lead_agency": "DHS",
         "due_date": "2027-08-01", "pillar": "protection"})
     with pytest.raises(ValidationFailed) as err:
-        recs.respond(session=db, actor=people["doj"], rec_id=rec.id, agency="DOJ", position="concur",
-                     response_md="x", action_item_ids=[dhs_item.id])
+        rec_responses.respond(session=db, actor=people["doj"], rec_id=rec.id, agency="DOJ", position="concur",
+                              response_md="x", action_item_ids=[dhs_item.id])
     assert "not led by DOJ" in err.value.fields["action_item_ids"]
-    dhs = recs.respond(session=db, actor=people["dhs"], rec_id=rec.id, agency="DHS", position="partially_concur",
-                       response_md="Partly.", action_item_ids=[dhs_item.id])
+    dhs = rec_responses.respond(session=db, actor=people["dhs"], rec_id=rec.id, agency="DHS",
+                                position="partially_concur", response_md="Partly.", action_item_ids=[dhs_item.id])
     assert dhs.position == "partially_concur"
     assert db.execute(select(AuditEntry).where(AuditEntry.action == "recommendation.response")).scalars().first()
 
@@ -230,14 +232,15 @@ def test_responses_only_while_open(db, people):
     rec = draft(db, people)
     move(db, people["author"], rec, "submitted")
     with pytest.raises(InvalidTransition):
-        recs.respond(session=db, actor=people["doj"], rec_id=rec.id, agency="DOJ", position="concur",
-                     response_md="Early")
+        rec_responses.respond(session=db, actor=people["doj"], rec_id=rec.id, agency="DOJ", position="concur",
+                              response_md="Early")
 
 
 def test_list_filters(db, people):
     a = opened(db, people, title="Alpha shelters")
     b = opened(db, people, title="Beta data", target_agencies=["DOL"], pillar="prevention")
-    recs.respond(session=db, actor=people["doj"], rec_id=a.id, agency="DOJ", position="concur", response_md="ok")
+    rec_responses.respond(session=db, actor=people["doj"], rec_id=a.id, agency="DOJ", position="concur",
+                          response_md="ok")
 
     def ids(**args):
         rows, total = recs.list_recommendations(session=db, actor=people["viewer"],

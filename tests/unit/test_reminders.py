@@ -144,15 +144,16 @@ def test_preferences_in_app_only_and_no_email_address(db, setup):
 
 
 def test_recommendation_responses_due_overdue_and_escalated(db, make_user, setup):
+    from pitf.services import rec_workflow
     from pitf.services import recommendations as recs
 
     author = make_user("council")
     rec = recs.create_draft(session=db, actor=author, data={"title": "Screen shelters", "body_md": "Do it.",
                                                              "pillar": "protection", "target_agencies": ["DOJ"]})
-    recs.transition(session=db, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
-    recs.transition(session=db, actor=setup["staff"], rec_id=rec.id, version=rec.version, to="under_review")
-    recs.transition(session=db, actor=setup["staff"], rec_id=rec.id, version=rec.version, to="open",
-                    response_due={"DOJ": "2027-05-01"}, today=date(2027, 3, 1))
+    rec_workflow.transition(session=db, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
+    rec_workflow.transition(session=db, actor=setup["staff"], rec_id=rec.id, version=rec.version, to="under_review")
+    rec_workflow.transition(session=db, actor=setup["staff"], rec_id=rec.id, version=rec.version, to="open",
+                            response_due={"DOJ": "2027-05-01"}, today=date(2027, 3, 1))
     fired = {}
     for day in (date(2027, 4, 16), date(2027, 4, 17), date(2027, 4, 28), date(2027, 5, 2), date(2027, 5, 15)):
         before = {k: len(notes(db, u, k)) for k, u in (("rec_response_due", setup["doj"]),

@@ -9,8 +9,8 @@ from pitf.models import Meeting, Membership, MinutesRevision
 from pitf.models.meetings import MinutesUpdate
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
+from pitf.services import rec_workflow, visibility
 from pitf.services import recommendations as recs
-from pitf.services import visibility
 from tests.factories import agency, committee
 
 GRANTS = "Grantmaking"
@@ -64,8 +64,8 @@ def scene(db, make_user):
         "title": "Sent", "body_md": "B", "rationale_md": "R", "pillar": "protection", "target_agencies": ["DOJ"],
         "report_year": 2031})
     db.flush()
-    recs.transition(session=db, actor=people["author"], rec_id=submitted.id, version=submitted.version,
-                    to="submitted", today=date(2026, 5, 1))
+    rec_workflow.transition(session=db, actor=people["author"], rec_id=submitted.id, version=submitted.version,
+                            to="submitted", today=date(2026, 5, 1))
     draft_minutes = mins.save_minutes(session=db, actor=staff, meeting_id=grants_open.id,
                                       changes=MinutesUpdate(version=None, body_md="Draft text"))
     db.flush()

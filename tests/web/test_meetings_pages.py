@@ -839,13 +839,14 @@ def test_copying_to_a_past_date_is_refused_at_the_field(db, staff, client_as, me
 # ---- the agenda item's pickers: by number and title, only what may be linked ---------------------------
 
 def _recs(db, make_user):
+    from pitf.services import rec_workflow
     from pitf.services import recommendations as recs
 
     author = make_user("council")
     data = {"body_md": "Agencies should.", "rationale_md": "Gaps.", "pillar": "protection",
             "target_agencies": ["DOJ"], "report_year": 2031}
     submitted = recs.create_draft(session=db, actor=author, data={**data, "title": "Screen in every shelter"})
-    recs.transition(session=db, actor=author, rec_id=submitted.id, version=submitted.version, to="submitted")
+    rec_workflow.transition(session=db, actor=author, rec_id=submitted.id, version=submitted.version, to="submitted")
     hidden_draft = recs.create_draft(session=db, actor=author, data={**data, "title": "Secret draft idea"})
     db.flush()
     return submitted, hidden_draft

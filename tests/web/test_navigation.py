@@ -8,6 +8,7 @@ import re
 import pytest
 
 from pitf.permissions import SYSTEM
+from pitf.services import rec_workflow
 from pitf.services import recommendations as recs
 from tests.conftest import sign_in_client
 
@@ -37,7 +38,7 @@ def submitted(db, make_user):
         "title": "Screen shelters", "body_md": "Screen for labor trafficking.", "pillar": "protection",
         "target_agencies": ["DOJ"]})
     db.flush()
-    recs.transition(session=db, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
+    rec_workflow.transition(session=db, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
     db.flush()
     return rec
 

@@ -8,6 +8,7 @@ from werkzeug.datastructures import FileStorage
 
 from pitf.models import Attachment
 from pitf.permissions import SYSTEM
+from pitf.services import rec_workflow
 from pitf.services import recommendations as recs
 from tests.conftest import sign_in_client
 from tests.unit.test_storage import PDF
@@ -56,7 +57,7 @@ def test_authors_attach_evidence_while_drafting(app, db, people, draft):
 
 
 def test_after_submission_only_the_secretariat_attaches(app, db, people, draft):
-    recs.transition(session=db, actor=people["author"], rec_id=draft.id, version=draft.version, to="submitted")
+    rec_workflow.transition(session=db, actor=people["author"], rec_id=draft.id, version=draft.version, to="submitted")
     db.flush()
     before = count(db)
     assert upload(as_(app, people["author"]), draft.id).status_code == 403
@@ -69,7 +70,7 @@ def test_after_submission_only_the_secretariat_attaches(app, db, people, draft):
                                         ("dol", 403), ("viewer", 403)])
 def test_who_reads_the_evidence(app, db, people, draft, who, status):
     upload(as_(app, people["author"]), draft.id)
-    recs.transition(session=db, actor=people["author"], rec_id=draft.id, version=draft.version, to="submitted")
+    rec_workflow.transition(session=db, actor=people["author"], rec_id=draft.id, version=draft.version, to="submitted")
     db.flush()
     attachment = db.execute(select(Attachment).where(Attachment.recommendation_id == draft.id)).scalar_one()
     client = as_(app, people[who])
@@ -93,7 +94,7 @@ def test_the_api_follows_the_same_rules(client, db, people, draft):
     url = f"/api/v1/recommendations/{draft.id}/attachments"
     assert post_file(client, url, headers(people["cosponsor"]), "a.pdf", PDF, kind="evidence").status_code == 201
     assert post_file(client, url, headers(people["council"]), "b.pdf", PDF, kind="evidence").status_code == 404
-    recs.transition(session=db, actor=people["author"], rec_id=draft.id, version=draft.version, to="submitted")
+    rec_workflow.transition(session=db, actor=people["author"], rec_id=draft.id, version=draft.version, to="submitted")
     db.flush()
     assert post_file(client, url, headers(people["author"]), "c.pdf", PDF, kind="evidence").status_code == 403
     assert client.get(url, headers=headers(people["doj"])).status_code == 200

@@ -22,7 +22,7 @@ from pitf.models import (
     RecommendationTarget,
     utcnow,
 )
-from pitf.services import actions
+from pitf.services import actions, rec_presentations, rec_responses, rec_workflow
 from pitf.services import recommendations as recs
 from tests.conftest import sign_in_client
 from tests.factories import agency, committee
@@ -64,7 +64,7 @@ def draft(db, p, **over) -> Recommendation:
 
 
 def move(db, actor, rec, to, **kw) -> None:
-    recs.transition(session=db, actor=actor, rec_id=rec.id, version=rec.version, to=to, today=TODAY, **kw)
+    rec_workflow.transition(session=db, actor=actor, rec_id=rec.id, version=rec.version, to=to, today=TODAY, **kw)
     db.flush()
 
 
@@ -156,7 +156,7 @@ def test_council_member_drafts_by_form_with_targets_and_a_co_sponsor(db, people,
     rec = db.execute(select(Recommendation).where(Recommendation.title == "Fund survivor-led outreach")).scalar_one()
     assert r.headers["Location"].endswith(f"/recommendations/{rec.id}")
     assert (rec.status, rec.number, rec.report_year, rec.filed_by_id) == ("draft", None, 2031, people["author"].id)
-    assert [a for _t, a in recs.targets_of(db, [rec.id])[rec.id]] == ["DOJ", "HHS"]
+    assert [t.acronym for t in recs.targets_of(db, [rec.id])[rec.id]] == ["DOJ", "HHS"]
     assert [u.id for u in recs.cosponsors_of(db, [rec.id])[rec.id]] == [people["cosponsor"].id]
     shown = page(c, f"/recommendations/{rec.id}")
     assert "<strong>survivor-led</strong>" in shown and "Draft:" in shown and "visible only to its author" in shown
@@ -332,7 +332,7 @@ def test_closing_needs_a_justification_shown_at_the_field(db, people, as_):
 def test_a_stale_version_on_a_move_is_409_and_changes_nothing(db, people, as_):
     rec = at(db, people, "submitted")
     stale = rec.version
-    recs.set_priority(session=db, actor=people["staff"], rec_id=rec.id, version=rec.version, priority=True)
+    rec_workflow.set_priority(session=db, actor=people["staff"], rec_id=rec.id, version=rec.version, priority=True)
     db.flush()
     body = post(as_("staff"), f"/recommendations/{rec.id}/transition",
                 {"to": "draft", "version": stale, "note": "Please name the shelters."}, 409)
@@ -363,7 +363,7 @@ def test_opening_sets_a_due_date_per_agency_and_the_priority(app, db, people, as
     db.expire_all()
     now = db.get(Recommendation, rec.id)
     assert now.status == "open" and now.priority is True
-    due = {a: t.response_due.isoformat() for t, a in recs.targets_of(db, [rec.id])[rec.id]}
+    due = {t.acronym: t.response_due.isoformat() for t in recs.targets_of(db, [rec.id])[rec.id]}
     assert due == {"DOJ": doj_due, "DHS": default}
     shown = text(page(as_("viewer"), f"/recommendations/{rec.id}"))
     assert "Priority" in shown and "Response due" in shown
@@ -403,7 +403,7 @@ def test_a_liaison_responds_with_two_new_commitments(db, people, as_):
         "new_items-2-title": "Train grantees", "new_items-2-due_date": due2,
         "new_items-2-description_md": "All regions."}))  # the blank middle fieldset is ignored
     assert count(db, ActionItem) == before + 2
-    (view,) = recs.responses_of(db, rec.id)
+    (view,) = rec_responses.responses_of(db, rec.id)
     assert (view.agency, view.response.position) == ("DOJ", "concur")
     assert [i.title for i in view.action_items] == ["Update the shelter screening guide", "Train grantees"]
     assert all(i.lead_agency_id == agency(db, "DOJ").id and i.recommendation_id == rec.id
@@ -469,7 +469,7 @@ def test_linking_another_agencys_item_is_refused_at_the_field(db, people, as_):
     assert re.search(r'id="action_item_ids-error"[^>]*>[^<]*not led by DOJ', body)
     assert count(db, AgencyResponse) == 0
     post(as_("doj"), f"/recommendations/{rec.id}/responses", respond_form(action_item_ids=[str(mine.id)]))
-    (view,) = recs.responses_of(db, rec.id)
+    (view,) = rec_responses.responses_of(db, rec.id)
     assert [i.id for i in view.action_items] == [mine.id]
 
 
@@ -497,7 +497,8 @@ def test_list_filters_and_marks(db, people, as_):
     b = at(db, people, "open", title="Beta data", target_agencies=["DOL"], pillar="prevention", report_year=2032)
     at(db, people, "closed_implemented", title="Gamma closed", target_agencies=["DOJ"])
     at(db, people, "submitted", title="Delta submitted", target_agencies=["HHS"], body_md="About **kiosks**.")
-    recs.respond(session=db, actor=people["doj"], rec_id=a.id, agency="DOJ", position="concur", response_md="Yes.")
+    rec_responses.respond(session=db, actor=people["doj"], rec_id=a.id, agency="DOJ", position="concur",
+                          response_md="Yes.")
     db.execute(update(RecommendationTarget).where(RecommendationTarget.recommendation_id == b.id)
                .values(response_due=TODAY - timedelta(days=3)))
     db.flush()
@@ -603,11 +604,13 @@ def test_staff_put_the_presentation_on_a_council_meeting_agenda(db, people, as_)
 def test_service_helpers_for_the_pages(db, people):
     a = at(db, people, "open", target_agencies=["DOJ", "DHS"])
     b = at(db, people, "open", title="Other", target_agencies=["DOJ"])
-    recs.respond(session=db, actor=people["doj"], rec_id=a.id, agency="DOJ", position="concur", response_md="Yes.")
-    recs.respond(session=db, actor=people["doj"], rec_id=a.id, agency="DOJ", position="non_concur", response_md="No.")
+    rec_responses.respond(session=db, actor=people["doj"], rec_id=a.id, agency="DOJ", position="concur",
+                          response_md="Yes.")
+    rec_responses.respond(session=db, actor=people["doj"], rec_id=a.id, agency="DOJ", position="non_concur",
+                          response_md="No.")
     doj = agency(db, "DOJ").id
-    assert recs.responded_agencies(db, [a.id, b.id]) == {a.id: {doj}, b.id: set()}
-    assert recs.responded_agencies(db, []) == {}
+    assert rec_responses.responded_agencies(db, [a.id, b.id]) == {a.id: {doj}, b.id: set()}
+    assert rec_responses.responded_agencies(db, []) == {}
     vs = committee(db, "Victim Services").id
     done = actions.create_action_item(session=db, actor=people["staff"], notify_agency=False, status="done", data={
         "title": "Done already", "committee_id": vs, "lead_agency": "DOJ",
@@ -615,28 +618,29 @@ def test_service_helpers_for_the_pages(db, people):
     open_item = actions.create_action_item(session=db, actor=people["staff"], notify_agency=False, data={
         "title": "Still open", "committee_id": vs, "lead_agency": "DOJ",
         "due_date": TODAY.isoformat(), "pillar": "protection"})
-    assert [i.id for i in recs.linkable_action_items(db, a.id, doj)] == [open_item.id]
-    recs.respond(session=db, actor=people["doj"], rec_id=a.id, agency="DOJ", position="concur", response_md="Yes.",
-                 action_item_ids=[done.id])
-    assert {i.id for i in recs.linkable_action_items(db, a.id, doj)} == {open_item.id, done.id}
+    assert [i.id for i in rec_responses.linkable_action_items(db, a.id, doj)] == [open_item.id]
+    rec_responses.respond(session=db, actor=people["doj"], rec_id=a.id, agency="DOJ", position="concur",
+                          response_md="Yes.", action_item_ids=[done.id])
+    assert {i.id for i in rec_responses.linkable_action_items(db, a.id, doj)} == {open_item.id, done.id}
     assert [u.id for u in recs.council_members(db)] == sorted(
         [people[w].id for w in ("author", "cosponsor", "other")],
         key=lambda i: next(p.name for p in people.values() if p.id == i))
-    assert recs.presentation_meetings(db, people["doj"]) == []
+    assert rec_presentations.presentation_meetings(db, people["doj"]) == []
     meeting = council_meeting(db, 5)
-    assert meeting in recs.presentation_meetings(db, people["staff"])
-    recs.present_at_meeting(session=db, actor=people["staff"], rec_id=a.id, meeting_id=meeting.id)
-    assert [(m.id, i.recommendation_id) for m, i in recs.presented_at(db, people["viewer"], a.id)] == [
+    assert meeting in rec_presentations.presentation_meetings(db, people["staff"])
+    rec_presentations.present_at_meeting(session=db, actor=people["staff"], rec_id=a.id, meeting_id=meeting.id)
+    assert [(p.meeting.id, p.item.recommendation_id)
+            for p in rec_presentations.presented_at(db, people["viewer"], a.id)] == [
         (meeting.id, a.id)]
     closed = council_meeting(db, 6, title="Closed session")
     closed.is_open = False
     db.flush()
-    recs.present_at_meeting(session=db, actor=people["staff"], rec_id=a.id, meeting_id=closed.id)
-    assert len(recs.presented_at(db, people["staff"], a.id)) == 2
-    assert len(recs.presented_at(db, people["viewer"], a.id)) == 1  # a closed meeting stays hidden
+    rec_presentations.present_at_meeting(session=db, actor=people["staff"], rec_id=a.id, meeting_id=closed.id)
+    assert len(rec_presentations.presented_at(db, people["staff"], a.id)) == 2
+    assert len(rec_presentations.presented_at(db, people["viewer"], a.id)) == 1  # a closed meeting stays hidden
     with pytest.raises(Exception) as err:
-        recs.present_at_meeting(session=db, actor=people["staff"], rec_id=draft(db, people).id,
-                                meeting_id=meeting.id)
+        rec_presentations.present_at_meeting(session=db, actor=people["staff"], rec_id=draft(db, people).id,
+                                             meeting_id=meeting.id)
     assert err.value.__class__.__name__ == "NotFound"  # a draft is the authors' alone
 
 
@@ -668,8 +672,8 @@ def _bulk(db, n: int, start: int, filer_id: int, responder_id: int) -> None:
 
 def test_list_and_page_issue_the_same_queries_at_10_and_1000(db, people, as_, count_queries):
     watched = at(db, people, "open")
-    recs.respond(session=db, actor=people["doj"], rec_id=watched.id, agency="DOJ", position="concur",
-                 response_md="Yes.", new_action_items=[
+    rec_responses.respond(session=db, actor=people["doj"], rec_id=watched.id, agency="DOJ", position="concur",
+                          response_md="Yes.", new_action_items=[
                      {"title": "One", "due_date": (TODAY + timedelta(days=9)).isoformat()}])
     db.add(RecommendationCosponsor(recommendation_id=watched.id, user_id=people["other"].id))
     _bulk(db, 9, 0, people["author"].id, people["doj"].id)
@@ -692,8 +696,8 @@ def test_list_and_page_issue_the_same_queries_at_10_and_1000(db, people, as_, co
     small = counts()
     _bulk(db, 991, 9, people["author"].id, people["doj"].id)
     for k in range(5):
-        recs.respond(session=db, actor=people["doj"], rec_id=watched.id, agency="DOJ", position="concur",
-                     response_md=f"Revision {k + 2}.")
+        rec_responses.respond(session=db, actor=people["doj"], rec_id=watched.id, agency="DOJ", position="concur",
+                              response_md=f"Revision {k + 2}.")
     db.flush()
     assert count(db, Recommendation) >= 1000
     big = counts()

@@ -13,7 +13,7 @@ from icalendar import Calendar
 from pitf.models import Membership, Notification, utcnow
 from pitf.models.meetings import MinutesUpdate
 from pitf.permissions import SYSTEM
-from pitf.services import actions, agendas, calendar, visibility
+from pitf.services import actions, agendas, calendar, rec_workflow, visibility
 from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
@@ -82,8 +82,8 @@ def world(db, make_user):
         "title": DRAFT, "body_md": "Screen.", "rationale_md": "Gaps.", "pillar": "protection",
         "target_agencies": ["DOJ"], "co_sponsor_ids": [people["cosponsor"].id], "report_year": 2031})
     db.flush()
-    recs.transition(session=db, actor=people["author"], rec_id=rec.id, version=rec.version, to="submitted",
-                    today=TODAY)  # notifies the secretariat, with the title
+    rec_workflow.transition(session=db, actor=people["author"], rec_id=rec.id, version=rec.version, to="submitted",
+                            today=TODAY)  # notifies the secretariat, with the title
     db.flush()
     open_meeting = _meeting(db, staff, SPOG, "Open SPOG meeting", 20, is_open=True)
     agendas.put_agenda(session=db, actor=staff, meeting_id=open_meeting.id,
@@ -94,8 +94,8 @@ def world(db, make_user):
         "title": "Draft a shelter screening tool", "committee_id": grants.id, "lead_agency": "DOJ",
         "due_date": "2031-03-01", "pillar": "protection", "recommendation_id": rec.id})
     db.flush()
-    recs.transition(session=db, actor=staff, rec_id=rec.id, version=rec.version, to="draft", today=TODAY,
-                    note="Please add the evidence.")  # back to the authors: a draft again
+    rec_workflow.transition(session=db, actor=staff, rec_id=rec.id, version=rec.version, to="draft", today=TODAY,
+                            note="Please add the evidence.")  # back to the authors: a draft again
     mins.save_minutes(session=db, actor=staff, meeting_id=open_meeting.id,
                       changes=MinutesUpdate(version=None, body_md=f"# Minutes\n\n{DRAFT_MINUTES}."))
     db.flush()

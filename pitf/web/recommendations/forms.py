@@ -16,9 +16,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from pitf.markdown import MAX_SOURCE
 from pitf.models.actions import PILLAR_LABELS
+from pitf.models.recommendations import RecommendationBase
+from pitf.models.vocab import Pillar, Position
 from pitf.services.recommendations import POSITION_LABELS
+from pitf.validation import bounds, choices, max_length
 from pitf.web.choices import options
 
 MARKDOWN_HINT = "Markdown works: **bold**, *italic*, lists with -, links as [text](https://example.gov)."
@@ -26,17 +28,20 @@ NEW_COMMITMENTS = 3  # fieldsets for new action items on the response form; blan
 
 
 class RecommendationForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired("Enter a title."), Length(max=300)])
-    body_md = TextAreaField("The recommendation", validators=[Length(max=MAX_SOURCE)], description=MARKDOWN_HINT)
-    rationale_md = TextAreaField("Rationale", validators=[Length(max=MAX_SOURCE)],
+    # Limits and choices come from the model family (pitf/models/recommendations.py) and the vocabularies.
+    title = StringField("Title", validators=[DataRequired("Enter a title."),
+                                             Length(max=max_length(RecommendationBase, "title"))])
+    body_md = TextAreaField("The recommendation", validators=[Length(max=max_length(RecommendationBase, "body_md"))],
+                            description=MARKDOWN_HINT)
+    rationale_md = TextAreaField("Rationale", validators=[Length(max=max_length(RecommendationBase, "rationale_md"))],
                                  description="Why the Council recommends it: findings, survivors' experience. "
                                              + MARKDOWN_HINT)
-    pillar = SelectField("Pillar", choices=options([("", "Choose a pillar"), *PILLAR_LABELS.items()]),
+    pillar = SelectField("Pillar", choices=options(choices(Pillar, PILLAR_LABELS, blank="Choose a pillar")),
                          validate_choice=False)
     target_agencies = SelectMultipleField("Agencies it is addressed to", choices=[], validate_choice=False)
     co_sponsor_ids = SelectMultipleField("Co-sponsors", choices=[], validate_choice=False)
     report_year = IntegerField("Report year", validators=[
-        Optional(), NumberRange(2000, 2100, "A year such as 2027.")],
+        Optional(), NumberRange(*bounds(RecommendationBase, "report_year"), "A year such as 2027.")],
         description="The Council's annual report this recommendation belongs to.")
     version = HiddenField()
 
@@ -55,7 +60,7 @@ class NewCommitmentForm(Form):
 
 class ResponseForm(FlaskForm):
     agency = HiddenField()
-    position = RadioField("Position", choices=options(POSITION_LABELS.items()), validate_choice=False)
+    position = RadioField("Position", choices=options(choices(Position, POSITION_LABELS)), validate_choice=False)
     response_md = TextAreaField("Explanation", description=MARKDOWN_HINT)
     action_item_ids = SelectMultipleField("Existing commitments to link", choices=[], validate_choice=False)
     new_items = FieldList(FormField(NewCommitmentForm), min_entries=NEW_COMMITMENTS, max_entries=NEW_COMMITMENTS)
