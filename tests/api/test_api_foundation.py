@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from pitf.demo import DEPARTMENTS, OTHER_AGENCIES
+from pitf.reference import DEPARTMENTS, OTHER_AGENCIES
 
 
 def test_no_token_is_401_json(client):
