@@ -27,6 +27,7 @@ from pitf.web.account.forms import zone_choices
 from pitf.web.choices import options
 from pitf.web.confirm import ask, confirmed, question
 from pitf.web.form_errors import apply_form_errors
+from pitf.web.list_page import read_list
 from pitf.web.meetings.forms import (
     AgendaItemForm,
     CancelMeetingForm,
@@ -35,8 +36,6 @@ from pitf.web.meetings.forms import (
     NewMeetingForm,
     PublishAgendaForm,
 )
-from pitf.web.paging import last_page as count_pages
-from pitf.web.paging import page_numbers, read_paging
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -103,33 +102,31 @@ def _today() -> date:
 @login_required
 def index():
     db = get_session()
-    errors: dict[str, str] = {}
-    page, _ = read_paging(request.args, errors, per_page=PER_PAGE, max_per_page=PER_PAGE)
+    problems: dict[str, str] = {}
     when = request.args.get("when") or "upcoming"
     if when not in WHEN:
-        errors["when"] = "Choose upcoming, past or all meetings."
+        problems["when"] = "Choose upcoming, past or all meetings."
         when = "upcoming"
     args = {k: request.args[k] for k in FILTER_ARGS if request.args.get(k)}
-    filters, rows, total = None, [], 0
-    try:
-        filters = mtg.parse_meeting_filters({**args, "upcoming": "true" if when == "upcoming" else ""})
-    except ValidationFailed as err:
-        errors.update(err.fields)
     now = utcnow()
-    if filters is not None and not errors:
+
+    def fetch(filters, page, per_page):
         if when == "past":
             filters.end = min(filters.end, now) if filters.end else now
-        rows, total = mtg.list_meetings(session=db, actor=current_user, filters=filters, page=page,
-                                        per_page=PER_PAGE, now=now)
-    last_page = count_pages(total, PER_PAGE)
+        return mtg.list_meetings(session=db, actor=current_user, filters=filters, page=page, per_page=per_page,
+                                 now=now)
+
+    listed = read_list(lambda: mtg.parse_meeting_filters({**args, "upcoming": "true" if when == "upcoming" else ""}),
+                       fetch, per_page=PER_PAGE, max_per_page=PER_PAGE, problems=problems, fixed_size=True)
+    listed.query_args = {**args, "when": when}
+    rows = listed.found
     return render_template(
-        "meetings/list.html", rows=rows, total=total, page=page, per_page=PER_PAGE, last_page=last_page,
-        page_numbers=page_numbers(page, last_page), query_args={**args, "when": when}, when=when, whens=WHEN,
-        args=request.args, errors=errors, published=mtg.published_agenda_ids(db, [m.id for m, _c in rows]),
+        "meetings/list.html", rows=rows, **listed.context(), when=when, whens=WHEN,
+        published=mtg.published_agenda_ids(db, [m.id for m, _c in rows]),
         approved=mtg.approved_minutes_ids(db, [m.id for m, _c in rows]),
         committees=org.list_committees(session=db, include_inactive=True),
         can_schedule=bool(mtg.plannable_committees(db, current_user)),
-    ), (422 if errors else 200)
+    ), listed.status
 
 
 # ---- one meeting -----------------------------------------------------------------------------
