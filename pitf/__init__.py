@@ -69,7 +69,6 @@ def create_app(config: dict | None = None, *, bind=None) -> Flask:
 
 
 def _init_request_limits(app: Flask) -> None:
-    from flask import render_template
     from werkzeug.exceptions import RequestEntityTooLarge
 
     @app.errorhandler(RequestEntityTooLarge)
@@ -77,12 +76,13 @@ def _init_request_limits(app: Flask) -> None:
         """A body over MAX_CONTENT_LENGTH or a form's text over MAX_FORM_MEMORY_SIZE, refused before any view
         runs: say which (a file, or the text of the form) and that nothing was saved."""
         from pitf.api.errors import error_response
+        from pitf.web.errors import error_page
 
         title, message = too_large_message(app.config, request.mimetype, request.content_length,
                                            api=request.path.startswith("/api/"))
         if request.path.startswith("/api/"):
             return error_response(413, "too_large", message)
-        return render_template("errors/error.html", code=413, title=title, message=message), 413
+        return error_page(413, title, message)
 
 
 def _size(n: int) -> str:

@@ -1,4 +1,4 @@
-"""The `pitf` command: database, demo data, users and API tokens."""
+"""The `pitf` command: database, reference and demo data, users and API tokens."""
 
 from __future__ import annotations
 
@@ -45,6 +45,17 @@ def db_upgrade(revision: str):
 
     upgrade(get_db().engine, revision)
     click.echo(f"Database at {revision}.")
+
+
+@click.command("reference")
+@with_appcontext
+def reference():
+    """Load the agencies and bodies production needs (no accounts); running it again changes nothing."""
+    from pitf.reference import seed_reference
+
+    with get_db().session() as session:
+        seed_reference(session)
+    click.echo("Reference data loaded: the member agencies, the bodies and their member agencies.")
 
 
 @click.command("demo")
@@ -288,7 +299,7 @@ def jobs_run(job, now_text):
 
 
 def register_cli(app: Flask) -> None:
-    for command in (db_group, demo, users_group, tokens_group, scheduler_command, jobs_group):
+    for command in (db_group, reference, demo, users_group, tokens_group, scheduler_command, jobs_group):
         app.cli.add_command(command)
 
 

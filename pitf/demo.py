@@ -1,4 +1,5 @@
-"""Reference data (agencies, bodies, memberships) and the demo accounts; every step is idempotent."""
+"""The demo: accounts, memberships, action items, meetings and recommendations on top of the reference data;
+every step is idempotent."""
 
 from __future__ import annotations
 
@@ -10,37 +11,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlmodel import Session
 
-from pitf.models import ActionItem, ActionItemSupport, Agency, Committee, Membership, User, utcnow
+from pitf.models import ActionItem, ActionItemSupport, Committee, Membership, User, utcnow
 from pitf.models.meetings import MinutesUpdate
 from pitf.permissions import SYSTEM
+from pitf.reference import COUNCIL, SPOG, WORKING_GROUP, agency_ids, seed_reference
 from pitf.services import audit, org, users
-
-DEPARTMENTS = [
-    ("DOS", "Department of State"), ("USDT", "Department of the Treasury"), ("DOD", "Department of Defense"),
-    ("DOJ", "Department of Justice"), ("DOI", "Department of the Interior"), ("USDA", "Department of Agriculture"),
-    ("DOC", "Department of Commerce"), ("DOL", "Department of Labor"),
-    ("HHS", "Department of Health and Human Services"), ("HUD", "Department of Housing and Urban Development"),
-    ("DOT", "Department of Transportation"), ("ED", "Department of Education"),
-    ("DHS", "Department of Homeland Security"),
-]
-OTHER_AGENCIES = [
-    ("USAID", "U.S. Agency for International Development"),
-    ("EEOC", "Equal Employment Opportunity Commission"), ("FBI", "Federal Bureau of Investigation"),
-    ("ODNI", "Office of the Director of National Intelligence"), ("OMB", "Office of Management and Budget"),
-    ("USTR", "Office of the U.S. Trade Representative"), ("NSC", "National Security Council"),
-    ("DPC", "Domestic Policy Council"),
-]
-PITF = "President's Interagency Task Force to Monitor and Combat Trafficking in Persons"
-SPOG = "Senior Policy Operating Group"
-COUNCIL = "U.S. Advisory Council on Human Trafficking"
-SPOG_COMMITTEES = {
-    "Research and Data": ["DOJ", "DHS", "DOL", "HHS", "DOS", "ODNI"],
-    "Grantmaking": ["DOJ", "HHS", "DOS", "USAID", "DOL"],
-    "Public Awareness and Outreach": ["DHS", "DOS", "DOT", "ED", "HHS"],
-    "Victim Services": ["HHS", "DOJ", "DHS", "HUD", "DOL"],
-    "Procurement and Supply Chains": ["DOL", "DHS", "DOD", "DOS", "USDT", "OMB", "USTR"],
-}
-WORKING_GROUP = "Screening Forms and Protocols Working Group"
 
 DEMO_USERS = [
     # email, name, role, agency, title
@@ -52,59 +27,6 @@ DEMO_USERS = [
     ("council@pitf.example.gov", "Taylor Brooks", "council", None, "Advisory Council member"),
     ("viewer@pitf.example.gov", "Morgan Diaz", "viewer", None, "Observer"),
 ]
-
-
-def _agency_ids(session: Session) -> dict[str, int]:
-    return {a.acronym: a.id for a in session.execute(select(Agency)).scalars()}
-
-
-def seed_reference(session: Session) -> None:
-    """The member agencies, the bodies and their member agencies."""
-    known = _agency_ids(session)
-    for kind, rows in (("department", DEPARTMENTS), ("other", OTHER_AGENCIES)):
-        for acronym, name in rows:
-            if acronym not in known:
-                org.create_agency(session=session, actor=SYSTEM, acronym=acronym, name=name, kind=kind)
-    by_name = {c.name: c for c in session.execute(select(Committee)).scalars()}
-
-    def body(name, kind, parent=None, short="", faca=False, quorum="majority_agencies", description=""):
-        if name in by_name:
-            return by_name[name]
-        c = org.create_committee(session=session, actor=SYSTEM, name=name, kind=kind, short_name=short,
-                                 parent_id=parent.id if parent else None, follows_faca=faca, quorum_rule=quorum,
-                                 description=description)
-        by_name[name] = c
-        return c
-
-    pitf = body(PITF, "task_force", short="PITF",
-                description="Cabinet-level task force created by the TVPA of 2000, chaired by the Secretary of "
-                            "State. Meets at least once a year.")
-    spog = body(SPOG, "operating_group", pitf, short="SPOG",
-                description="The PITF's senior working level, chaired by the Director of the TIP Office.")
-    council = body(COUNCIL, "advisory_council", short="Council", faca=True, quorum="majority_members",
-                   description="Eight to fourteen survivor leaders advising the PITF (22 U.S.C. 7103b).")
-    committees = {name: body(name, "committee", spog) for name in SPOG_COMMITTEES}
-    wg = body(WORKING_GROUP, "working_group", pitf,
-              description="Ad hoc working group on screening forms and protocols.")
-    _ = council
-    ids = _agency_ids(session)
-    existing = {(m.committee_id, m.agency_id) for m in session.execute(
-        select(Membership).where(Membership.agency_id.is_not(None))).scalars()}
-
-    def member(committee, acronym, role="member"):
-        if (committee.id, ids[acronym]) not in existing:
-            org.add_membership(session=session, actor=SYSTEM, committee=committee, role=role,
-                               agency_acronym=acronym)
-            existing.add((committee.id, ids[acronym]))
-
-    for acronym, _name in DEPARTMENTS + OTHER_AGENCIES:
-        member(pitf, acronym, "chair" if acronym == "DOS" else "member")
-        member(spog, acronym, "chair" if acronym == "DOS" else "member")
-    for name, acronyms in SPOG_COMMITTEES.items():
-        for i, acronym in enumerate(acronyms):
-            member(committees[name], acronym, "chair" if i == 0 else "member")
-    for i, acronym in enumerate(["DHS", "DOJ", "HHS", "DOL", "DOS"]):
-        member(wg, acronym, "chair" if i == 0 else "member")
 
 
 def seed_demo_users(session: Session, logins_path: Path, min_length: int = 12) -> list[tuple[str, str, str]]:
@@ -172,7 +94,7 @@ DEMO_ACTIONS = [
 def seed_demo_actions(session: Session) -> None:
     """A few National Action Plan commitments, some overdue, so the dashboards have something to show."""
     have = set(session.execute(select(ActionItem.external_ref).where(ActionItem.external_ref.is_not(None))).scalars())
-    ids = _agency_ids(session)
+    ids = agency_ids(session)
     bodies = {c.name: c for c in session.execute(select(Committee)).scalars()}
     today = utcnow().date()
     for ref, title, body, lead, supporting, days, status, pillar, priority in DEMO_ACTIONS:
@@ -196,7 +118,7 @@ def _user(session: Session, email: str) -> User:
     return session.execute(select(User).where(User.email == email)).scalar_one()
 
 
-def _eastern_day(offset_days: int):
+def _local_day(offset_days: int):
     from pitf.services.timeutil import to_local
 
     return (to_local(utcnow(), None) + timedelta(days=offset_days)).date()
@@ -229,7 +151,7 @@ def seed_demo_meetings(session: Session) -> None:
             "committee_id": bodies[body].id, "title": f"Demo: {title}", "starts_at": f"{day}T{start}",
             "ends_at": f"{day}T{end}", "location": "Harry S Truman Building, Washington, DC", **extra})
 
-    past = meeting(SPOG, "SPOG quarterly meeting", _eastern_day(-30))
+    past = meeting(SPOG, "SPOG quarterly meeting", _local_day(-30))
     agenda = agendas.get_agenda(session, past)
     agendas.put_agenda(session=session, actor=staff, meeting_id=past.id, version=agenda.version, items=[
         {"title": "Welcome and introductions", "presenter": "TIP Office Director", "presenter_agency": "DOS",
@@ -238,7 +160,7 @@ def seed_demo_meetings(session: Session) -> None:
         {"title": "Trauma-informed training for task forces", "presenter_agency": "DOJ", "duration_minutes": 40},
         {"title": "Next steps", "duration_minutes": 20}])
     agendas.publish_agenda(session=session, actor=staff, meeting_id=past.id, clocks=fc.Clocks(),
-                           today=_eastern_day(-45), now=utcnow() - timedelta(days=45))
+                           today=_local_day(-45), now=utcnow() - timedelta(days=45))
     att.put_attendance(session=session, actor=staff, meeting_id=past.id, entries=[
         {"name": f"{a} representative", "agency": a, "status": "present"}
         for a in ("DOS", "DOJ", "DHS", "DOL", "HHS", "USDT", "DOD", "ED", "HUD", "DOT", "USAID", "FBI")])
@@ -247,17 +169,17 @@ def seed_demo_meetings(session: Session) -> None:
                                                       body_md=_written(mins.skeleton(session, past, bodies[SPOG]))))
     mins.circulate(session=session, actor=staff, meeting_id=past.id, version=minutes.version)
     mins.approve(session=session, actor=staff, meeting_id=past.id, version=minutes.version)
-    council_day = _eastern_day(21)
+    council_day = _local_day(21)
     meeting(COUNCIL, "Advisory Council meeting with the SPOG", council_day,
-            federal_register_notice_date=_eastern_day(-2), joint_with_committee_id=bodies[SPOG].id)
-    last_council = meeting(COUNCIL, "Advisory Council winter meeting", _eastern_day(-20),
-                           federal_register_notice_date=_eastern_day(-40))
+            federal_register_notice_date=_local_day(-2), joint_with_committee_id=bodies[SPOG].id)
+    last_council = meeting(COUNCIL, "Advisory Council winter meeting", _local_day(-20),
+                           federal_register_notice_date=_local_day(-40))
     minutes = mins.save_minutes(session=session, actor=staff, meeting_id=last_council.id,
                                 changes=MinutesUpdate(version=None, body_md=_written(
                                     mins.skeleton(session, last_council, bodies[COUNCIL]))))
     mins.circulate(session=session, actor=staff, meeting_id=last_council.id, version=minutes.version)
     _ = chair  # the Council's chair certifies these circulated minutes (the demo's FACA step)
-    meeting("Grantmaking", "Grant solicitation review (closed)", _eastern_day(10), start="14:00:00",
+    meeting("Grantmaking", "Grant solicitation review (closed)", _local_day(10), start="14:00:00",
             end="15:30:00", is_open=False)
 
 

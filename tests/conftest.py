@@ -91,7 +91,7 @@ def build_engine(kind: str, tmp_path_factory):
         engine = make_engine(_with_search_path(PG_URL, schema))
         _SCHEMAS[id(engine)] = schema
     upgrade(engine)
-    from pitf.demo import seed_reference
+    from pitf.reference import seed_reference
 
     with Database(engine).session() as session:
         seed_reference(session)

@@ -14,14 +14,17 @@ TITLES = {400: "Bad request", 403: "Not allowed", 404: "Page not found", 405: "N
           429: "Too many attempts"}
 
 
+UNEXPECTED = ("The platform could not finish your request. The error has been logged; nothing was saved. Try again, "
+              "and if it happens again tell the IGA team what you were doing.")
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
 def error_page(status: int, title: str, message: str | None = None):
-    """The HTML page of an error: 403 and 404 have their own words, the rest share one page."""
-    template = {403: "errors/403.html", 404: "errors/404.html"}.get(status, "errors/error.html")
-    return render_template(template, code=status, title=title, message=message), status
+    """The one HTML page of every error: its title, what happened and what to do, and its code."""
+    return render_template("errors/error.html", code=status, title=title, message=message), status
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -49,4 +52,4 @@ def register_error_handlers(app: Flask) -> None:
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         if _wants_json():
             return error_response(500, "server_error", "Something went wrong on our side; it has been logged.")
-        return render_template("errors/500.html", code=500, title="Something went wrong"), 500
+        return error_page(500, "Something went wrong", UNEXPECTED)

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from pitf.demo import DEPARTMENTS, OTHER_AGENCIES
 from pitf.permissions import SYSTEM
+from pitf.reference import DEPARTMENTS, OTHER_AGENCIES
 
 
 def test_no_token_is_401_json(client):

@@ -41,3 +41,22 @@ def test_tokens_create_prints_the_token_last_and_revoke(app, db, make_user, clie
     assert runner.invoke(args=["tokens", "revoke", token[:12]]).exit_code == 0
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert runner.invoke(args=["tokens", "create", "nobody@x.example.gov"]).exit_code != 0
+
+
+def test_reference_loads_agencies_and_bodies_without_accounts_and_again_changes_nothing(app, db):
+    from sqlalchemy import func
+
+    from pitf.models import Agency, Committee, Membership
+    from pitf.reference import DEPARTMENTS, OTHER_AGENCIES, SPOG_COMMITTEES
+
+    def counts():
+        tables = (Agency, Committee, Membership, User)
+        return [db.execute(select(func.count()).select_from(t)).scalar_one() for t in tables]
+
+    before = counts()  # the test database already holds the reference data
+    r = app.test_cli_runner().invoke(args=["reference"])
+    assert r.exit_code == 0, r.output
+    assert "Reference data loaded" in r.output
+    assert counts() == before
+    assert before[0] == len(DEPARTMENTS + OTHER_AGENCIES) and before[1] >= 3 + len(SPOG_COMMITTEES)
+    assert before[3] == 0  # production's reference data creates no accounts

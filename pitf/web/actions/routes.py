@@ -12,13 +12,12 @@ from pitf.db import get_session
 from pitf.errors import Conflict, ValidationFailed, require
 from pitf.models import Agency, utcnow
 from pitf.models.actions import ACTION_STATUS_LABELS, ACTION_STATUSES, CLOSED_STATUSES, PILLAR_LABELS, PRIORITIES
-from pitf.paging import last_page as count_pages
-from pitf.paging import page_numbers, read_paging
 from pitf.services import actions, org
 from pitf.textutil import parse_id
 from pitf.web.actions.forms import ActionItemForm, CancelForm, StatusUpdateForm
 from pitf.web.choices import options
 from pitf.web.form_errors import apply_form_errors
+from pitf.web.list_page import read_list
 
 bp = Blueprint("actions", __name__, url_prefix="/action-items")
 
@@ -57,34 +56,18 @@ def index():
         agency = db.get(Agency, current_user.agency_id)
         if agency is not None:
             return redirect(url_for("actions.index", agency=agency.acronym, status="active", sort="due_date"))
-    errors: dict[str, str] = {}
-    page, per_page = read_paging(request.args, errors, per_page=PER_PAGE, max_per_page=MAX_PER_PAGE)
-    filters, views, total = None, [], 0
-    try:
-        filters = actions.parse_filters(request.args)
-    except ValidationFailed as err:
-        errors.update(err.fields)
-    if not errors:
-        try:
-            views, total = actions.list_action_items(session=db, actor=current_user, filters=filters, page=page,
-                                                     per_page=per_page)
-        except ValidationFailed as err:
-            errors.update(err.fields)
-    query_args = filters.query_args() if filters else {}
-    if per_page != PER_PAGE:
-        query_args["per_page"] = per_page
-    last_page = count_pages(total, per_page)
-    today = utcnow().date()
+    listed = read_list(lambda: actions.parse_filters(request.args), lambda filters, page, per_page:
+                       actions.list_action_items(session=db, actor=current_user, filters=filters, page=page,
+                                                 per_page=per_page), per_page=PER_PAGE, max_per_page=MAX_PER_PAGE)
+    views, query_args, today = listed.found, listed.query_args, utcnow().date()
     return render_template(
-        "actions/list.html", views=views, total=total, page=page, per_page=per_page, last_page=last_page,
-        page_numbers=page_numbers(page, last_page), query_args=query_args, filters=filters, errors=errors,
-        args=request.args, checked=_checked_statuses(request.args.getlist("status")),
+        "actions/list.html", views=views, **listed.context(), checked=_checked_statuses(request.args.getlist("status")),
         overdue={v.item.id for v in views if actions.is_overdue(v.item, today)},
         agencies=org.list_agencies(session=db, include_retired=True),
         committees=org.list_committees(session=db, include_inactive=True),
         statuses=ACTION_STATUSES, priorities=PRIORITIES, sorts=actions.SORT_LABELS,
         csv_url="/action-items/export.csv" + ("?" + urlencode(query_args, doseq=True) if query_args else ""),
-    ), (422 if errors else 200)
+    ), listed.status
 
 
 # ---- one item and its history ----------------------------------------------------------------

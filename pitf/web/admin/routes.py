@@ -25,7 +25,7 @@ from pitf.web.admin.forms import (
     UserForm,
 )
 from pitf.web.choices import options
-from pitf.web.form_errors import apply_form_errors
+from pitf.web.form_errors import apply_form_errors, form_page
 from pitf.web.zones import user_zone
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -66,19 +66,15 @@ def user_new():
     db = get_session()
     form = NewUserForm()
     form.agency.choices = _agency_choices(db)
-    if form.validate_on_submit():
-        try:
-            user = users.create_user(session=db, actor=current_user, email=form.email.data, name=form.name.data,
-                                     role=form.role.data, agency_acronym=form.agency.data or None,
-                                     password=form.password.data, title=form.title.data or "",
-                                     min_length=_min_length())
-        except DomainError as err:
-            apply_form_errors(form, err)
-        else:
-            flash(f"Account created for {user.name}.", "success")
-            return redirect(url_for("admin.user_list"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/user_form.html", form=form, user=None), status
+
+    def save():
+        user = users.create_user(session=db, actor=current_user, email=form.email.data, name=form.name.data,
+                                 role=form.role.data, agency_acronym=form.agency.data or None,
+                                 password=form.password.data, title=form.title.data or "",
+                                 min_length=_min_length())
+        return f"Account created for {user.name}.", url_for("admin.user_list")
+
+    return form_page(form, save, "admin/user_form.html", user=None)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -93,19 +89,15 @@ def user_edit(user_id: int):
     if request.method == "GET":
         form.agency.data = agency.acronym if agency else ""
         form.version.data = user.version
-    if form.validate_on_submit():
-        try:
-            users.update_user(session=db, actor=current_user, user=user, version=form.version.data,
-                              name=form.name.data, role=form.role.data, agency_acronym=form.agency.data or None,
-                              title=form.title.data or "", email=form.email.data)
-        except DomainError as err:
-            apply_form_errors(form, err)
-        else:
-            flash(f"Saved {user.name}.", "success")
-            return redirect(url_for("admin.user_list"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/user_form.html", form=form, user=user, reset_form=ResetPasswordForm(),
-                           confirm=ConfirmForm()), status
+
+    def save():
+        users.update_user(session=db, actor=current_user, user=user, version=form.version.data,
+                          name=form.name.data, role=form.role.data, agency_acronym=form.agency.data or None,
+                          title=form.title.data or "", email=form.email.data)
+        return f"Saved {user.name}.", url_for("admin.user_list")
+
+    return form_page(form, save, "admin/user_form.html", user=user, reset_form=ResetPasswordForm(),
+                     confirm=ConfirmForm())
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -153,17 +145,13 @@ def user_password(user_id: int):
 def agency_new():
     require(permissions.can_manage_agencies(current_user))
     form = AgencyForm()
-    if form.validate_on_submit():
-        try:
-            agency = org.create_agency(session=get_session(), actor=current_user, acronym=form.acronym.data,
-                                       name=form.name.data, kind=form.kind.data)
-        except DomainError as err:
-            apply_form_errors(form, err)
-        else:
-            flash(f"Added {agency.acronym}.", "success")
-            return redirect(url_for("org.agency", acronym=agency.acronym))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/agency_form.html", form=form, agency=None), status
+
+    def save():
+        agency = org.create_agency(session=get_session(), actor=current_user, acronym=form.acronym.data,
+                                   name=form.name.data, kind=form.kind.data)
+        return f"Added {agency.acronym}.", url_for("org.agency", acronym=agency.acronym)
+
+    return form_page(form, save, "admin/agency_form.html", agency=None)
 
 
 @bp.route("/agencies/<acronym>/edit", methods=["GET", "POST"])
@@ -176,17 +164,13 @@ def agency_edit(acronym: str):
     if request.method == "GET":
         form.version.data = agency.version
     form.acronym.data = agency.acronym
-    if form.validate_on_submit():
-        try:
-            org.update_agency(session=db, actor=current_user, agency=agency, version=form.version.data,
-                              name=form.name.data, kind=form.kind.data)
-        except DomainError as err:
-            apply_form_errors(form, err)
-        else:
-            flash(f"Saved {agency.acronym}.", "success")
-            return redirect(url_for("org.agency", acronym=agency.acronym))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/agency_form.html", form=form, agency=agency, confirm=ConfirmForm()), status
+
+    def save():
+        org.update_agency(session=db, actor=current_user, agency=agency, version=form.version.data,
+                          name=form.name.data, kind=form.kind.data)
+        return f"Saved {agency.acronym}.", url_for("org.agency", acronym=agency.acronym)
+
+    return form_page(form, save, "admin/agency_form.html", agency=agency, confirm=ConfirmForm())
 
 
 @bp.route("/agencies/<acronym>/active", methods=["POST"])
@@ -222,19 +206,15 @@ def committee_new():
     db = get_session()
     form = CommitteeForm()
     form.parent_id.choices = _parent_choices(db)
-    if form.validate_on_submit():
-        try:
-            c = org.create_committee(session=db, actor=current_user, name=form.name.data, kind=form.kind.data,
-                                     parent_id=_parent(form.parent_id.data), short_name=form.short_name.data or "",
-                                     description=form.description.data or "",
-                                     follows_faca=form.follows_faca.data, quorum_rule=form.quorum_rule.data)
-        except DomainError as err:
-            apply_form_errors(form, err)
-        else:
-            flash(f"Created {c.name}.", "success")
-            return redirect(url_for("org.committee", committee_id=c.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/committee_form.html", form=form, committee=None), status
+
+    def save():
+        c = org.create_committee(session=db, actor=current_user, name=form.name.data, kind=form.kind.data,
+                                 parent_id=_parent(form.parent_id.data), short_name=form.short_name.data or "",
+                                 description=form.description.data or "",
+                                 follows_faca=form.follows_faca.data, quorum_rule=form.quorum_rule.data)
+        return f"Created {c.name}.", url_for("org.committee", committee_id=c.id)
+
+    return form_page(form, save, "admin/committee_form.html", committee=None)
 
 
 @bp.route("/committees/<int:committee_id>/edit", methods=["GET", "POST"])
@@ -248,20 +228,16 @@ def committee_edit(committee_id: int):
     if request.method == "GET":
         form.parent_id.data = str(c.parent_id or "")
         form.version.data = c.version
-    if form.validate_on_submit():
-        try:
-            org.update_committee(session=db, actor=current_user, committee=c, version=form.version.data,
-                                 name=form.name.data, kind=form.kind.data, parent_id=_parent(form.parent_id.data),
-                                 short_name=form.short_name.data or "", description=form.description.data or "",
-                                 follows_faca=form.follows_faca.data, quorum_rule=form.quorum_rule.data,
-                                 is_active=form.is_active.data)
-        except DomainError as err:
-            apply_form_errors(form, err)
-        else:
-            flash(f"Saved {c.name}.", "success")
-            return redirect(url_for("org.committee", committee_id=c.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/committee_form.html", form=form, committee=c), status
+
+    def save():
+        org.update_committee(session=db, actor=current_user, committee=c, version=form.version.data,
+                             name=form.name.data, kind=form.kind.data, parent_id=_parent(form.parent_id.data),
+                             short_name=form.short_name.data or "", description=form.description.data or "",
+                             follows_faca=form.follows_faca.data, quorum_rule=form.quorum_rule.data,
+                             is_active=form.is_active.data)
+        return f"Saved {c.name}.", url_for("org.committee", committee_id=c.id)
+
+    return form_page(form, save, "admin/committee_form.html", committee=c)
 
 
 @bp.route("/committees/<int:committee_id>/members", methods=["GET", "POST"])

@@ -11,8 +11,6 @@ from pitf import permissions
 from pitf.db import get_session
 from pitf.errors import Conflict, ValidationFailed, require
 from pitf.models import utcnow
-from pitf.paging import last_page as count_pages
-from pitf.paging import page_numbers, read_paging
 from pitf.services import agendas, meeting_series, org
 from pitf.services import attendance as att
 from pitf.services import federal_clocks as fc
@@ -24,6 +22,7 @@ from pitf.textutil import BadDate, parse_date, parse_id, parse_time
 from pitf.web.account.forms import zone_choices
 from pitf.web.choices import options
 from pitf.web.form_errors import apply_form_errors
+from pitf.web.list_page import read_list
 from pitf.web.meetings import agenda_routes, attendance_routes  # noqa: F401  (their pages register on bp)
 from pitf.web.meetings.common import PLANNING_HELP, agency_acronyms, bp, settings_clocks
 from pitf.web.meetings.forms import CancelMeetingForm, CopyMeetingForm, EditMeetingForm, NewMeetingForm
@@ -40,33 +39,31 @@ MEETING_FIELDS = {"starts_at": "start_time", "ends_at": "end_time", "is_open": "
 @login_required
 def index():
     db = get_session()
-    errors: dict[str, str] = {}
-    page, _ = read_paging(request.args, errors, per_page=PER_PAGE, max_per_page=PER_PAGE)
+    problems: dict[str, str] = {}
     when = request.args.get("when") or "upcoming"
     if when not in WHEN:
-        errors["when"] = "Choose upcoming, past or all meetings."
+        problems["when"] = "Choose upcoming, past or all meetings."
         when = "upcoming"
     args = {k: request.args[k] for k in FILTER_ARGS if request.args.get(k)}
-    filters, rows, total = None, [], 0
-    try:
-        filters = mtg.parse_meeting_filters({**args, "upcoming": "true" if when == "upcoming" else ""})
-    except ValidationFailed as err:
-        errors.update(err.fields)
     now = utcnow()
-    if filters is not None and not errors:
+
+    def fetch(filters, page, per_page):
         if when == "past":
             filters.end = min(filters.end, now) if filters.end else now
-        rows, total = mtg.list_meetings(session=db, actor=current_user, filters=filters, page=page,
-                                        per_page=PER_PAGE, now=now)
-    last_page = count_pages(total, PER_PAGE)
+        return mtg.list_meetings(session=db, actor=current_user, filters=filters, page=page, per_page=per_page,
+                                 now=now)
+
+    listed = read_list(lambda: mtg.parse_meeting_filters({**args, "upcoming": "true" if when == "upcoming" else ""}),
+                       fetch, per_page=PER_PAGE, max_per_page=PER_PAGE, problems=problems, fixed_size=True)
+    listed.query_args = {**args, "when": when}
+    rows = listed.found
     return render_template(
-        "meetings/list.html", rows=rows, total=total, page=page, per_page=PER_PAGE, last_page=last_page,
-        page_numbers=page_numbers(page, last_page), query_args={**args, "when": when}, when=when, whens=WHEN,
-        args=request.args, errors=errors, published=agendas.published_agenda_ids(db, [m.id for m, _c in rows]),
+        "meetings/list.html", rows=rows, **listed.context(), when=when, whens=WHEN,
+        published=agendas.published_agenda_ids(db, [m.id for m, _c in rows]),
         approved=mtg.approved_minutes_ids(db, [m.id for m, _c in rows]),
         committees=org.list_committees(session=db, include_inactive=True),
         can_schedule=bool(mtg.plannable_committees(db, current_user)),
-    ), (422 if errors else 200)
+    ), listed.status
 
 
 # ---- one meeting -----------------------------------------------------------------------------

@@ -16,8 +16,6 @@ from pitf import permissions
 from pitf.db import get_session
 from pitf.errors import Conflict, ValidationFailed, require
 from pitf.models import Agency, Recommendation
-from pitf.paging import last_page as count_pages
-from pitf.paging import page_numbers, read_paging
 from pitf.services import org, rec_responses
 from pitf.services import recommendations as recs
 from pitf.services.csvio import excel_safe
@@ -25,6 +23,7 @@ from pitf.textutil import parse_id
 from pitf.web.actions.routes import MAX_PER_PAGE, PER_PAGE
 from pitf.web.choices import options
 from pitf.web.form_errors import apply_form_errors
+from pitf.web.list_page import read_list
 
 # Imported for their views, which they add to the one blueprint.
 from pitf.web.recommendations import moves_routes, responses_routes  # noqa: F401
@@ -90,32 +89,17 @@ def index():
         agency = db.get(Agency, current_user.agency_id)
         if agency is not None:
             return redirect(url_for("recommendations.index", agency=agency.acronym, status="open", sort="due"))
-    errors: dict[str, str] = {}
-    page, per_page = read_paging(request.args, errors, per_page=PER_PAGE, max_per_page=MAX_PER_PAGE)
-    filters, found, total = None, [], 0
     today = utc_today()
-    try:
-        filters = recs.parse_filters(request.args)
-    except ValidationFailed as err:
-        errors.update(err.fields)
-    if not errors:
-        try:
-            found, total = recs.list_recommendations(session=db, actor=current_user, filters=filters, page=page,
-                                                     per_page=per_page, today=today)
-        except ValidationFailed as err:
-            errors.update(err.fields)
-    query_args = filters.query_args() if filters else {}
-    if per_page != PER_PAGE:
-        query_args["per_page"] = per_page
-    last_page = count_pages(total, per_page)
-    csv_args = {k: v for k, v in query_args.items() if k != "per_page"}
+    listed = read_list(lambda: recs.parse_filters(request.args), lambda filters, page, per_page:
+                       recs.list_recommendations(session=db, actor=current_user, filters=filters, page=page,
+                                                 per_page=per_page, today=today),
+                       per_page=PER_PAGE, max_per_page=MAX_PER_PAGE)
+    csv_args = {k: v for k, v in listed.query_args.items() if k != "per_page"}
     return render_template(
-        "recommendations/list.html", rows=_rows(db, found, today), total=total, page=page, per_page=per_page,
-        last_page=last_page, page_numbers=page_numbers(page, last_page), query_args=query_args, filters=filters,
-        errors=errors, args=request.args, agencies=org.list_agencies(session=db, include_retired=True),
-        sorts=SORT_LABELS,
+        "recommendations/list.html", rows=_rows(db, listed.found, today), **listed.context(),
+        agencies=org.list_agencies(session=db, include_retired=True), sorts=SORT_LABELS,
         csv_url=url_for("recommendations.export") + ("?" + urlencode(csv_args) if csv_args else ""),
-    ), (422 if errors else 200)
+    ), listed.status
 
 
 SORT_LABELS = {"number": "Number, newest report year first", "-number": "Number, oldest report year first",

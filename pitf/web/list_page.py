@@ -1,0 +1,59 @@
+"""The one shape of a list page: paging and filters read from the address, one service call, 422 naming what is bad."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import request
+
+from pitf.errors import ValidationFailed
+from pitf.web.paging import last_page, page_numbers, read_paging
+
+
+@dataclass
+class ListPage:
+    filters: Any
+    found: list
+    total: int
+    page: int
+    per_page: int
+    errors: dict[str, str] = field(default_factory=dict)
+    query_args: dict = field(default_factory=dict)
+
+    @property
+    def status(self) -> int:
+        return 422 if self.errors else 200
+
+    def context(self) -> dict:
+        """What every list template reads: the page, its links, the filters as given and their errors."""
+        last = last_page(self.total, self.per_page)
+        return {"total": self.total, "page": self.page, "per_page": self.per_page, "last_page": last,
+                "page_numbers": page_numbers(self.page, last), "query_args": self.query_args,
+                "filters": self.filters, "errors": self.errors, "args": request.args}
+
+
+def read_list(parse: Callable[[], Any], fetch: Callable[[Any, int, int], tuple[list, int]], *, per_page: int,
+              max_per_page: int, problems: dict[str, str] | None = None, fixed_size: bool = False) -> ListPage:
+    """Read paging, then parse() the filters; only when all is valid, fetch(filters, page, per_page) from the
+    service. *problems* are the page's own findings (named after paging's, before the filters'); a page of
+    *fixed_size* checks a per_page given but always shows per_page rows."""
+    errors: dict[str, str] = {}
+    page, chosen = read_paging(request.args, errors, per_page=per_page, max_per_page=max_per_page)
+    chosen = per_page if fixed_size else chosen
+    errors.update(problems or {})
+    filters, found, total = None, [], 0
+    try:
+        filters = parse()
+    except ValidationFailed as err:
+        errors.update(err.fields)
+    if filters is not None and not errors:
+        try:
+            found, total = fetch(filters, page, chosen)
+        except ValidationFailed as err:
+            errors.update(err.fields)
+    query_args = filters.query_args() if filters is not None and hasattr(filters, "query_args") else {}
+    if chosen != per_page:
+        query_args["per_page"] = chosen
+    return ListPage(filters, found, total, page, chosen, errors, query_args)
