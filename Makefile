@@ -44,10 +44,12 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed-test
 	bash scripts/ensure-chromium.sh
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
