@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 WORKERS ?= 2
+# Test processes (pytest-xdist): one per core; each has its own SQLite files, PostgreSQL schema and ports.
+TEST_WORKERS ?= auto
 # Links in emails, calendar files and the feed address use the port served on; production sets PITF_BASE_URL.
 ifeq ($(strip $(PITF_BASE_URL)),)
 PITF_BASE_URL := http://127.0.0.1:$(PORT)
@@ -42,10 +44,12 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed-test
 	bash scripts/ensure-chromium.sh
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/mypy
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator
+from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
@@ -62,7 +63,7 @@ class Database:
 
     def __init__(self, bind: Engine | Connection):
         self.bind = bind
-        kwargs = {"expire_on_commit": False}
+        kwargs: dict[str, Any] = {"expire_on_commit": False}
         if isinstance(bind, Connection):
             # Tests: every commit becomes a savepoint inside the test's outer transaction.
             kwargs["join_transaction_mode"] = "create_savepoint"

@@ -171,8 +171,9 @@ class Mailer:
                 smtp = smtplib.SMTP(cfg.host, cfg.port, timeout=self.timeout)
             # SMTP is a dialogue of small writes: without this, Nagle's algorithm meeting the server's
             # delayed ACK adds tens of milliseconds to every message of a batch.
-            with contextlib.suppress(OSError, AttributeError):
-                smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            with contextlib.suppress(OSError):
+                if smtp.sock is not None:  # None only before connect, which the constructor did
+                    smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             smtp.ehlo()
             if cfg.starttls:
                 smtp.starttls(context=ssl.create_default_context())

@@ -70,7 +70,7 @@ def page_numbers(page: int, last: int) -> list[int | None]:
     shown = sorted(n for n in {1, page - 1, page, page + 1, last} if 1 <= n <= last)
     numbers: list[int | None] = []
     for n in shown:
-        if numbers and n - numbers[-1] > 1:
+        if numbers and (previous := numbers[-1]) is not None and n - previous > 1:
             numbers.append(None)
         numbers.append(n)
     return numbers

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,7 +81,7 @@ def load_settings(overrides: dict | None = None) -> dict:
     instance = Path(overrides.get("PITF_INSTANCE_PATH") or os.environ.get("PITF_INSTANCE_PATH") or ROOT / "instance")
     production = env == "production"
     idle_minutes = _int("PITF_SESSION_IDLE_MINUTES", 30)
-    cfg = {
+    cfg: dict[str, Any] = {
         "PITF_ENV": env,
         "PITF_INSTANCE_PATH": str(instance),
         "PITF_DATABASE_URL": os.environ.get("PITF_DATABASE_URL") or f"sqlite:///{instance / 'pitf.db'}",

@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Make sure Debian's Chromium is installed for the browser tests (never `playwright install`).
+# Make sure the Debian packages the tests need are installed (never `playwright install`): Chromium for the
+# browser tests, and HarfBuzz's subsetter, without which WeasyPrint warns on import (an error under the
+# suite's filterwarnings=error, so the PDF tests would fail to load).
 set -euo pipefail
 
-if [ -x /usr/bin/chromium ]; then
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+/sbin/ldconfig -p | grep -q 'libharfbuzz-subset\.so\.0' || need+=(libharfbuzz-subset0)
+if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "ensure-chromium: /usr/bin/chromium is missing; run this script as root to install it." >&2
+  echo "ensure-chromium: missing Debian packages: ${need[*]}; run this script as root to install them." >&2
   exit 1
 fi
 
 apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
 /usr/bin/chromium --version

@@ -192,6 +192,21 @@ def make_user(db):
 
 
 @pytest.fixture
+def staff(make_user):
+    """A Secretariat user: who plans meetings, assigns action items and runs the recommendations process."""
+    return make_user("secretariat")
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on a free loopback port (each test, and each xdist worker, its own)."""
+    from tests.smtp_server import SmtpServer
+
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
 def client_as(app, make_user):
     """client_as("liaison", agency="DOJ") -> a client signed in as a new user of that role."""
 

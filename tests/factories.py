@@ -34,3 +34,14 @@ def agency(db, acronym: str) -> Agency:
 
 def committee(db, name: str) -> Committee:
     return db.execute(select(Committee).where(Committee.name == name)).scalar_one()
+
+
+# The cast of the recommendation tests, by the name the tests call them: name -> (role, agency).
+CAST = {"author": ("council", None), "cosponsor": ("council", None), "other": ("council", None),
+        "council": ("council", None), "staff": ("secretariat", None), "admin": ("admin", None),
+        "doj": ("liaison", "DOJ"), "dhs": ("liaison", "DHS"), "dol": ("liaison", "DOL"), "viewer": ("viewer", None)}
+
+
+def cast(make, *names: str) -> dict:
+    """{name: make(role, agency=...)} for *names*, made in the order given (make_user, api_as or client_as)."""
+    return {name: make(CAST[name][0], agency=CAST[name][1]) for name in names}

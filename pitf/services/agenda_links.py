@@ -4,6 +4,7 @@ references the API accepts (an id, or a recommendation's number such as "2026-01
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from sqlalchemy import or_, select
 from sqlmodel import Session
@@ -30,7 +31,8 @@ def recommendation_choices(session: Session, actor) -> list[tuple[int, str]]:
     return [(rid, f"{number}: {title}" if number else title) for rid, number, title in rows]
 
 
-def action_item_choices(session: Session, actor, meeting: Meeting, current: list[int] = ()) -> list[tuple[int, str]]:
+def action_item_choices(session: Session, actor, meeting: Meeting,
+                        current: Sequence[int] = ()) -> list[tuple[int, str]]:
     """The action items an agenda item may review: the open ones of the meeting's body (and of the body it meets
     jointly), by number and title, soonest due first; and any item already linked. Every signed-in user reads
     every action item (permissions.can_view_action_items)."""

@@ -18,11 +18,6 @@ def due(days: int) -> str:
     return (TODAY + timedelta(days=days)).isoformat()
 
 
-@pytest.fixture
-def staff(make_user):
-    return make_user("secretariat")
-
-
 def new_item(db, staff, **over) -> ActionItem:
     """An action item made through the service, visible to requests."""
     data = {"title": "Train task forces", "description_md": "Use **trauma-informed** methods.",

@@ -18,11 +18,6 @@ from tests.unit.test_storage import ELF, PDF, SVG, png_bytes
 MB = 1024 * 1024
 
 
-@pytest.fixture
-def staff(make_user):
-    return make_user("secretariat")
-
-
 def meeting_of(db, staff, body="Victim Services", is_open=True):
     m = mtg.create_meeting(session=db, actor=staff, data={
         "committee_id": committee(db, body).id, "title": "Working session", "starts_at": "2027-03-15T10:00:00",

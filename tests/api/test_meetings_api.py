@@ -21,11 +21,6 @@ GRANTS = "Grantmaking"  # member agencies DOJ (chair), HHS, DOS, USAID, DOL
 VICTIMS = "Victim Services"
 
 
-@pytest.fixture
-def staff(make_user):
-    return make_user("secretariat")
-
-
 def plan(db, staff, body=SPOG, **over) -> Meeting:
     """A meeting made through the service (10:00 to 11:00 US Eastern on 2027-03-15 unless told), visible to requests."""
     data = {"committee_id": committee(db, body).id, "title": "Quarterly meeting", "starts_at": "2027-03-15T10:00:00",

@@ -19,7 +19,7 @@ from pitf.models import (
 from pitf.permissions import SYSTEM
 from pitf.services import actions, rec_workflow
 from pitf.services import recommendations as recs
-from tests.factories import agency, committee
+from tests.factories import agency, cast, committee
 
 TODAY = datetime.now(UTC).date()  # the API's "today" is the UTC date
 BASE = "/api/v1/recommendations"
@@ -35,10 +35,7 @@ def due(days: int) -> str:
 @pytest.fixture
 def people(api_as):
     """name -> (headers, user): the authors, other Council members, staff, liaisons and a viewer."""
-    who = {"author": ("council", None), "cosponsor": ("council", None), "other": ("council", None),
-           "staff": ("secretariat", None), "admin": ("admin", None), "doj": ("liaison", "DOJ"),
-           "dhs": ("liaison", "DHS"), "dol": ("liaison", "DOL"), "viewer": ("viewer", None)}
-    return {name: api_as(role, agency=acronym) for name, (role, acronym) in who.items()}
+    return cast(api_as, "author", "cosponsor", "other", "staff", "admin", "doj", "dhs", "dol", "viewer")
 
 
 def h(people, name: str) -> dict:

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, cast
 from tests.unit.test_rec_reports import build
 
 pytestmark = pytest.mark.browser
@@ -14,9 +14,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def people(make_user):
-    return {"author": make_user("council"), "council": make_user("council"), "staff": make_user("secretariat"),
-            "doj": make_user("liaison", agency="DOJ"), "dhs": make_user("liaison", agency="DHS"),
-            "viewer": make_user("viewer")}
+    return cast(make_user, "author", "council", "staff", "doj", "dhs", "viewer")
 
 
 def test_dashboard_and_report_pages_are_accessible(page, base_url, db, people, axe):

@@ -13,7 +13,7 @@ from pitf.models import utcnow
 from pitf.services import rec_workflow
 from pitf.services import recommendations as recs
 from tests.browser.conftest import sign_in
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, cast
 
 pytestmark = pytest.mark.browser
 TODAY = utcnow().date()
@@ -21,8 +21,7 @@ TODAY = utcnow().date()
 
 @pytest.fixture
 def people(make_user):
-    return {"author": make_user("council"), "cosponsor": make_user("council"), "staff": make_user("secretariat"),
-            "doj": make_user("liaison", agency="DOJ")}
+    return cast(make_user, "author", "cosponsor", "staff", "doj")
 
 
 def recommendation(db, p, *steps, title="Screen for labor trafficking in shelters"):

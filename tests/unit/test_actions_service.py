@@ -12,11 +12,6 @@ from pitf.services import actions
 from tests.factories import committee
 
 
-@pytest.fixture
-def staff(make_user):
-    return make_user("secretariat")
-
-
 def new_item(db, staff, **over):
     data = {"title": "Train task forces", "description_md": "Use **trauma-informed** methods.",
             "committee_id": committee(db, "Victim Services").id, "lead_agency": "DOJ",

@@ -17,11 +17,6 @@ BASE = "https://pitf.example.gov"
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def staff(make_user):
-    return make_user("secretariat")
-
-
 def plan(db, staff, body="Victim Services", start="2027-03-15T10:00:00", end="2027-03-15T11:30:00", **extra):
     return mtg.create_meeting(session=db, actor=staff, data={
         "committee_id": committee(db, body).id, "title": extra.pop("title", "Working session"),

@@ -23,11 +23,6 @@ CLEAN = HEADER + (
 )
 
 
-@pytest.fixture
-def staff(make_user):
-    return make_user("secretariat")
-
-
 def count(db):
     return db.execute(select(func.count()).select_from(ActionItem)).scalar()
 

@@ -9,16 +9,10 @@ import pytest
 from pitf.mail import ConnectionFailed, MailConfig, Mailer, MessageRejected, parse_mail_url, text_to_html
 from pitf.models import OutboxEmail
 from pitf.settings import ConfigError, load_settings
-from tests.smtp_server import SmtpServer, free_port
+from tests.smtp_server import free_port
 
 FROM = "PITF Coordination Platform <no-reply@pitf.example.gov>"
 UNSUBSCRIBE = "https://pitf.example.gov/account/notifications"
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
 
 
 def _row(**kw) -> OutboxEmail:

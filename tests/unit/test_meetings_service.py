@@ -20,11 +20,6 @@ PITF = "President's Interagency Task Force to Monitor and Combat Trafficking in 
 CLOCKS = fc.Clocks()
 
 
-@pytest.fixture
-def staff(make_user):
-    return make_user("secretariat")
-
-
 def plan(db, staff, body=SPOG, start="2027-03-15T10:00:00", end="2027-03-15T12:00:00", **extra):
     return mtg.create_meeting(session=db, actor=staff, data={
         "committee_id": committee(db, body).id, "title": extra.pop("title", "Quarterly meeting"),

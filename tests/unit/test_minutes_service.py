@@ -23,11 +23,6 @@ COUNCIL = "U.S. Advisory Council on Human Trafficking"
 pytestmark = pytest.mark.usefixtures("meetings_held")
 
 
-@pytest.fixture
-def staff(make_user):
-    return make_user("secretariat")
-
-
 def meeting_of(db, staff, body, **extra):
     return mtg.create_meeting(session=db, actor=staff, data={
         "committee_id": committee(db, body).id, "title": "Spring meeting", "starts_at": "2027-04-12T10:00:00",

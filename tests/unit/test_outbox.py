@@ -29,12 +29,6 @@ BASE_URL = "https://pitf.example.gov"
 
 
 @pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
 def outbox(engine):
     """The real engine's Database; the outbox rows, users and audit entries of the test are deleted after."""
     database = Database(engine)

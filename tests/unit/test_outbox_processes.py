@@ -47,12 +47,6 @@ print(json.dumps(vars(report)), flush=True)
 
 
 @pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
 def outbox(engine):
     database = Database(engine)
     yield database

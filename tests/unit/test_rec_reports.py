@@ -12,6 +12,7 @@ from pitf.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from pitf.models import AgencyResponse, AuditEntry, Recommendation, RecommendationTarget
 from pitf.services import actions, rec_reports, rec_responses, rec_workflow
 from pitf.services import recommendations as recs
+from tests.factories import cast
 
 OPENED_ON = date(2027, 3, 1)  # the day the secretariat opens the recommendations for responses
 TODAY = date(2027, 6, 1)  # the dashboard's day
@@ -23,9 +24,7 @@ def at(y, m, d, hh=12, mm=0):
 
 @pytest.fixture
 def people(make_user):
-    return {"author": make_user("council"), "council": make_user("council"), "staff": make_user("secretariat"),
-            "doj": make_user("liaison", agency="DOJ"), "dhs": make_user("liaison", agency="DHS"),
-            "viewer": make_user("viewer")}
+    return cast(make_user, "author", "council", "staff", "doj", "dhs", "viewer")
 
 
 def build(db, p) -> dict:

@@ -10,17 +10,14 @@ from pitf.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from pitf.models import ActionItem, AuditEntry, Notification, Recommendation
 from pitf.services import actions, rec_responses, rec_workflow
 from pitf.services import recommendations as recs
-from tests.factories import committee
+from tests.factories import cast, committee
 
 TODAY = date(2027, 3, 1)
 
 
 @pytest.fixture
 def people(make_user):
-    return {"author": make_user("council"), "cosponsor": make_user("council"), "other": make_user("council"),
-            "staff": make_user("secretariat"), "doj": make_user("liaison", agency="DOJ"),
-            "dhs": make_user("liaison", agency="DHS"), "dol": make_user("liaison", agency="DOL"),
-            "viewer": make_user("viewer")}
+    return cast(make_user, "author", "cosponsor", "other", "staff", "doj", "dhs", "dol", "viewer")
 
 
 def draft(db, p, **over):

@@ -187,11 +187,6 @@ def storage(tmp_path):
     return LocalStorage(tmp_path / "files")
 
 
-@pytest.fixture
-def staff(make_user):
-    return make_user("secretariat")
-
-
 def meeting_of(db, staff, body="Victim Services", is_open=True):
     return mtg.create_meeting(session=db, actor=staff, data={
         "committee_id": committee(db, body).id, "title": "Working session", "starts_at": "2027-03-15T10:00:00",

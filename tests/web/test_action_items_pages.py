@@ -24,11 +24,6 @@ from tests.factories import agency, committee
 TODAY = utcnow().date()
 
 
-@pytest.fixture
-def staff(make_user):
-    return make_user("secretariat")
-
-
 def new_item(db, staff, **over) -> ActionItem:
     data = {"title": "Train task forces", "description_md": "Use **trauma-informed** methods.",
             "committee_id": committee(db, "Victim Services").id, "lead_agency": "DOJ",

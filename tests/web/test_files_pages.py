@@ -20,11 +20,6 @@ from tests.unit.test_storage import ELF, HTML, PDF, PE, SVG, png_bytes
 MB = 1024 * 1024
 
 
-@pytest.fixture
-def staff(make_user):
-    return make_user("secretariat")
-
-
 def meeting_of(db, staff, body="Victim Services", is_open=True, title="Working session"):
     m = mtg.create_meeting(session=db, actor=staff, data={
         "committee_id": committee(db, body).id, "title": title, "starts_at": "2027-03-15T10:00:00",

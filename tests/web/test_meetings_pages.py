@@ -28,11 +28,6 @@ GRANTS = "Grantmaking"
 TODAY = local_date(utcnow(), "America/New_York")
 
 
-@pytest.fixture
-def staff(make_user):
-    return make_user("secretariat")
-
-
 def plan(db, staff, body=GRANTS, start="2027-03-15T10:00:00", end="2027-03-15T12:00:00", **extra) -> Meeting:
     m = mtg.create_meeting(session=db, actor=staff, data={
         "committee_id": committee(db, body).id, "title": extra.pop("title", "Quarterly meeting"),

@@ -40,11 +40,6 @@ pytestmark = pytest.mark.usefixtures("meetings_held")
 GRANTS = "Grantmaking"
 
 
-@pytest.fixture
-def staff(make_user):
-    return make_user("secretariat")
-
-
 def meeting_of(db, staff, body=SPOG, **extra) -> Meeting:
     data = {"committee_id": committee(db, body).id, "title": "Spring meeting", "starts_at": "2027-04-12T10:00:00",
             "ends_at": "2027-04-12T12:00:00", "federal_register_notice_date": "2027-03-20"}

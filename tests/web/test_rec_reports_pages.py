@@ -14,6 +14,7 @@ from sqlalchemy import insert, select
 from pitf.models import Agency, AgencyResponse, Recommendation, RecommendationTarget, utcnow
 from pitf.services import rec_reports
 from pitf.web.recommendations import report_routes
+from tests.factories import cast
 from tests.unit.test_rec_reports import TODAY, build
 
 ORDER = ("r3", "r1", "r5", "r2", "r4")
@@ -21,9 +22,7 @@ ORDER = ("r3", "r1", "r5", "r2", "r4")
 
 @pytest.fixture
 def people(make_user):
-    return {"author": make_user("council"), "council": make_user("council"), "staff": make_user("secretariat"),
-            "doj": make_user("liaison", agency="DOJ"), "dhs": make_user("liaison", agency="DHS"),
-            "viewer": make_user("viewer")}
+    return cast(make_user, "author", "council", "staff", "doj", "dhs", "viewer")
 
 
 @pytest.fixture

@@ -11,15 +11,14 @@ from pitf.permissions import SYSTEM
 from pitf.services import rec_workflow
 from pitf.services import recommendations as recs
 from tests.conftest import sign_in_client
+from tests.factories import cast
 from tests.unit.test_storage import PDF
 from tests.web.test_files_pages import multipart
 
 
 @pytest.fixture
 def people(make_user):
-    return {"author": make_user("council"), "cosponsor": make_user("council"), "council": make_user("council"),
-            "staff": make_user("secretariat"), "doj": make_user("liaison", agency="DOJ"),
-            "dol": make_user("liaison", agency="DOL"), "viewer": make_user("viewer")}
+    return cast(make_user, "author", "cosponsor", "council", "staff", "doj", "dol", "viewer")
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from pitf.models import (
 from pitf.services import actions, rec_presentations, rec_responses, rec_workflow
 from pitf.services import recommendations as recs
 from tests.conftest import sign_in_client
-from tests.factories import agency, committee
+from tests.factories import agency, cast, committee
 
 TODAY = utcnow().date()
 COUNCIL = "U.S. Advisory Council on Human Trafficking"
@@ -33,10 +33,7 @@ COUNCIL = "U.S. Advisory Council on Human Trafficking"
 
 @pytest.fixture
 def people(make_user):
-    return {"author": make_user("council"), "cosponsor": make_user("council"), "other": make_user("council"),
-            "staff": make_user("secretariat"), "doj": make_user("liaison", agency="DOJ"),
-            "dhs": make_user("liaison", agency="DHS"), "dol": make_user("liaison", agency="DOL"),
-            "viewer": make_user("viewer")}
+    return cast(make_user, "author", "cosponsor", "other", "staff", "doj", "dhs", "dol", "viewer")
 
 
 @pytest.fixture
