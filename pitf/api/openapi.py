@@ -17,29 +17,6 @@ SCHEMAS: dict[str, dict] = {
             "current": {"type": "object", "description": "The current object, with a 409 conflict."},
         }}},
     },
-    "Me": {"type": "object", "required": ["id", "email", "name", "role", "agency"], "properties": {
-        "id": {"type": "integer"}, "email": {"type": "string", "format": "email"}, "name": {"type": "string"},
-        "role": {"type": "string", "enum": ["admin", "secretariat", "liaison", "council", "viewer"]},
-        "agency": {"type": ["string", "null"], "description": "Agency acronym"},
-        "timezone": {"type": "string"},
-    }},
-    "Agency": {"type": "object", "required": ["id", "acronym", "name"], "properties": {
-        "id": {"type": "integer"}, "acronym": {"type": "string", "examples": ["DOJ"]}, "name": {"type": "string"},
-        "kind": {"type": "string", "enum": ["department", "other"]}, "is_active": {"type": "boolean"},
-    }},
-    "Committee": {"type": "object", "required": ["id", "name", "kind", "parent_id", "members"], "properties": {
-        "id": {"type": "integer"}, "name": {"type": "string"}, "short_name": {"type": "string"},
-        "kind": {"type": "string",
-                 "enum": ["task_force", "operating_group", "committee", "working_group", "advisory_council"]},
-        "parent_id": {"type": ["integer", "null"]}, "follows_faca": {"type": "boolean"},
-        "quorum_rule": {"type": "string", "enum": ["majority_agencies", "majority_members"]},
-        "members": {"type": "array", "items": {"type": "object", "properties": {
-            "type": {"type": "string", "enum": ["agency", "person"]},
-            "agency": {"type": "string"}, "user_id": {"type": "integer"}, "name": {"type": "string"},
-            "role": {"type": "string", "enum": ["chair", "co_chair", "member", "observer", "dfo"]},
-            "since": {"type": ["string", "null"], "format": "date"},
-        }}},
-    }},
 }
 
 
@@ -74,18 +51,7 @@ def id_param(name: str) -> dict:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
 
 
-PATHS: dict[str, dict] = {
-    "/me": {"get": {"summary": "The caller", "responses": {**ok(ref("Me")), **errors(401)}}},
-    "/agencies": {"get": {
-        "summary": "Member agencies",
-        "parameters": [*PAGE_PARAMS, {"name": "include_retired", "in": "query", "schema": {"type": "boolean"}}],
-        "responses": {**ok(page_schema("Agency")), **errors(401, 422)}}},
-    "/committees": {"get": {"summary": "Committees, with their members", "parameters": PAGE_PARAMS,
-                            "responses": {**ok(page_schema("Committee")), **errors(401, 422)}}},
-    "/committees/{committee_id}": {"get": {
-        "summary": "One committee", "parameters": [id_param("committee_id")],
-        "responses": {**ok(ref("Committee")), **errors(401, 404)}}},
-}
+PATHS: dict[str, dict] = {}
 
 _PILLARS = ["prevention", "protection", "prosecution", "partnership"]  # the recommendations' paths
 

@@ -91,6 +91,11 @@ def _component_name(model: type) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "", model.__name__)
 
 
+def _nested_name(parent: str, child: str) -> str:
+    # One component per vocabulary and nested model ("Pillar"), not one copy per model that uses it.
+    return child
+
+
 def _before(req, resp, req_validation_error, instance, *_) -> None:
     """Turn pydantic's refusal into the API's 422 (the view never runs)."""
     if req_validation_error is None:
@@ -136,7 +141,8 @@ class PitfSpec(SpecTree):
 
 
 spec = PitfSpec("flask", mode="strict", validation_error_status=422, validation_error_model=Error,
-                before=_before, naming_strategy=_component_name, title="PITF Coordination Platform API",
+                before=_before, naming_strategy=_component_name, nested_naming_strategy=_nested_name,
+                title="PITF Coordination Platform API",
                 version="1.0.0", description="The public JSON API, v1. See shared/API.md for the contract.")
 
 
