@@ -512,33 +512,6 @@ PATHS.update({
 })
 # ---- end of documents and calendars -------------------------------------------------------------
 
-
-# ---- notifications ------------------------------------------------------------------------------
-SCHEMAS.update({
-    "Notification": {"type": "object", "required": ["id", "kind", "title", "url", "created_at", "read_at"],
-                     "properties": {
-        "id": {"type": "integer"},
-        "kind": {"type": "string", "examples": ["action_item_assigned", "action_overdue", "escalation"]},
-        "title": {"type": "string"}, "body": {"type": "string"},
-        "url": {"type": "string", "description": "The path of the object it is about, on this site"},
-        "created_at": {"type": "string", "format": "date-time"},
-        "read_at": {"type": ["string", "null"], "format": "date-time"},
-    }},
-})
-PATHS.update({
-    "/notifications": {
-        "get": {"summary": "The caller's own notifications, newest first", "parameters": [
-            *PAGE_PARAMS, _query("unread", {"type": "boolean", "default": False}, "Only the unread ones")],
-            "responses": {**ok(page_schema("Notification")), **errors(401, 422)}},
-    },
-    "/notifications/{notification_id}/read": {
-        "post": {"summary": "Mark one of the caller's notifications read (someone else's: 404)",
-                 "parameters": [id_param("notification_id")],
-                 "responses": {**ok(ref("Notification")), **errors(401, 404)}},
-    },
-})
-# ---- end of notifications -----------------------------------------------------------------------
-
 def document() -> dict:
     return {
         "openapi": "3.1.0",
