@@ -472,17 +472,11 @@ _UPLOADED = {"201": {"description": "Stored", **_CREATED, "content": {
 _ICS = {"200": {"description": "iCalendar (RFC 5545)", "content": {"text/calendar": {"schema": {"type": "string"}}}}}
 PATHS.update({
     "/meetings/{meeting_id}/attachments": {
-        "get": {"summary": "A meeting's documents (404 for a closed meeting to non-members)",
-                "parameters": [id_param("meeting_id"), *PAGE_PARAMS],
-                "responses": {**ok(page_schema("Attachment")), **errors(401, 404, 422)}},
         "post": {"summary": "Attach a document to a meeting (its planners)", "parameters": [id_param("meeting_id")],
                  "requestBody": _UPLOAD,
                  "responses": {**_UPLOADED, **errors(401, 403, 404, 422), **_TOO_LARGE}},
     },
     "/recommendations/{rec_id}/attachments": {
-        "get": {"summary": "A recommendation's documents (for now: the secretariat and the filer)",
-                "parameters": [id_param("rec_id"), *PAGE_PARAMS],
-                "responses": {**ok(page_schema("Attachment")), **errors(401, 403, 404, 422)}},
         "post": {"summary": "Attach a document to a recommendation (for now: the secretariat)",
                  "parameters": [id_param("rec_id")], "requestBody": _UPLOAD,
                  "responses": {**_UPLOADED, **errors(401, 403, 404, 422), **_TOO_LARGE}},
