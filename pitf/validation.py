@@ -26,7 +26,7 @@ MESSAGES = {
     "missing": "This field is required.",
     "extra_forbidden": "This field cannot be set here.",
     "string_type": "Must be text.",
-    "string_too_long": "Use at most {max_length} characters.",
+    "string_too_long": "Use at most {max_length:,} characters.",
     "int_type": "Must be a whole number.",
     "int_parsing": "Must be a whole number.",
     "int_from_float": "Must be a whole number.",
@@ -73,6 +73,8 @@ def message(error: Mapping[str, Any], overrides: Mapping[str, str] | None = None
     """The user's message for one pydantic error; *overrides* (a model's `messages`) win, looked up by
     `field.error_type`, then field, then error type (field names without list indices)."""
     kind = error["type"]
+    if kind in ("too_long", "too_short") and (error.get("ctx") or {}).get("field_type") == "Value":
+        kind = f"string_{kind}"  # a text's limit checked after a validator ran (e.g. after stripping spaces)
     bare = re.sub(r"\[\d+\]", "", name)
     for key in (f"{bare}.{kind}", bare, kind):
         if overrides and key in overrides:

@@ -5,24 +5,28 @@ from __future__ import annotations
 from flask import current_app, jsonify, request, url_for
 
 from pitf.api import api_bp
-from pitf.api.util import actor, iso, page_of, pagination
+from pitf.api.spec import Page, PageQuery, responses, spec
+from pitf.api.util import actor
 from pitf.db import get_session
 from pitf.downloads import attachment_response, ics_response
 from pitf.errors import NotFound, ValidationFailed
 from pitf.models import Attachment
+from pitf.models.attachments import AttachmentPublic
 from pitf.paging import page_slice
 from pitf.services import attachments, calendar
 from pitf.services import meetings as mtg
 from pitf.storage import MB, get_storage
 from pitf.textutil import MAX_ID
 
+TAGS = ["documents"]
 
-def attachment_json(view: attachments.AttachmentView) -> dict:
+
+def attachment_public(view: attachments.AttachmentView) -> AttachmentPublic:
     a = view.attachment
-    return {"id": a.id, "filename": a.filename, "size": a.size, "content_type": a.content_type, "kind": a.kind,
-            "sha256": a.sha256, "meeting_id": a.meeting_id, "recommendation_id": a.recommendation_id,
-            "uploaded_by": view.uploaded_by, "uploaded_by_id": a.uploaded_by_id, "created_at": iso(a.created_at),
-            "download_url": url_for("api.attachment", attachment_id=a.id)}
+    return AttachmentPublic(**a.model_dump(include={
+        "id", "filename", "size", "content_type", "kind", "sha256", "meeting_id", "recommendation_id",
+        "uploaded_by_id", "created_at"}), uploaded_by=view.uploaded_by,
+        download_url=url_for("api.attachment", attachment_id=a.id))
 
 
 def _checked(object_id: int, what: str) -> int:
@@ -31,10 +35,10 @@ def _checked(object_id: int, what: str) -> int:
     return object_id
 
 
-def _list(**target):
-    page, per_page = pagination()
+def _list(query: PageQuery, **target) -> Page[AttachmentPublic]:
     views = attachments.list_attachments(session=get_session(), actor=actor(), **target)
-    return jsonify(page_of([attachment_json(v) for v in page_slice(views, page, per_page)], page, per_page, len(views)))
+    return Page[AttachmentPublic](items=[attachment_public(v) for v in page_slice(views, query.page, query.per_page)],
+                                  page=query.page, per_page=query.per_page, total=len(views))
 
 
 def _upload(**target):
@@ -46,15 +50,17 @@ def _upload(**target):
     attachment: Attachment = attachments.add_attachment(
         session=db, actor=actor(), storage=get_storage(current_app), kind=request.form.get("kind", "other"),
         file_storage=request.files.get("file"), max_bytes=current_app.config["PITF_MAX_UPLOAD_MB"] * MB, **target)
-    response = jsonify(attachment_json(attachments.attachment_view(db, attachment)))
+    response = jsonify(attachment_public(attachments.attachment_view(db, attachment)).model_dump(mode="json"))
     response.status_code = 201
     response.headers["Location"] = url_for("api.attachment", attachment_id=attachment.id)
     return response
 
 
 @api_bp.get("/meetings/<int:meeting_id>/attachments")
-def meeting_attachments(meeting_id: int):
-    return _list(meeting_id=_checked(meeting_id, "meeting"))
+@spec.validate(query=PageQuery, resp=responses(200, Page[AttachmentPublic], errors=(401, 404, 422)), tags=TAGS)
+def meeting_attachments(meeting_id: int, query: PageQuery):
+    """A meeting's documents (404 for a closed meeting to non-members)"""
+    return _list(query, meeting_id=_checked(meeting_id, "meeting"))
 
 
 @api_bp.post("/meetings/<int:meeting_id>/attachments")
@@ -63,8 +69,10 @@ def upload_meeting_attachment(meeting_id: int):
 
 
 @api_bp.get("/recommendations/<int:rec_id>/attachments")
-def recommendation_attachments(rec_id: int):
-    return _list(recommendation_id=_checked(rec_id, "recommendation"))
+@spec.validate(query=PageQuery, resp=responses(200, Page[AttachmentPublic], errors=(401, 403, 404, 422)), tags=TAGS)
+def recommendation_attachments(rec_id: int, query: PageQuery):
+    """A recommendation's documents (for now: the secretariat and the filer)"""
+    return _list(query, recommendation_id=_checked(rec_id, "recommendation"))
 
 
 @api_bp.post("/recommendations/<int:rec_id>/attachments")

@@ -2,41 +2,54 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from typing import Annotated, ClassVar
+
+from pydantic import BeforeValidator, Field
 
 from pitf.api import api_bp
-from pitf.api.util import actor, iso, page_of, pagination
+from pitf.api.spec import Page, PageQuery, responses, spec
+from pitf.api.util import actor
 from pitf.db import get_session
-from pitf.errors import ValidationFailed
 from pitf.models import Notification
+from pitf.models.notifications import NotificationPublic
 from pitf.services import notifications
 
+TAGS = ["notifications"]
 BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
-def notification_json(note: Notification) -> dict:
-    return {"id": note.id, "kind": note.kind, "title": note.title, "body": note.body, "url": note.url,
-            "created_at": iso(note.created_at), "read_at": iso(note.read_at)}
+def _boolean_word(value):
+    # Only the four words a query string has always taken here: true, 1, false, 0.
+    if isinstance(value, str):
+        if value.strip().lower() not in BOOLEANS:
+            raise ValueError("true or false.")
+        return BOOLEANS[value.strip().lower()]
+    return value
+
+
+class NotificationQuery(PageQuery):
+    messages: ClassVar[dict[str, str]] = {**PageQuery.messages, "unread": "true or false."}
+
+    unread: Annotated[bool, BeforeValidator(_boolean_word)] = Field(default=False, description="Only the unread ones")
+
+
+def notification_public(note: Notification) -> NotificationPublic:
+    return NotificationPublic.model_validate(note, from_attributes=True)
 
 
 @api_bp.get("/notifications")
-def notification_list():
-    problems = {}
-    raw = (request.args.get("unread") or "false").strip().lower()
-    if raw not in BOOLEANS:
-        problems["unread"] = "true or false."
-    try:
-        page, per_page = pagination()
-    except ValidationFailed as err:
-        problems.update(err.fields)
-    if problems:
-        raise ValidationFailed("Some filters are not valid.", fields=problems)
-    rows, total = notifications.list_notifications(session=get_session(), actor=actor(), unread_only=BOOLEANS[raw],
-                                                   page=page, per_page=per_page)
-    return jsonify(page_of([notification_json(n) for n in rows], page, per_page, total))
+@spec.validate(query=NotificationQuery, resp=responses(200, Page[NotificationPublic], errors=(401, 422)), tags=TAGS)
+def notification_list(query: NotificationQuery):
+    """The caller's own notifications, newest first"""
+    rows, total = notifications.list_notifications(session=get_session(), actor=actor(), unread_only=query.unread,
+                                                   page=query.page, per_page=query.per_page)
+    return Page[NotificationPublic](items=[notification_public(n) for n in rows], page=query.page,
+                                    per_page=query.per_page, total=total)
 
 
 @api_bp.post("/notifications/<int:notification_id>/read")
+@spec.validate(resp=responses(200, NotificationPublic, errors=(401, 404)), tags=TAGS)
 def notification_read(notification_id: int):
+    """Mark one of the caller's notifications read (someone else's: 404)"""
     note = notifications.mark_read(session=get_session(), actor=actor(), notification_id=notification_id)
-    return jsonify(notification_json(note))
+    return notification_public(note)

@@ -2,65 +2,78 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from pydantic import Field
 from sqlalchemy import func, select
 
 from pitf.api import api_bp
-from pitf.api.util import actor, page_of, pagination
+from pitf.api.spec import Page, PageQuery, responses, spec
+from pitf.api.util import actor
 from pitf.db import get_session
 from pitf.models import Agency, Committee
+from pitf.models.org import AgencyMember, AgencyPublic, CommitteePublic, MePublic, PersonMember
 from pitf.paging import page_rows
 from pitf.services import org
 
+TAGS = ["directory"]
 
-def agency_json(a: Agency) -> dict:
-    return {"id": a.id, "acronym": a.acronym, "name": a.name, "kind": a.kind, "is_active": a.is_active}
+
+class AgencyQuery(PageQuery):
+    include_retired: str | None = Field(default=None, description="true: list retired agencies too")
+
+
+def agency_public(a: Agency) -> AgencyPublic:
+    return AgencyPublic.model_validate(a, from_attributes=True)
 
 
 @api_bp.get("/me")
+@spec.validate(resp=responses(200, MePublic), tags=TAGS)
 def me():
+    """The caller"""
     user = actor()
     agency = get_session().get(Agency, user.agency_id) if user.agency_id else None
-    return jsonify({"id": user.id, "email": user.email, "name": user.name, "role": user.role,
-                    "agency": agency.acronym if agency else None, "timezone": user.timezone})
+    return MePublic(id=user.id, email=user.email, name=user.name, role=user.role,
+                    agency=agency.acronym if agency else None, timezone=user.timezone)
 
 
 @api_bp.get("/agencies")
-def agencies():
-    from flask import request
-
-    page, per_page = pagination()
+@spec.validate(query=AgencyQuery, resp=responses(200, Page[AgencyPublic], errors=(401, 422)), tags=TAGS)
+def agencies(query: AgencyQuery):
+    """Member agencies"""
     db = get_session()
     stmt = select(Agency)
-    if request.args.get("include_retired") != "true":
+    if query.include_retired != "true":
         stmt = stmt.where(Agency.is_active.is_(True))
     total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar()
-    rows = db.execute(page_rows(stmt.order_by(Agency.acronym), page, per_page)).scalars()
-    return jsonify(page_of([agency_json(a) for a in rows], page, per_page, total))
+    rows = db.execute(page_rows(stmt.order_by(Agency.acronym), query.page, query.per_page)).scalars()
+    return Page[AgencyPublic](items=[agency_public(a) for a in rows], page=query.page, per_page=query.per_page,
+                              total=total)
 
 
-def committee_json(c: Committee, roster: org.CommitteeRoster) -> dict:
-    members = [{"type": "agency", "agency": a.acronym, "role": m.role, "since": m.started_on.isoformat()
-                if m.started_on else None} for m, a in roster.agencies]
-    members += [{"type": "person", "user_id": u.id, "name": u.name, "role": m.role,
-                 "since": m.started_on.isoformat() if m.started_on else None} for m, u in roster.people]
-    return {"id": c.id, "name": c.name, "short_name": c.short_name, "kind": c.kind, "parent_id": c.parent_id,
-            "follows_faca": c.follows_faca, "quorum_rule": c.quorum_rule, "members": members}
+def committee_public(c: Committee, roster: org.CommitteeRoster) -> CommitteePublic:
+    members: list[AgencyMember | PersonMember] = [
+        AgencyMember(agency=a.acronym, role=m.role, since=m.started_on) for m, a in roster.agencies]
+    members += [PersonMember(user_id=u.id, name=u.name, role=m.role, since=m.started_on) for m, u in roster.people]
+    return CommitteePublic(id=c.id, name=c.name, short_name=c.short_name, kind=c.kind, parent_id=c.parent_id,
+                           follows_faca=c.follows_faca, quorum_rule=c.quorum_rule, members=members)
 
 
 @api_bp.get("/committees")
-def committees():
-    page, per_page = pagination()
+@spec.validate(query=PageQuery, resp=responses(200, Page[CommitteePublic], errors=(401, 422)), tags=TAGS)
+def committees(query: PageQuery):
+    """Committees, with their members"""
     db = get_session()
     stmt = select(Committee).where(Committee.is_active.is_(True))
     total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar()
-    rows = list(db.execute(page_rows(stmt.order_by(Committee.id), page, per_page)).scalars())
+    rows = list(db.execute(page_rows(stmt.order_by(Committee.id), query.page, query.per_page)).scalars())
     rosters = org.roster(session=db, committee_ids=[c.id for c in rows])
-    return jsonify(page_of([committee_json(c, rosters[c.id]) for c in rows], page, per_page, total))
+    return Page[CommitteePublic](items=[committee_public(c, rosters[c.id]) for c in rows], page=query.page,
+                                 per_page=query.per_page, total=total)
 
 
 @api_bp.get("/committees/<int:committee_id>")
+@spec.validate(resp=responses(200, CommitteePublic, errors=(401, 404)), tags=TAGS)
 def committee(committee_id: int):
+    """One committee, with its members"""
     db = get_session()
     c = org.get_committee(session=db, actor=actor(), committee_id=committee_id)
-    return jsonify(committee_json(c, org.roster(session=db, committee_ids=[c.id])[c.id]))
+    return committee_public(c, org.roster(session=db, committee_ids=[c.id])[c.id])

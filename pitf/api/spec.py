@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from typing import Any, ClassVar, Generic, TypeVar
 
 from flask import current_app, request
@@ -90,29 +91,58 @@ def _component_name(model: type) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "", model.__name__)
 
 
+def _nested_name(parent: str, child: str) -> str:
+    # One component per vocabulary and nested model ("Pillar"), not one copy per model that uses it.
+    return child
+
+
 def _before(req, resp, req_validation_error, instance, *_) -> None:
     """Turn pydantic's refusal into the API's 422 (the view never runs)."""
-    if req_validation_error is not None:
-        view = current_app.view_functions.get(request.endpoint or "")
-        metadata = spec.get_function_metadata(view) if view is not None else None
-        where = (metadata.json or metadata.query) if metadata is not None else None
-        raise failure(req_validation_error, spec.models_by_name.get(where) if where else None)
+    if req_validation_error is None:
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    metadata = spec.get_function_metadata(view) if view is not None else None
+    where = (metadata.json or metadata.query) if metadata is not None else None
+    err = failure(req_validation_error, spec.models_by_name.get(where) if where else None)
+    for name, message in list(err.fields.items()):
+        for arg, value in (request.view_args or {}).items():  # "POST /api/v1/action-items/{item_id}/updates"
+            message = message.replace("{" + arg + "}", str(value))
+        err.fields[name] = message
+    if (also := spec.also_refuse.get(view)) is not None:
+        body = request.get_json(silent=True)
+        extra = also(body, err.fields) if isinstance(body, dict) else {}
+        err.fields.update({k: v for k, v in extra.items() if k not in err.fields})
+    raise err
 
 
 class PitfSpec(SpecTree):
-    """spectree, remembering each body and query model so a refusal can use the model's own `messages`."""
+    """spectree, remembering each body and query model so a refusal can use the model's own `messages`.
+
+    `also_refuse=check` names, with a body's invalid fields, the problems only the database can tell
+    (check(body, invalid_fields) -> {field: message}), so a client learns every problem at once."""
 
     models_by_name: dict[str, type] = {}
+    also_refuse: dict[Callable, Callable[[dict, dict[str, str]], dict[str, str]]] = {}
 
-    def validate(self, *args, **kwargs):
+    def validate(self, *args, also_refuse: Callable[[dict, dict[str, str]], dict[str, str]] | None = None,
+                 **kwargs):
         for model in (kwargs.get("json"), kwargs.get("query")):
             if model is not None:
                 self.models_by_name[_component_name(model)] = model
-        return super().validate(*args, **kwargs)
+        decorate = super().validate(*args, **kwargs)
+        if also_refuse is None:
+            return decorate
+
+        def remember(func):
+            view = decorate(func)
+            self.also_refuse[view] = also_refuse
+            return view
+        return remember
 
 
 spec = PitfSpec("flask", mode="strict", validation_error_status=422, validation_error_model=Error,
-                before=_before, naming_strategy=_component_name, title="PITF Coordination Platform API",
+                before=_before, naming_strategy=_component_name, nested_naming_strategy=_nested_name,
+                title="PITF Coordination Platform API",
                 version="1.0.0", description="The public JSON API, v1. See shared/API.md for the contract.")
 
 

@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated, ClassVar, Literal
 
+from pydantic import BeforeValidator, ConfigDict, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
 from .base import Versioned, created_field, optional_time_field
+from .fields import (
+    Description,
+    DueDate,
+    OptionalId,
+    QueryDate,
+    QueryId,
+    RowId,
+    Timestamp,
+    Title,
+    WholeNumber,
+    _none_if_blank,
+    required,
+)
 from .vocab import ACTION_STATUS_LABELS, CLOSED_ACTION_STATUSES, PILLAR_LABELS, ActionStatus, Pillar, Priority
 
 # The old names of the vocabularies, kept while callers move over to the enums of .vocab.
@@ -15,10 +31,21 @@ ACTION_STATUSES = tuple(ActionStatus)
 CLOSED_STATUSES = CLOSED_ACTION_STATUSES
 PILLARS = tuple(Pillar)
 PRIORITIES = tuple(Priority)
+# The orders of the lists (the service maps each to its ORDER BY).
+SORT_KEYS = ("due_date", "-due_date", "title", "-title", "status", "-status", "lead_agency", "-lead_agency",
+             "updated", "-updated")
+EXTERNAL_REF_LENGTH = 100  # the reference of the item in an agency's own tracker
 __all__ = ["ACTION_STATUS_LABELS", "PILLAR_LABELS"]  # still imported from here
 
 
-class ActionItem(Versioned, SQLModel, table=True):
+class ActionItemBase(SQLModel):
+    """The fields a table row and the API's input share, with their limits."""
+
+    title: Title
+    description_md: Description = Field(default="", sa_type=Text)
+
+
+class ActionItem(Versioned, ActionItemBase, table=True):
     __table_args__ = (
         Index("ix_actionitem_lead_status_due", "lead_agency_id", "status", "due_date"),
         Index("ix_actionitem_status_due", "status", "due_date"),
@@ -29,20 +56,18 @@ class ActionItem(Versioned, SQLModel, table=True):
         Index("ix_actionitem_priority_due", "priority", "due_date"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    title: str = Field(max_length=300)
-    description_md: str = Field(default="", sa_type=Text)
     description_html: str = Field(default="", sa_type=Text)
     committee_id: int = Field(foreign_key="committee.id")
     meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
     recommendation_id: int | None = Field(default=None, foreign_key="recommendation.id", index=True)
     lead_agency_id: int = Field(foreign_key="agency.id")
     owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
-    due_date: date = Field(index=True)
+    due_date: DueDate = Field(index=True)
     status: str = Field(default="open", max_length=16)
     pillar: str = Field(max_length=16, index=True)
     priority: str = Field(default="normal", max_length=8)
     percent_complete: int | None = Field(default=None)
-    external_ref: str | None = Field(default=None, max_length=100, unique=True)
+    external_ref: str | None = Field(default=None, max_length=EXTERNAL_REF_LENGTH, unique=True)
     cancel_reason: str = Field(default="", max_length=2000)
     closed_at: datetime | None = optional_time_field()
     last_update_at: datetime | None = optional_time_field()
@@ -69,3 +94,192 @@ class StatusUpdate(SQLModel, table=True):
     note_html: str = Field(default="", sa_type=Text)
     percent_complete: int | None = Field(default=None)
     created_at: datetime = created_field()
+
+
+# ---- what the API, the forms and the CSV import read and write -----------------------------------
+
+def _acronyms(value):
+    # A form sends a list; a CSV cell or a hand-typed value "DHS; HHS" or "DHS, HHS"; null means none.
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [a for a in value.replace(";", ",").split(",") if a.strip()]
+    return value
+
+
+def _normal_if_blank(value):
+    return value or Priority.NORMAL
+
+
+def _statuses(value):
+    # ?status=open,blocked or ?status=open&status=blocked; "closed" and "active" name groups.
+    raw = [value] if isinstance(value, str) else list(value or [])
+    statuses = [s for item in raw if isinstance(item, str) for s in item.split(",") if s]
+    if bad := [s for s in statuses if s not in (*ActionStatus, "closed", "active")]:
+        raise PydanticCustomError("unknown_status", "Unknown status {bad}; use {known}.",
+                                  {"bad": repr(bad[0]), "known": ", ".join(ActionStatus)})
+    return statuses
+
+
+Acronyms = Annotated[list[str], BeforeValidator(_acronyms)]
+_PILLAR_CHOICE = f"Choose one of {', '.join(Pillar)}."
+_CHOOSE_COMMITTEE = "Choose an existing committee."
+_CHOOSE_LEAD = "Choose the lead agency by its acronym, e.g. DOJ."
+CommitteeId = Annotated[RowId, required(_CHOOSE_COMMITTEE)]
+LeadAgency = Annotated[str, required(_CHOOSE_LEAD), Field(description="The lead agency's acronym, e.g. DOJ")]
+
+
+class ActionItemCreate(ActionItemBase):
+    """A new action item as the secretariat, the CSV import or a response to a recommendation gives it.
+    The agencies are acronyms; whether they, the committee, the owner, the meeting and the recommendation
+    exist and may be used is the service's check (pitf/services/actions.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+    messages: ClassVar[dict[str, str]] = {
+        "title.string_too_short": "Enter a title.", "title.missing": "Enter a title.",
+        "due_date.missing": "Enter the due date, mm/dd/yyyy (for example 01/15/2027).",
+        "pillar.missing": _PILLAR_CHOICE, "supporting_agencies": "A list of agency acronyms.",
+        "committee_id.missing": _CHOOSE_COMMITTEE, "lead_agency.missing": _CHOOSE_LEAD}
+
+    due_date: DueDate
+    committee_id: CommitteeId
+    lead_agency: LeadAgency
+    supporting_agencies: Acronyms = []
+    owner_id: OptionalId = None
+    pillar: Pillar
+    priority: Annotated[Priority, BeforeValidator(_normal_if_blank)] = Priority.NORMAL
+    meeting_id: OptionalId = None
+    recommendation_id: OptionalId = None
+    external_ref: Annotated[str | None, BeforeValidator(_none_if_blank), StringConstraints(strip_whitespace=True),
+                            Field(max_length=EXTERNAL_REF_LENGTH)] = None
+
+
+class ActionItemUpdate(SQLModel):
+    """A PATCH: only the fields sent change; `version` is the one read. Each field keeps ActionItemCreate's
+    limits (an explicit null is refused where a value is required)."""
+
+    model_config = ConfigDict(extra="forbid")
+    messages: ClassVar[dict[str, str]] = {
+        "extra_forbidden": "This field cannot be changed here.", "title.string_too_short": "Enter a title.",
+        "status": "Change the status with POST /api/v1/action-items/{item_id}/updates.",
+        "version.missing": "Send the version you read.",
+        "supporting_agencies": "A list of agency acronyms."}
+
+    version: WholeNumber
+    title: Title = None  # type: ignore[assignment]  (absent: unchanged; null: refused as blank)
+    description_md: Description = None  # type: ignore[assignment]
+    due_date: DueDate = None  # type: ignore[assignment]
+    committee_id: CommitteeId = None  # type: ignore[assignment]
+    lead_agency: LeadAgency = None  # type: ignore[assignment]
+    supporting_agencies: Acronyms = None  # type: ignore[assignment]
+    owner_id: OptionalId = None
+    pillar: Pillar = None  # type: ignore[assignment]
+    priority: Annotated[Priority, BeforeValidator(_normal_if_blank)] = None  # type: ignore[assignment]
+    meeting_id: OptionalId = None
+    recommendation_id: OptionalId = None
+
+    def changes(self) -> dict:
+        """The fields sent, without the version."""
+        return self.model_dump(exclude_unset=True, exclude={"version"})
+
+
+class ActionItemPublic(SQLModel):
+    """An action item as the API shows it."""
+
+    id: int
+    title: str
+    description_md: str
+    description_html: str
+    committee_id: int
+    committee_name: str
+    meeting_id: int | None = Field(description="Null when the caller may not see the meeting")
+    recommendation_id: int | None = Field(description="Null when the caller may not see the recommendation")
+    lead_agency: str = Field(description="Acronym, e.g. DOJ")
+    supporting_agencies: list[str]
+    owner_id: int | None
+    owner_name: str | None
+    due_date: date
+    status: ActionStatus
+    pillar: Pillar
+    priority: Priority
+    percent_complete: int | None
+    overdue: bool
+    external_ref: str | None
+    cancel_reason: str
+    closed_at: Timestamp | None
+    last_update_at: Timestamp | None
+    created_at: Timestamp
+    updated_at: Timestamp
+    version: int
+
+
+class StatusUpdateCreate(SQLModel):
+    """A new entry of an item's history: a new status and/or a note, with the version read."""
+
+    model_config = ConfigDict(extra="forbid")
+    messages: ClassVar[dict[str, str]] = {
+        "extra_forbidden": "A status update carries version, status, note_md and percent_complete.",
+        "version.missing": "Send the version you read.",
+        "percent_complete": "A whole number from 0 to 100."}
+
+    version: WholeNumber
+    status: Annotated[ActionStatus | None, BeforeValidator(_none_if_blank)] = None
+    note_md: Description = ""
+    percent_complete: WholeNumber | None = Field(default=None, ge=0, le=100)
+
+
+class StatusUpdatePublic(SQLModel):
+    """One entry of an item's history as the API shows it."""
+
+    id: int
+    action_item_id: int
+    status: ActionStatus
+    previous_status: ActionStatus | None
+    note_md: str
+    note_html: str
+    percent_complete: int | None
+    author_id: int | None
+    author: str | None
+    author_agency: str | None
+    created_at: Timestamp
+
+
+class StatusPosted(SQLModel):
+    """The answer to a new status update: the entry and the item as it now is."""
+
+    update: StatusUpdatePublic
+    item: ActionItemPublic
+
+
+class ActionItemFilterQuery(SQLModel):
+    """The filters of the action item lists (pages, API, CSV export), from query arguments."""
+
+    model_config = ConfigDict(extra="ignore")
+    messages: ClassVar[dict[str, str]] = {
+        "agency_role": "Use lead or supporting.", "overdue": "Use true or false.",
+        "pillar": f"Use one of {', '.join(Pillar)}.", "priority": f"Use one of {', '.join(Priority)}.",
+        "sort": f"Sort by one of {', '.join(SORT_KEYS)}."}
+
+    agency: Annotated[str | None, BeforeValidator(_none_if_blank)] = Field(default=None, description="Acronym")
+    agency_role: Literal["lead", "supporting"] | None = None
+    committee_id: QueryId | None = None
+    status: Annotated[list[str], BeforeValidator(_statuses)] = Field(
+        default=[], description="Statuses, comma-separated or repeated; also closed and active")
+    pillar: Pillar | None = None
+    priority: Priority | None = None
+    overdue: bool = False
+    due_after: QueryDate | None = None
+    due_before: QueryDate | None = None
+    owner_id: QueryId | None = None
+    meeting_id: QueryId | None = None
+    recommendation_id: QueryId | None = None
+    q: str = Field(default="", description="Words in the title or description")
+    sort: Literal[SORT_KEYS] = "due_date"  # type: ignore[valid-type]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_absent(cls, data):
+        # `?pillar=` is no filter, as the list pages' links send it.
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v not in ("", None, [])}
+        return data

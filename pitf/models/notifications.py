@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .base import UTCDateTime, created_field, optional_time_field
+from .fields import Timestamp
 from .vocab import OutboxState
 
 OUTBOX_STATES = tuple(OutboxState)  # the old name, kept while callers move over to the enum
@@ -24,6 +25,18 @@ class Notification(SQLModel, table=True):
     dedup_key: str | None = Field(default=None, max_length=255, unique=True)
     created_at: datetime = created_field()
     read_at: datetime | None = optional_time_field()
+
+
+class NotificationPublic(SQLModel):
+    """A notification as the API shows it to its recipient."""
+
+    id: int
+    kind: str = Field(description="e.g. action_item_assigned, action_overdue, escalation")
+    title: str
+    body: str
+    url: str = Field(description="The path of the object it is about, on this site")
+    created_at: Timestamp
+    read_at: Timestamp | None
 
 
 class OutboxEmail(SQLModel, table=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from sqlalchemy import JSON, CheckConstraint, Index, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
@@ -146,3 +147,50 @@ class AuditEntry(SQLModel, table=True):
     object_id: int | None = Field(default=None)
     changes: dict = Field(default_factory=dict, sa_type=JSON, nullable=False)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+
+
+# ---- what the API shows ---------------------------------------------------------------------------
+
+class AgencyPublic(SQLModel):
+    id: int
+    acronym: str = Field(description="e.g. DOJ")
+    name: str
+    kind: AgencyKind
+    is_active: bool
+
+
+class MePublic(SQLModel):
+    """The caller."""
+
+    id: int
+    email: str
+    name: str
+    role: Role
+    agency: str | None = Field(description="The agency's acronym")
+    timezone: str
+
+
+class AgencyMember(SQLModel):
+    type: Literal["agency"] = "agency"
+    agency: str = Field(description="The agency's acronym")
+    role: MemberRole
+    since: date | None
+
+
+class PersonMember(SQLModel):
+    type: Literal["person"] = "person"
+    user_id: int
+    name: str
+    role: MemberRole
+    since: date | None
+
+
+class CommitteePublic(SQLModel):
+    id: int
+    name: str
+    short_name: str
+    kind: CommitteeKind
+    parent_id: int | None
+    follows_faca: bool
+    quorum_rule: QuorumRule
+    members: list[AgencyMember | PersonMember]

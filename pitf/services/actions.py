@@ -1,16 +1,21 @@
-"""Action items: what each agency committed to, its status history, and the lists that find them."""
+"""Action items: creating and changing what each agency committed to, and appending to its status history.
+
+Input arrives validated by the model family (ActionItemCreate, ActionItemUpdate, StatusUpdateCreate in
+pitf/models/actions.py); what only the database can tell (does the committee exist and is it active, is the
+agency retired, is the owner of the lead agency, may the actor see the meeting) is checked here, with the
+same field names. Reading and the lists are in pitf/services/action_queries.py.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from sqlalchemy import Select, asc, desc, func, or_, select
+from sqlalchemy import select
 from sqlmodel import Session
-from werkzeug.datastructures import MultiDict
 
 from pitf import permissions
-from pitf.errors import NotFound, ValidationFailed, require
+from pitf.errors import ValidationFailed, require
 from pitf.markdown import MAX_SOURCE, render_markdown
 from pitf.models import (
     ActionItem,
@@ -23,297 +28,44 @@ from pitf.models import (
     User,
     utcnow,
 )
-from pitf.models.actions import ACTION_STATUSES, CLOSED_STATUSES, PILLARS, PRIORITIES
-from pitf.paging import page_rows
+from pitf.models.actions import ActionItemCreate, ActionItemUpdate, StatusUpdateCreate
+from pitf.models.vocab import CLOSED_ACTION_STATUSES as CLOSED_STATUSES
+from pitf.models.vocab import ActionStatus
 from pitf.services import audit, visibility
+from pitf.services.action_queries import (  # noqa: F401  (the reading side, long imported from here)
+    SORT_LABELS,
+    SORTS,
+    ActionItemFilters,
+    HistoryEntry,
+    ItemDetail,
+    ItemView,
+    filters_from,
+    get_action_item,
+    is_overdue,
+    item_detail,
+    item_view,
+    iter_action_items,
+    list_action_items,
+    overdue_counts,
+    parse_filters,
+    possible_owners,
+    resolve_related,
+    supporting_acronyms,
+    updates_of,
+)
 from pitf.services.concurrency import check_version, flush_or_conflict
-from pitf.services.filters import (
-    BadFilter,
-    Filter,
-    agency_acronym,
-    choice,
-    day,
-    flag,
-    read_filters,
-    record_id,
-    search_text,
-    sort_order,
-)
 from pitf.services.notify import notify
-from pitf.services.visibility import Related
-from pitf.textutil import BadDate, contains_pattern, parse_date, parse_id
+from pitf.validation import validate
 
-EDITABLE_FIELDS = ("title", "description_md", "committee_id", "meeting_id", "recommendation_id", "lead_agency",
-                   "supporting_agencies", "owner_id", "due_date", "pillar", "priority")
-SORTS = {
-    "due_date": (asc(ActionItem.due_date), asc(ActionItem.id)),
-    "-due_date": (desc(ActionItem.due_date), desc(ActionItem.id)),
-    "title": (asc(ActionItem.title), asc(ActionItem.id)),
-    "-title": (desc(ActionItem.title), desc(ActionItem.id)),
-    "status": (asc(ActionItem.status), asc(ActionItem.due_date), asc(ActionItem.id)),
-    "-status": (desc(ActionItem.status), asc(ActionItem.due_date), asc(ActionItem.id)),
-    "lead_agency": (asc(Agency.acronym), asc(ActionItem.due_date), asc(ActionItem.id)),
-    "-lead_agency": (desc(Agency.acronym), asc(ActionItem.due_date), asc(ActionItem.id)),
-    "updated": (desc(ActionItem.updated_at), desc(ActionItem.id)),
-    "-updated": (asc(ActionItem.updated_at), asc(ActionItem.id)),
-}
-SORT_LABELS = {"due_date": "Due date, soonest first", "-due_date": "Due date, latest first", "title": "Title",
-               "status": "Status", "lead_agency": "Lead agency", "updated": "Recently updated"}
+EDITABLE_FIELDS = tuple(name for name in ActionItemUpdate.model_fields if name != "version")
 
 
-def is_overdue(item: ActionItem, today: date) -> bool:
-    """Overdue: not closed and past its due date."""
-    return item.status not in CLOSED_STATUSES and item.due_date < today
+class ChosenActionItem(ActionItemCreate):
+    """A new item given as a dict by the pages, the imports and the other services: there the committee is
+    chosen from a list, so a value that names no committee is said so (the API says "Must be a whole number.")."""
 
-
-# ---- reading ---------------------------------------------------------------------------------
-
-def get_action_item(*, session: Session, actor, item_id: int, for_update: bool = False) -> ActionItem:
-    """The item, or NotFound; every signed-in user may read every item."""
-    if not permissions.can_view_action_items(actor):
-        raise NotFound("No such action item.")
-    item = session.get(ActionItem, item_id) if not for_update else session.execute(
-        select(ActionItem).where(ActionItem.id == item_id).with_for_update()).scalar_one_or_none()
-    if item is None:
-        raise NotFound("No such action item.")
-    return item
-
-
-def supporting_acronyms(session: Session, item_ids: list[int]) -> dict[int, list[str]]:
-    """Supporting agencies of many items in one query."""
-    result: dict[int, list[str]] = {i: [] for i in item_ids}
-    if not item_ids:
-        return result
-    rows = session.execute(
-        select(ActionItemSupport.action_item_id, Agency.acronym)
-        .join(Agency, Agency.id == ActionItemSupport.agency_id)
-        .where(ActionItemSupport.action_item_id.in_(item_ids))
-        .order_by(Agency.acronym)
-    ).all()
-    for item_id, acronym in rows:
-        result[item_id].append(acronym)
-    return result
-
-
-@dataclass
-class ItemView:
-    """An item with the names a page or the API shows beside it."""
-
-    item: ActionItem
-    lead_agency: str
-    lead_agency_name: str
-    committee_name: str
-    owner_name: str | None
-    supporting: list[str] = field(default_factory=list)
-    # The meeting and recommendation the item came from, as the reader may see them (visibility.Related):
-    # a closed meeting or a draft they may not see is a neutral phrase without title, number or link.
-    meeting: Related | None = None
-    recommendation: Related | None = None
-
-
-@dataclass
-class ItemDetail(ItemView):
-    updates: list[tuple[StatusUpdate, str | None, str | None]] = field(default_factory=list)
-    supporting_ids: list[int] = field(default_factory=list)
-
-
-def _view_select() -> Select:
-    return (select(ActionItem, Agency.acronym, Agency.name, Committee.name, User.name)
-            .join(Agency, Agency.id == ActionItem.lead_agency_id)
-            .join(Committee, Committee.id == ActionItem.committee_id)
-            .join(User, User.id == ActionItem.owner_id, isouter=True))
-
-
-def item_view(session: Session, item_id: int, actor=None) -> ItemView:
-    """One item with its names; its meeting and recommendation as *actor* may see them."""
-    row = session.execute(_view_select().where(ActionItem.id == item_id)).one()
-    view = ItemView(row[0], row[1], row[2], row[3], row[4])
-    view.supporting = supporting_acronyms(session, [item_id])[item_id]
-    resolve_related(session, actor, [view])
-    return view
-
-
-def resolve_related(session: Session, actor, views: list[ItemView]) -> None:
-    """Set each view's meeting and recommendation as *actor* may see them: four queries for a whole page."""
-    meetings = visibility.related_meetings(session, actor, [v.item.meeting_id for v in views])
-    recs = visibility.related_recommendations(session, actor, [v.item.recommendation_id for v in views])
-    for v in views:
-        v.meeting = meetings.get(v.item.meeting_id)
-        v.recommendation = recs.get(v.item.recommendation_id)
-
-
-def item_detail(*, session: Session, actor, item_id: int) -> ItemDetail:
-    """Everything the item page shows, in a fixed number of queries."""
-    get_action_item(session=session, actor=actor, item_id=item_id)
-    row = session.execute(_view_select().where(ActionItem.id == item_id)).one()
-    detail = ItemDetail(row[0], row[1], row[2], row[3], row[4])
-    sup = session.execute(
-        select(Agency.id, Agency.acronym).join(ActionItemSupport, ActionItemSupport.agency_id == Agency.id)
-        .where(ActionItemSupport.action_item_id == item_id).order_by(Agency.acronym)).all()
-    detail.supporting = [a for _, a in sup]
-    detail.supporting_ids = [i for i, _ in sup]
-    resolve_related(session, actor, [detail])
-    detail.updates = [tuple(r) for r in session.execute(
-        select(StatusUpdate, User.name, Agency.acronym)
-        .join(User, User.id == StatusUpdate.author_id, isouter=True)
-        .join(Agency, Agency.id == User.agency_id, isouter=True)
-        .where(StatusUpdate.action_item_id == item_id)
-        .order_by(StatusUpdate.created_at.desc(), StatusUpdate.id.desc())
-    ).all()]
-    return detail
-
-
-# ---- filters and lists -----------------------------------------------------------------------
-
-@dataclass
-class ActionItemFilters:
-    agency: str | None = None
-    agency_role: str | None = None  # "lead", "supporting", or None for either
-    committee_id: int | None = None
-    status: list[str] = field(default_factory=list)
-    pillar: str | None = None
-    priority: str | None = None
-    overdue: bool = False
-    due_after: date | None = None
-    due_before: date | None = None
-    owner_id: int | None = None
-    meeting_id: int | None = None
-    recommendation_id: int | None = None
-    q: str = ""
-    sort: str = "due_date"
-
-    def query_args(self) -> dict:
-        """The filters as URL query arguments (for links that keep them)."""
-        args = {"agency": self.agency, "agency_role": self.agency_role, "committee_id": self.committee_id,
-                "status": self.status or None, "pillar": self.pillar, "priority": self.priority,
-                "overdue": "true" if self.overdue else None, "due_after": self.due_after,
-                "due_before": self.due_before, "owner_id": self.owner_id, "q": self.q or None,
-                "sort": self.sort if self.sort != "due_date" else None}
-        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in args.items() if v not in (None, "")}
-
-
-def _statuses(raw: list[str]) -> list[str]:
-    statuses = [s for text in raw for s in text.split(",") if s]
-    if bad := [s for s in statuses if s not in ACTION_STATUSES + ("closed", "active")]:
-        raise BadFilter(f"Unknown status {bad[0]!r}; use {', '.join(ACTION_STATUSES)}.")
-    return statuses
-
-
-FILTERS = (
-    Filter("agency", agency_acronym),
-    Filter("agency_role", choice(("lead", "supporting"), "Use lead or supporting.")),
-    Filter("committee_id", record_id),
-    Filter("status", _statuses, many=True),
-    Filter("pillar", choice(PILLARS)),
-    Filter("priority", choice(PRIORITIES)),
-    Filter("overdue", flag(true=("true", "1", "yes", "on"), false=("false", "0", "no", "off"))),
-    Filter("due_after", day),
-    Filter("due_before", day),
-    Filter("owner_id", record_id),
-    Filter("meeting_id", record_id),
-    Filter("recommendation_id", record_id),
-    Filter("q", search_text),
-    Filter("sort", sort_order(SORTS)),
-)
-
-
-def parse_filters(args: MultiDict) -> ActionItemFilters:
-    """Read the filters from query arguments; ValidationFailed names each bad one."""
-    return read_filters(args, ActionItemFilters, FILTERS)
-
-
-def _agency_id(session: Session, f: ActionItemFilters) -> int | None:
-    if not f.agency:
-        return None
-    agency_id = session.execute(select(Agency.id).where(Agency.acronym == f.agency)).scalar()
-    if agency_id is None:
-        raise ValidationFailed("Unknown agency.", fields={"agency": f"No agency has the acronym {f.agency}."})
-    return agency_id
-
-
-def _filtered(stmt: Select, f: ActionItemFilters, session: Session, today: date,
-              agency_id: int | None = None) -> Select:
-    if f.agency:
-        agency_id = agency_id if agency_id is not None else _agency_id(session, f)
-        supporting = select(ActionItemSupport.action_item_id).where(ActionItemSupport.agency_id == agency_id)
-        if f.agency_role == "lead":
-            stmt = stmt.where(ActionItem.lead_agency_id == agency_id)
-        elif f.agency_role == "supporting":
-            stmt = stmt.where(ActionItem.id.in_(supporting))
-        else:
-            stmt = stmt.where(or_(ActionItem.lead_agency_id == agency_id, ActionItem.id.in_(supporting)))
-    if f.committee_id is not None:
-        stmt = stmt.where(ActionItem.committee_id == f.committee_id)
-    if f.status:
-        wanted = set(f.status)
-        if "closed" in wanted:
-            wanted |= set(CLOSED_STATUSES)
-        if "active" in wanted:
-            wanted |= {s for s in ACTION_STATUSES if s not in CLOSED_STATUSES}
-        stmt = stmt.where(ActionItem.status.in_(sorted(wanted & set(ACTION_STATUSES))))
-    if f.pillar:
-        stmt = stmt.where(ActionItem.pillar == f.pillar)
-    if f.priority:
-        stmt = stmt.where(ActionItem.priority == f.priority)
-    if f.overdue:
-        stmt = stmt.where(ActionItem.status.not_in(CLOSED_STATUSES), ActionItem.due_date < today)
-    if f.due_after:
-        stmt = stmt.where(ActionItem.due_date >= f.due_after)
-    if f.due_before:
-        stmt = stmt.where(ActionItem.due_date <= f.due_before)
-    for name in ("owner_id", "meeting_id", "recommendation_id"):
-        if getattr(f, name) is not None:
-            stmt = stmt.where(getattr(ActionItem, name) == getattr(f, name))
-    if f.q:
-        like = contains_pattern(f.q)
-        stmt = stmt.where(or_(func.lower(ActionItem.title).like(like, escape="\\"),
-                              func.lower(ActionItem.description_md).like(like, escape="\\")))
-    return stmt
-
-
-def _visible_filters(session: Session, actor, f: ActionItemFilters) -> ActionItemFilters:
-    """Filtering by a meeting or recommendation the actor may not see finds nothing, as for one that does not
-    exist: the list must not tell which items came from a closed meeting or a draft."""
-    if f.meeting_id is not None and not visibility.visible_meeting_ids(session, actor, [f.meeting_id]):
-        f = replace(f, meeting_id=-1)
-    if f.recommendation_id is not None and not visibility.visible_recommendation_ids(session, actor,
-                                                                                      [f.recommendation_id]):
-        f = replace(f, recommendation_id=-1)
-    return f
-
-
-def list_action_items(*, session: Session, actor, filters: ActionItemFilters, page: int = 1, per_page: int = 50,
-                      today: date | None = None) -> tuple[list[ItemView], int]:
-    """One page of items matching *filters*, and the total: three queries whatever the size."""
-    if not permissions.can_view_action_items(actor):
-        raise NotFound("No such list.")
-    filters = _visible_filters(session, actor, filters)
-    today = today or utcnow().date()
-    agency_id = _agency_id(session, filters)  # looked up once for both queries
-    base = _filtered(select(ActionItem.id).join(Agency, Agency.id == ActionItem.lead_agency_id), filters, session,
-                     today, agency_id)
-    total = session.execute(select(func.count()).select_from(base.subquery())).scalar()
-    stmt = _filtered(_view_select(), filters, session, today, agency_id).order_by(*SORTS[filters.sort])
-    rows = session.execute(page_rows(stmt, page, per_page)).all()
-    views = [ItemView(r[0], r[1], r[2], r[3], r[4]) for r in rows]
-    supporting = supporting_acronyms(session, [v.item.id for v in views])
-    for v in views:
-        v.supporting = supporting[v.item.id]
-    resolve_related(session, actor, views)
-    return views, total
-
-
-def iter_action_items(*, session: Session, actor, filters: ActionItemFilters, today: date | None = None,
-                      batch: int = 1000):
-    """Every item matching *filters*, in batches (for CSV export)."""
-    page = 1
-    while True:
-        views, _total = list_action_items(session=session, actor=actor, filters=filters, page=page,
-                                          per_page=batch, today=today)
-        yield from views
-        if len(views) < batch:
-            return
-        page += 1
+    messages: ClassVar[dict[str, str]] = {**ActionItemCreate.messages,
+                                          "committee_id.int_type": "Choose an existing committee."}
 
 
 # ---- writing ---------------------------------------------------------------------------------
@@ -324,32 +76,17 @@ class Resolved:
     supporting_ids: list[int]
 
 
-def _resolve(session: Session, data: dict, *, partial: bool, current: ActionItem | None, actor=None) -> Resolved:
-    """Validate input fields and turn acronyms and ids into columns; ValidationFailed lists every problem."""
+def _resolve(session: Session, data: dict[str, Any], *, partial: bool, current: ActionItem | None,
+             actor=None) -> Resolved:
+    """Check validated input against the database and turn acronyms and ids into columns; ValidationFailed
+    lists every problem. *data* holds the fields given (all of them when creating)."""
     errors: dict[str, str] = {}
-    values: dict = {}
+    values: dict = {name: data[name] for name in ("title", "description_md", "due_date", "pillar", "priority")
+                    if name in data}
 
-    def given(name: str) -> bool:
-        return name in data and not (partial and data[name] is None and name in ("title", "due_date"))
-
-    if not partial or "title" in data:
-        title = (data.get("title") or "").strip()
-        if not title:
-            errors["title"] = "Enter a title."
-        elif len(title) > 300:
-            errors["title"] = "Use at most 300 characters."
-        values["title"] = title
-    if not partial or "description_md" in data:
-        desc_md = data.get("description_md") or ""
-        if not isinstance(desc_md, str):
-            errors["description_md"] = "Must be text."
-        elif len(desc_md) > MAX_SOURCE:
-            errors["description_md"] = f"Use at most {MAX_SOURCE:,} characters."
-        else:
-            values["description_md"] = desc_md
     if not partial or "committee_id" in data:
         cid = data.get("committee_id")
-        committee = session.get(Committee, cid) if isinstance(cid, int) and not isinstance(cid, bool) else None
+        committee = session.get(Committee, cid) if cid is not None else None
         if committee is None:
             errors["committee_id"] = "Choose an existing committee."
         elif not committee.is_active:
@@ -360,7 +97,7 @@ def _resolve(session: Session, data: dict, *, partial: bool, current: ActionItem
     if not partial or "lead_agency" in data:
         acronym = data.get("lead_agency")
         agency = session.execute(select(Agency).where(Agency.acronym == acronym.strip().upper())).scalar() \
-            if isinstance(acronym, str) and acronym.strip() else None
+            if acronym and acronym.strip() else None
         if agency is None:
             errors["lead_agency"] = "Choose the lead agency by its acronym, e.g. DOJ." if not acronym \
                 else f"No agency has the acronym {acronym!r}."
@@ -370,24 +107,18 @@ def _resolve(session: Session, data: dict, *, partial: bool, current: ActionItem
             values["lead_agency_id"] = lead_id = agency.id
     supporting_ids: list[int] | None = None
     if not partial or "supporting_agencies" in data:
-        raw = data.get("supporting_agencies") or []
-        if isinstance(raw, str):
-            raw = raw.replace(";", ",").split(",")
-        if not isinstance(raw, list) or not all(isinstance(a, str) for a in raw):
-            errors["supporting_agencies"] = "A list of agency acronyms."
-        else:
-            wanted = sorted({a.strip().upper() for a in raw if a.strip()})
-            found = dict(session.execute(select(Agency.acronym, Agency.id).where(Agency.acronym.in_(wanted))).all())
-            unknown = [a for a in wanted if a not in found]
-            if unknown:
-                errors["supporting_agencies"] = f"Unknown agency: {', '.join(unknown)}."
-            supporting_ids = [found[a] for a in wanted if a in found and found[a] != lead_id]
+        wanted = sorted({a.strip().upper() for a in data.get("supporting_agencies") or [] if a.strip()})
+        found = dict(session.execute(select(Agency.acronym, Agency.id).where(Agency.acronym.in_(wanted))).all())
+        unknown = [a for a in wanted if a not in found]
+        if unknown:
+            errors["supporting_agencies"] = f"Unknown agency: {', '.join(unknown)}."
+        supporting_ids = [found[a] for a in wanted if a in found and found[a] != lead_id]
     if not partial or "owner_id" in data:
         oid = data.get("owner_id")
-        if oid in (None, ""):
+        if oid is None:
             values["owner_id"] = None
         else:
-            owner = session.get(User, oid) if isinstance(oid, int) and not isinstance(oid, bool) else None
+            owner = session.get(User, oid)
             if owner is None or not owner.is_active:
                 errors["owner_id"] = "Choose an active person."
             elif lead_id is not None and owner.agency_id != lead_id:
@@ -398,40 +129,13 @@ def _resolve(session: Session, data: dict, *, partial: bool, current: ActionItem
         owner = session.get(User, current.owner_id)
         if owner is not None and owner.agency_id != values["lead_agency_id"]:
             values["owner_id"] = None  # reassigned to another agency: the old owner no longer fits
-    if not partial or "due_date" in data:
-        raw = data.get("due_date")
-        due = raw if isinstance(raw, date) else None
-        problem = "Enter the due date, mm/dd/yyyy (for example 01/15/2027)."
-        if isinstance(raw, str) and raw.strip():
-            try:
-                due = parse_date(raw)
-            except BadDate as err:
-                problem = str(err)
-        if due is None:
-            errors["due_date"] = problem
-        elif not date(2000, 1, 1) <= due <= date(2100, 12, 31):
-            errors["due_date"] = "Enter a due date between 2000 and 2100."
-        else:
-            values["due_date"] = due
-    if not partial or "pillar" in data:
-        pillar = data.get("pillar")
-        if pillar not in PILLARS:
-            errors["pillar"] = f"Choose one of {', '.join(PILLARS)}."
-        else:
-            values["pillar"] = pillar
-    if not partial or "priority" in data:
-        priority = data.get("priority") or "normal"
-        if priority not in PRIORITIES:
-            errors["priority"] = f"Choose one of {', '.join(PRIORITIES)}."
-        else:
-            values["priority"] = priority
     for name, model, label in (("meeting_id", Meeting, "meeting"), ("recommendation_id", Recommendation,
                                                                      "recommendation")):
         if not partial or name in data:
             ref = data.get(name)
-            if ref in (None, ""):
+            if ref is None:
                 values[name] = None
-            elif parse_id(ref) is None or not isinstance(ref, int) or session.get(model, ref) is None:
+            elif session.get(model, ref) is None:
                 errors[name] = f"No such {label}."
             elif (actor is not None and ref != getattr(current, name, None)
                   and not visibility.can_see(session, actor, session.get(model, ref))):
@@ -473,41 +177,63 @@ def _notify_assignment(session: Session, item: ActionItem, *, reassigned: bool =
            url=f"/action-items/{item.id}")
 
 
-def _check_external_ref(session: Session, ref) -> tuple[str | None, dict[str, str]]:
-    """The reference of the item in an agency's own tracker: blank means none; else text, short, unique."""
-    if ref is None or (isinstance(ref, str) and not ref.strip()):
-        return None, {}
-    if not isinstance(ref, str):
-        return None, {"external_ref": "Must be text."}
-    ref = ref.strip()
-    if len(ref) > 100:
-        return None, {"external_ref": "Use at most 100 characters."}
-    existing = session.execute(select(ActionItem.id).where(ActionItem.external_ref == ref)).scalar()
-    if existing is not None:
-        return None, {"external_ref": f"Action item {existing} already has this reference."}
-    return ref, {}
+def reference_problems(session: Session, ref) -> dict[str, str]:
+    """The reference of the item in an agency's own tracker is unique: the problem, if another item has it.
+    (Also asked when the rest of a new item failed validation, so every problem is named at once.)"""
+    if not isinstance(ref, str) or not ref.strip():
+        return {}
+    existing = session.execute(select(ActionItem.id).where(ActionItem.external_ref == ref.strip())).scalar()
+    return {"external_ref": f"Action item {existing} already has this reference."} if existing is not None else {}
 
 
-def create_action_item(*, session: Session, actor, data: dict, external_ref: str | None = None,
-                       status: str = "open", notify_agency: bool = True, authorized: bool = False) -> ActionItem:
-    """Create an item. *authorized* is for callers that checked a narrower right themselves
+def problems_beside(session: Session, raw: dict, invalid: dict[str, str], *, actor=None,
+                    current: ActionItem | None = None) -> dict[str, str]:
+    """What the database says about the fields of *raw* that passed validation, when others did not (*invalid*),
+    so every problem is named at once: a bad title and an owner of another agency, a blank date and a taken
+    reference."""
+    problems = {} if current is not None else reference_problems(session, raw.get("external_ref"))
+    rest = {k: v for k, v in raw.items() if k in EDITABLE_FIELDS and k not in invalid}
+    try:
+        fields = validate(ActionItemUpdate, {**rest, "version": 0}).changes()
+    except ValidationFailed:
+        return problems  # a field that failed once fails again: nothing more to learn here
+    try:
+        _resolve(session, fields, partial=True, current=current, actor=actor)
+    except ValidationFailed as err:
+        problems.update(err.fields)
+    return {k: v for k, v in problems.items() if k not in invalid}
+
+
+def create_action_item(*, session: Session, actor, item_in: ActionItemCreate | None = None,
+                       data: dict | None = None, external_ref: str | None = None, status: str = "open",
+                       notify_agency: bool = True, authorized: bool = False) -> ActionItem:
+    """Create an item from *item_in* (or from *data*, a dict validated here through ActionItemCreate, with
+    *external_ref* beside it). *authorized* is for callers that checked a narrower right themselves
     (an agency committing to an item of its own in a response to a recommendation)."""
     require(authorized or permissions.can_create_action_item(actor),
             "Only the secretariat creates action items.")
-    external_ref, ref_errors = _check_external_ref(session, external_ref)
+    if item_in is None:
+        raw = {**(data or {}), **({"external_ref": external_ref} if external_ref is not None else {})}
+        try:
+            item_in = validate(ChosenActionItem, raw)
+        except ValidationFailed as err:
+            reader = None if permissions.is_system(actor) else actor
+            err.fields.update(problems_beside(session, raw, err.fields, actor=reader))
+            raise
+    ref_errors = reference_problems(session, item_in.external_ref)
     try:
-        resolved = _resolve(session, data, partial=False, current=None,
+        resolved = _resolve(session, item_in.model_dump(exclude={"external_ref"}), partial=False, current=None,
                             actor=None if permissions.is_system(actor) else actor)
     except ValidationFailed as err:
         err.fields.update(ref_errors)
         raise
     if ref_errors:
         raise ValidationFailed("The action item has problems.", fields=ref_errors)
-    if status not in ACTION_STATUSES:
-        raise ValidationFailed("Unknown status.", fields={"status": f"Use one of {', '.join(ACTION_STATUSES)}."})
+    if status not in tuple(ActionStatus):
+        raise ValidationFailed("Unknown status.", fields={"status": f"Use one of {', '.join(ActionStatus)}."})
     values = resolved.values
     item = ActionItem(**values, description_html=render_markdown(values.get("description_md")),
-                      status=status, external_ref=external_ref, created_by_id=getattr(actor, "id", None),
+                      status=status, external_ref=item_in.external_ref, created_by_id=getattr(actor, "id", None),
                       closed_at=utcnow() if status in CLOSED_STATUSES else None,
                       percent_complete=100 if status == "done" else None)
     session.add(item)
@@ -523,14 +249,21 @@ def create_action_item(*, session: Session, actor, data: dict, external_ref: str
     return item
 
 
-def update_action_item(*, session: Session, actor, item_id: int, version, data: dict) -> ActionItem:
-    """Change some fields (PATCH semantics). Status changes go through status updates."""
+def update_action_item(*, session: Session, actor, item_id: int, item_in: ActionItemUpdate | None = None,
+                       version=None, data: dict | None = None) -> ActionItem:
+    """Change the fields *item_in* carries (PATCH semantics), or those of *data* with *version* beside it
+    (validated here through ActionItemUpdate). Status changes go through status updates."""
     item = get_action_item(session=session, actor=actor, item_id=item_id)
     require(permissions.can_edit_action_item(actor, item), "Only the secretariat edits action items.")
-    unknown = sorted(set(data) - set(EDITABLE_FIELDS) - {"version"})
-    if unknown:
-        raise ValidationFailed("Unknown fields.", fields=dict.fromkeys(unknown, "This field cannot be changed here."))
-    check_version(item, version)
+    if item_in is None:
+        check_version(item, version)  # a missing or bad version is named first, as it always was
+        try:
+            item_in = validate(ActionItemUpdate, {**(data or {}), "version": item.version})
+        except ValidationFailed as err:
+            err.fields.update(problems_beside(session, data or {}, err.fields, actor=actor, current=item))
+            raise
+    check_version(item, item_in.version)
+    data = item_in.changes()
     resolved = _resolve(session, data, partial=True, current=item, actor=actor)
     values = resolved.values
     old_lead, old_owner = item.lead_agency_id, item.owner_id
@@ -551,11 +284,15 @@ def update_action_item(*, session: Session, actor, item_id: int, version, data: 
     return item
 
 
-def post_status_update(*, session: Session, actor, item_id: int, version, status: str | None = None,
-                       note_md: str = "", percent_complete: int | None = None,
-                       supporting_ids: list[int] | None = None) -> StatusUpdate:
-    """Append to the item's history: a new status and/or a note. The version read must still be current."""
+def post_status_update(*, session: Session, actor, item_id: int, update_in: StatusUpdateCreate | None = None,
+                       version=None, status: str | None = None, note_md: str = "",
+                       percent_complete: int | None = None, supporting_ids: list[int] | None = None) -> StatusUpdate:
+    """Append to the item's history: a new status and/or a note. The version read must still be current.
+    The API gives *update_in*; the pages give the fields one by one."""
     item = get_action_item(session=session, actor=actor, item_id=item_id)
+    if update_in is not None:
+        version, status = update_in.version, update_in.status
+        note_md, percent_complete = update_in.note_md, update_in.percent_complete
     if supporting_ids is None:
         supporting_ids = list(session.execute(select(ActionItemSupport.agency_id).where(
             ActionItemSupport.action_item_id == item.id)).scalars())
@@ -563,8 +300,8 @@ def post_status_update(*, session: Session, actor, item_id: int, version, status
     status = status or None
     changing = status is not None and status != item.status
     if changing:
-        if status not in ACTION_STATUSES:
-            raise ValidationFailed("Unknown status.", fields={"status": f"Use one of {', '.join(ACTION_STATUSES)}."})
+        if status not in tuple(ActionStatus):
+            raise ValidationFailed("Unknown status.", fields={"status": f"Use one of {', '.join(ActionStatus)}."})
         if not permissions.can_change_status(actor, item, status):
             if status == "cancelled" or item.status == "cancelled":
                 require(False, "Only the secretariat cancels an action item or reopens a cancelled one.")
@@ -625,28 +362,3 @@ def cancel_action_item(*, session: Session, actor, item_id: int, version, reason
         raise ValidationFailed("Already cancelled.", fields={"status": "This item is already cancelled."})
     return post_status_update(session=session, actor=actor, item_id=item.id, version=version, status="cancelled",
                               note_md=reason)
-
-
-def updates_of(*, session: Session, actor, item_id: int) -> list[tuple[StatusUpdate, str | None, str | None]]:
-    get_action_item(session=session, actor=actor, item_id=item_id)
-    return [tuple(r) for r in session.execute(
-        select(StatusUpdate, User.name, Agency.acronym)
-        .join(User, User.id == StatusUpdate.author_id, isouter=True)
-        .join(Agency, Agency.id == User.agency_id, isouter=True)
-        .where(StatusUpdate.action_item_id == item_id)
-        .order_by(StatusUpdate.created_at.asc(), StatusUpdate.id.asc())
-    ).all()]
-
-
-def overdue_counts(session: Session, today: date) -> dict[int, int]:
-    rows = session.execute(select(ActionItem.lead_agency_id, func.count()).where(
-        ActionItem.status.not_in(CLOSED_STATUSES), ActionItem.due_date < today).group_by(ActionItem.lead_agency_id))
-    return dict(rows.all())
-
-
-
-def possible_owners(session: Session) -> list[tuple[int, str, str]]:
-    """Active people of an agency as (id, name, agency acronym): who can own an item (of their own agency)."""
-    return [tuple(r) for r in session.execute(
-        select(User.id, User.name, Agency.acronym).join(Agency, Agency.id == User.agency_id)
-        .where(User.is_active.is_(True)).order_by(Agency.acronym, User.name)).all()]

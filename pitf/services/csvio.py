@@ -1,11 +1,10 @@
-"""CSV import and export of action items: an Excel-safe export, and an import previewed row by row, all or nothing."""
+"""CSV import of action items: previewed row by row, applied all or nothing (the export is csv_export.py)."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -15,85 +14,24 @@ from sqlmodel import Session
 from pitf import permissions
 from pitf.errors import Conflict, DomainError, Forbidden, ValidationFailed, require
 from pitf.markdown import MAX_SOURCE
-from pitf.models import ActionItem, ActionItemSupport, Agency, Committee, User, utcnow
+from pitf.models import ActionItem, ActionItemSupport, Agency, Committee, User
 from pitf.models.actions import ACTION_STATUS_LABELS, ACTION_STATUSES, CLOSED_STATUSES, PILLARS, PRIORITIES
 from pitf.services import actions, audit
+from pitf.services.csv_export import (  # noqa: F401  (long imported from here)
+    COLUMN_HELP,
+    COLUMNS,
+    FORMULA_START,
+    TITLE_MAX,
+    excel_safe,
+    excel_unescape,
+    export_rows,
+)
 from pitf.services.notify import notify
 from pitf.textutil import BadDate, parse_date, parse_id
 
-COLUMNS = ("external_ref", "title", "description", "committee", "lead_agency", "supporting_agencies",
-           "owner_email", "due_date", "status", "pillar", "priority", "percent_complete", "overdue", "id")
 REQUIRED_COLUMNS = ("title", "committee", "lead_agency", "due_date", "pillar")
-COLUMN_HELP = {
-    "external_ref": "Your stable reference for the row, e.g. NAP-2026-01 (blank: derived from title, lead "
-                    "agency and committee). A row whose reference exists updates that item.",
-    "title": "Required. At most 300 characters.",
-    "description": "Markdown.",
-    "committee": "Required. The committee's name or short name, as in the directory.",
-    "lead_agency": "Required. The agency's acronym, e.g. DOJ.",
-    "supporting_agencies": "Acronyms separated by ; or , (e.g. HHS; DHS).",
-    "owner_email": "A person of the lead agency (optional).",
-    "due_date": "Required. 2027-01-15, or 1/15/2027 as Excel writes it.",
-    "status": "For new items only: open (default), in_progress, blocked, done or cancelled. Existing items "
-              "change status through status updates.",
-    "pillar": "Required. prevention, protection, prosecution or partnership.",
-    "priority": "high, normal (default) or low.",
-    "percent_complete": "Exported for reading; ignored on import.",
-    "overdue": "Exported for reading; ignored on import.",
-    "id": "The platform's id, from an export: matches rows that have no external_ref. Leave blank for new items.",
-}
 MAX_ROWS = 5000
 MAX_BYTES = 10 * 1024 * 1024
-# A cell starting with one of these is a formula (or hides one) when a spreadsheet opens the file.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-# ---- export ----------------------------------------------------------------------------------
-
-def excel_safe(value) -> str:
-    """The cell as text, with a leading apostrophe when a spreadsheet would run it as a formula."""
-    text = "" if value is None else value.isoformat() if isinstance(value, date) else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def excel_unescape(text: str) -> str:
-    """Undo excel_safe, so an exported file imports back unchanged."""
-    return text[1:] if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_START else text
-
-
-def _csv_line(cells: Iterable) -> str:
-    buf = io.StringIO()
-    csv.writer(buf).writerow([excel_safe(c) for c in cells])  # the csv module ends rows with CRLF
-    return buf.getvalue()
-
-
-def export_rows(views: Iterable[actions.ItemView], *, session: Session | None = None, today: date | None = None,
-                batch: int = 1000) -> Iterator[str]:
-    """The CSV lines of *views*: a BOM and the header first; owner emails read once per batch when given a session."""
-    today = today or utcnow().date()
-    yield "\ufeff" + _csv_line(COLUMNS)
-    pending: list[actions.ItemView] = []
-
-    def flush() -> Iterator[str]:
-        owner_ids = sorted({v.item.owner_id for v in pending if v.item.owner_id})
-        emails = dict(session.execute(select(User.id, User.email).where(User.id.in_(owner_ids))).all()) \
-            if session is not None and owner_ids else {}
-        for v in pending:
-            item = v.item
-            yield _csv_line([
-                item.external_ref, item.title, item.description_md, v.committee_name, v.lead_agency,
-                "; ".join(v.supporting), emails.get(item.owner_id, ""), item.due_date, item.status, item.pillar,
-                item.priority, item.percent_complete, "yes" if actions.is_overdue(item, today) else "no", item.id,
-            ])
-        pending.clear()
-
-    for view in views:
-        pending.append(view)
-        if len(pending) >= batch:
-            yield from flush()
-    yield from flush()
-
-
 # ---- import: the plan ------------------------------------------------------------------------
 
 @dataclass
@@ -233,8 +171,8 @@ def _resolve_row(line: int, rec: dict[str, str], look: _Lookups, problems: list[
     title = rec.get("title", "").strip()
     if not title:
         bad("title", "The title is missing.")
-    elif len(title) > 300:
-        bad("title", f"The title has {len(title)} characters; at most 300.")
+    elif len(title) > TITLE_MAX:
+        bad("title", f"The title has {len(title)} characters; at most {TITLE_MAX}.")
     out["title"] = title
     description = rec.get("description", "").replace("\r\n", "\n").replace("\r", "\n")
     if len(description) > MAX_SOURCE:
