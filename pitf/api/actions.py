@@ -14,6 +14,7 @@ from pitf.db import get_session
 from pitf.errors import Conflict
 from pitf.models import Agency, utcnow
 from pitf.models.actions import (
+    ActionItem,
     ActionItemCreate,
     ActionItemFilterQuery,
     ActionItemPublic,
@@ -35,13 +36,16 @@ class ActionItemListQuery(PageQuery, ActionItemFilterQuery):
     messages: ClassVar[dict[str, str]] = {**PageQuery.messages, **ActionItemFilterQuery.messages}
 
 
+# What the API shows straight from the row: every public field that is a column, except the two links, which
+# are shown only to those who may see what they link to.
+STORED_PUBLIC_FIELDS = (set(ActionItemPublic.model_fields) & set(ActionItem.model_fields)) - {
+    "meeting_id", "recommendation_id"}
+
+
 def item_public(view: ItemView, today: date | None = None) -> ActionItemPublic:
     item = view.item
     return ActionItemPublic(
-        **item.model_dump(include={"id", "title", "description_md", "description_html", "committee_id", "owner_id",
-                                   "due_date", "status", "pillar", "priority", "percent_complete", "external_ref",
-                                   "cancel_reason", "closed_at", "last_update_at", "created_at", "updated_at",
-                                   "version"}),
+        **item.model_dump(include=STORED_PUBLIC_FIELDS),
         committee_name=view.committee_name,
         # The meeting and recommendation the item came from, only when the caller may see them (null otherwise).
         meeting_id=view.meeting.id if view.meeting else None,

@@ -28,7 +28,7 @@ from pitf.models import (
     User,
     utcnow,
 )
-from pitf.models.actions import ActionItemCreate, ActionItemUpdate, StatusUpdateCreate
+from pitf.models.actions import ActionItemBase, ActionItemCreate, ActionItemUpdate, StatusUpdateCreate
 from pitf.models.vocab import CLOSED_ACTION_STATUSES as CLOSED_STATUSES
 from pitf.models.vocab import ActionStatus
 from pitf.services import audit, visibility
@@ -58,6 +58,10 @@ from pitf.services.notify import notify
 from pitf.validation import validate
 
 EDITABLE_FIELDS = tuple(name for name in ActionItemUpdate.model_fields if name != "version")
+# The fields stored as given, with no database check: every field of ActionItemBase (a field added there is
+# saved, shown by the API and audited with no change here), and three validated vocabularies and dates.
+PLAIN_FIELDS = (*ActionItemBase.model_fields, "due_date", "pillar", "priority")
+CREATION_AUDITED = tuple(name for name in ActionItemBase.model_fields if name != "description_md")  # text: too long
 
 
 class ChosenActionItem(ActionItemCreate):
@@ -81,8 +85,7 @@ def _resolve(session: Session, data: dict[str, Any], *, partial: bool, current: 
     """Check validated input against the database and turn acronyms and ids into columns; ValidationFailed
     lists every problem. *data* holds the fields given (all of them when creating)."""
     errors: dict[str, str] = {}
-    values: dict = {name: data[name] for name in ("title", "description_md", "due_date", "pillar", "priority")
-                    if name in data}
+    values: dict = {name: data[name] for name in PLAIN_FIELDS if name in data}
 
     if not partial or "committee_id" in data:
         cid = data.get("committee_id")
@@ -239,8 +242,8 @@ def create_action_item(*, session: Session, actor, item_in: ActionItemCreate | N
     session.add(item)
     session.flush()
     _set_supporting(session, item, resolved.supporting_ids)
-    changes = audit.creation_changes(item, ["title", "committee_id", "lead_agency_id", "owner_id", "due_date",
-                                            "pillar", "priority", "status", "external_ref"])
+    changes = audit.creation_changes(item, [*CREATION_AUDITED, "committee_id", "lead_agency_id", "owner_id",
+                                            "due_date", "pillar", "priority", "status", "external_ref"])
     changes["supporting_agency_ids"] = [None, sorted(resolved.supporting_ids)]
     audit.record(session, actor=actor, action="action_item.created", obj=item, changes=changes)
     if notify_agency:
