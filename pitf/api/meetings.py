@@ -25,6 +25,11 @@ from pitf.db import get_session
 from pitf.errors import Conflict, NotFound, ValidationFailed
 from pitf.models import Agency, Attendance, Committee, Meeting, User
 from pitf.models.meetings import (
+    MeetingCopy,
+    MeetingCreate,
+    MeetingDetail,
+    MeetingPublic,
+    MeetingUpdate,
     MinutesPublic,
     MinutesRevisionList,
     MinutesRevisionPublic,
@@ -38,11 +43,8 @@ from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
 from pitf.services.timeutil import to_local
 
-MEETING_FIELD_TYPES = {"committee_id": ID, "title": str, "starts_at": str, "ends_at": str, "timezone": str,
-                       "location": str, "virtual_url": str, "is_open": bool, "federal_register_notice_date": str,
-                       "joint_with_committee_id": ID}
-PATCH_FIELD_TYPES = {**{k: v for k, v in MEETING_FIELD_TYPES.items() if k != "committee_id"},
-                     "version": int, "status": str, "cancel_reason": str}
+# The meeting's own columns a MeetingPublic shows as they are.
+PUBLIC_MEETING_FIELDS = set(MeetingPublic.model_fields) & set(Meeting.model_fields)
 AGENDA_ITEM_TYPES = {"title": str, "presenter": str, "presenter_agency": str, "duration_minutes": int,
                      "notes_md": str, "action_item_id": ID, "recommendation_id": ID, "recommendation_number": str}
 # Fields an agenda item is read back with: a client may PUT what it read, and these are ignored.
@@ -50,15 +52,12 @@ AGENDA_ITEM_READ_ONLY = {"id", "position", "starts_at", "notes_html", "action_it
 ATTENDANCE_TYPES = {"user_id": ID, "name": str, "agency": str, "status": str, "represented_by": str,
                     "attendee_kind": str}
 ATTENDANCE_READ_ONLY = {"id"}
-MAX_TIMEZONE = 64  # the longest zone name the column holds (the real ones are far shorter)
 
 
 # ---- input checks ------------------------------------------------------------------------------
 
 def _check(data: dict, types: dict, *, extra_known=()) -> None:
     errors = {**unknown_fields(data, {*types, *extra_known}), **type_errors(data, types)}
-    if isinstance(data.get("timezone"), str) and len(data["timezone"]) > MAX_TIMEZONE:
-        errors["timezone"] = f"Unknown time zone (at most {MAX_TIMEZONE} characters)."
     if errors:
         raise ValidationFailed("Some fields are not valid.", fields=errors)
 
@@ -96,25 +95,15 @@ def _meeting_id(meeting_id: int) -> int:
 
 # ---- serialization -----------------------------------------------------------------------------
 
-def meeting_json(meeting: Meeting, committee: Committee | None = None) -> dict:
-    return {
-        "id": meeting.id, "committee_id": meeting.committee_id,
-        "committee_name": committee.name if committee is not None else None, "title": meeting.title,
-        "starts_at": iso(meeting.starts_at), "ends_at": iso(meeting.ends_at),
-        "starts_at_local": iso(to_local(meeting.starts_at, meeting.timezone)),
-        "ends_at_local": iso(to_local(meeting.ends_at, meeting.timezone)),
-        "timezone": meeting.timezone, "location": meeting.location, "virtual_url": meeting.virtual_url,
-        "is_open": meeting.is_open, "status": meeting.status, "cancel_reason": meeting.cancel_reason,
-        "state": mtg.meeting_state(meeting),
-        "federal_register_notice_date": iso(meeting.federal_register_notice_date),
-        "short_notice_reason": meeting.short_notice_reason,
-        "joint_with_committee_id": meeting.joint_with_committee_id, "series_key": meeting.series_key,
-        "ics_sequence": meeting.ics_sequence, "created_at": iso(meeting.created_at),
-        "updated_at": iso(meeting.updated_at), "version": meeting.version,
-    }
+def meeting_public(meeting: Meeting, committee: Committee | None = None) -> MeetingPublic:
+    return MeetingPublic(
+        **meeting.model_dump(include=PUBLIC_MEETING_FIELDS),
+        committee_name=committee.name if committee is not None else None,
+        starts_at_local=to_local(meeting.starts_at, meeting.timezone),
+        ends_at_local=to_local(meeting.ends_at, meeting.timezone), state=mtg.meeting_state(meeting))
 
 
-def meeting_detail_json(meeting: Meeting, committee: Committee) -> dict:
+def meeting_detail(meeting: Meeting, committee: Committee) -> MeetingDetail:
     """One meeting, with its federal-clock flags (FACA notice and certification, the Council's 45 days)."""
     db = get_session()
     certified = False
@@ -123,12 +112,13 @@ def meeting_detail_json(meeting: Meeting, committee: Committee) -> dict:
         certified = minutes is not None and minutes.approved_revision is not None
     state = fc.federal_clocks(session=db, meeting=meeting, committee=committee, clocks=_clocks(),
                               today=fc.federal_today(), minutes_certified=certified)
-    return {**meeting_json(meeting, committee), "flags": list(state.flags), "certify_by": iso(state.certify_by)}
+    return MeetingDetail(**meeting_public(meeting, committee).model_dump(), flags=list(state.flags),
+                         certify_by=state.certify_by)
 
 
-def _meeting_now(meeting_id: int) -> dict:
+def _meeting_now(meeting_id: int) -> MeetingDetail:
     meeting, committee, _access = mtg.get_meeting(session=get_session(), actor=actor(), meeting_id=meeting_id)
-    return meeting_detail_json(meeting, committee)
+    return meeting_detail(meeting, committee)
 
 
 def agenda_json(meeting: Meeting, view: agendas.AgendaView) -> dict:
@@ -205,56 +195,65 @@ def _minutes_conflict(err: Conflict, meeting_id: int) -> Conflict:
 
 # ---- meetings ----------------------------------------------------------------------------------
 
+MEETING_TAGS = ["meetings"]
+
+
+def _created(detail: MeetingDetail):
+    response = jsonify(detail.model_dump(mode="json"))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.meeting", meeting_id=detail.id)
+    return response
+
+
 @api_bp.get("/meetings")
 def meetings():
     filters, page, per_page = filters_and_page(mtg.parse_meeting_filters)
     rows, total = mtg.list_meetings(session=get_session(), actor=actor(), filters=filters, page=page,
                                     per_page=per_page)
-    return jsonify(page_of([meeting_json(m, c) for m, c in rows], page, per_page, total))
+    return jsonify(page_of([meeting_public(m, c).model_dump(mode="json") for m, c in rows], page, per_page, total))
 
 
 @api_bp.post("/meetings")
-def create_meeting():
-    data = json_body()
-    _check(data, MEETING_FIELD_TYPES)
+@spec.validate(json=MeetingCreate, resp=responses(201, MeetingDetail, errors=(400, 401, 403, 422)), tags=MEETING_TAGS)
+def create_meeting(json: MeetingCreate):
+    """Schedule a meeting (the secretariat, or the committee's chair and co-chairs)"""
     db = get_session()
-    meeting = mtg.create_meeting(session=db, actor=actor(), data=data)
-    response = jsonify(meeting_detail_json(meeting, db.get(Committee, meeting.committee_id)))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.meeting", meeting_id=meeting.id)
-    return response
+    meeting = mtg.create_meeting(session=db, actor=actor(), data=json.fields())
+    return _created(meeting_detail(meeting, db.get(Committee, meeting.committee_id)))
 
 
 @api_bp.get("/meetings/<int:meeting_id>")
+@spec.validate(resp=responses(200, MeetingDetail, errors=(401, 404)), tags=MEETING_TAGS)
 def meeting(meeting_id: int):
-    return jsonify(_meeting_now(_meeting_id(meeting_id)))
+    """One meeting, with its federal-clock flags"""
+    return _meeting_now(_meeting_id(meeting_id))
 
 
 @api_bp.patch("/meetings/<int:meeting_id>")
-def edit_meeting(meeting_id: int):
-    data = json_body()
-    _check(data, PATCH_FIELD_TYPES, extra_known=MEETING_FIELD_TYPES)  # the service names what cannot change
+@spec.validate(json=MeetingUpdate, resp=responses(200, MeetingDetail, errors=(400, 401, 403, 404, 409, 422)),
+               tags=MEETING_TAGS)
+def edit_meeting(meeting_id: int, json: MeetingUpdate):
+    """Change or cancel a meeting (its planners)"""
+    data = json.fields()  # committee_id included: the service names what cannot change
     try:
         mtg.update_meeting(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
-                           version=data.get("version"), data={k: v for k, v in data.items() if k != "version"})
+                           version=json.version, data={k: v for k, v in data.items() if k != "version"})
     except Conflict as err:
-        raise with_current(err, lambda: _meeting_now(meeting_id)) from None
-    return jsonify(_meeting_now(meeting_id))
+        raise with_current(err, lambda: _meeting_now(meeting_id).model_dump(mode="json")) from None
+    return _meeting_now(meeting_id)
 
 
 @api_bp.post("/meetings/<int:meeting_id>/copy")
-def copy_meeting(meeting_id: int):
-    """Plan the next meeting from this one; without starts_at, on the date suggested for the next meeting."""
-    data = _optional_body()
-    _check(data, {"starts_at": str, "ends_at": str, "title": str})
+@spec.validate(json=MeetingCopy, resp=responses(201, MeetingDetail, errors=(400, 401, 403, 404, 422)),
+               tags=MEETING_TAGS)
+def copy_meeting(meeting_id: int, json: MeetingCopy):
+    """Plan the next meeting from this one: same body, place, length and agenda (unpublished); without
+    starts_at, on the date suggested for the next meeting"""
     db = get_session()
     meeting = meeting_series.copy_meeting(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id),
-                                          starts_at=data.get("starts_at"), ends_at=data.get("ends_at"),
-                                          title=(data.get("title") or "").strip() or None)
-    response = jsonify(meeting_detail_json(meeting, db.get(Committee, meeting.committee_id)))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.meeting", meeting_id=meeting.id)
-    return response
+                                          starts_at=json.starts_at, ends_at=json.ends_at,
+                                          title=(json.title or "").strip() or None)
+    return _created(meeting_detail(meeting, db.get(Committee, meeting.committee_id)))
 
 
 # ---- agenda ------------------------------------------------------------------------------------

@@ -279,24 +279,6 @@ _ATTENDANCE_INPUT = {
 _MINUTES_STATUSES = ["draft", "circulated", "approved"]
 SCHEMAS.update({
     "Meeting": {"type": "object", "required": _MEETING_REQUIRED, "properties": _MEETING_PROPS},
-    "MeetingDetail": {"type": "object", "required": [*_MEETING_REQUIRED, "flags"], "properties": {
-        **_MEETING_PROPS,
-        "flags": {"type": "array", "items": {"type": "string"},
-                  "description": "Federal clocks: late Federal Register notice, minutes not certified in time, "
-                                 "no Council-SPOG meeting early enough before a PITF meeting"},
-        "certify_by": {"type": ["string", "null"], "format": "date",
-                       "description": "A FACA body: the date its minutes must be certified by"},
-    }},
-    "MeetingCreate": {"type": "object", "additionalProperties": False,
-                      "required": ["committee_id", "title", "starts_at", "ends_at"], "properties": _MEETING_INPUT},
-    "MeetingPatch": {
-        "type": "object", "additionalProperties": False, "required": ["version"],
-        "description": "Only the fields to change, and the version read. `status: cancelled` with `cancel_reason` "
-                       "cancels the meeting (nothing is deleted).",
-        "properties": {**{k: v for k, v in _MEETING_INPUT.items() if k != "committee_id"},
-                       "version": {"type": "integer"}, "status": {"type": "string", "enum": ["cancelled"]},
-                       "cancel_reason": {"type": "string", "maxLength": 2000}},
-    },
     "AgendaItem": {"type": "object", "required": [
         "id", "position", "title", "presenter", "presenter_agency", "duration_minutes", "notes_md", "notes_html",
         "action_item_id", "recommendation_id", "starts_at",
@@ -321,12 +303,6 @@ SCHEMAS.update({
                   "description": "Replaces the agenda's items, in order.", "properties": {
                       "version": {"type": "integer"},
                       "items": {"type": "array", "maxItems": 100, "items": ref("AgendaItemInput")}}},
-    "MeetingCopy": {"type": "object", "additionalProperties": False, "properties": {
-        "starts_at": {**_MEETING_INPUT["starts_at"], "description": "Left out: the date suggested for the next "
-                      "meeting (the same weekday of the same week, a quarter later for a body that meets quarterly, "
-                      "else a month later) at the same wall-clock time"},
-        "ends_at": {**_MEETING_INPUT["ends_at"], "description": "Left out: as long as the meeting copied"},
-        "title": {"type": ["string", "null"], "maxLength": 200, "description": "Left out: the copied title"}}},
     "AgendaPublish": {"type": "object", "additionalProperties": False, "properties": {
         "short_notice_reason": {"type": ["string", "null"], "maxLength": 2000,
                                 "description": "Required for a FACA body noticed fewer than 15 days ahead"}}},
@@ -355,24 +331,6 @@ PATHS.update({
             _query("status", {"type": "string", "enum": ["scheduled", "cancelled"]}),
             _query("upcoming", {"type": "boolean"}, "Not yet ended, soonest first"),
         ], "responses": {**ok(page_schema("Meeting")), **errors(401, 422)}},
-        "post": {"summary": "Schedule a meeting (the secretariat, or the committee's chair and co-chairs)",
-                 "requestBody": _body("MeetingCreate"),
-                 "responses": {"201": {"description": "Created", **_CREATED, "content": {
-                     "application/json": {"schema": ref("MeetingDetail")}}}, **errors(400, 401, 403, 422)}},
-    },
-    "/meetings/{meeting_id}": {
-        "get": {"summary": "One meeting, with its federal-clock flags", "parameters": [_MEETING_ID],
-                "responses": {**ok(ref("MeetingDetail")), **errors(401, 404)}},
-        "patch": {"summary": "Change or cancel a meeting (its planners)", "parameters": [_MEETING_ID],
-                  "requestBody": _body("MeetingPatch"),
-                  "responses": {**ok(ref("MeetingDetail")), **errors(400, 401, 403, 404, 409, 422)}},
-    },
-    "/meetings/{meeting_id}/copy": {
-        "post": {"summary": "Plan the next meeting from this one: same body, place, length and agenda (unpublished)",
-                 "parameters": [_MEETING_ID],
-                 "requestBody": {"required": False, "content": {"application/json": {"schema": ref("MeetingCopy")}}},
-                 "responses": {"201": {"description": "Created", **_CREATED, "content": {
-                     "application/json": {"schema": ref("MeetingDetail")}}}, **errors(400, 401, 403, 404, 422)}},
     },
     "/meetings/{meeting_id}/agenda": {
         "get": {"summary": "The agenda, each item with its computed start", "parameters": [_MEETING_ID],

@@ -9,7 +9,7 @@ from typing import Any
 from flask import request
 
 from pitf.errors import ValidationFailed
-from pitf.web.paging import last_page, page_numbers, read_paging
+from pitf.paging import last_page, page_numbers, read_paging
 
 
 @dataclass
