@@ -14,7 +14,6 @@ from pitf.api.util import (
     actor,
     checked_id,
     filters_and_page,
-    iso,
     json_body,
     page_of,
     type_errors,
@@ -23,7 +22,8 @@ from pitf.api.util import (
 )
 from pitf.db import get_session
 from pitf.errors import Conflict, NotFound, ValidationFailed
-from pitf.models import Agency, Attendance, Committee, Meeting, User
+from pitf.models import Agency, AgendaItem, Attendance, Committee, Meeting, User
+from pitf.models.agendas import AgendaItemPublic, AgendaPublic, AgendaPublish, AgendaUpdate
 from pitf.models.meetings import (
     MeetingCopy,
     MeetingCreate,
@@ -45,10 +45,9 @@ from pitf.services.timeutil import to_local
 
 # The meeting's own columns a MeetingPublic shows as they are.
 PUBLIC_MEETING_FIELDS = set(MeetingPublic.model_fields) & set(Meeting.model_fields)
-AGENDA_ITEM_TYPES = {"title": str, "presenter": str, "presenter_agency": str, "duration_minutes": int,
-                     "notes_md": str, "action_item_id": ID, "recommendation_id": ID, "recommendation_number": str}
-# Fields an agenda item is read back with: a client may PUT what it read, and these are ignored.
-AGENDA_ITEM_READ_ONLY = {"id", "position", "starts_at", "notes_html", "action_item_title", "recommendation_label"}
+# The item's own columns an AgendaItemPublic shows as they are.
+PUBLIC_ITEM_FIELDS = set(AgendaItemPublic.model_fields) & set(AgendaItem.model_fields) - {"recommendation_id",
+                                                                                           "starts_at"}
 ATTENDANCE_TYPES = {"user_id": ID, "name": str, "agency": str, "status": str, "represented_by": str,
                     "attendee_kind": str}
 ATTENDANCE_READ_ONLY = {"id"}
@@ -121,32 +120,32 @@ def _meeting_now(meeting_id: int) -> MeetingDetail:
     return meeting_detail(meeting, committee)
 
 
-def agenda_json(meeting: Meeting, view: agendas.AgendaView) -> dict:
+def agenda_public(meeting: Meeting, view: agendas.AgendaView) -> AgendaPublic:
     # A linked recommendation the caller may not see (someone's draft) is neither named nor linked.
     shown = visibility.visible_recommendation_ids(get_session(), actor(),
                                                   [row.item.recommendation_id for row in view.rows])
-    return {
-        "meeting_id": meeting.id,
-        "items": [{
-            "id": row.item.id, "position": row.item.position, "title": row.item.title,
-            "presenter": row.item.presenter, "presenter_agency": row.presenter_agency,
-            "duration_minutes": row.item.duration_minutes, "notes_md": row.item.notes_md,
-            "notes_html": row.item.notes_html, "action_item_id": row.item.action_item_id,
-            "action_item_title": row.action_item_title,
-            "recommendation_id": row.item.recommendation_id if row.item.recommendation_id in shown else None,
-            "recommendation_label": row.recommendation_label if row.item.recommendation_id in shown else None,
-            "starts_at": iso(row.starts_at),
-        } for row in view.rows],
-        "published_at": iso(view.agenda.published_at), "version": view.agenda.version,
-        "starts_at": iso(meeting.starts_at), "ends_at": iso(view.ends_at), "meeting_ends_at": iso(meeting.ends_at),
-        "overruns": view.overruns, "overrun_minutes": view.overrun_minutes,
-    }
+    return AgendaPublic(
+        meeting_id=meeting.id,
+        items=[AgendaItemPublic(
+            **row.item.model_dump(include=PUBLIC_ITEM_FIELDS), presenter_agency=row.presenter_agency,
+            action_item_title=row.action_item_title,
+            recommendation_id=row.item.recommendation_id if row.item.recommendation_id in shown else None,
+            recommendation_label=row.recommendation_label if row.item.recommendation_id in shown else None,
+            starts_at=row.starts_at) for row in view.rows],
+        published_at=view.agenda.published_at, version=view.agenda.version, starts_at=meeting.starts_at,
+        ends_at=view.ends_at, meeting_ends_at=meeting.ends_at, overruns=view.overruns,
+        overrun_minutes=view.overrun_minutes)
 
 
-def _agenda_now(meeting_id: int) -> dict:
+def _agenda_now(meeting_id: int) -> AgendaPublic:
     db = get_session()
     meeting, _committee, _access = mtg.get_meeting(session=db, actor=actor(), meeting_id=meeting_id)
-    return agenda_json(meeting, agendas.agenda_view(db, meeting))
+    return agenda_public(meeting, agendas.agenda_view(db, meeting))
+
+
+def _agenda_conflict(err: Conflict, meeting_id: int) -> Conflict:
+    """The conflict with the agenda as it is now in error.current."""
+    return with_current(err, lambda: _agenda_now(meeting_id).model_dump(mode="json"))
 
 
 def attendance_json(rows: list[Attendance], quorum: att.Quorum) -> dict:
@@ -258,36 +257,43 @@ def copy_meeting(meeting_id: int, json: MeetingCopy):
 
 # ---- agenda ------------------------------------------------------------------------------------
 
+AGENDA_TAGS = ["agenda"]
+
+
 @api_bp.get("/meetings/<int:meeting_id>/agenda")
+@spec.validate(resp=responses(200, AgendaPublic, errors=(401, 404)), tags=AGENDA_TAGS)
 def agenda(meeting_id: int):
-    return jsonify(_agenda_now(_meeting_id(meeting_id)))
+    """The agenda, each item with its computed start"""
+    return _agenda_now(_meeting_id(meeting_id))
 
 
 @api_bp.put("/meetings/<int:meeting_id>/agenda")
-def put_agenda(meeting_id: int):
-    data = json_body()
-    _check(data, {"version": int}, extra_known={"items"})
-    items = _check_list(data, "items", AGENDA_ITEM_TYPES, AGENDA_ITEM_READ_ONLY)
+@spec.validate(json=AgendaUpdate, resp=responses(200, AgendaPublic, errors=(400, 401, 403, 404, 409, 422)),
+               tags=AGENDA_TAGS)
+def put_agenda(meeting_id: int, json: AgendaUpdate):
+    """Replace the agenda's items (the meeting's planners)"""
+    items = json.entries()
     db = get_session()
     try:
         view = agendas.put_agenda(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id),
-                                  version=data.get("version"), items=items)
+                                  version=json.version, items=items)
     except Conflict as err:
-        raise with_current(err, lambda: _agenda_now(meeting_id)) from None
-    return jsonify(agenda_json(db.get(Meeting, meeting_id), view))
+        raise _agenda_conflict(err, meeting_id) from None
+    return agenda_public(db.get(Meeting, meeting_id), view)
 
 
 @api_bp.post("/meetings/<int:meeting_id>/agenda/publish")
-def publish_agenda(meeting_id: int):
-    data = _optional_body()
-    _check(data, {"short_notice_reason": str})
+@spec.validate(json=AgendaPublish, resp=responses(200, AgendaPublic, errors=(400, 401, 403, 404, 409, 422)),
+               tags=AGENDA_TAGS)
+def publish_agenda(meeting_id: int, json: AgendaPublish):
+    """Publish the agenda: the committee's members are notified"""
     try:
         agendas.publish_agenda(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
                                clocks=_clocks(), today=fc.federal_today(),
-                               short_notice_reason=data.get("short_notice_reason") or "")
+                               short_notice_reason=json.short_notice_reason or "")
     except Conflict as err:
-        raise with_current(err, lambda: _agenda_now(meeting_id)) from None
-    return jsonify(_agenda_now(meeting_id))
+        raise _agenda_conflict(err, meeting_id) from None
+    return _agenda_now(meeting_id)
 
 
 # ---- attendance --------------------------------------------------------------------------------

@@ -149,17 +149,22 @@ class Agenda(Versioned, SQLModel, table=True):
     published_by_id: int | None = Field(default=None, foreign_key="user.id")
 
 
-class AgendaItem(Versioned, SQLModel, table=True):
+class AgendaItemBase(SQLModel):
+    """What a planner writes of an agenda item, with its limits (the table, the service and the forms read them)."""
+
+    title: str = Field(max_length=300)
+    presenter: str = Field(default="", max_length=200)
+    duration_minutes: int = Field(default=15, ge=1, le=480)
+    notes_md: str = Field(default="", max_length=MAX_SOURCE, sa_type=Text)
+
+
+class AgendaItem(Versioned, AgendaItemBase, table=True):
     __table_args__ = (Index("ix_agendaitem_agenda_position", "agenda_id", "position"),)
     id: int | None = Field(default=None, primary_key=True)
     agenda_id: int = Field(foreign_key="agenda.id")
     position: int = Field(default=0)
-    title: str = Field(max_length=300)
-    presenter: str = Field(default="", max_length=200)
     presenter_user_id: int | None = Field(default=None, foreign_key="user.id")
     presenter_agency_id: int | None = Field(default=None, foreign_key="agency.id")
-    duration_minutes: int = Field(default=15)
-    notes_md: str = Field(default="", sa_type=Text)
     notes_html: str = Field(default="", sa_type=Text)
     action_item_id: int | None = Field(default=None, foreign_key="actionitem.id", index=True)
     recommendation_id: int | None = Field(default=None, foreign_key="recommendation.id", index=True)
