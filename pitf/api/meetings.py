@@ -3,27 +3,24 @@ attendance with quorum, and the minutes with their lifecycle and revisions. Atta
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, jsonify, url_for
 from sqlalchemy import select
 
 from pitf import permissions
 from pitf.api import api_bp
 from pitf.api.spec import responses, spec
 from pitf.api.util import (
-    ID,
     actor,
     checked_id,
     filters_and_page,
-    json_body,
     page_of,
-    type_errors,
-    unknown_fields,
     with_current,
 )
 from pitf.db import get_session
-from pitf.errors import Conflict, NotFound, ValidationFailed
+from pitf.errors import Conflict, NotFound
 from pitf.models import Agency, AgendaItem, Attendance, Committee, Meeting, User
 from pitf.models.agendas import AgendaItemPublic, AgendaPublic, AgendaPublish, AgendaUpdate
+from pitf.models.attendance import AttendanceEntryPublic, AttendancePublic, AttendanceUpdate, QuorumPublic
 from pitf.models.meetings import (
     MeetingCopy,
     MeetingCreate,
@@ -48,41 +45,11 @@ PUBLIC_MEETING_FIELDS = set(MeetingPublic.model_fields) & set(Meeting.model_fiel
 # The item's own columns an AgendaItemPublic shows as they are.
 PUBLIC_ITEM_FIELDS = set(AgendaItemPublic.model_fields) & set(AgendaItem.model_fields) - {"recommendation_id",
                                                                                            "starts_at"}
-ATTENDANCE_TYPES = {"user_id": ID, "name": str, "agency": str, "status": str, "represented_by": str,
-                    "attendee_kind": str}
-ATTENDANCE_READ_ONLY = {"id"}
+# The entry's own columns an AttendanceEntryPublic shows as they are.
+PUBLIC_ENTRY_FIELDS = {"id", "user_id", "name", "status", "attendee_kind"}
 
 
-# ---- input checks ------------------------------------------------------------------------------
-
-def _check(data: dict, types: dict, *, extra_known=()) -> None:
-    errors = {**unknown_fields(data, {*types, *extra_known}), **type_errors(data, types)}
-    if errors:
-        raise ValidationFailed("Some fields are not valid.", fields=errors)
-
-
-def _check_list(data: dict, name: str, types: dict, read_only: set) -> list:
-    """A list of objects under *name*: each one's unknown fields and wrong types named like items[2].title."""
-    entries = data.get(name)
-    if not isinstance(entries, list):
-        raise ValidationFailed("Bad list.", fields={name: "Send a list of objects."})
-    errors: dict[str, str] = {}
-    for i, raw in enumerate(entries):
-        if not isinstance(raw, dict):
-            errors[f"{name}[{i}]"] = "Each entry is an object."
-            continue
-        prefix = f"{name}[{i}]."
-        errors.update(unknown_fields(raw, {*types, *read_only}, prefix))
-        errors.update(type_errors(raw, types, prefix))
-    if errors:
-        raise ValidationFailed("Some entries are not valid.", fields=errors)
-    return [{k: v for k, v in raw.items() if k not in read_only} for raw in entries]
-
-
-def _optional_body() -> dict:
-    """The JSON object of a request whose body may be left out."""
-    return json_body() if request.get_data(cache=True) else {}
-
+# ---- reading the request ----------------------------------------------------------------------
 
 def _clocks() -> fc.Clocks:
     return fc.Clocks.from_config(current_app.config)
@@ -148,14 +115,13 @@ def _agenda_conflict(err: Conflict, meeting_id: int) -> Conflict:
     return with_current(err, lambda: _agenda_now(meeting_id).model_dump(mode="json"))
 
 
-def attendance_json(rows: list[Attendance], quorum: att.Quorum) -> dict:
+def attendance_public(rows: list[Attendance], quorum: att.Quorum) -> AttendancePublic:
     acronyms = dict(get_session().execute(select(Agency.id, Agency.acronym)).tuples().all())
-    return {
-        "entries": [{"id": a.id, "user_id": a.user_id, "name": a.name, "agency": acronyms.get(a.agency_id),
-                     "status": a.status, "represented_by": a.represented_by or None,
-                     "attendee_kind": a.attendee_kind} for a in rows],
-        "quorum": {"required": quorum.required, "present": quorum.present, "met": quorum.met, "rule": quorum.rule},
-    }
+    return AttendancePublic(
+        entries=[AttendanceEntryPublic(
+            **a.model_dump(include=PUBLIC_ENTRY_FIELDS), agency=acronyms.get(a.agency_id),
+            represented_by=a.represented_by or None) for a in rows],
+        quorum=QuorumPublic(required=quorum.required, present=quorum.present, met=quorum.met, rule=quorum.rule))
 
 
 def _names(user_ids) -> dict[int, str]:
@@ -298,22 +264,27 @@ def publish_agenda(meeting_id: int, json: AgendaPublish):
 
 # ---- attendance --------------------------------------------------------------------------------
 
+ATTENDANCE_TAGS = ["attendance"]
+
+
 @api_bp.get("/meetings/<int:meeting_id>/attendance")
+@spec.validate(resp=responses(200, AttendancePublic, errors=(401, 404)), tags=ATTENDANCE_TAGS)
 def attendance(meeting_id: int):
+    """Attendance and quorum"""
     db = get_session()
     meeting, committee, _access = mtg.get_meeting(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id))
     rows = att.attendance_of(db, meeting)
-    return jsonify(attendance_json(rows, att.quorum(db, committee, rows)))
+    return attendance_public(rows, att.quorum(db, committee, rows))
 
 
 @api_bp.put("/meetings/<int:meeting_id>/attendance")
-def put_attendance(meeting_id: int):
-    data = json_body()
-    _check(data, {}, extra_known={"entries"})
-    entries = _check_list(data, "entries", ATTENDANCE_TYPES, ATTENDANCE_READ_ONLY)
+@spec.validate(json=AttendanceUpdate, resp=responses(200, AttendancePublic, errors=(400, 401, 403, 404, 422)),
+               tags=ATTENDANCE_TAGS)
+def put_attendance(meeting_id: int, json: AttendanceUpdate):
+    """Replace the attendance list (the meeting's planners)"""
     rows, quorum = att.put_attendance(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
-                                      entries=entries)
-    return jsonify(attendance_json(rows, quorum))
+                                      entries=json.rows())
+    return attendance_public(rows, quorum)
 
 
 # ---- minutes -----------------------------------------------------------------------------------

@@ -255,31 +255,9 @@ _MEETING_PROPS = {
 _MEETING_REQUIRED = ["id", "committee_id", "title", "starts_at", "ends_at", "timezone", "location", "virtual_url",
                      "is_open", "status", "cancel_reason", "federal_register_notice_date", "short_notice_reason",
                      "joint_with_committee_id", "series_key", "ics_sequence", "version"]
-_ATTENDANCE_INPUT = {
-    "user_id": {"type": ["integer", "null"], "description": "A person with an account, or give name"},
-    "name": {"type": ["string", "null"], "maxLength": 200},
-    "agency": {"type": ["string", "null"], "description": "Agency acronym (default: the person's agency)"},
-    "status": {"type": "string", "enum": ["present", "absent", "represented"], "default": "present"},
-    "represented_by": {"type": ["string", "null"], "description": "The alternate; required when represented"},
-    "attendee_kind": {"type": ["string", "null"], "enum": [
-        "member", "staff", "agency_employee", "public_speaker", "guest", None]},
-}
 _MINUTES_STATUSES = ["draft", "circulated", "approved"]
 SCHEMAS.update({
     "Meeting": {"type": "object", "required": _MEETING_REQUIRED, "properties": _MEETING_PROPS},
-    "AttendanceEntry": {"type": "object", "required": ["id", "user_id", "name", "agency", "status",
-                                                       "represented_by", "attendee_kind"], "properties": {
-        **_ATTENDANCE_INPUT, "id": {"type": "integer"}, "name": {"type": "string"},
-        "attendee_kind": {"type": "string"}}},
-    "Attendance": {"type": "object", "required": ["entries", "quorum"], "properties": {
-        "entries": {"type": "array", "items": ref("AttendanceEntry")},
-        "quorum": {"type": "object", "required": ["required", "present", "met"], "properties": {
-            "required": {"type": "integer"}, "present": {"type": "integer"}, "met": {"type": "boolean"},
-            "rule": {"type": "string", "enum": ["majority_agencies", "majority_members"]}}},
-    }},
-    "AttendancePut": {"type": "object", "additionalProperties": False, "required": ["entries"], "properties": {
-        "entries": {"type": "array", "maxItems": 500, "items": {
-            "type": "object", "properties": _ATTENDANCE_INPUT}}}},
 })
 _MEETING_ID = id_param("meeting_id")
 PATHS.update({
@@ -292,13 +270,6 @@ PATHS.update({
             _query("status", {"type": "string", "enum": ["scheduled", "cancelled"]}),
             _query("upcoming", {"type": "boolean"}, "Not yet ended, soonest first"),
         ], "responses": {**ok(page_schema("Meeting")), **errors(401, 422)}},
-    },
-    "/meetings/{meeting_id}/attendance": {
-        "get": {"summary": "Attendance and quorum", "parameters": [_MEETING_ID],
-                "responses": {**ok(ref("Attendance")), **errors(401, 404)}},
-        "put": {"summary": "Replace the attendance list (the meeting's planners)", "parameters": [_MEETING_ID],
-                "requestBody": _body("AttendancePut"),
-                "responses": {**ok(ref("Attendance")), **errors(400, 401, 403, 404, 422)}},
     },
 })
 # ---- end of meetings ---------------------------------------------------------------------------

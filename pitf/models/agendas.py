@@ -63,19 +63,25 @@ class AgendaUpdate(SQLModel):
 
     def entries(self) -> list[dict[str, Any]]:
         """Each item's writable fields, or ValidationFailed naming every bad field of every item."""
-        errors: dict[str, str] = {}
-        entries = []
-        for i, raw in enumerate(self.items):
-            if not isinstance(raw, dict):
-                errors[f"items[{i}]"] = "Each entry is an object."
-                continue
-            try:
-                entries.append(AgendaItemInput.model_validate(raw).fields())
-            except ValidationError as err:
-                errors.update(fields_of(err, AgendaItemInput, f"items[{i}]."))
-        if errors:
-            raise ValidationFailed("Some entries are not valid.", fields=errors)
-        return entries
+        return read_entries(AgendaItemInput, self.items, "items")
+
+
+def read_entries(model: Any, raws: list[Any], name: str) -> list[dict[str, Any]]:
+    """Each of *raws* validated by *model* (its writable fields sent), or ValidationFailed naming every bad
+    field of every entry as the API names it: `items[2].title`."""
+    errors: dict[str, str] = {}
+    entries = []
+    for i, raw in enumerate(raws):
+        if not isinstance(raw, dict):
+            errors[f"{name}[{i}]"] = "Each entry is an object."
+            continue
+        try:
+            entries.append(model.model_validate(raw).fields())
+        except ValidationError as err:
+            errors.update(fields_of(err, model, f"{name}[{i}]."))
+    if errors:
+        raise ValidationFailed("Some entries are not valid.", fields=errors)
+    return entries
 
 
 class AgendaPublish(SQLModel):

@@ -170,15 +170,20 @@ class AgendaItem(Versioned, AgendaItemBase, table=True):
     recommendation_id: int | None = Field(default=None, foreign_key="recommendation.id", index=True)
 
 
-class Attendance(Versioned, SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    meeting_id: int = Field(foreign_key="meeting.id", index=True)
-    user_id: int | None = Field(default=None, foreign_key="user.id")
+class AttendanceBase(SQLModel):
+    """Who attended, as the planner records it, with the limits (the table and the service read them)."""
+
     name: str = Field(default="", max_length=200)
-    agency_id: int | None = Field(default=None, foreign_key="agency.id")
     attendee_kind: str = Field(default="member", max_length=24)
     status: str = Field(default="present", max_length=16)
     represented_by: str = Field(default="", max_length=200)
+
+
+class Attendance(Versioned, AttendanceBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
 
 
 class MinutesBase(SQLModel):

@@ -1,11 +1,11 @@
 """Forms of the meeting pages: scheduling (one meeting or a series), editing, cancelling, copying, agenda items."""
 
 from flask_wtf import FlaskForm
+from sqlmodel import SQLModel
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 
-from pitf.markdown import MAX_SOURCE
-from pitf.models.meetings import MeetingBase
-from pitf.validation import max_length
+from pitf.models.meetings import AgendaItemBase, MeetingBase
+from pitf.validation import bounds, max_length
 from pitf.web.choices import options
 
 # The service validates every value (and says so per field); these forms only carry the input.
@@ -17,9 +17,9 @@ ACCESS_CHOICES = [("open", "Open: every signed-in user sees it"),
                              "attendance, documents and minutes")]
 
 
-def _most(name: str) -> dict:
-    """The input's maxlength: MeetingBase's limit for *name*."""
-    return {"maxlength": max_length(MeetingBase, name)}
+def _most(name: str, model: type[SQLModel] = MeetingBase) -> dict:
+    """The input's maxlength: the model family's limit for *name* (MeetingBase's unless named)."""
+    return {"maxlength": max_length(model, name)}
 
 
 def _date(label: str, **kw) -> StringField:
@@ -79,12 +79,14 @@ class CopyMeetingForm(FlaskForm):
 
 
 class AgendaItemForm(FlaskForm):
-    title = StringField("Item title", render_kw={"maxlength": 300})
-    presenter = StringField("Presenter", render_kw={"maxlength": 200}, description="Optional: a person's name.")
+    title = StringField("Item title", render_kw=_most("title", AgendaItemBase))
+    presenter = StringField("Presenter", render_kw=_most("presenter", AgendaItemBase),
+                            description="Optional: a person's name.")
     presenter_agency = SelectField("Presenting agency", choices=[], validate_choice=False)
     duration_minutes = StringField("Duration in minutes", default="15", render_kw={"inputmode": "numeric"},
-                                   description="A whole number from 1 to 480.")
-    notes_md = TextAreaField("Notes", render_kw={"maxlength": MAX_SOURCE}, description=MARKDOWN_HINT)
+                                   description="A whole number from {} to {}.".format(
+                                       *bounds(AgendaItemBase, "duration_minutes")))
+    notes_md = TextAreaField("Notes", render_kw=_most("notes_md", AgendaItemBase), description=MARKDOWN_HINT)
     # Searchable lists (USWDS combo box; a plain list without JavaScript), filled by services.agenda_links.
     action_item_id = SelectField("Action item reviewed", choices=[], validate_choice=False,
                                  description="Optional: type the action item's number or words of its title. "
