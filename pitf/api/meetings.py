@@ -3,28 +3,30 @@ attendance with quorum, and the minutes with their lifecycle and revisions. Atta
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, jsonify, url_for
 from sqlalchemy import select
 
 from pitf import permissions
 from pitf.api import api_bp
 from pitf.api.spec import responses, spec
 from pitf.api.util import (
-    ID,
     actor,
     checked_id,
     filters_and_page,
-    iso,
-    json_body,
     page_of,
-    type_errors,
-    unknown_fields,
     with_current,
 )
 from pitf.db import get_session
-from pitf.errors import Conflict, NotFound, ValidationFailed
-from pitf.models import Agency, Attendance, Committee, Meeting, User
+from pitf.errors import Conflict, NotFound
+from pitf.models import Agency, AgendaItem, Attendance, Committee, Meeting, User
+from pitf.models.agendas import AgendaItemPublic, AgendaPublic, AgendaPublish, AgendaUpdate
+from pitf.models.attendance import AttendanceEntryPublic, AttendancePublic, AttendanceUpdate, QuorumPublic
 from pitf.models.meetings import (
+    MeetingCopy,
+    MeetingCreate,
+    MeetingDetail,
+    MeetingPublic,
+    MeetingUpdate,
     MinutesPublic,
     MinutesRevisionList,
     MinutesRevisionPublic,
@@ -38,53 +40,16 @@ from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
 from pitf.services.timeutil import to_local
 
-MEETING_FIELD_TYPES = {"committee_id": ID, "title": str, "starts_at": str, "ends_at": str, "timezone": str,
-                       "location": str, "virtual_url": str, "is_open": bool, "federal_register_notice_date": str,
-                       "joint_with_committee_id": ID}
-PATCH_FIELD_TYPES = {**{k: v for k, v in MEETING_FIELD_TYPES.items() if k != "committee_id"},
-                     "version": int, "status": str, "cancel_reason": str}
-AGENDA_ITEM_TYPES = {"title": str, "presenter": str, "presenter_agency": str, "duration_minutes": int,
-                     "notes_md": str, "action_item_id": ID, "recommendation_id": ID, "recommendation_number": str}
-# Fields an agenda item is read back with: a client may PUT what it read, and these are ignored.
-AGENDA_ITEM_READ_ONLY = {"id", "position", "starts_at", "notes_html", "action_item_title", "recommendation_label"}
-ATTENDANCE_TYPES = {"user_id": ID, "name": str, "agency": str, "status": str, "represented_by": str,
-                    "attendee_kind": str}
-ATTENDANCE_READ_ONLY = {"id"}
-MAX_TIMEZONE = 64  # the longest zone name the column holds (the real ones are far shorter)
+# The meeting's own columns a MeetingPublic shows as they are.
+PUBLIC_MEETING_FIELDS = set(MeetingPublic.model_fields) & set(Meeting.model_fields)
+# The item's own columns an AgendaItemPublic shows as they are.
+PUBLIC_ITEM_FIELDS = set(AgendaItemPublic.model_fields) & set(AgendaItem.model_fields) - {"recommendation_id",
+                                                                                           "starts_at"}
+# The entry's own columns an AttendanceEntryPublic shows as they are.
+PUBLIC_ENTRY_FIELDS = {"id", "user_id", "name", "status", "attendee_kind"}
 
 
-# ---- input checks ------------------------------------------------------------------------------
-
-def _check(data: dict, types: dict, *, extra_known=()) -> None:
-    errors = {**unknown_fields(data, {*types, *extra_known}), **type_errors(data, types)}
-    if isinstance(data.get("timezone"), str) and len(data["timezone"]) > MAX_TIMEZONE:
-        errors["timezone"] = f"Unknown time zone (at most {MAX_TIMEZONE} characters)."
-    if errors:
-        raise ValidationFailed("Some fields are not valid.", fields=errors)
-
-
-def _check_list(data: dict, name: str, types: dict, read_only: set) -> list:
-    """A list of objects under *name*: each one's unknown fields and wrong types named like items[2].title."""
-    entries = data.get(name)
-    if not isinstance(entries, list):
-        raise ValidationFailed("Bad list.", fields={name: "Send a list of objects."})
-    errors: dict[str, str] = {}
-    for i, raw in enumerate(entries):
-        if not isinstance(raw, dict):
-            errors[f"{name}[{i}]"] = "Each entry is an object."
-            continue
-        prefix = f"{name}[{i}]."
-        errors.update(unknown_fields(raw, {*types, *read_only}, prefix))
-        errors.update(type_errors(raw, types, prefix))
-    if errors:
-        raise ValidationFailed("Some entries are not valid.", fields=errors)
-    return [{k: v for k, v in raw.items() if k not in read_only} for raw in entries]
-
-
-def _optional_body() -> dict:
-    """The JSON object of a request whose body may be left out."""
-    return json_body() if request.get_data(cache=True) else {}
-
+# ---- reading the request ----------------------------------------------------------------------
 
 def _clocks() -> fc.Clocks:
     return fc.Clocks.from_config(current_app.config)
@@ -96,25 +61,15 @@ def _meeting_id(meeting_id: int) -> int:
 
 # ---- serialization -----------------------------------------------------------------------------
 
-def meeting_json(meeting: Meeting, committee: Committee | None = None) -> dict:
-    return {
-        "id": meeting.id, "committee_id": meeting.committee_id,
-        "committee_name": committee.name if committee is not None else None, "title": meeting.title,
-        "starts_at": iso(meeting.starts_at), "ends_at": iso(meeting.ends_at),
-        "starts_at_local": iso(to_local(meeting.starts_at, meeting.timezone)),
-        "ends_at_local": iso(to_local(meeting.ends_at, meeting.timezone)),
-        "timezone": meeting.timezone, "location": meeting.location, "virtual_url": meeting.virtual_url,
-        "is_open": meeting.is_open, "status": meeting.status, "cancel_reason": meeting.cancel_reason,
-        "state": mtg.meeting_state(meeting),
-        "federal_register_notice_date": iso(meeting.federal_register_notice_date),
-        "short_notice_reason": meeting.short_notice_reason,
-        "joint_with_committee_id": meeting.joint_with_committee_id, "series_key": meeting.series_key,
-        "ics_sequence": meeting.ics_sequence, "created_at": iso(meeting.created_at),
-        "updated_at": iso(meeting.updated_at), "version": meeting.version,
-    }
+def meeting_public(meeting: Meeting, committee: Committee | None = None) -> MeetingPublic:
+    return MeetingPublic(
+        **meeting.model_dump(include=PUBLIC_MEETING_FIELDS),
+        committee_name=committee.name if committee is not None else None,
+        starts_at_local=to_local(meeting.starts_at, meeting.timezone),
+        ends_at_local=to_local(meeting.ends_at, meeting.timezone), state=mtg.meeting_state(meeting))
 
 
-def meeting_detail_json(meeting: Meeting, committee: Committee) -> dict:
+def meeting_detail(meeting: Meeting, committee: Committee) -> MeetingDetail:
     """One meeting, with its federal-clock flags (FACA notice and certification, the Council's 45 days)."""
     db = get_session()
     certified = False
@@ -123,50 +78,50 @@ def meeting_detail_json(meeting: Meeting, committee: Committee) -> dict:
         certified = minutes is not None and minutes.approved_revision is not None
     state = fc.federal_clocks(session=db, meeting=meeting, committee=committee, clocks=_clocks(),
                               today=fc.federal_today(), minutes_certified=certified)
-    return {**meeting_json(meeting, committee), "flags": list(state.flags), "certify_by": iso(state.certify_by)}
+    return MeetingDetail(**meeting_public(meeting, committee).model_dump(), flags=list(state.flags),
+                         certify_by=state.certify_by)
 
 
-def _meeting_now(meeting_id: int) -> dict:
+def _meeting_now(meeting_id: int) -> MeetingDetail:
     meeting, committee, _access = mtg.get_meeting(session=get_session(), actor=actor(), meeting_id=meeting_id)
-    return meeting_detail_json(meeting, committee)
+    return meeting_detail(meeting, committee)
 
 
-def agenda_json(meeting: Meeting, view: agendas.AgendaView) -> dict:
+def agenda_public(meeting: Meeting, view: agendas.AgendaView) -> AgendaPublic:
     # A linked recommendation the caller may not see (someone's draft) is neither named nor linked.
     shown = visibility.visible_recommendation_ids(get_session(), actor(),
                                                   [row.item.recommendation_id for row in view.rows])
-    return {
-        "meeting_id": meeting.id,
-        "items": [{
-            "id": row.item.id, "position": row.item.position, "title": row.item.title,
-            "presenter": row.item.presenter, "presenter_agency": row.presenter_agency,
-            "duration_minutes": row.item.duration_minutes, "notes_md": row.item.notes_md,
-            "notes_html": row.item.notes_html, "action_item_id": row.item.action_item_id,
-            "action_item_title": row.action_item_title,
-            "recommendation_id": row.item.recommendation_id if row.item.recommendation_id in shown else None,
-            "recommendation_label": row.recommendation_label if row.item.recommendation_id in shown else None,
-            "starts_at": iso(row.starts_at),
-        } for row in view.rows],
-        "published_at": iso(view.agenda.published_at), "version": view.agenda.version,
-        "starts_at": iso(meeting.starts_at), "ends_at": iso(view.ends_at), "meeting_ends_at": iso(meeting.ends_at),
-        "overruns": view.overruns, "overrun_minutes": view.overrun_minutes,
-    }
+    return AgendaPublic(
+        meeting_id=meeting.id,
+        items=[AgendaItemPublic(
+            **row.item.model_dump(include=PUBLIC_ITEM_FIELDS), presenter_agency=row.presenter_agency,
+            action_item_title=row.action_item_title,
+            recommendation_id=row.item.recommendation_id if row.item.recommendation_id in shown else None,
+            recommendation_label=row.recommendation_label if row.item.recommendation_id in shown else None,
+            starts_at=row.starts_at) for row in view.rows],
+        published_at=view.agenda.published_at, version=view.agenda.version, starts_at=meeting.starts_at,
+        ends_at=view.ends_at, meeting_ends_at=meeting.ends_at, overruns=view.overruns,
+        overrun_minutes=view.overrun_minutes)
 
 
-def _agenda_now(meeting_id: int) -> dict:
+def _agenda_now(meeting_id: int) -> AgendaPublic:
     db = get_session()
     meeting, _committee, _access = mtg.get_meeting(session=db, actor=actor(), meeting_id=meeting_id)
-    return agenda_json(meeting, agendas.agenda_view(db, meeting))
+    return agenda_public(meeting, agendas.agenda_view(db, meeting))
 
 
-def attendance_json(rows: list[Attendance], quorum: att.Quorum) -> dict:
+def _agenda_conflict(err: Conflict, meeting_id: int) -> Conflict:
+    """The conflict with the agenda as it is now in error.current."""
+    return with_current(err, lambda: _agenda_now(meeting_id).model_dump(mode="json"))
+
+
+def attendance_public(rows: list[Attendance], quorum: att.Quorum) -> AttendancePublic:
     acronyms = dict(get_session().execute(select(Agency.id, Agency.acronym)).tuples().all())
-    return {
-        "entries": [{"id": a.id, "user_id": a.user_id, "name": a.name, "agency": acronyms.get(a.agency_id),
-                     "status": a.status, "represented_by": a.represented_by or None,
-                     "attendee_kind": a.attendee_kind} for a in rows],
-        "quorum": {"required": quorum.required, "present": quorum.present, "met": quorum.met, "rule": quorum.rule},
-    }
+    return AttendancePublic(
+        entries=[AttendanceEntryPublic(
+            **a.model_dump(include=PUBLIC_ENTRY_FIELDS), agency=acronyms.get(a.agency_id),
+            represented_by=a.represented_by or None) for a in rows],
+        quorum=QuorumPublic(required=quorum.required, present=quorum.present, met=quorum.met, rule=quorum.rule))
 
 
 def _names(user_ids) -> dict[int, str]:
@@ -205,110 +160,131 @@ def _minutes_conflict(err: Conflict, meeting_id: int) -> Conflict:
 
 # ---- meetings ----------------------------------------------------------------------------------
 
+MEETING_TAGS = ["meetings"]
+
+
+def _created(detail: MeetingDetail):
+    response = jsonify(detail.model_dump(mode="json"))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.meeting", meeting_id=detail.id)
+    return response
+
+
 @api_bp.get("/meetings")
 def meetings():
     filters, page, per_page = filters_and_page(mtg.parse_meeting_filters)
     rows, total = mtg.list_meetings(session=get_session(), actor=actor(), filters=filters, page=page,
                                     per_page=per_page)
-    return jsonify(page_of([meeting_json(m, c) for m, c in rows], page, per_page, total))
+    return jsonify(page_of([meeting_public(m, c).model_dump(mode="json") for m, c in rows], page, per_page, total))
 
 
 @api_bp.post("/meetings")
-def create_meeting():
-    data = json_body()
-    _check(data, MEETING_FIELD_TYPES)
+@spec.validate(json=MeetingCreate, resp=responses(201, MeetingDetail, errors=(400, 401, 403, 422)), tags=MEETING_TAGS)
+def create_meeting(json: MeetingCreate):
+    """Schedule a meeting (the secretariat, or the committee's chair and co-chairs)"""
     db = get_session()
-    meeting = mtg.create_meeting(session=db, actor=actor(), data=data)
-    response = jsonify(meeting_detail_json(meeting, db.get(Committee, meeting.committee_id)))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.meeting", meeting_id=meeting.id)
-    return response
+    meeting = mtg.create_meeting(session=db, actor=actor(), data=json.fields())
+    return _created(meeting_detail(meeting, db.get(Committee, meeting.committee_id)))
 
 
 @api_bp.get("/meetings/<int:meeting_id>")
+@spec.validate(resp=responses(200, MeetingDetail, errors=(401, 404)), tags=MEETING_TAGS)
 def meeting(meeting_id: int):
-    return jsonify(_meeting_now(_meeting_id(meeting_id)))
+    """One meeting, with its federal-clock flags"""
+    return _meeting_now(_meeting_id(meeting_id))
 
 
 @api_bp.patch("/meetings/<int:meeting_id>")
-def edit_meeting(meeting_id: int):
-    data = json_body()
-    _check(data, PATCH_FIELD_TYPES, extra_known=MEETING_FIELD_TYPES)  # the service names what cannot change
+@spec.validate(json=MeetingUpdate, resp=responses(200, MeetingDetail, errors=(400, 401, 403, 404, 409, 422)),
+               tags=MEETING_TAGS)
+def edit_meeting(meeting_id: int, json: MeetingUpdate):
+    """Change or cancel a meeting (its planners)"""
+    data = json.fields()  # committee_id included: the service names what cannot change
     try:
         mtg.update_meeting(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
-                           version=data.get("version"), data={k: v for k, v in data.items() if k != "version"})
+                           version=json.version, data={k: v for k, v in data.items() if k != "version"})
     except Conflict as err:
-        raise with_current(err, lambda: _meeting_now(meeting_id)) from None
-    return jsonify(_meeting_now(meeting_id))
+        raise with_current(err, lambda: _meeting_now(meeting_id).model_dump(mode="json")) from None
+    return _meeting_now(meeting_id)
 
 
 @api_bp.post("/meetings/<int:meeting_id>/copy")
-def copy_meeting(meeting_id: int):
-    """Plan the next meeting from this one; without starts_at, on the date suggested for the next meeting."""
-    data = _optional_body()
-    _check(data, {"starts_at": str, "ends_at": str, "title": str})
+@spec.validate(json=MeetingCopy, resp=responses(201, MeetingDetail, errors=(400, 401, 403, 404, 422)),
+               tags=MEETING_TAGS)
+def copy_meeting(meeting_id: int, json: MeetingCopy):
+    """Plan the next meeting from this one: same body, place, length and agenda (unpublished); without
+    starts_at, on the date suggested for the next meeting"""
     db = get_session()
     meeting = meeting_series.copy_meeting(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id),
-                                          starts_at=data.get("starts_at"), ends_at=data.get("ends_at"),
-                                          title=(data.get("title") or "").strip() or None)
-    response = jsonify(meeting_detail_json(meeting, db.get(Committee, meeting.committee_id)))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.meeting", meeting_id=meeting.id)
-    return response
+                                          starts_at=json.starts_at, ends_at=json.ends_at,
+                                          title=(json.title or "").strip() or None)
+    return _created(meeting_detail(meeting, db.get(Committee, meeting.committee_id)))
 
 
 # ---- agenda ------------------------------------------------------------------------------------
 
+AGENDA_TAGS = ["agenda"]
+
+
 @api_bp.get("/meetings/<int:meeting_id>/agenda")
+@spec.validate(resp=responses(200, AgendaPublic, errors=(401, 404)), tags=AGENDA_TAGS)
 def agenda(meeting_id: int):
-    return jsonify(_agenda_now(_meeting_id(meeting_id)))
+    """The agenda, each item with its computed start"""
+    return _agenda_now(_meeting_id(meeting_id))
 
 
 @api_bp.put("/meetings/<int:meeting_id>/agenda")
-def put_agenda(meeting_id: int):
-    data = json_body()
-    _check(data, {"version": int}, extra_known={"items"})
-    items = _check_list(data, "items", AGENDA_ITEM_TYPES, AGENDA_ITEM_READ_ONLY)
+@spec.validate(json=AgendaUpdate, resp=responses(200, AgendaPublic, errors=(400, 401, 403, 404, 409, 422)),
+               tags=AGENDA_TAGS)
+def put_agenda(meeting_id: int, json: AgendaUpdate):
+    """Replace the agenda's items (the meeting's planners)"""
+    items = json.entries()
     db = get_session()
     try:
         view = agendas.put_agenda(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id),
-                                  version=data.get("version"), items=items)
+                                  version=json.version, items=items)
     except Conflict as err:
-        raise with_current(err, lambda: _agenda_now(meeting_id)) from None
-    return jsonify(agenda_json(db.get(Meeting, meeting_id), view))
+        raise _agenda_conflict(err, meeting_id) from None
+    return agenda_public(db.get(Meeting, meeting_id), view)
 
 
 @api_bp.post("/meetings/<int:meeting_id>/agenda/publish")
-def publish_agenda(meeting_id: int):
-    data = _optional_body()
-    _check(data, {"short_notice_reason": str})
+@spec.validate(json=AgendaPublish, resp=responses(200, AgendaPublic, errors=(400, 401, 403, 404, 409, 422)),
+               tags=AGENDA_TAGS)
+def publish_agenda(meeting_id: int, json: AgendaPublish):
+    """Publish the agenda: the committee's members are notified"""
     try:
         agendas.publish_agenda(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
                                clocks=_clocks(), today=fc.federal_today(),
-                               short_notice_reason=data.get("short_notice_reason") or "")
+                               short_notice_reason=json.short_notice_reason or "")
     except Conflict as err:
-        raise with_current(err, lambda: _agenda_now(meeting_id)) from None
-    return jsonify(_agenda_now(meeting_id))
+        raise _agenda_conflict(err, meeting_id) from None
+    return _agenda_now(meeting_id)
 
 
 # ---- attendance --------------------------------------------------------------------------------
 
+ATTENDANCE_TAGS = ["attendance"]
+
+
 @api_bp.get("/meetings/<int:meeting_id>/attendance")
+@spec.validate(resp=responses(200, AttendancePublic, errors=(401, 404)), tags=ATTENDANCE_TAGS)
 def attendance(meeting_id: int):
+    """Attendance and quorum"""
     db = get_session()
     meeting, committee, _access = mtg.get_meeting(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id))
     rows = att.attendance_of(db, meeting)
-    return jsonify(attendance_json(rows, att.quorum(db, committee, rows)))
+    return attendance_public(rows, att.quorum(db, committee, rows))
 
 
 @api_bp.put("/meetings/<int:meeting_id>/attendance")
-def put_attendance(meeting_id: int):
-    data = json_body()
-    _check(data, {}, extra_known={"entries"})
-    entries = _check_list(data, "entries", ATTENDANCE_TYPES, ATTENDANCE_READ_ONLY)
+@spec.validate(json=AttendanceUpdate, resp=responses(200, AttendancePublic, errors=(400, 401, 403, 404, 422)),
+               tags=ATTENDANCE_TAGS)
+def put_attendance(meeting_id: int, json: AttendanceUpdate):
+    """Replace the attendance list (the meeting's planners)"""
     rows, quorum = att.put_attendance(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
-                                      entries=entries)
-    return jsonify(attendance_json(rows, quorum))
+                                      entries=json.rows())
+    return attendance_public(rows, quorum)
 
 
 # ---- minutes -----------------------------------------------------------------------------------

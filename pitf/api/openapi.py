@@ -99,94 +99,9 @@ _MEETING_PROPS = {
 _MEETING_REQUIRED = ["id", "committee_id", "title", "starts_at", "ends_at", "timezone", "location", "virtual_url",
                      "is_open", "status", "cancel_reason", "federal_register_notice_date", "short_notice_reason",
                      "joint_with_committee_id", "series_key", "ics_sequence", "version"]
-_AGENDA_ITEM_INPUT = {
-    "title": {"type": "string", "maxLength": 300},
-    "presenter": {"type": ["string", "null"], "maxLength": 200},
-    "presenter_agency": {"type": ["string", "null"], "description": "Agency acronym"},
-    "duration_minutes": {"type": "integer", "minimum": 1, "maximum": 480, "default": 15},
-    "notes_md": {"type": ["string", "null"], "description": "Markdown; rendered and sanitized on save"},
-    "action_item_id": {"type": ["integer", "null"]},
-    "recommendation_id": {"type": ["integer", "null"],
-                          "description": "Null when read by someone who may not see it (someone else's draft)"},
-    "recommendation_number": {"type": ["string", "null"], "writeOnly": True,
-                              "description": "Instead of recommendation_id: its number, e.g. 2026-01"},
-}
-_ATTENDANCE_INPUT = {
-    "user_id": {"type": ["integer", "null"], "description": "A person with an account, or give name"},
-    "name": {"type": ["string", "null"], "maxLength": 200},
-    "agency": {"type": ["string", "null"], "description": "Agency acronym (default: the person's agency)"},
-    "status": {"type": "string", "enum": ["present", "absent", "represented"], "default": "present"},
-    "represented_by": {"type": ["string", "null"], "description": "The alternate; required when represented"},
-    "attendee_kind": {"type": ["string", "null"], "enum": [
-        "member", "staff", "agency_employee", "public_speaker", "guest", None]},
-}
 _MINUTES_STATUSES = ["draft", "circulated", "approved"]
 SCHEMAS.update({
     "Meeting": {"type": "object", "required": _MEETING_REQUIRED, "properties": _MEETING_PROPS},
-    "MeetingDetail": {"type": "object", "required": [*_MEETING_REQUIRED, "flags"], "properties": {
-        **_MEETING_PROPS,
-        "flags": {"type": "array", "items": {"type": "string"},
-                  "description": "Federal clocks: late Federal Register notice, minutes not certified in time, "
-                                 "no Council-SPOG meeting early enough before a PITF meeting"},
-        "certify_by": {"type": ["string", "null"], "format": "date",
-                       "description": "A FACA body: the date its minutes must be certified by"},
-    }},
-    "MeetingCreate": {"type": "object", "additionalProperties": False,
-                      "required": ["committee_id", "title", "starts_at", "ends_at"], "properties": _MEETING_INPUT},
-    "MeetingPatch": {
-        "type": "object", "additionalProperties": False, "required": ["version"],
-        "description": "Only the fields to change, and the version read. `status: cancelled` with `cancel_reason` "
-                       "cancels the meeting (nothing is deleted).",
-        "properties": {**{k: v for k, v in _MEETING_INPUT.items() if k != "committee_id"},
-                       "version": {"type": "integer"}, "status": {"type": "string", "enum": ["cancelled"]},
-                       "cancel_reason": {"type": "string", "maxLength": 2000}},
-    },
-    "AgendaItem": {"type": "object", "required": [
-        "id", "position", "title", "presenter", "presenter_agency", "duration_minutes", "notes_md", "notes_html",
-        "action_item_id", "recommendation_id", "starts_at",
-    ], "properties": {
-        **_AGENDA_ITEM_INPUT, "id": {"type": "integer"}, "position": {"type": "integer"},
-        "presenter": {"type": "string"}, "notes_md": {"type": "string"},
-        "notes_html": {"type": "string", "description": "Sanitized HTML of notes_md"},
-        "action_item_title": {"type": ["string", "null"]}, "recommendation_label": {"type": ["string", "null"]},
-        "starts_at": {**_TIME, "description": "Computed from the meeting's start and the durations before it"},
-    }},
-    "AgendaItemInput": {"type": "object", "required": ["title"], "properties": _AGENDA_ITEM_INPUT,
-                        "description": "The read-only fields of AgendaItem may be sent back; they are ignored."},
-    "Agenda": {"type": "object", "required": ["items", "published_at", "version", "ends_at", "overruns",
-                                              "overrun_minutes"], "properties": {
-        "meeting_id": {"type": "integer"}, "items": {"type": "array", "items": ref("AgendaItem")},
-        "published_at": {"type": ["string", "null"], "format": "date-time"}, "version": {"type": "integer"},
-        "starts_at": _TIME, "ends_at": {**_TIME, "description": "When the last item ends"},
-        "meeting_ends_at": _TIME, "overruns": {"type": "boolean", "description": "Runs past the meeting's end"},
-        "overrun_minutes": {"type": "integer", "minimum": 0},
-    }},
-    "AgendaPut": {"type": "object", "additionalProperties": False, "required": ["version", "items"],
-                  "description": "Replaces the agenda's items, in order.", "properties": {
-                      "version": {"type": "integer"},
-                      "items": {"type": "array", "maxItems": 100, "items": ref("AgendaItemInput")}}},
-    "MeetingCopy": {"type": "object", "additionalProperties": False, "properties": {
-        "starts_at": {**_MEETING_INPUT["starts_at"], "description": "Left out: the date suggested for the next "
-                      "meeting (the same weekday of the same week, a quarter later for a body that meets quarterly, "
-                      "else a month later) at the same wall-clock time"},
-        "ends_at": {**_MEETING_INPUT["ends_at"], "description": "Left out: as long as the meeting copied"},
-        "title": {"type": ["string", "null"], "maxLength": 200, "description": "Left out: the copied title"}}},
-    "AgendaPublish": {"type": "object", "additionalProperties": False, "properties": {
-        "short_notice_reason": {"type": ["string", "null"], "maxLength": 2000,
-                                "description": "Required for a FACA body noticed fewer than 15 days ahead"}}},
-    "AttendanceEntry": {"type": "object", "required": ["id", "user_id", "name", "agency", "status",
-                                                       "represented_by", "attendee_kind"], "properties": {
-        **_ATTENDANCE_INPUT, "id": {"type": "integer"}, "name": {"type": "string"},
-        "attendee_kind": {"type": "string"}}},
-    "Attendance": {"type": "object", "required": ["entries", "quorum"], "properties": {
-        "entries": {"type": "array", "items": ref("AttendanceEntry")},
-        "quorum": {"type": "object", "required": ["required", "present", "met"], "properties": {
-            "required": {"type": "integer"}, "present": {"type": "integer"}, "met": {"type": "boolean"},
-            "rule": {"type": "string", "enum": ["majority_agencies", "majority_members"]}}},
-    }},
-    "AttendancePut": {"type": "object", "additionalProperties": False, "required": ["entries"], "properties": {
-        "entries": {"type": "array", "maxItems": 500, "items": {
-            "type": "object", "properties": _ATTENDANCE_INPUT}}}},
 })
 _MEETING_ID = id_param("meeting_id")
 PATHS.update({
@@ -199,44 +114,6 @@ PATHS.update({
             _query("status", {"type": "string", "enum": ["scheduled", "cancelled"]}),
             _query("upcoming", {"type": "boolean"}, "Not yet ended, soonest first"),
         ], "responses": {**ok(page_schema("Meeting")), **errors(401, 422)}},
-        "post": {"summary": "Schedule a meeting (the secretariat, or the committee's chair and co-chairs)",
-                 "requestBody": _body("MeetingCreate"),
-                 "responses": {"201": {"description": "Created", **_CREATED, "content": {
-                     "application/json": {"schema": ref("MeetingDetail")}}}, **errors(400, 401, 403, 422)}},
-    },
-    "/meetings/{meeting_id}": {
-        "get": {"summary": "One meeting, with its federal-clock flags", "parameters": [_MEETING_ID],
-                "responses": {**ok(ref("MeetingDetail")), **errors(401, 404)}},
-        "patch": {"summary": "Change or cancel a meeting (its planners)", "parameters": [_MEETING_ID],
-                  "requestBody": _body("MeetingPatch"),
-                  "responses": {**ok(ref("MeetingDetail")), **errors(400, 401, 403, 404, 409, 422)}},
-    },
-    "/meetings/{meeting_id}/copy": {
-        "post": {"summary": "Plan the next meeting from this one: same body, place, length and agenda (unpublished)",
-                 "parameters": [_MEETING_ID],
-                 "requestBody": {"required": False, "content": {"application/json": {"schema": ref("MeetingCopy")}}},
-                 "responses": {"201": {"description": "Created", **_CREATED, "content": {
-                     "application/json": {"schema": ref("MeetingDetail")}}}, **errors(400, 401, 403, 404, 422)}},
-    },
-    "/meetings/{meeting_id}/agenda": {
-        "get": {"summary": "The agenda, each item with its computed start", "parameters": [_MEETING_ID],
-                "responses": {**ok(ref("Agenda")), **errors(401, 404)}},
-        "put": {"summary": "Replace the agenda's items (the meeting's planners)", "parameters": [_MEETING_ID],
-                "requestBody": _body("AgendaPut"),
-                "responses": {**ok(ref("Agenda")), **errors(400, 401, 403, 404, 409, 422)}},
-    },
-    "/meetings/{meeting_id}/agenda/publish": {
-        "post": {"summary": "Publish the agenda: the committee's members are notified", "parameters": [_MEETING_ID],
-                 "requestBody": {"required": False, "content": {"application/json": {
-                     "schema": ref("AgendaPublish")}}},
-                 "responses": {**ok(ref("Agenda")), **errors(400, 401, 403, 404, 422)}},
-    },
-    "/meetings/{meeting_id}/attendance": {
-        "get": {"summary": "Attendance and quorum", "parameters": [_MEETING_ID],
-                "responses": {**ok(ref("Attendance")), **errors(401, 404)}},
-        "put": {"summary": "Replace the attendance list (the meeting's planners)", "parameters": [_MEETING_ID],
-                "requestBody": _body("AttendancePut"),
-                "responses": {**ok(ref("Attendance")), **errors(400, 401, 403, 404, 422)}},
     },
 })
 # ---- end of meetings ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any, ClassVar
 
 from pydantic import ConfigDict, field_serializer
 from sqlalchemy import Index, Text, UniqueConstraint
@@ -12,7 +13,8 @@ from pitf.markdown import MAX_SOURCE
 from pitf.settings import platform_timezone
 
 from .base import UTCDateTime, Versioned, created_field, optional_time_field
-from .fields import WholeNumber
+from .fields import Flag, RowId, WholeNumber
+from .recommendations import IsoDateTime
 from .vocab import AttachmentKind, AttendanceStatus, AttendeeKind, MeetingStatus, MinutesStatus
 
 # The old names of the vocabularies, kept while callers move over to the enums of .vocab.
@@ -23,26 +25,121 @@ ATTENDEE_KINDS = tuple(AttendeeKind)
 ATTACHMENT_KINDS = tuple(AttachmentKind)
 
 
-class Meeting(Versioned, SQLModel, table=True):
-    __table_args__ = (Index("ix_meeting_committee_starts", "committee_id", "starts_at"),)
-    id: int | None = Field(default=None, primary_key=True)
-    committee_id: int = Field(foreign_key="committee.id")
+MAX_TIMEZONE = 64  # the longest zone name the column holds (the real ones are far shorter)
+
+
+class MeetingBase(SQLModel):
+    """What a planner writes of a meeting, with its limits (the table, the service and the forms read them)."""
+
     title: str = Field(max_length=200)
-    starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
-    ends_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
-    timezone: str = Field(default_factory=platform_timezone, max_length=64)  # PITF_TIMEZONE when the row is made
+    # PITF_TIMEZONE when the row is made
+    timezone: str = Field(default_factory=platform_timezone, max_length=MAX_TIMEZONE)
     location: str = Field(default="", max_length=300)
     virtual_url: str = Field(default="", max_length=500)
     is_open: bool = Field(default=True)
-    status: str = Field(default="scheduled", max_length=16, index=True)
     cancel_reason: str = Field(default="", max_length=2000)
-    federal_register_notice_date: date | None = Field(default=None)
     short_notice_reason: str = Field(default="", max_length=2000)
+
+
+class Meeting(Versioned, MeetingBase, table=True):
+    __table_args__ = (Index("ix_meeting_committee_starts", "committee_id", "starts_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    committee_id: int = Field(foreign_key="committee.id")
+    starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    ends_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    status: str = Field(default="scheduled", max_length=16, index=True)
+    federal_register_notice_date: date | None = Field(default=None)
     series_key: str | None = Field(default=None, max_length=64, index=True)
     # A joint meeting with another body (the Advisory Council meets the SPOG before each PITF meeting).
     joint_with_committee_id: int | None = Field(default=None, foreign_key="committee.id", index=True)
     ics_sequence: int = Field(default=0)
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+# ---- what the API takes and returns of a meeting ----------------------------------------------------
+# The input classes check each field's JSON type (every field optional, a null left to the service); the
+# service checks the values against MeetingBase's limits and the database, naming each field.
+
+class MeetingCreate(SQLModel):
+    """A meeting to schedule. Times are ISO 8601; one without an offset is read in `timezone`."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    messages: ClassVar[dict[str, str]] = {
+        "timezone.string_too_long": f"Unknown time zone (at most {MAX_TIMEZONE} characters)."}
+
+    committee_id: RowId | None = None
+    title: str | None = None
+    starts_at: str | None = Field(default=None, description="ISO 8601, e.g. 2027-03-15T10:00:00-04:00")
+    ends_at: str | None = Field(default=None, description="ISO 8601; after starts_at, at most 24 hours later")
+    timezone: str | None = Field(default=None, max_length=MAX_TIMEZONE,
+                                 description="IANA zone the meeting is held in (default: the platform's)")
+    location: str | None = None
+    virtual_url: str | None = Field(default=None, description="https:// address")
+    is_open: Flag | None = None
+    federal_register_notice_date: str | None = Field(default=None, description="A date like 2027-01-31")
+    joint_with_committee_id: RowId | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """The fields the client sent (a null sent is kept: the service says what it lacks)."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class MeetingUpdate(MeetingCreate):
+    """A PATCH: only the fields to change and the version read; `status: cancelled` with `cancel_reason`
+    cancels the meeting (nothing is deleted). committee_id is refused by the service, by name."""
+
+    version: WholeNumber | None = None
+    status: str | None = Field(default=None, description="Only cancelled")
+    cancel_reason: str | None = None
+
+
+class MeetingCopy(SQLModel):
+    """Plan the next meeting from one: each field left out is taken from the meeting copied."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    body_optional: ClassVar[bool] = True  # the whole body may be left out (see api/spec.py)
+
+    starts_at: str | None = Field(default=None, description="Left out: the date suggested for the next meeting "
+                                  "(the same weekday of the same week, a quarter later for a body that meets "
+                                  "quarterly, else a month later) at the same wall-clock time")
+    ends_at: str | None = Field(default=None, description="Left out: as long as the meeting copied")
+    title: str | None = Field(default=None, description="Left out: the copied title")
+
+
+class MeetingPublic(SQLModel):
+    """A meeting as the API lists it."""
+
+    id: int
+    committee_id: int
+    committee_name: str | None
+    title: str
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime
+    starts_at_local: IsoDateTime = Field(description="In the meeting's time zone")
+    ends_at_local: IsoDateTime
+    timezone: str
+    location: str
+    virtual_url: str
+    is_open: bool
+    status: MeetingStatus
+    cancel_reason: str
+    state: str = Field(description="Derived from the times: a scheduled meeting that is over is held")
+    federal_register_notice_date: date | None
+    short_notice_reason: str
+    joint_with_committee_id: int | None
+    series_key: str | None
+    ics_sequence: int = Field(description="The iCalendar SEQUENCE; grows on every change")
+    created_at: IsoDateTime
+    updated_at: IsoDateTime
+    version: int
+
+
+class MeetingDetail(MeetingPublic):
+    """One meeting, with its federal clocks."""
+
+    flags: list[str] = Field(description="Federal clocks: late Federal Register notice, minutes not certified in "
+                             "time, no Council-SPOG meeting early enough before a PITF meeting")
+    certify_by: date | None = Field(description="A FACA body: the date its minutes must be certified by")
 
 
 class Agenda(Versioned, SQLModel, table=True):
@@ -52,31 +149,41 @@ class Agenda(Versioned, SQLModel, table=True):
     published_by_id: int | None = Field(default=None, foreign_key="user.id")
 
 
-class AgendaItem(Versioned, SQLModel, table=True):
+class AgendaItemBase(SQLModel):
+    """What a planner writes of an agenda item, with its limits (the table, the service and the forms read them)."""
+
+    title: str = Field(max_length=300)
+    presenter: str = Field(default="", max_length=200)
+    duration_minutes: int = Field(default=15, ge=1, le=480)
+    notes_md: str = Field(default="", max_length=MAX_SOURCE, sa_type=Text)
+
+
+class AgendaItem(Versioned, AgendaItemBase, table=True):
     __table_args__ = (Index("ix_agendaitem_agenda_position", "agenda_id", "position"),)
     id: int | None = Field(default=None, primary_key=True)
     agenda_id: int = Field(foreign_key="agenda.id")
     position: int = Field(default=0)
-    title: str = Field(max_length=300)
-    presenter: str = Field(default="", max_length=200)
     presenter_user_id: int | None = Field(default=None, foreign_key="user.id")
     presenter_agency_id: int | None = Field(default=None, foreign_key="agency.id")
-    duration_minutes: int = Field(default=15)
-    notes_md: str = Field(default="", sa_type=Text)
     notes_html: str = Field(default="", sa_type=Text)
     action_item_id: int | None = Field(default=None, foreign_key="actionitem.id", index=True)
     recommendation_id: int | None = Field(default=None, foreign_key="recommendation.id", index=True)
 
 
-class Attendance(Versioned, SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    meeting_id: int = Field(foreign_key="meeting.id", index=True)
-    user_id: int | None = Field(default=None, foreign_key="user.id")
+class AttendanceBase(SQLModel):
+    """Who attended, as the planner records it, with the limits (the table and the service read them)."""
+
     name: str = Field(default="", max_length=200)
-    agency_id: int | None = Field(default=None, foreign_key="agency.id")
     attendee_kind: str = Field(default="member", max_length=24)
     status: str = Field(default="present", max_length=16)
     represented_by: str = Field(default="", max_length=200)
+
+
+class Attendance(Versioned, AttendanceBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
 
 
 class MinutesBase(SQLModel):

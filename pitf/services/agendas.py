@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from pitf.errors import NotFound, ValidationFailed
-from pitf.markdown import MAX_SOURCE, render_markdown
+from pitf.markdown import render_markdown
 from pitf.models import ActionItem, Agency, Agenda, AgendaItem, Meeting, Recommendation, utcnow
 from pitf.models.actions import CLOSED_STATUSES
+from pitf.models.agendas import MAX_AGENDA_ITEMS
+from pitf.models.meetings import AgendaItemBase, MeetingBase
 from pitf.services import agenda_links, audit
 from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
@@ -20,6 +23,11 @@ from pitf.services.concurrency import check_version, flush_or_conflict
 from pitf.services.notify import notify
 from pitf.services.timeutil import to_local
 from pitf.textutil import parse_id
+from pitf.validation import bounds, max_length
+
+# An item's limits, written once in AgendaItemBase.
+ITEM_LIMITS = {name: max_length(AgendaItemBase, name) or 0 for name in ("title", "presenter", "notes_md")}
+SHORTEST, LONGEST = (int(n or 0) for n in bounds(AgendaItemBase, "duration_minutes"))
 
 
 @dataclass
@@ -84,17 +92,17 @@ def _agenda_item_values(session: Session, raw: dict, index: int, errors: dict) -
     if not isinstance(raw, dict):
         errors[f"items[{index}]"] = "Each item is an object."
         return {}
-    values = {}
+    values: dict[str, Any] = {}
     title = raw.get("title")
     if not isinstance(title, str) or not title.strip():
         errors[prefix + "title"] = "Enter a title."
-    elif len(title) > 300:
-        errors[prefix + "title"] = "Use at most 300 characters."
+    elif len(title) > ITEM_LIMITS["title"]:
+        errors[prefix + "title"] = f"Use at most {ITEM_LIMITS['title']} characters."
     else:
         values["title"] = title.strip()
     presenter = raw.get("presenter") or ""
-    if not isinstance(presenter, str) or len(presenter) > 200:
-        errors[prefix + "presenter"] = "Use at most 200 characters."
+    if not isinstance(presenter, str) or len(presenter) > ITEM_LIMITS["presenter"]:
+        errors[prefix + "presenter"] = f"Use at most {ITEM_LIMITS['presenter']} characters."
     else:
         values["presenter"] = presenter.strip()
     acronym = raw.get("presenter_agency")
@@ -108,13 +116,13 @@ def _agenda_item_values(session: Session, raw: dict, index: int, errors: dict) -
     duration = raw.get("duration_minutes", 15)
     if isinstance(duration, str) and parse_id(duration) is not None:
         duration = parse_id(duration)
-    if isinstance(duration, bool) or not isinstance(duration, int) or not 1 <= duration <= 480:
-        errors[prefix + "duration_minutes"] = "A whole number of minutes from 1 to 480."
+    if isinstance(duration, bool) or not isinstance(duration, int) or not SHORTEST <= duration <= LONGEST:
+        errors[prefix + "duration_minutes"] = f"A whole number of minutes from {SHORTEST} to {LONGEST}."
     else:
         values["duration_minutes"] = duration
     notes = raw.get("notes_md") or ""
-    if not isinstance(notes, str) or len(notes) > MAX_SOURCE:
-        errors[prefix + "notes_md"] = f"Text of at most {MAX_SOURCE:,} characters."
+    if not isinstance(notes, str) or len(notes) > ITEM_LIMITS["notes_md"]:
+        errors[prefix + "notes_md"] = f"Text of at most {ITEM_LIMITS['notes_md']:,} characters."
     else:
         values["notes_md"] = notes
         values["notes_html"] = render_markdown(notes)
@@ -149,8 +157,8 @@ def put_agenda(*, session: Session, actor, meeting_id: int, version, items: list
     meeting, _committee, _ = mtg.get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
     agenda = get_agenda(session, meeting)
     check_version(agenda, version)
-    if not isinstance(items, list) or len(items) > 100:
-        raise ValidationFailed("Bad agenda.", fields={"items": "A list of at most 100 items."})
+    if not isinstance(items, list) or len(items) > MAX_AGENDA_ITEMS:
+        raise ValidationFailed("Bad agenda.", fields={"items": f"A list of at most {MAX_AGENDA_ITEMS} items."})
     errors: dict[str, str] = {}
     new_values = [_agenda_item_values(session, raw, i, errors) for i, raw in enumerate(items)]
     if errors:
@@ -233,8 +241,8 @@ def publish_agenda(*, session: Session, actor, meeting_id: int, clocks: fc.Clock
         raise ValidationFailed("Short notice needs a reason.", fields={
             "short_notice_reason": f"The Federal Register notice is less than {clocks.notice_days} days ahead "
                                    "of the meeting: record the reason for the short notice (41 CFR 102-3.150)."})
-    if len(reason) > 2000:
-        raise ValidationFailed("Too long.", fields={"short_notice_reason": "Use at most 2,000 characters."})
+    if len(reason) > (most := max_length(MeetingBase, "short_notice_reason") or 0):
+        raise ValidationFailed("Too long.", fields={"short_notice_reason": f"Use at most {most:,} characters."})
     if reason:
         meeting.short_notice_reason = reason
     first = agenda.published_at is None

@@ -10,11 +10,13 @@ from sqlmodel import Session
 
 from pitf.errors import ValidationFailed
 from pitf.models import Agency, Attendance, Committee, Meeting, Membership, User
-from pitf.models.meetings import ATTENDANCE_STATUSES, ATTENDEE_KINDS
+from pitf.models.attendance import MAX_ATTENDANCE_ENTRIES
+from pitf.models.meetings import ATTENDANCE_STATUSES, ATTENDEE_KINDS, AttendanceBase
 from pitf.services import audit
 from pitf.services import meetings as mtg
 from pitf.services.timeutil import local_date
 from pitf.textutil import parse_id
+from pitf.validation import max_length
 
 
 @dataclass
@@ -86,8 +88,9 @@ def attendance_day_reached(meeting: Meeting, now: datetime | None = None) -> boo
 def put_attendance(*, session: Session, actor, meeting_id: int, entries: list) -> tuple[list[Attendance], Quorum]:
     """Replace the attendance list: people by account or by name, their agency, and their status."""
     meeting, committee, _ = mtg.get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
-    if not isinstance(entries, list) or len(entries) > 500:
-        raise ValidationFailed("Bad attendance.", fields={"entries": "A list of at most 500 entries."})
+    if not isinstance(entries, list) or len(entries) > MAX_ATTENDANCE_ENTRIES:
+        raise ValidationFailed("Bad attendance.", fields={
+            "entries": f"A list of at most {MAX_ATTENDANCE_ENTRIES} entries."})
     if entries:  # clearing a list recorded by mistake stays possible
         require_attendance_day(meeting)
     errors, rows = {}, []
@@ -107,8 +110,8 @@ def put_attendance(*, session: Session, actor, meeting_id: int, entries: list) -
         name = raw.get("name") or (user.name if user else "")
         if not isinstance(name, str) or not name.strip():
             errors[p + "name"] = "Give the person's name or choose their account."
-        elif len(name) > 200:
-            errors[p + "name"] = "Use at most 200 characters."
+        elif len(name) > (most := max_length(AttendanceBase, "name") or 0):
+            errors[p + "name"] = f"Use at most {most} characters."
         agency_id = user.agency_id if user else None
         if raw.get("agency"):
             agency = session.execute(select(Agency).where(Agency.acronym == str(raw["agency"]).upper())).scalar()

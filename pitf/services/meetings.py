@@ -20,6 +20,7 @@ from pitf.models import (
     User,
     utcnow,
 )
+from pitf.models.meetings import MeetingBase
 from pitf.paging import page_rows
 from pitf.services import audit, visibility
 from pitf.services.concurrency import check_version, flush_or_conflict
@@ -28,6 +29,7 @@ from pitf.services.notify import notify
 from pitf.services.timeutil import local_date, local_to_utc, parse_instant, to_local, zone
 from pitf.settings import platform_timezone
 from pitf.textutil import BadDate, parse_date
+from pitf.validation import max_length
 
 MAX_MEETING_HOURS = 24
 MEETING_YEARS = (1900, 2999)
@@ -254,7 +256,13 @@ def list_meetings(*, session: Session, actor, filters: MeetingFilters, page: int
 # ---- planning --------------------------------------------------------------------------------
 
 def _check_url(url: str) -> bool:
-    return url == "" or (url.startswith(("https://", "http://")) and " " not in url and len(url) <= 500)
+    return url == "" or (url.startswith(("https://", "http://")) and " " not in url
+                         and len(url) <= _limit("virtual_url"))
+
+
+def _limit(name: str) -> int:
+    """The longest text MeetingBase takes in *name* (its limits are written there once)."""
+    return max_length(MeetingBase, name) or 0
 
 
 def _resolve(session: Session, data: dict, *, partial: bool, current: Meeting | None) -> dict:
@@ -275,8 +283,8 @@ def _resolve(session: Session, data: dict, *, partial: bool, current: Meeting | 
         title = (data.get("title") or "").strip() if isinstance(data.get("title"), str | type(None)) else None
         if not title:
             errors["title"] = "Enter a title."
-        elif len(title) > 200:
-            errors["title"] = "Use at most 200 characters."
+        elif len(title) > _limit("title"):
+            errors["title"] = f"Use at most {_limit('title')} characters."
         else:
             values["title"] = title
     tz_name = data.get("timezone") or (current.timezone if current else platform_timezone())
@@ -302,7 +310,7 @@ def _resolve(session: Session, data: dict, *, partial: bool, current: Meeting | 
             errors["ends_at"] = "The meeting must end after it starts."
         elif ends - starts > timedelta(hours=MAX_MEETING_HOURS):
             errors["ends_at"] = f"A meeting lasts at most {MAX_MEETING_HOURS} hours."
-    for name, limit in (("location", 300),):
+    for name, limit in (("location", _limit("location")),):
         if want(name):
             v = data.get(name) or ""
             if not isinstance(v, str) or len(v) > limit:
@@ -407,8 +415,9 @@ def cancel_meeting(*, session: Session, actor, meeting_id: int, version, reason:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("Give the reason.", fields={"cancel_reason": "Say why the meeting is cancelled."})
-    if len(reason) > 2000:
-        raise ValidationFailed("Too long.", fields={"cancel_reason": "Use at most 2,000 characters."})
+    if len(reason) > _limit("cancel_reason"):
+        raise ValidationFailed("Too long.", fields={
+            "cancel_reason": f"Use at most {_limit('cancel_reason'):,} characters."})
     if meeting.status == "cancelled":
         raise ValidationFailed("Already cancelled.", fields={"status": "This meeting is already cancelled."})
     past = has_started(meeting)

@@ -1,9 +1,11 @@
 """Forms of the meeting pages: scheduling (one meeting or a series), editing, cancelling, copying, agenda items."""
 
 from flask_wtf import FlaskForm
+from sqlmodel import SQLModel
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 
-from pitf.markdown import MAX_SOURCE
+from pitf.models.meetings import AgendaItemBase, MeetingBase
+from pitf.validation import bounds, max_length
 from pitf.web.choices import options
 
 # The service validates every value (and says so per field); these forms only carry the input.
@@ -15,6 +17,11 @@ ACCESS_CHOICES = [("open", "Open: every signed-in user sees it"),
                              "attendance, documents and minutes")]
 
 
+def _most(name: str, model: type[SQLModel] = MeetingBase) -> dict:
+    """The input's maxlength: the model family's limit for *name* (MeetingBase's unless named)."""
+    return {"maxlength": max_length(model, name)}
+
+
 def _date(label: str, **kw) -> StringField:
     return StringField(label, render_kw={"type": "date"}, **kw)
 
@@ -24,16 +31,16 @@ def _time(label: str, **kw) -> StringField:
 
 
 class MeetingFields(FlaskForm):
-    title = StringField("Title", render_kw={"maxlength": 200})
+    title = StringField("Title", render_kw=_most("title"))
     date = _date("Date", description="mm/dd/yyyy, for example 03/15/2027.")
     start_time = _time("Start time",
                        description="In the time zone chosen below: hh:mm AM or PM, for example 10:00 AM.")
     end_time = _time("End time", description="The same day: hh:mm AM or PM, for example 12:00 PM.")
     timezone = SelectField("Time zone", choices=[], validate_choice=False,
                            description="The meeting's own zone: daylight saving is handled for you.")
-    location = StringField("Location", render_kw={"maxlength": 300},
+    location = StringField("Location", render_kw=_most("location"),
                            description="Optional: building and room.")
-    virtual_url = StringField("Virtual meeting link", render_kw={"type": "url", "maxlength": 500},
+    virtual_url = StringField("Virtual meeting link", render_kw={"type": "url", **_most("virtual_url")},
                               description="Optional: a web address starting with https://.")
     access = RadioField("Open or closed", choices=options(ACCESS_CHOICES), default="open", validate_choice=False)
     federal_register_notice_date = _date(
@@ -59,25 +66,27 @@ class EditMeetingForm(MeetingFields):
 
 
 class CancelMeetingForm(FlaskForm):
-    reason = TextAreaField("Reason for cancelling", render_kw={"maxlength": 2000},
+    reason = TextAreaField("Reason for cancelling", render_kw=_most("cancel_reason"),
                            description="Members are told, with this reason. Nothing is deleted.")
     version = HiddenField()
 
 
 class CopyMeetingForm(FlaskForm):
-    title = StringField("Title", render_kw={"maxlength": 200})
+    title = StringField("Title", render_kw=_most("title"))
     date = _date("Date of the next meeting", description="mm/dd/yyyy, for example 03/15/2027.")
     start_time = _time("Start time", description="hh:mm AM or PM, for example 10:00 AM.")
     end_time = _time("End time", description="hh:mm AM or PM, for example 12:00 PM.")
 
 
 class AgendaItemForm(FlaskForm):
-    title = StringField("Item title", render_kw={"maxlength": 300})
-    presenter = StringField("Presenter", render_kw={"maxlength": 200}, description="Optional: a person's name.")
+    title = StringField("Item title", render_kw=_most("title", AgendaItemBase))
+    presenter = StringField("Presenter", render_kw=_most("presenter", AgendaItemBase),
+                            description="Optional: a person's name.")
     presenter_agency = SelectField("Presenting agency", choices=[], validate_choice=False)
     duration_minutes = StringField("Duration in minutes", default="15", render_kw={"inputmode": "numeric"},
-                                   description="A whole number from 1 to 480.")
-    notes_md = TextAreaField("Notes", render_kw={"maxlength": MAX_SOURCE}, description=MARKDOWN_HINT)
+                                   description="A whole number from {} to {}.".format(
+                                       *bounds(AgendaItemBase, "duration_minutes")))
+    notes_md = TextAreaField("Notes", render_kw=_most("notes_md", AgendaItemBase), description=MARKDOWN_HINT)
     # Searchable lists (USWDS combo box; a plain list without JavaScript), filled by services.agenda_links.
     action_item_id = SelectField("Action item reviewed", choices=[], validate_choice=False,
                                  description="Optional: type the action item's number or words of its title. "
@@ -90,5 +99,5 @@ class AgendaItemForm(FlaskForm):
 
 class PublishAgendaForm(FlaskForm):
     short_notice_reason = TextAreaField(
-        "Reason for the short notice", render_kw={"maxlength": 2000},
+        "Reason for the short notice", render_kw=_most("short_notice_reason"),
         description="Required when the Federal Register notice is late (41 CFR 102-3.150).")
