@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import Select, asc, desc, func, or_, select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from pitf import permissions

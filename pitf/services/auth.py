@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlalchemy.orm import Session, aliased
 
 from pitf.errors import RateLimited, ValidationFailed
 from pitf.models import LoginAttempt, User, utcnow

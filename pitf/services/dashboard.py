@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf.models import (
     ActionItem,

@@ -8,7 +8,7 @@ import zoneinfo
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf import permissions
 from pitf.errors import NotFound, ValidationFailed, require

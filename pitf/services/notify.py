@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 
 from flask import current_app, has_app_context
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf.models import Notification, OutboxEmail, User, utcnow
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import nh3
 from sqlalchemy import func, or_, select, update
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf.errors import require
 from pitf.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES

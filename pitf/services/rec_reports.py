@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import and_, case, distinct, func, or_, select, update
-from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlalchemy.orm import Session, aliased
 
 from pitf import permissions
 from pitf.errors import Conflict, NotFound, ValidationFailed, require

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Row, func, insert, or_, select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf.models import (
     ActionItem,

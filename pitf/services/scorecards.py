@@ -21,8 +21,8 @@ from datetime import date
 
 from sqlalchemy import Date, Integer, Row, and_, case, func, or_, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
-from sqlmodel import Session
 
 from pitf.errors import NotFound
 from pitf.models import ActionItem, ActionItemSupport, Agency
