@@ -142,6 +142,7 @@ def sign_in(
     session.flush()
     if not ok:
         raise SignInFailed()
+    assert user is not None  # ok only when the account was found
     if not user.is_active:
         raise SignInFailed("This account has been deactivated. Ask an administrator to restore it.")
     user.last_login_at = now
