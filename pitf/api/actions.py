@@ -97,8 +97,8 @@ def create_action_item():
 @api_bp.get("/action-items/<int:item_id>")
 def action_item(item_id: int):
     db = get_session()
-    item = actions.get_action_item(session=db, actor=actor(), item_id=checked_id(item_id, "action item"))
-    return jsonify(item_json(actions.item_view(db, item.id, actor())))
+    actions.get_action_item(session=db, actor=actor(), item_id=checked_id(item_id, "action item"))  # 404 / 403
+    return jsonify(item_json(actions.item_view(db, item_id, actor())))
 
 
 @api_bp.patch("/action-items/<int:item_id>")
@@ -108,15 +108,15 @@ def edit_action_item(item_id: int):
     db = get_session()
     fields = {k: v for k, v in data.items() if k != "version"}
     try:
-        item = actions.update_action_item(session=db, actor=actor(), item_id=checked_id(item_id, "action item"),
-                                          version=data.get("version"), data=fields)
+        actions.update_action_item(session=db, actor=actor(), item_id=checked_id(item_id, "action item"),
+                                   version=data.get("version"), data=fields)
     except ValidationFailed as err:
         if "status" in err.fields:
             err.fields["status"] = f"Change the status with POST /api/v1/action-items/{item_id}/updates."
         raise
     except Conflict as err:
         raise _current_item(err, item_id) from None
-    return jsonify(item_json(actions.item_view(db, item.id, actor())))
+    return jsonify(item_json(actions.item_view(db, item_id, actor())))
 
 
 @api_bp.get("/action-items/<int:item_id>/updates")

@@ -40,8 +40,9 @@ def agencies():
 
 
 def committee_json(c: Committee, roster: org.CommitteeRoster) -> dict:
-    members = [{"type": "agency", "agency": a.acronym, "role": m.role, "since": m.started_on.isoformat()
-                if m.started_on else None} for m, a in roster.agencies]
+    members: list[dict[str, object]] = [
+        {"type": "agency", "agency": a.acronym, "role": m.role,
+         "since": m.started_on.isoformat() if m.started_on else None} for m, a in roster.agencies]
     members += [{"type": "person", "user_id": u.id, "name": u.name, "role": m.role,
                  "since": m.started_on.isoformat() if m.started_on else None} for m, u in roster.people]
     return {"id": c.id, "name": c.name, "short_name": c.short_name, "kind": c.kind, "parent_id": c.parent_id,
@@ -63,4 +64,4 @@ def committees():
 def committee(committee_id: int):
     db = get_session()
     c = org.get_committee(session=db, actor=actor(), committee_id=committee_id)
-    return jsonify(committee_json(c, org.roster(session=db, committee_ids=[c.id])[c.id]))
+    return jsonify(committee_json(c, org.roster(session=db, committee_ids=[committee_id])[committee_id]))

@@ -82,7 +82,7 @@ def _status_form(detail: actions.ItemDetail) -> StatusUpdateForm:
 
 
 def _newest_update_id(detail: actions.ItemDetail) -> int:
-    return max((u.id for u, _name, _agency in detail.updates), default=0)
+    return max((u.id or 0 for u, _name, _agency in detail.updates), default=0)  # stored updates: ids set
 
 
 def _render_item(detail: actions.ItemDetail, form: StatusUpdateForm, *, status: int = 200, conflict=None):
@@ -138,7 +138,7 @@ def _conflict(item_id: int, form: StatusUpdateForm):
     db.rollback()  # a conflict found at flush leaves the session unusable; reread the item as it is now
     detail = actions.item_detail(session=db, actor=current_user, item_id=item_id)
     seen = _int_or_none(form.seen_update_id.data) or 0
-    since = [u for u in detail.updates if u[0].id > seen]
+    since = [u for u in detail.updates if (u[0].id or 0) > seen]  # stored updates: ids set
     fresh = _status_form(detail)
     # What they typed stays; only the version (and what they have now seen) moves to the current item.
     fresh.status.data = form.status.data
