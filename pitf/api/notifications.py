@@ -10,11 +10,12 @@ from pitf.db import get_session
 from pitf.errors import ValidationFailed
 from pitf.models import Notification
 from pitf.services import notifications
+from pitf.services.visibility import NotificationView
 
 BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
-def notification_json(note: Notification) -> dict:
+def notification_json(note: Notification | NotificationView) -> dict:
     return {"id": note.id, "kind": note.kind, "title": note.title, "body": note.body, "url": note.url,
             "created_at": iso(note.created_at), "read_at": iso(note.read_at)}
 
