@@ -103,7 +103,7 @@ def users_group():
 
 @users_group.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--role", type=click.Choice([str(r) for r in ROLES]), required=True)  # the values, not the names
 @click.option("--agency", "agency", default=None, help="Agency acronym (required for liaisons).")
 @click.option("--name", default=None, help="Full name (default: the part of the email before @).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")

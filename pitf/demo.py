@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf.models import ActionItem, ActionItemSupport, Committee, Membership, User, utcnow
 from pitf.models.meetings import MinutesUpdate

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert, select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf.markdown import render_markdown
 from pitf.models import ActionItem, ActionItemSupport, Agency, Committee, StatusUpdate, User, utcnow

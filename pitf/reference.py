@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf.models import Agency, Committee, Membership
 from pitf.permissions import SYSTEM
@@ -38,7 +40,8 @@ WORKING_GROUP = "Screening Forms and Protocols Working Group"
 
 
 def agency_ids(session: Session) -> dict[str, int]:
-    return {a.acronym: a.id for a in session.execute(select(Agency)).scalars()}
+    # Rows read from the table: every id is set.
+    return cast("dict[str, int]", dict(session.execute(select(Agency.acronym, Agency.id)).tuples().all()))
 
 
 def seed_reference(session: Session) -> None:

@@ -91,9 +91,10 @@ def run_job(app: Flask, job_id: str, now: datetime | None = None) -> JobRun:
         log.exception("Job %s failed", job_id)
         detail, outcome = f"{type(exc).__name__}: {exc}", "error"
     with get_db(app).session() as session:
-        run = session.get(JobRun, run_id)
-        run.finished_at, run.outcome, run.detail = utcnow(), outcome, detail[:4000]
-    return run
+        finished = session.get(JobRun, run_id)
+        assert finished is not None  # the row written when the job started
+        finished.finished_at, finished.outcome, finished.detail = utcnow(), outcome, detail[:4000]
+    return finished
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
 from pydantic import BaseModel, ValidationError
@@ -136,16 +136,17 @@ def min_length(model: type[BaseModel], name: str) -> int | None:
 
 def bounds(model: type[BaseModel], name: str) -> tuple[int | None, int | None]:
     """(least, most) a number field of *model* accepts, either None where it is unbounded."""
-    low = high = None
+    low: Any = None
+    high: Any = None
     for c in _constraints(model, name):
         if isinstance(c, Ge):
             low = c.ge
         elif isinstance(c, Gt):
-            low = c.gt + 1
+            low = cast(int, c.gt) + 1
         elif isinstance(c, Le):
             high = c.le
         elif isinstance(c, Lt):
-            high = c.lt - 1
+            high = cast(int, c.lt) - 1
     return low, high
 
 

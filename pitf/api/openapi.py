@@ -6,6 +6,8 @@ this module goes. A test fails when a route of the API blueprint is missing from
 
 from __future__ import annotations
 
+from typing import Any
+
 SCHEMAS: dict[str, dict] = {
     "Error": {
         "type": "object",
@@ -69,7 +71,7 @@ _CREATED = {"headers": {"Location": {"schema": {"type": "string"}, "description"
 
 # ---- meetings (meetings, agenda, attendance; the minutes' are generated) -----------------------------------------
 _TIME = {"type": "string", "format": "date-time"}
-_MEETING_INPUT = {
+_MEETING_INPUT: dict[str, dict[str, Any]] = {
     "committee_id": {"type": "integer"},
     "title": {"type": "string", "maxLength": 200},
     "starts_at": {"type": "string", "description": "ISO 8601 with an offset; without one, the wall-clock time in "

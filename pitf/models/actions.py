@@ -150,8 +150,9 @@ class ActionItemCreate(ActionItemBase):
     priority: Annotated[Priority, BeforeValidator(_normal_if_blank)] = Priority.NORMAL
     meeting_id: OptionalId = None
     recommendation_id: OptionalId = None
-    external_ref: Annotated[str | None, BeforeValidator(_none_if_blank), StringConstraints(strip_whitespace=True),
-                            Field(max_length=EXTERNAL_REF_LENGTH)] = None
+    # The constraints sit on the text, not on the optional value (on the union pydantic raises TypeError).
+    external_ref: Annotated[Annotated[str, StringConstraints(strip_whitespace=True, max_length=EXTERNAL_REF_LENGTH)]
+                            | None, BeforeValidator(_none_if_blank)] = None
 
 
 class ActionItemUpdate(SQLModel):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar
 
-from pydantic import ConfigDict, PlainSerializer, field_validator
+from pydantic import PlainSerializer, field_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import AutoString, Field, SQLModel
+from sqlmodel.main import SQLModelConfig
 
 from pitf.markdown import MAX_SOURCE
 
@@ -119,7 +120,7 @@ DATES_BY_AGENCY = 'Must be an object of dates by agency, e.g. {"DOJ": "2027-05-0
 class RecommendationCreate(SQLModel):
     """A new draft."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     messages: ClassVar[dict[str, str]] = {
         "target_agencies.list_type": 'Must be a list of agency acronyms, e.g. ["DHS", "HHS"].',
         "target_agencies.string_type": 'Must be a list of agency acronyms, e.g. ["DHS", "HHS"].',
@@ -171,14 +172,14 @@ class RecommendationUpdate(RecommendationCreate):
 class RecommendationStep(SQLModel):
     """Submit or withdraw: the version read, and (withdrawing) a note."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
 
     version: WholeNumber | None = None
     note: str | None = None
 
 
 class RecommendationSubmit(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
 
     version: WholeNumber | None = None
 
@@ -213,7 +214,7 @@ class RecommendationPublic(SQLModel):
 class NewActionItem(SQLModel):
     """A commitment created with a response; its lead is the responding agency."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     messages: ClassVar[dict[str, str]] = {
         "extra_forbidden": "A new action item has title, due_date and description_md."}
 
@@ -226,7 +227,7 @@ class AgencyResponseCreate(SQLModel):
     """An agency's response (a first one, or a new revision). Each of new_action_items is checked as a
     NewActionItem, named new_action_items[n]."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     messages: ClassVar[dict[str, str]] = {
         "action_item_ids.list_type": "Must be a list of ids, e.g. [12, 15].",
         "action_item_ids.int_type": "Must be a list of ids, e.g. [12, 15].",

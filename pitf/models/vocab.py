@@ -136,32 +136,32 @@ class OutboxState(StrEnum):
     FAILED = "failed"
 
 
-ROLE_LABELS = {
+ROLE_LABELS: dict[str, str] = {
     Role.ADMIN: "Administrator",
     Role.SECRETARIAT: "Secretariat (IGA)",
     Role.LIAISON: "Agency liaison",
     Role.COUNCIL: "Advisory Council member",
     Role.VIEWER: "Viewer",
 }
-COMMITTEE_KIND_LABELS = {
+COMMITTEE_KIND_LABELS: dict[str, str] = {
     CommitteeKind.TASK_FORCE: "Task force",
     CommitteeKind.OPERATING_GROUP: "Operating group",
     CommitteeKind.COMMITTEE: "Committee",
     CommitteeKind.WORKING_GROUP: "Working group",
     CommitteeKind.ADVISORY_COUNCIL: "Advisory council",
 }
-MEMBER_ROLE_LABELS = {
+MEMBER_ROLE_LABELS: dict[str, str] = {
     MemberRole.CHAIR: "Chair",
     MemberRole.CO_CHAIR: "Co-chair",
     MemberRole.MEMBER: "Member",
     MemberRole.OBSERVER: "Observer",
     MemberRole.DFO: "Designated federal officer",
 }
-ACTION_STATUS_LABELS = {
+ACTION_STATUS_LABELS: dict[str, str] = {
     ActionStatus.OPEN: "Open",
     ActionStatus.IN_PROGRESS: "In progress",
     ActionStatus.BLOCKED: "Blocked",
     ActionStatus.DONE: "Done",
     ActionStatus.CANCELLED: "Cancelled",
 }
-PILLAR_LABELS = {p: p.capitalize() for p in Pillar}
+PILLAR_LABELS: dict[str, str] = {p: p.capitalize() for p in Pillar}

@@ -7,7 +7,7 @@ from datetime import date
 from typing import NamedTuple
 
 from sqlalchemy import Select, asc, desc, func, or_, select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from pitf import permissions

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from sqlalchemy import or_, select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf import permissions
 from pitf.models import ActionItem, Agency, Meeting, Recommendation

@@ -24,7 +24,7 @@ from typing import BinaryIO
 
 import magic
 from sqlalchemy import event, exists, select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf import permissions
 from pitf.errors import Forbidden, NotFound, ValidationFailed, require

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf.errors import ValidationFailed
 from pitf.models import Agency, Attendance, Committee, Meeting, Membership, User

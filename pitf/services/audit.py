@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf.models import AuditEntry, utcnow
 

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
 
 from pitf import permissions
 from pitf.errors import require
@@ -200,7 +200,7 @@ def list_audit(*, session: Session, actor, filters: AuditFilters, tz: ZoneInfo, 
                per_page: int = 50) -> tuple[list[AuditEntry], int]:
     """Entries newest first that match *filters*; dates are whole days in *tz* (the viewer's zone)."""
     require(permissions.can_view_audit_log(actor), "Only administrators read the audit log.")
-    where = []
+    where: list[ColumnElement[bool]] = []
     if filters.person == "system":
         where.append(AuditEntry.actor_id.is_(None))
     elif filters.person:
@@ -307,9 +307,9 @@ class _Names:
             wanted["Committee"].add(row.committee_id)
         for row in self.rows["ApiToken"].values():
             wanted["User"].add(row.user_id)
-        for kind, model in (("ActionItem", ActionItem), ("Agency", Agency), ("Committee", Committee),
-                            ("Meeting", Meeting), ("Recommendation", Recommendation), ("User", User)):
-            self.rows[kind] = load(model, kind)
+        for kind, parent in (("ActionItem", ActionItem), ("Agency", Agency), ("Committee", Committee),
+                             ("Meeting", Meeting), ("Recommendation", Recommendation), ("User", User)):
+            self.rows[kind] = load(parent, kind)
         # Whether the viewer may see each: the platform's one rule (services/visibility.py).
         self.visible_meetings = visibility.visible_meeting_ids(session, actor, self.rows["Meeting"])
         self.visible_recommendations = visibility.visible_recommendation_ids(session, actor,

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlalchemy.orm import Session, aliased
 
 from pitf.errors import RateLimited, ValidationFailed
 from pitf.models import LoginAttempt, User, utcnow
@@ -143,6 +142,7 @@ def sign_in(
     session.flush()
     if not ok:
         raise SignInFailed()
+    assert user is not None  # ok only when the account was found
     if not user.is_active:
         raise SignInFailed("This account has been deactivated. Ask an administrator to restore it.")
     user.last_login_at = now

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf.models import User, utcnow
 from pitf.models.actions import ActionItemCreate

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf import permissions
 from pitf.errors import Conflict, DomainError, Forbidden, ValidationFailed, require

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf.models import (
     ActionItem,
@@ -120,5 +120,5 @@ def build_dashboard(*, session: Session, actor: User, now: datetime) -> Dashboar
         select(Meeting, Committee).join(Committee, Committee.id == Meeting.committee_id)
         .where(Meeting.ends_at >= now, Meeting.status == "scheduled", visibility.meeting_clause(session, actor))
         .order_by(Meeting.starts_at, Meeting.id).limit(UPCOMING_MEETINGS)
-    ).all())
+    ).tuples().all())
     return dash

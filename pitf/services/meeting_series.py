@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf.errors import ValidationFailed
 from pitf.models import Agenda, AgendaItem, Committee, Meeting, MeetingSeries, utcnow

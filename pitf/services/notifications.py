@@ -7,8 +7,8 @@ import functools
 import zoneinfo
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlmodel import Session
+from sqlalchemy import Row, func, select, update
+from sqlalchemy.orm import Session
 
 from pitf import permissions
 from pitf.errors import NotFound, ValidationFailed, require
@@ -83,7 +83,7 @@ def mark_all_read(*, session: Session, actor) -> int:
     result = session.execute(
         update(Notification).where(_mine(actor), Notification.read_at.is_(None))
         .values(read_at=utcnow()).execution_options(synchronize_session="evaluate"))
-    return result.rowcount or 0
+    return result.rowcount or 0  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; execute() is typed as the base Result
 
 
 # ---- preferences -------------------------------------------------------------------------------
@@ -159,7 +159,7 @@ def _like_escape(text: str) -> str:
 
 
 def list_outbox(*, session: Session, actor, state: str = "", recipient: str = "", kind: str = "", page: int = 1,
-                per_page: int = 50) -> tuple[list[OutboxEmail], int]:
+                per_page: int = 50) -> tuple[list[Row], int]:
     """Queued, sent and failed emails, newest first, filtered by state, recipient (address contains) and kind."""
     require(permissions.is_admin(actor), "Only administrators read the outbox.")
     where = []

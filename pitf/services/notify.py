@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import cast
 
 from flask import current_app, has_app_context
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf.models import Notification, OutboxEmail, User, utcnow
 
@@ -25,13 +26,15 @@ def notify(session: Session, *, users: Iterable[User], kind: str, title: str, ur
     if dedup_key and skip_existing:
         from sqlalchemy import select
 
-        seen = {int(k.rsplit(":", 1)[1]) for k in session.execute(
+        # The LIKE leaves out rows without a key.
+        seen = {int(cast(str, k).rsplit(":", 1)[1]) for k in session.execute(
             select(Notification.dedup_key).where(Notification.dedup_key.like(f"{dedup_key}:%"))).scalars()}
     created = []
     now = utcnow()
     for user in users:
         if user is None or user.id in seen or not user.is_active:
             continue
+        assert user.id is not None  # people are stored accounts
         seen.add(user.id)
         key = f"{dedup_key}:{user.id}" if dedup_key else None
         note = Notification(user_id=user.id, kind=kind, title=title[:300], body=body, url=url[:500], dedup_key=key,

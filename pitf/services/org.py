@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf import permissions
 from pitf.errors import NotFound, ValidationFailed, require
@@ -107,7 +108,7 @@ def committee_tree(committees: list[Committee]) -> list[CommitteeNode]:
     """Arrange committees under their parents: PITF > SPOG > committees, and the Council beside."""
     nodes = {c.id: CommitteeNode(c) for c in committees}
     roots: list[CommitteeNode] = []
-    kind_order = {k: i for i, k in enumerate(COMMITTEE_KINDS)}
+    kind_order: dict[str, int] = {k: i for i, k in enumerate(COMMITTEE_KINDS)}
     for c in committees:
         parent = nodes.get(c.parent_id)
         (parent.children if parent else roots).append(nodes[c.id])
@@ -147,7 +148,8 @@ def _committee_errors(session: Session, *, name: str, kind: str, parent_id: int 
             errors["parent_id"] = "No such parent committee."
         elif committee_id is not None:
             # Refuse cycles: the new parent must not be this committee or one of its descendants.
-            seen, cur = set(), parent
+            seen: set[int | None] = set()
+            cur: Committee | None = parent
             while cur is not None and cur.id not in seen:
                 if cur.id == committee_id:
                     errors["parent_id"] = "A committee cannot sit under itself or its own sub-committee."
@@ -223,12 +225,12 @@ def roster(*, session: Session, committee_ids: list[int]) -> dict[int, Committee
     ).all()
     for r in sorted(rows, key=lambda r: (role_order.get(r.Membership.role, 9), r.Agency.acronym)):
         result[r.Membership.committee_id].agencies.append((r.Membership, r.Agency))
-    rows = session.execute(
+    people = session.execute(
         select(Membership, User).join(User, User.id == Membership.user_id)
         .where(Membership.committee_id.in_(committee_ids), Membership.ended_on.is_(None))
     ).all()
-    for r in sorted(rows, key=lambda r: (role_order.get(r.Membership.role, 9), r.User.name)):
-        result[r.Membership.committee_id].people.append((r.Membership, r.User))
+    for p in sorted(people, key=lambda p: (role_order.get(p.Membership.role, 9), p.User.name)):
+        result[p.Membership.committee_id].people.append((p.Membership, p.User))
     return result
 
 
@@ -237,7 +239,7 @@ def memberships_of_agency(*, session: Session, agency_id: int) -> list[tuple[Mem
         select(Membership, Committee).join(Committee, Committee.id == Membership.committee_id)
         .where(Membership.agency_id == agency_id, Membership.ended_on.is_(None))
         .order_by(Committee.name)
-    ).all())
+    ).tuples().all())
 
 
 def memberships_of_user(*, session: Session, user_id: int) -> list[tuple[Membership, Committee]]:
@@ -245,7 +247,7 @@ def memberships_of_user(*, session: Session, user_id: int) -> list[tuple[Members
         select(Membership, Committee).join(Committee, Committee.id == Membership.committee_id)
         .where(Membership.user_id == user_id, Membership.ended_on.is_(None))
         .order_by(Committee.name)
-    ).all())
+    ).tuples().all())
 
 
 def liaisons_of_agency(*, session: Session, agency_id: int) -> list[User]:
@@ -267,16 +269,19 @@ def add_membership(*, session: Session, actor, committee: Committee, role: str, 
     elif user_id:
         if session.get(User, user_id) is None:
             errors["user_id"] = "No such person."
-    else:
+    elif agency_acronym:  # always, here: exactly one of the two was given
         agency = session.execute(select(Agency).where(Agency.acronym == agency_acronym.upper())).scalar()
         if agency is None:
             errors["agency"] = "No agency has that acronym."
         elif not agency.is_active:
             errors["agency"] = "This agency is retired."
+    assert committee.id is not None  # a stored committee
     if not errors:
+        # Without errors, either user_id is given or the agency was found.
+        same_member = (Membership.user_id == user_id if user_id
+                       else Membership.agency_id == cast(Agency, agency).id)
         existing = session.execute(select(Membership.id).where(
-            Membership.committee_id == committee.id, Membership.ended_on.is_(None),
-            Membership.user_id == user_id if user_id else Membership.agency_id == agency.id,
+            Membership.committee_id == committee.id, Membership.ended_on.is_(None), same_member,
         )).scalar()
         if existing is not None:
             errors["member"] = "Already a member of this committee; end that membership to change it."
@@ -306,7 +311,7 @@ def end_membership(*, session: Session, actor, membership_id: int, ended_on: dat
 
 
 def committees_by_id(session: Session) -> dict[int, Committee]:
-    return {c.id: c for c in session.execute(select(Committee)).scalars()}
+    return {cast(int, c.id): c for c in session.execute(select(Committee)).scalars()}  # stored rows: ids set
 
 
 def member_counts(session: Session) -> dict[int, dict[str, int]]:

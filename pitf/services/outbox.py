@@ -15,13 +15,14 @@ import os
 import socket
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import nh3
 from sqlalchemy import func, or_, select, update
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf.errors import require
 from pitf.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
@@ -104,7 +105,7 @@ def _requeue_stale(db: Database, *, now: datetime, lease: timedelta) -> int:
                     last_error="Requeued: the sender stopped before recording the outcome "
                                "(if the server had accepted it, the copy has the same Message-ID)")
             .execution_options(synchronize_session=False))
-        count = result.rowcount or 0
+        count = result.rowcount or 0  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; execute() is typed as the base Result
     if count:
         log.warning("Requeued %d outbox emails left in 'sending' by a sender that stopped", count)
     return count
@@ -180,8 +181,9 @@ def _send_batch(db: Database, rows: list[OutboxEmail], *, mailer: Mailer, now: d
     return True
 
 
-def _mine(ids: list[int], runner: str):
-    """Only rows still claimed by this sender: a row requeued after the lease is no longer ours."""
+def _mine(ids: Sequence[int | None], runner: str):
+    """Only rows still claimed by this sender: a row requeued after the lease is no longer ours. (The rows were
+    read from the table, so no id is None; the type says only what SQLModel declares.)"""
     return (OutboxEmail.id.in_(ids), OutboxEmail.state == "sending", OutboxEmail.claimed_by == runner)
 
 
@@ -196,7 +198,7 @@ def _record_sent(db: Database, row: OutboxEmail, *, now: datetime, runner: str, 
 def _record_failures(db: Database, rows: list[OutboxEmail], *, error: str, now: datetime, runner: str,
                      max_attempts: int, permanent: bool, report: SendReport) -> None:
     """Count a failed try on each row: retry after the backoff, or fail for good (one UPDATE per group)."""
-    groups: dict[int, list[int]] = defaultdict(list)
+    groups: dict[int, list[int | None]] = defaultdict(list)
     for row in rows:
         groups[row.attempts + 1].append(row.id)
     with db.session() as session:
@@ -239,7 +241,7 @@ def retry_failed(session: Session, actor, ids: list[int] | None = None) -> int:
 
 def outbox_counts(session: Session) -> dict[str, int]:
     """How many emails are in each state (every state present, zero included)."""
-    counts = dict.fromkeys(OUTBOX_STATES, 0)
+    counts: dict[str, int] = dict.fromkeys(OUTBOX_STATES, 0)
     for state, n in session.execute(select(OutboxEmail.state, func.count()).group_by(OutboxEmail.state)):
         counts[state] = n
     return counts

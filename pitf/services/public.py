@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf.errors import NotFound
 from pitf.models import Agenda, Committee, Meeting, Minutes, MinutesRevision, User

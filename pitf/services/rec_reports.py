@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import and_, case, distinct, func, or_, select, update
-from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlalchemy.orm import Session, aliased
 
 from pitf import permissions
 from pitf.errors import Conflict, NotFound, ValidationFailed, require
@@ -310,11 +309,11 @@ def annual_report(session: Session, year: int, *, today: date | None = None) -> 
         response = ReportResponse(agency=acronym, agency_name=name, position=r.position, response_md=r.response_md,
                                   response_html=r.response_html, revision=r.revision, filed_on=r.created_at.date())
         responses[r.id] = response
-        target = targets.get((r.recommendation_id, r.agency_id))
-        if target is None:  # an answer from an agency no longer addressed: still part of the record
-            target = ReportTarget(acronym, name, r.due_date)
-            items[r.recommendation_id].targets.append(target)
-        target.response = response
+        addressed = targets.get((r.recommendation_id, r.agency_id))
+        if addressed is None:  # an answer from an agency no longer addressed: still part of the record
+            addressed = ReportTarget(acronym, name, r.due_date)
+            items[r.recommendation_id].targets.append(addressed)
+        addressed.response = response
     if responses:
         for response_id, item in session.execute(
                 select(ResponseActionItem.response_id, ActionItem)

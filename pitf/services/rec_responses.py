@@ -4,9 +4,10 @@ reading them back with their linked action items."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from sqlalchemy import or_, select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf import permissions
 from pitf.errors import InvalidTransition, ValidationFailed, require
@@ -49,7 +50,8 @@ def responses_of(session: Session, rec_id: int, *, current_only: bool = True) ->
         stmt = stmt.where(AgencyResponse.is_current.is_(True))
     rows = session.execute(stmt.order_by(Agency.acronym, AgencyResponse.revision)).all()
     views = [ResponseView(r, a, n) for r, a, n in rows]
-    ids = [v.response.id for v in views]
+    # Rows read from the table: every id is set.
+    ids = [cast(int, v.response.id) for v in views]
     if ids:
         links: dict[int, list[ActionItem]] = {i: [] for i in ids}
         for link, item in session.execute(select(ResponseActionItem, ActionItem)
@@ -58,7 +60,7 @@ def responses_of(session: Session, rec_id: int, *, current_only: bool = True) ->
                                           .order_by(ActionItem.due_date)).all():
             links[link.response_id].append(item)
         for v in views:
-            v.action_items = links[v.response.id]
+            v.action_items = links[cast(int, v.response.id)]
     return views
 
 
@@ -85,7 +87,7 @@ def linkable_action_items(session: Session, rec_id: int, agency_id: int) -> list
         .order_by(ActionItem.due_date, ActionItem.id)).scalars())
 
 
-def _default_committee(session: Session) -> Committee:
+def _default_committee(session: Session) -> Committee | None:
     return session.execute(select(Committee).where(Committee.kind == "operating_group", Committee.is_active.is_(True))
                            .order_by(Committee.id)).scalars().first() or session.execute(
         select(Committee).order_by(Committee.id)).scalars().first()
@@ -109,6 +111,8 @@ def respond(*, session: Session, actor, rec_id: int, agency: str, position: str,
         if rec.status != "open" and getattr(actor, "agency_id", None) == agency_row.id:
             raise InvalidTransition("Responses are filed while a recommendation is open.")
         require(False, "A liaison responds only for their own agency.")
+    assert target is not None  # can_respond_for holds only for an agency the recommendation is addressed to
+    assert rec.id is not None and agency_row.id is not None  # both read from the database
     errors: dict[str, str] = {}
     if position not in POSITIONS:
         errors["position"] = f"Choose one of {', '.join(POSITIONS)}."
@@ -144,8 +148,8 @@ def respond(*, session: Session, actor, rec_id: int, agency: str, position: str,
             item = create_action_item(session=session, actor=actor, authorized=True, notify_agency=False, data={
                 "title": raw.get("title"), "description_md": raw.get("description_md") or "",
                 "due_date": raw.get("due_date"), "lead_agency": agency_row.acronym, "supporting_agencies": [],
-                "committee_id": committee.id, "pillar": rec.pillar, "priority": "high" if rec.priority else "normal",
-                "recommendation_id": rec.id})
+                "committee_id": committee.id if committee else None, "pillar": rec.pillar,
+                "priority": "high" if rec.priority else "normal", "recommendation_id": rec.id})
         except ValidationFailed as err:
             savepoint.rollback()
             raise ValidationFailed("A new action item has problems.", fields={
@@ -164,8 +168,9 @@ def respond(*, session: Session, actor, rec_id: int, agency: str, position: str,
                               author_id=actor.id, due_date=target.response_due)
     session.add(response)
     session.flush()
+    assert response.id is not None  # flushed
     for item in [*[linked[i] for i in ids], *created]:
-        session.add(ResponseActionItem(response_id=response.id, action_item_id=item.id))
+        session.add(ResponseActionItem(response_id=response.id, action_item_id=cast(int, item.id)))  # stored rows
         if item.recommendation_id is None:
             item.recommendation_id = rec.id
     record_event(session, rec, actor, rec.status, rec.status,

@@ -6,11 +6,13 @@ The allowed moves are the one table TRANSITIONS below, used by pages and API ali
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import cast
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf import permissions
 from pitf.errors import InvalidTransition, ValidationFailed, require
@@ -84,11 +86,13 @@ def next_number(session: Session, year: int) -> int:
     locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite's write transactions already run one at a time)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+        session.execute(postgresql_insert(RecommendationCounter).values(report_year=year, last_sequence=0)
+                        .on_conflict_do_nothing(index_elements=["report_year"]))
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(RecommendationCounter).values(report_year=year, last_sequence=0)
-                    .on_conflict_do_nothing(index_elements=["report_year"]))
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        session.execute(sqlite_insert(RecommendationCounter).values(report_year=year, last_sequence=0)
+                        .on_conflict_do_nothing(index_elements=["report_year"]))
     counter = session.execute(select(RecommendationCounter).where(RecommendationCounter.report_year == year)
                               .with_for_update()).scalar_one()
     session.refresh(counter)
@@ -100,7 +104,7 @@ def next_number(session: Session, year: int) -> int:
 # ---- transitions -----------------------------------------------------------------------------
 
 def transition(*, session: Session, actor, rec_id: int, version, to: str, note: str = "",
-               response_due: dict[str, str | date] | None = None, priority: bool | None = None,
+               response_due: Mapping[str, str | date] | None = None, priority: bool | None = None,
                today: date | None = None, response_days: int = DEFAULT_RESPONSE_DAYS) -> Recommendation:
     """Move the recommendation along the TRANSITIONS table; anything else is InvalidTransition."""
     rec, is_author = get_recommendation(session=session, actor=actor, rec_id=rec_id)
@@ -120,9 +124,11 @@ def transition(*, session: Session, actor, rec_id: int, version, to: str, note: 
     if len(note) > NOTE_LENGTH:
         errors["note"] = f"Use at most {NOTE_LENGTH:,} characters."
     today = today or utcnow().date()
+    assert rec.id is not None  # loaded from the database
     targets = [t.target for t in targets_of(session, [rec.id])[rec.id]]
-    acronyms = {a.id: a.acronym for a in session.execute(select(Agency).where(
-        Agency.id.in_([t.agency_id for t in targets] or [-1]))).scalars()}
+    # Rows read from the table: every id is set.
+    acronyms = cast("dict[int, str]", dict(session.execute(select(Agency.id, Agency.acronym).where(
+        Agency.id.in_([t.agency_id for t in targets] or [-1]))).tuples().all()))
     if to == "submitted" and not targets:
         errors["target_agencies"] = "Name at least one agency the recommendation is addressed to."
     if to == "submitted" and not rec.body_md.strip():
@@ -150,7 +156,7 @@ def transition(*, session: Session, actor, rec_id: int, version, to: str, note: 
     if errors:
         raise ValidationFailed("The change has problems.", fields=errors)
     source = rec.status
-    changes = {"status": [source, to]}
+    changes: dict[str, list[object]] = {"status": [source, to]}
     if to == "submitted":
         rec.sequence = next_number(session, rec.report_year)
         rec.number = f"{rec.report_year}-{rec.sequence:02d}"

@@ -10,7 +10,7 @@ from datetime import date
 from typing import NamedTuple
 
 from sqlalchemy import func, or_, select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf import permissions
 from pitf.errors import NotFound, ValidationFailed, require

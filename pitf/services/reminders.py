@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import Row, func, insert, or_, select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf.models import (
     ActionItem,
@@ -85,12 +87,13 @@ class People:
 
     @classmethod
     def load(cls, session: Session) -> People:
-        users = {u.id: u for u in session.execute(select(User).where(User.is_active.is_(True))).scalars()}
+        # Rows read from the table: every id is set.
+        users = {cast(int, u.id): u for u in session.execute(select(User).where(User.is_active.is_(True))).scalars()}
         liaisons: dict[int, list[int]] = defaultdict(list)
-        for u in users.values():
+        for user_id, u in users.items():
             if u.role == "liaison" and u.agency_id:
-                liaisons[u.agency_id].append(u.id)
-        staff = [u.id for u in users.values() if u.role == "secretariat"]
+                liaisons[u.agency_id].append(user_id)
+        staff = [user_id for user_id, u in users.items() if u.role == "secretariat"]
         chairs: dict[int, list[int]] = defaultdict(list)
         for committee_id, user_id in session.execute(select(Membership.committee_id, Membership.user_id).where(
                 Membership.ended_on.is_(None), Membership.user_id.is_not(None),
@@ -162,7 +165,8 @@ def action_item_dues(session: Session, people: People, today: date, cfg: dict) -
 def status_request_dues(session: Session, people: People, now: datetime, cfg: dict) -> list[Due]:
     """Open items silent for the committee's number of days: ask the lead agency, again each period."""
     default = cfg["status_request_days"]
-    thresholds = dict(session.execute(select(Committee.id, Committee.status_request_days)).all())
+    thresholds: dict[int | None, int | None] = dict(
+        session.execute(select(Committee.id, Committee.status_request_days)).tuples().all())
     shortest = min([default, *[d for d in thresholds.values() if d]])
     last = func.coalesce(ActionItem.last_update_at, ActionItem.created_at)
     rows = session.execute(select(ActionItem.id, ActionItem.title, ActionItem.committee_id,
@@ -270,12 +274,12 @@ def meeting_dues(session: Session, people: People, now: datetime, today: date, c
 
 # ---- delivery --------------------------------------------------------------------------------
 
-def _insert_ignore(session: Session):
+def _insert_ignore(session: Session) -> Callable[..., Any]:
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    return sqlite_insert
 
 
 def claim(session: Session, dues: list[Due], now: datetime) -> list[Due]:
@@ -418,7 +422,7 @@ def build_digests(session: Session, users: list[User], now: datetime) -> list[Di
             items[row.lead_agency_id].append(row)
         open_counts = dict(session.execute(select(ActionItem.lead_agency_id, func.count()).where(
             ActionItem.lead_agency_id.in_(agency_ids), ActionItem.status.not_in(CLOSED_STATUSES))
-            .group_by(ActionItem.lead_agency_id)).all())
+            .group_by(ActionItem.lead_agency_id)).tuples().all())
     recs: dict[int, list] = defaultdict(list)
     if agency_ids:
         answered = select(AgencyResponse.id).where(
@@ -432,7 +436,7 @@ def build_digests(session: Session, users: list[User], now: datetime) -> list[Di
                 .order_by(RecommendationTarget.response_due)).all():
             recs[target.agency_id].append(target)
     user_ids = [u.id for u in users]
-    memberships: dict[int, set[int]] = defaultdict(set)
+    memberships: dict[int | None, set[int]] = defaultdict(set)  # user id -> committee ids
     for member in session.execute(
             select(Membership.committee_id, Membership.user_id, Membership.agency_id).where(
                 Membership.ended_on.is_(None),
@@ -479,8 +483,12 @@ def run_digests(session: Session, *, now: datetime, base_url: str) -> RunReport:
     due_users = [u for u in due_users if (u.id, windows[u.id]) not in already]
     digests = [d for d in build_digests(session, due_users, now) if not d.empty]
     report.found = len(digests)
-    dues = [Due("digest", "user", d.user.id, d.user.id, windows[d.user.id], "digest",
-                f"Your weekly PITF digest ({windows[d.user.id]})", "/dashboard") for d in digests]
+    dues = []
+    for d in digests:
+        user_id, window = d.user.id, windows[d.user.id]
+        assert user_id is not None and window is not None  # stored users whose digest window is open
+        dues.append(Due("digest", "user", user_id, user_id, window, "digest",
+                        f"Your weekly PITF digest ({window})", "/dashboard"))
     claimed = {c.recipient_id for c in claim(session, dues, now)}
     report.claimed = len(claimed)
     mails = [{"user_id": d.user.id, "to_address": d.user.email, "kind": "digest",

@@ -16,13 +16,14 @@ The summary has one row per active agency and a total row over the items those a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Date, Integer, Row, and_, case, func, or_, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
-from sqlmodel import Session
 
 from pitf.errors import NotFound
 from pitf.models import ActionItem, ActionItemSupport, Agency
@@ -132,7 +133,7 @@ def _when(condition: ColumnElement) -> ColumnElement:
     return case((condition, 1))
 
 
-def _counts_by_agency_and_pillar(session: Session, today: date, *where) -> list[Row]:
+def _counts_by_agency_and_pillar(session: Session, today: date, *where) -> Sequence[Row]:
     """Rows of lead_agency_id, pillar and the Counts' fields (open ... done_late) per group, one query."""
     return session.execute(
         select(ActionItem.lead_agency_id, ActionItem.pillar,
@@ -179,7 +180,7 @@ def _median_days_late(session: Session, *where, by_agency: bool) -> dict[int | N
     return {group: float(median) for group, median in medians.items() if median is not None}
 
 
-def _fill(card: Scorecard, rows: list[Row]) -> None:
+def _fill(card: Scorecard, rows: Sequence[Row]) -> None:
     for row in rows:
         counts = Counts(open=row.open, overdue=row.overdue, done=row.done, cancelled=row.cancelled,
                         done_on_time=row.done_on_time, done_late=row.done_late)

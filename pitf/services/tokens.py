@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf import permissions
 from pitf.errors import NotFound, ValidationFailed, require
@@ -19,6 +19,7 @@ def create_token(*, session: Session, actor, user: User, name: str = "") -> tupl
         raise ValidationFailed("The name is too long.", fields={"name": "Use at most 100 characters."})
     if not user.is_active:
         raise ValidationFailed("This account is deactivated.", fields={"user": "The account is deactivated."})
+    assert user.id is not None  # a stored account
     token, prefix, digest = new_token()
     row = ApiToken(user_id=user.id, name=name.strip(), prefix=prefix, token_hash=digest, created_at=utcnow())
     session.add(row)

@@ -6,7 +6,7 @@ import re
 import zoneinfo
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from pitf import permissions
 from pitf.errors import NotFound, ValidationFailed, require

@@ -43,7 +43,7 @@ def read_list(parse: Callable[[], Any], fetch: Callable[[Any, int, int], tuple[l
     page, chosen = read_paging(request.args, errors, per_page=per_page, max_per_page=max_per_page)
     chosen = per_page if fixed_size else chosen
     errors.update(problems or {})
-    filters, found, total = None, [], 0
+    filters, found, total = None, list[Any](), 0
     try:
         filters = parse()
     except ValidationFailed as err:

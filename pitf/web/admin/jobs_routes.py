@@ -49,7 +49,8 @@ def run_job(job_id: str):
     # The job works in its own transactions. End this request's first: on SQLite a POST's transaction
     # holds the write lock (BEGIN IMMEDIATE) that the job's transactions would wait for.
     db.commit()
-    run = scheduler.run_job(current_app._get_current_object(), job_id)
+    # current_app is a LocalProxy at run time; Flask's stubs type it as the Flask app itself.
+    run = scheduler.run_job(current_app._get_current_object(), job_id)  # type: ignore[attr-defined]
     audit.record(db, actor=actor, action="job.run_now", object_type="JobRun", object_id=run.id,
                  changes={"job_id": [None, job_id], "outcome": [None, run.outcome]})
     if run.outcome == "ok":
@@ -112,7 +113,7 @@ def outbox_retry(email_id: int):
     actor = _admin()
     db = get_session()
     row = notifications.get_outbox_email(session=db, actor=actor, email_id=email_id)
-    if outbox.retry_failed(db, actor, [row.id]):
+    if outbox.retry_failed(db, actor, [email_id]):
         flash(f"The email to {row.to_address} goes out again at the sender's next run.", "success")
     else:
         flash(f"The email to {row.to_address} has not failed ({row.state}): there is nothing to retry.", "info")

@@ -261,7 +261,7 @@ def committee_members(committee_id: int):
         else:
             flash("Membership added.", "success")
             return redirect(url_for("admin.committee_members", committee_id=c.id))
-    members = org.roster(session=db, committee_ids=[c.id])[c.id]
+    members = org.roster(session=db, committee_ids=[committee_id])[committee_id]
     status = 422 if request.method == "POST" else 200
     return render_template("admin/members.html", c=c, form=form, members=members, confirm=ConfirmForm(),
                            roles=MEMBERSHIP_ROLE_LABELS, kinds=COMMITTEE_KIND_LABELS), status

@@ -29,7 +29,7 @@ def committees():
 def committee(committee_id: int):
     db = get_session()
     c = org.get_committee(session=db, actor=current_user, committee_id=committee_id)
-    members = org.roster(session=db, committee_ids=[c.id])[c.id]
+    members = org.roster(session=db, committee_ids=[committee_id])[committee_id]
     parent = db.get(Committee, c.parent_id) if c.parent_id else None
     children = [x for x in org.list_committees(session=db) if x.parent_id == c.id]
     return render_template("org/committee.html", c=c, members=members, parent=parent, children=children,
@@ -50,6 +50,7 @@ def agencies():
 def agency(acronym: str):
     db = get_session()
     a: Agency = org.get_agency(session=db, actor=current_user, acronym=acronym)
+    assert a.id is not None  # read from the database
     return render_template(
         "org/agency.html", a=a,
         liaisons=org.liaisons_of_agency(session=db, agency_id=a.id),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from flask import Blueprint, current_app, render_template, url_for
 from flask_login import current_user
@@ -70,7 +71,8 @@ def _attachments_url(rec_id: int) -> str | None:
     for rule in current_app.url_map.iter_rules():
         if re.fullmatch(r"/recommendations/<(?:int:)?\w+>/attachments", rule.rule) and "GET" in (rule.methods or ()):
             try:
-                return url_for(rule.endpoint, **{next(iter(rule.arguments)): rec_id})
+                values: dict[str, Any] = {next(iter(rule.arguments)): rec_id}
+                return url_for(rule.endpoint, **values)
             except BuildError:
                 return None
     return None
@@ -85,9 +87,10 @@ def my_target(targets: list[AddressedAgency]) -> AddressedAgency | None:
 def build_response_form(db, rec: Recommendation, acronym: str, agency_id: int, current: ResponseView | None,
                         *, posted: bool = False) -> ResponseForm:
     """The response form: as posted (to show again with its errors), or filled from the current response."""
+    assert rec.id is not None  # read from the database
     items = rec_responses.linkable_action_items(db, rec.id, agency_id)
     if not posted:
-        data = {"agency": acronym}
+        data: dict[str, object] = {"agency": acronym}
         if current is not None:
             data.update(position=current.response.position, response_md=current.response.response_md,
                         action_item_ids=[str(i.id) for i in current.action_items])
@@ -106,22 +109,23 @@ def render_page(rec: Recommendation, is_author: bool, *, status: int = 200, move
     """The recommendation's page; a refused write passes its form (with errors) and the status to answer with."""
     db = get_session()
     now = utc_today()
+    assert rec.id is not None  # read from the database
     targets = recs.targets_of(db, [rec.id])[rec.id]
     responses = rec_responses.responses_of(db, rec.id, current_only=False)
     target_views = []
     for target in targets:
-        mine = [v for v in responses if v.agency == target.acronym]
-        current = next((v for v in mine if v.response.is_current), None)
+        answered = [v for v in responses if v.agency == target.acronym]
+        current = next((v for v in answered if v.response.is_current), None)
         overdue = (rec.status == "open" and current is None and target.response_due is not None
                    and target.response_due < now)
         target_views.append(TargetView(target.acronym, target.response_due, overdue, current,
-                                       [v for v in reversed(mine) if not v.response.is_current]))
+                                       [v for v in reversed(answered) if not v.response.is_current]))
     mine = my_target(targets)
     my_acronym = mine.acronym if mine else None
     can_respond = permissions.can_respond_for(current_user, getattr(current_user, "agency_id", None),
                                               mine is not None, rec.status)
     my_current = next((t.current for t in target_views if t.acronym == my_acronym), None)
-    if can_respond and response_form is None:
+    if can_respond and response_form is None and my_acronym is not None:  # can_respond: mine is not None
         response_form = build_response_form(db, rec, my_acronym, current_user.agency_id, my_current)
     if not can_respond:
         response_form = None

@@ -51,7 +51,8 @@ def _agency_chart(rows: list[rec_reports.AgencyRow], year: int | None):
     if worst := max(rows, key=lambda r: (r.overdue, r.answered_late), default=None):
         if worst.overdue:
             desc += f" Most overdue: {worst.acronym} with {worst.overdue}."
-    return bar_chart([(r.acronym, {"on_time": r.answered_on_time, "late": r.answered_late, "overdue": r.overdue})
+    # Agency rows all have an acronym (only the total row has none).
+    return bar_chart([(r.acronym or "", {"on_time": r.answered_on_time, "late": r.answered_late, "overdue": r.overdue})
                       for r in rows], [ON_TIME, LATE, OVERDUE], chart_id="agency-chart",
                      title=f"Agency answers to the Council's {scope}: on time, late, and overdue", desc=desc)
 
@@ -122,6 +123,7 @@ def report_pdf(year: int):
     r = _report(year)
     html = render_template("recommendations/report_print.html", report=r, css_href="css/report-print.css",
                            link_base=current_app.config["PITF_BASE_URL"].rstrip("/"), printed_at=utcnow())
+    assert current_app.static_folder is not None  # the app serves pitf/static
     response = make_response(render_pdf(html, base_url=current_app.static_folder))
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{_filename(year, "pdf")}"'
@@ -138,8 +140,9 @@ def _render_order(year: int, *, status: int = 200, error: str | None = None, con
 
 def _ids(raw: str) -> list[int] | None:
     """The comma-separated ids of the order the page showed; None (no check) when absent or unreadable."""
-    ids = [parse_id(part) for part in raw.split(",")] if raw.strip() else [None]
-    return None if any(i is None for i in ids) else ids
+    parsed = [parse_id(part) for part in raw.split(",")] if raw.strip() else [None]
+    ids = [i for i in parsed if i is not None]
+    return ids if len(ids) == len(parsed) else None
 
 
 @bp.route("/report/<int:year>/order", methods=["GET", "POST"])
@@ -162,5 +165,7 @@ def report_order(year: int):
         return _render_order(year, status=409, conflict=err.message)
     except ValidationFailed as err:
         return _render_order(year, status=422, error=" ".join(err.fields.values()) or err.message)
-    flash(f"Moved {get_session().get(Recommendation, rec_id).number} to place {index + 1} of {len(order)}.", "success")
+    moved = get_session().get(Recommendation, rec_id)
+    assert moved is not None  # move_in_report just found it
+    flash(f"Moved {moved.number} to place {index + 1} of {len(order)}.", "success")
     return redirect(url_for("rec_reports.report_order", year=year, _anchor=f"rec-{rec_id}"))

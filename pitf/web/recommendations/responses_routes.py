@@ -59,7 +59,7 @@ def respond(rec_id: int):
                                          response_md=(form.response_md.data or "").replace("\r\n", "\n"),
                                          action_item_ids=linked, new_action_items=new_items)
     except ValidationFailed as err:
-        targeted = my_target(recs.targets_of(db, [rec.id])[rec.id]) is not None
+        targeted = my_target(recs.targets_of(db, [rec_id])[rec_id]) is not None
         if "agency" in err.fields or not targeted:
             raise ValidationFailed(err.fields.get("agency") or err.message) from err
         fresh = build_response_form(db, rec, agency, current_user.agency_id, None, posted=True)

@@ -7,6 +7,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 from urllib.parse import urlencode
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -66,10 +67,11 @@ class Row:
 
 def _rows(db, rows: list[Recommendation], today: date) -> list[Row]:
     """Each recommendation with its targets and who answered: two queries for the whole page."""
-    ids = [r.id for r in rows]
+    ids = [cast(int, r.id) for r in rows]  # read from the table: every id is set
     targets, answered = recs.targets_of(db, ids), rec_responses.responded_agencies(db, ids)
     result = []
     for rec in rows:
+        assert rec.id is not None  # read from the table
         states = []
         for target in targets[rec.id]:
             responded = target.agency_id in answered[rec.id]
@@ -177,6 +179,7 @@ def _form_data(form: RecommendationForm) -> dict:
 
 def _current_data(rec: Recommendation) -> dict:
     db = get_session()
+    assert rec.id is not None  # read from the database
     return {"title": rec.title, "body_md": rec.body_md, "rationale_md": rec.rationale_md, "pillar": rec.pillar,
             "target_agencies": sorted(t.acronym for t in recs.targets_of(db, [rec.id])[rec.id]),
             "co_sponsor_ids": sorted(u.id for u in recs.cosponsors_of(db, [rec.id])[rec.id]),
@@ -235,7 +238,7 @@ def edit(rec_id: int):
             differences = [label for k, label in FIELD_LABELS.items() if now[k] != typed[k]]
             form.version.data = rec.version
             return render_template("recommendations/form.html", form=form, rec=rec, conflict=differences,
-                                   now=now, now_cosponsors=recs.cosponsors_of(db, [rec.id])[rec.id]), 409
+                                   now=now, now_cosponsors=recs.cosponsors_of(db, [rec_id])[rec_id]), 409
         except ValidationFailed as err:
             apply_form_errors(form, err, mapping=TO_FORM)
         else:

@@ -47,6 +47,7 @@ def agency(acronym: str):
         raise NotFound("No agency has that acronym.")
     a: Agency = org.get_agency(session=db, actor=current_user, acronym=acronym)
     today = utcnow().date()
+    assert a.id is not None  # read from the database
     card = scorecards.agency_scorecard(db, a.id, today)
     overdue = scorecards.overdue_items(db, a.id, today, limit=20)
     chart = bar_chart(
@@ -117,7 +118,7 @@ def bar_chart(categories: list[tuple[str, dict[str, int]]], series: list[tuple[s
             group.bars.append(Bar(x=LABEL_WIDTH, y=y, width=width, fill=colour, value=value,
                                   text_x=LABEL_WIDTH + width + 4, text_y=y + BAR_HEIGHT - 3.5))
         groups.append(group)
-    legend = [(LABEL_WIDTH + k * 110, colour, name, colour_name)
+    legend: list[tuple[float, str, str, str]] = [(LABEL_WIDTH + k * 110, colour, name, colour_name)
               for k, (_key, name, colour, colour_name) in enumerate(series)]
     return Chart(id=chart_id, title=title, desc=desc, width=LABEL_WIDTH + BAR_AREA + VALUE_ROOM,
                  height=LEGEND_HEIGHT + len(categories) * group_height, bar_height=BAR_HEIGHT - 2,
