@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, request, url_for
+from pydantic import BaseModel, Field
+from spectree import Response
 
 from pitf.api import api_bp
-from pitf.api.spec import Page, PageQuery, responses, spec
+from pitf.api.spec import Page, PageQuery, documented, responses, spec
 from pitf.api.util import actor
 from pitf.db import get_session
 from pitf.downloads import attachment_response, ics_response
 from pitf.errors import NotFound, ValidationFailed
 from pitf.models import Attachment
 from pitf.models.attachments import AttachmentPublic
+from pitf.models.vocab import AttachmentKind
 from pitf.paging import page_slice
 from pitf.services import attachments, calendar
 from pitf.services import meetings as mtg
@@ -19,6 +22,24 @@ from pitf.storage import MB, get_storage
 from pitf.textutil import MAX_ID
 
 TAGS = ["documents"]
+ICS = "iCalendar (RFC 5545)"
+UPLOADED = responses(201, AttachmentPublic, errors=(401, 403, 404, 413, 422))
+
+
+class AttachmentUpload(BaseModel):
+    """The multipart body of an upload, for the document: the view reads the parts itself (pitf/services/attachments
+    checks the file and its kind)."""
+
+    file: bytes = Field(description="PDF, Word, Excel, PowerPoint, OpenDocument, plain text or CSV, PNG, JPEG, GIF "
+                                    "or WebP, checked by content; at most PITF_MAX_UPLOAD_MB (25 MB by default)")
+    kind: AttachmentKind = AttachmentKind.OTHER
+
+
+def file_responses(description: str, *errors: int) -> Response:
+    """A file's bytes (no JSON model: not validated as JSON) and the Error body for each of *errors*."""
+    codes = responses(200, None, errors=errors)
+    codes.code_descriptions["HTTP_200"] = description
+    return codes
 
 
 def attachment_public(view: attachments.AttachmentView) -> AttachmentPublic:
@@ -64,7 +85,9 @@ def meeting_attachments(meeting_id: int, query: PageQuery):
 
 
 @api_bp.post("/meetings/<int:meeting_id>/attachments")
+@documented(form=AttachmentUpload, resp=UPLOADED, tags=TAGS)
 def upload_meeting_attachment(meeting_id: int):
+    """Attach a document to a meeting (its planners)"""
     return _upload(meeting_id=_checked(meeting_id, "meeting"))
 
 
@@ -76,13 +99,16 @@ def recommendation_attachments(rec_id: int, query: PageQuery):
 
 
 @api_bp.post("/recommendations/<int:rec_id>/attachments")
+@documented(form=AttachmentUpload, resp=UPLOADED, tags=TAGS)
 def upload_recommendation_attachment(rec_id: int):
+    """Attach a document to a recommendation (for now: the secretariat)"""
     return _upload(recommendation_id=_checked(rec_id, "recommendation"))
 
 
 @api_bp.get("/attachments/<int:attachment_id>")
+@documented(resp=file_responses("The file, with its detected content type", 401, 404), tags=TAGS)
 def attachment(attachment_id: int):
-    """The document's bytes, as a download."""
+    """Download a document (Content-Disposition: attachment)"""
     found, stream = attachments.get_attachment_for_download(
         session=get_session(), actor=actor(), storage=get_storage(current_app),
         attachment_id=_checked(attachment_id, "document"))
@@ -90,14 +116,18 @@ def attachment(attachment_id: int):
 
 
 @api_bp.delete("/attachments/<int:attachment_id>")
+@documented(resp=responses(204, None, errors=(401, 403, 404)), tags=TAGS)
 def remove_attachment(attachment_id: int):
+    """Remove a document (kept for the record; its planners)"""
     attachments.remove_attachment(session=get_session(), actor=actor(),
                                   attachment_id=_checked(attachment_id, "document"))
     return "", 204
 
 
 @api_bp.get("/meetings/<int:meeting_id>.ics")
+@documented(resp=file_responses(ICS, 401, 404), tags=TAGS)
 def meeting_ics(meeting_id: int):
+    """The meeting as an iCalendar event"""
     meeting, committee, _access = mtg.get_meeting(session=get_session(), actor=actor(),
                                                   meeting_id=_checked(meeting_id, "meeting"))
     cal = calendar.meeting_calendar(meeting, committee, current_app.config["PITF_BASE_URL"])
@@ -105,8 +135,9 @@ def meeting_ics(meeting_id: int):
 
 
 @api_bp.get("/calendar/<secret>.ics")
+@documented(resp=file_responses(ICS, 404), tags=TAGS, security=[])
 def calendar_feed(secret: str):
-    """The personal feed: no token; the secret address is the key (404 once reset)."""
+    """A user's personal feed of their committees' meetings (no token: the address is the key)"""
     db = get_session()
     user = calendar.user_for_feed(session=db, secret=secret)
     if user is None:
