@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, jsonify, request, url_for
 from pydantic import BaseModel, Field
 from spectree import Response
 
 from pitf.api import api_bp
-from pitf.api.spec import Page, PageQuery, documented, responses, spec
+from pitf.api.spec import Error, Page, PageQuery, documented, responses, spec
 from pitf.api.util import actor
 from pitf.db import get_session
 from pitf.downloads import attachment_response, ics_response
@@ -22,7 +24,6 @@ from pitf.storage import MB, get_storage
 from pitf.textutil import MAX_ID
 
 TAGS = ["documents"]
-ICS = "iCalendar (RFC 5545)"
 UPLOADED = responses(201, AttachmentPublic, errors=(401, 403, 404, 413, 422))
 
 
@@ -35,11 +36,22 @@ class AttachmentUpload(BaseModel):
     kind: AttachmentKind = AttachmentKind.OTHER
 
 
-def file_responses(description: str, *errors: int) -> Response:
-    """A file's bytes (no JSON model: not validated as JSON) and the Error body for each of *errors*."""
-    codes = responses(200, None, errors=errors)
-    codes.code_descriptions["HTTP_200"] = description
-    return codes
+class FileResponses(Response):
+    """A file's answer: its bytes under *media_type* (not JSON, so never validated as JSON) and the Error bodies."""
+
+    def __init__(self, description: str, media_type: str, schema: dict, *errors: int):
+        super().__init__(HTTP_200=None, **{f"HTTP_{code}": Error for code in errors})
+        self.code_descriptions["HTTP_200"] = description
+        self.media = {media_type: {"schema": schema}}
+
+    def generate_spec(self, *args, **kwargs) -> dict[str, Any]:
+        answers = super().generate_spec(*args, **kwargs)
+        answers["200"]["content"] = self.media
+        return answers
+
+
+def ics_responses(*errors: int) -> FileResponses:
+    return FileResponses("iCalendar (RFC 5545)", "text/calendar", {"type": "string"}, *errors)
 
 
 def attachment_public(view: attachments.AttachmentView) -> AttachmentPublic:
@@ -106,7 +118,8 @@ def upload_recommendation_attachment(rec_id: int):
 
 
 @api_bp.get("/attachments/<int:attachment_id>")
-@documented(resp=file_responses("The file, with its detected content type", 401, 404), tags=TAGS)
+@documented(resp=FileResponses("The file, with its detected content type", "application/octet-stream",
+                              {"type": "string", "format": "binary"}, 401, 404), tags=TAGS)
 def attachment(attachment_id: int):
     """Download a document (Content-Disposition: attachment)"""
     found, stream = attachments.get_attachment_for_download(
@@ -125,7 +138,7 @@ def remove_attachment(attachment_id: int):
 
 
 @api_bp.get("/meetings/<int:meeting_id>.ics")
-@documented(resp=file_responses(ICS, 401, 404), tags=TAGS)
+@documented(resp=ics_responses(401, 404), tags=TAGS)
 def meeting_ics(meeting_id: int):
     """The meeting as an iCalendar event"""
     meeting, committee, _access = mtg.get_meeting(session=get_session(), actor=actor(),
@@ -135,7 +148,7 @@ def meeting_ics(meeting_id: int):
 
 
 @api_bp.get("/calendar/<secret>.ics")
-@documented(resp=file_responses(ICS, 404), tags=TAGS, security=[])
+@documented(resp=ics_responses(404), tags=TAGS, security=[])
 def calendar_feed(secret: str):
     """A user's personal feed of their committees' meetings (no token: the address is the key)"""
     db = get_session()

@@ -152,7 +152,7 @@ def documented(**declaration):
         @functools.wraps(func)
         def view(*args, **kwargs):
             return func(*args, **kwargs)
-        view.__wrapped__ = declared  # type: ignore[attr-defined]  # spectree finds the declaration through it
+        view.__wrapped__ = declared  # spectree finds the declaration through it
         return view
     return decorate
 
