@@ -29,7 +29,7 @@ def _runner() -> str:
 
 def job_reminders(app: Flask, now: datetime) -> str:
     """Every reminder rule, then the weekly digests."""
-    from pitf.services import reminder_settings, reminders
+    from pitf.services import digests, reminder_settings, reminders
     from pitf.services.federal_clocks import Clocks
 
     base_url = app.config["PITF_BASE_URL"].rstrip("/")
@@ -38,10 +38,10 @@ def job_reminders(app: Flask, now: datetime) -> str:
                                          clocks=Clocks.from_config(app.config), base_url=base_url,
                                          tz_name=app.config["PITF_TIMEZONE"])
     with get_db(app).session() as session:
-        digests = reminders.run_digests(session, now=now, base_url=base_url)
+        weekly = digests.run_digests(session, now=now, base_url=base_url)
     rules = ", ".join(f"{k} {v}" for k, v in sorted(report.by_rule.items())) or "none"
     return (f"{report.claimed} new reminders of {report.found} due ({rules}); {report.emails} emails queued; "
-            f"{digests.emails} digests queued")
+            f"{weekly.emails} digests queued")
 
 
 def job_outbox(app: Flask, now: datetime) -> str:

@@ -3,12 +3,15 @@ attendance with quorum, and the minutes with their lifecycle and revisions. Atta
 
 from __future__ import annotations
 
+from typing import Literal
+
 from flask import current_app, jsonify, url_for
+from pydantic import Field
 from sqlalchemy import select
 
 from pitf import permissions
 from pitf.api import api_bp
-from pitf.api.spec import responses, spec
+from pitf.api.spec import Page, PageQuery, documented, responses, spec
 from pitf.api.util import (
     actor,
     checked_id,
@@ -170,8 +173,24 @@ def _created(detail: MeetingDetail):
     return response
 
 
+class MeetingListQuery(PageQuery):
+    """The meeting list's filters, for the document: the view reads them with the meetings' own parser, which
+    reports a bad filter and a bad page together in one 422."""
+
+    committee_id: int | None = None
+    from_: str | None = Field(default=None, alias="from",
+                              description="A date (US Eastern) or an ISO 8601 time: starting on or after")
+    to: str | None = Field(default=None,
+                            description="A date (US Eastern, inclusive) or an ISO 8601 time: starting before")
+    status: Literal["scheduled", "cancelled"] | None = None
+    upcoming: bool | None = Field(default=None, description="Not yet ended, soonest first")
+
+
 @api_bp.get("/meetings")
+@documented(query=MeetingListQuery, resp=responses(200, Page[MeetingPublic], errors=(401, 422)),
+            tags=MEETING_TAGS)
 def meetings():
+    """Meetings the caller may see, latest first"""
     filters, page, per_page = filters_and_page(mtg.parse_meeting_filters)
     rows, total = mtg.list_meetings(session=get_session(), actor=actor(), filters=filters, page=page,
                                     per_page=per_page)

@@ -6,11 +6,13 @@ is shaped by RecommendationPublic or AgencyResponsePublic."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from flask import current_app, jsonify, request, url_for
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from pitf.api import api_bp
-from pitf.api.spec import responses, spec
+from pitf.api.spec import Page, PageQuery, documented, responses, spec
 from pitf.api.util import actor, checked_id, page_of, pagination, with_current
 from pitf.db import get_session
 from pitf.errors import Conflict, ValidationFailed
@@ -27,6 +29,7 @@ from pitf.models.recommendations import (
     RecommendationSubmit,
     RecommendationUpdate,
 )
+from pitf.models.vocab import Pillar, RecommendationStatus
 from pitf.paging import page_slice
 from pitf.services import rec_responses, rec_workflow
 from pitf.services import recommendations as recs
@@ -119,8 +122,33 @@ def _flag(name: str) -> bool:
 
 # ---- recommendations ---------------------------------------------------------------------------
 
+class RecommendationListQuery(PageQuery):
+    """The recommendation list's filters, for the document: the view reads them with the recommendations' own
+    parser, which reports a bad filter and a bad page together in one 422."""
+
+    year: int | None = Field(default=None, description="Report year")
+    status: RecommendationStatus | None = None
+    pillar: Pillar | None = None
+    agency: str | None = Field(default=None, description="Agency acronym: recommendations addressed to it")
+    priority: bool | None = None
+    responded: bool | None = Field(default=None,
+                                   description="With agency: that agency's response; true: some response")
+    response_overdue: bool | None = Field(default=None, description="Open, and a response is past due")
+    q: str | None = Field(default=None, description="Words in the number, title or text")
+    sort: Literal["number", "-number", "title", "status", "updated", "due"] = "number"
+
+
+class ResponseListQuery(PageQuery):
+    """The responses list's arguments, for the document (the view reads them, every problem in one 422)."""
+
+    all: bool = Field(default=False, description="Every revision")
+
+
 @api_bp.get("/recommendations")
+@documented(query=RecommendationListQuery, resp=responses(200, Page[RecommendationPublic], errors=(401, 422)),
+            tags=TAGS)
 def recommendations():
+    """Recommendations (drafts: the caller's own only)"""
     problems = {}  # every bad filter and paging argument at once
     try:
         filters = recs.parse_filters(request.args)
@@ -216,7 +244,10 @@ def withdraw_recommendation(rec_id: int, json: RecommendationStep):
 # ---- responses ---------------------------------------------------------------------------------
 
 @api_bp.get("/recommendations/<int:rec_id>/responses")
+@documented(query=ResponseListQuery, resp=responses(200, Page[AgencyResponsePublic], errors=(401, 404, 422)),
+            tags=TAGS)
 def recommendation_responses(rec_id: int):
+    """The agencies' responses, current ones unless all=true"""
     problems = {}
     try:
         every = _flag("all")

@@ -836,12 +836,18 @@ def test_list_issues_the_same_number_of_queries_at_10_and_1000(client, db, peopl
 def test_openapi_schemas_match_what_is_served(client, db, people):
     rec = reach(client, people, "open")
     served = respond(client, people, "doj", rec, new_action_items=[{"title": "T", "due_date": due(9)}]).json
-    schemas = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+    document = client.get("/api/v1/openapi.json").json
+    schemas = document["components"]["schemas"]
     listed = {k: v for k, v in served.items() if k != "created_action_item_ids"}  # as GET .../responses lists it
-    # The generated schemas (pitf/models/recommendations.py) and the hand-written ones of the two lists.
-    for name, body in (("RecommendationPublic", rec), ("AgencyResponseFiled", served), ("Recommendation", rec),
-                       ("AgencyResponse", listed)):
+    # The generated schemas (pitf/models/recommendations.py), the two lists' items included.
+    for name, body in (("RecommendationPublic", rec), ("AgencyResponseFiled", served),
+                       ("AgencyResponsePublic", listed)):
         assert set(schemas[name]["required"]) <= set(body) <= set(schemas[name]["properties"]), name
+    for path, page in (("/recommendations", "PageRecommendationPublic"),
+                       ("/recommendations/{rec_id}/responses", "PageAgencyResponsePublic")):
+        ok = document["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert ok == {"$ref": f"#/components/schemas/{page}"}, path
+        assert schemas[page]["properties"]["items"]["items"]["$ref"].endswith(page.removeprefix("Page")), path
     assert set(schemas["RecommendationPublic"]["required"]) == set(rec)
     assert set(payload(people)) <= set(schemas["RecommendationCreate"]["properties"])
     assert set(PATCH_KEYS) == set(schemas["RecommendationUpdate"]["properties"])

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from pitf.services import actions, reminders
+from pitf.services import actions, digests
 from pitf.services import meetings as mtg
 from tests.factories import committee
 
@@ -40,7 +40,7 @@ def test_digests_count_days_on_the_platform_calendar(db, make_user, in_app):
         "lead_agency": "DOJ", "due_date": "2027-03-20", "pillar": "protection"}, notify_agency=False)
     db.flush()
     # 04:30 UTC on March 21: already the 21st in New York (00:30), still the 20th in Chicago (23:30).
-    (digest,) = reminders.build_digests(db, [liaison], datetime(2027, 3, 21, 4, 30, tzinfo=UTC))
+    (digest,) = digests.build_digests(db, [liaison], datetime(2027, 3, 21, 4, 30, tzinfo=UTC))
     titles = {"overdue": [r.title for r in digest.overdue], "due_soon": [r.title for r in digest.due_soon]}
     late = in_app == "America/New_York"
     assert titles == {"overdue": ["Share the screening protocol"] if late else [],

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from pitf.models import ActionItem, Notification, OutboxEmail, StatusUpdate
-from pitf.services import actions, reminder_settings, reminders
+from pitf.services import actions, digests, reminder_settings, reminders
 from pitf.services import meetings as mtg
 from pitf.services.federal_clocks import Clocks
 from tests.factories import committee
@@ -205,14 +205,14 @@ def test_digest_arrives_monday_nine_eastern_in_march_and_november(db, setup, now
     item = setup["item"]
     item.due_date = (now - timedelta(days=2)).date()
     db.flush()
-    report = reminders.run_digests(db, now=now, base_url=BASE)
+    report = digests.run_digests(db, now=now, base_url=BASE)
     mails = db.execute(select(OutboxEmail).where(OutboxEmail.user_id == setup["doj"].id,
                                                  OutboxEmail.kind == "digest")).scalars().all()
     assert bool(mails) is sent and (report.emails > 0) is sent
     if sent:
         assert "Overdue commitments of your agency" in mails[0].body_text
         assert "Share the screening protocol" in mails[0].body_text
-        again = reminders.run_digests(db, now=now + timedelta(hours=3), base_url=BASE)
+        again = digests.run_digests(db, now=now + timedelta(hours=3), base_url=BASE)
         assert again.emails == 0
 
 
@@ -223,10 +223,10 @@ def test_digest_follows_the_users_zone_and_skips_empty_and_opted_out(db, setup, 
     setup["owner"].digest_enabled = False
     quiet = make_user("liaison", agency="DOL")  # nothing to say
     db.flush()
-    reminders.run_digests(db, now=datetime(2027, 3, 15, 13, 0, tzinfo=UTC), base_url=BASE)  # 06:00 in LA
+    digests.run_digests(db, now=datetime(2027, 3, 15, 13, 0, tzinfo=UTC), base_url=BASE)  # 06:00 in LA
     got = set(db.execute(select(OutboxEmail.user_id).where(OutboxEmail.kind == "digest")).scalars())
     assert setup["doj"].id in got and pacific.id not in got and setup["owner"].id not in got and quiet.id not in got
-    reminders.run_digests(db, now=datetime(2027, 3, 15, 16, 0, tzinfo=UTC), base_url=BASE)  # 09:00 in LA
+    digests.run_digests(db, now=datetime(2027, 3, 15, 16, 0, tzinfo=UTC), base_url=BASE)  # 09:00 in LA
     assert pacific.id in set(db.execute(select(OutboxEmail.user_id).where(OutboxEmail.kind == "digest")).scalars())
 
 
