@@ -13,7 +13,7 @@ from pydantic import Field, ValidationError
 
 from pitf.api import api_bp
 from pitf.api.spec import Page, PageQuery, documented, responses, spec
-from pitf.api.util import actor, checked_id, page_of, pagination, with_current
+from pitf.api.util import actor, checked_id, filters_and_page, page_of, with_current
 from pitf.db import get_session
 from pitf.errors import Conflict, ValidationFailed
 from pitf.models import Recommendation, utcnow
@@ -149,17 +149,7 @@ class ResponseListQuery(PageQuery):
             tags=TAGS)
 def recommendations():
     """Recommendations (drafts: the caller's own only)"""
-    problems = {}  # every bad filter and paging argument at once
-    try:
-        filters = recs.parse_filters(request.args)
-    except ValidationFailed as err:
-        problems.update(err.fields)
-    try:
-        page, per_page = pagination()
-    except ValidationFailed as err:
-        problems.update(err.fields)
-    if problems:
-        raise ValidationFailed("Some filters are not valid.", fields=problems)
+    filters, page, per_page = filters_and_page(recs.parse_filters)  # every bad filter and paging argument at once
     db = get_session()
     rows, total = recs.list_recommendations(session=db, actor=actor(), filters=filters, page=page,
                                             per_page=per_page, today=utcnow().date())
@@ -248,17 +238,7 @@ def withdraw_recommendation(rec_id: int, json: RecommendationStep):
             tags=TAGS)
 def recommendation_responses(rec_id: int):
     """The agencies' responses, current ones unless all=true"""
-    problems = {}
-    try:
-        every = _flag("all")
-    except ValidationFailed as err:
-        problems.update(err.fields)
-    try:
-        page, per_page = pagination()
-    except ValidationFailed as err:
-        problems.update(err.fields)
-    if problems:
-        raise ValidationFailed("Some arguments are not valid.", fields=problems)
+    every, page, per_page = filters_and_page(lambda _args: _flag("all"), "Some arguments are not valid.")
     db = get_session()
     rec, _ = recs.get_recommendation(session=db, actor=actor(), rec_id=_rec_id(rec_id))
     views = rec_responses.responses_of(db, rec.id, current_only=not every)

@@ -150,7 +150,7 @@ def with_current(err, read):
     return err
 
 
-def filters_and_page(parse):
+def filters_and_page(parse, summary: str = "Some filters are not valid."):
     """(filters, page, per_page) from the query, every bad filter and paging argument named at once."""
     problems: dict[str, str] = {}
     filters = None
@@ -164,5 +164,5 @@ def filters_and_page(parse):
     except ValidationFailed as err:
         problems.update(err.fields)
     if problems:
-        raise ValidationFailed("Some filters are not valid.", fields=problems)
+        raise ValidationFailed(summary, fields=problems)
     return filters, page, per_page
