@@ -93,6 +93,7 @@ def test_council_chair_certifies_and_public_page(page, base_url, make_user, db, 
     page.goto(f"{base_url}/meetings/{m.id}/minutes")
     expect(page.locator("main")).to_contain_text("accurate and complete summary")
     axe(page)
+    page.wait_for_load_state("domcontentloaded")  # pitf.js, which opens the modal, has run (else: a no-script POST)
     page.get_by_role("button", name="Certify").first.click()  # asks first, in a modal
     page.get_by_role("dialog").get_by_role("button", name="Certify").click()
     expect(page.locator("main")).to_contain_text(chair.name)

@@ -64,6 +64,7 @@ def test_council_member_drafts_edits_and_submits(page, base_url, people, axe):
     page.get_by_label("Title").fill("Fund survivor-led outreach in every state")
     page.get_by_role("button", name="Save the draft").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Draft: Fund survivor-led outreach in every state")
+    page.wait_for_load_state("domcontentloaded")  # pitf.js, which opens the modal, has run (else: a no-script POST)
     page.get_by_role("button", name="Submit", exact=True).click()  # asks first, in a modal
     axe(page)
     page.get_by_role("dialog").get_by_role("button", name="Submit the recommendation").click()
