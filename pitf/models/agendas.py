@@ -17,7 +17,17 @@ MAX_AGENDA_ITEMS = 100
 READ_BACK: dict[str, Any] = {"json_schema_extra": {"readOnly": True}}  # sent back as read, ignored
 
 
-class AgendaItemInput(SQLModel):
+class EntryInput(SQLModel):
+    """An entry of a list a client PUTs back as it read it: the READ_ONLY fields it was read with are ignored."""
+
+    READ_ONLY: ClassVar[tuple[str, ...]] = ()
+
+    def fields(self) -> dict[str, Any]:
+        """The writable fields the client sent (a null sent is kept: the service says what it lacks)."""
+        return {name: getattr(self, name) for name in self.model_fields_set if name not in self.READ_ONLY}
+
+
+class AgendaItemInput(EntryInput):
     """One item of the agenda's PUT. The input checks each field's JSON type (a null is left to the service);
     the service checks the values against AgendaItemBase's limits and the database, naming each field."""
 
@@ -41,10 +51,6 @@ class AgendaItemInput(SQLModel):
     notes_html: Any = Field(default=None, schema_extra=READ_BACK)
     action_item_title: Any = Field(default=None, schema_extra=READ_BACK)
     recommendation_label: Any = Field(default=None, schema_extra=READ_BACK)
-
-    def fields(self) -> dict[str, Any]:
-        """The writable fields the client sent (a null sent is kept: the service says what it lacks)."""
-        return {name: getattr(self, name) for name in self.model_fields_set if name not in self.READ_ONLY}
 
 
 # The items are read one by one (AgendaUpdate.entries) so each error names its item: items[2].title.

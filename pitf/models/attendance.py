@@ -8,14 +8,14 @@ from typing import Annotated, Any, ClassVar
 from pydantic import ConfigDict, WithJsonSchema
 from sqlmodel import Field, SQLModel
 
-from .agendas import READ_BACK, read_entries
+from .agendas import READ_BACK, EntryInput, read_entries
 from .fields import RowId
 from .vocab import AttendanceStatus, AttendeeKind, QuorumRule
 
 MAX_ATTENDANCE_ENTRIES = 500
 
 
-class AttendanceEntryInput(SQLModel):
+class AttendanceEntryInput(EntryInput):
     """One entry of the attendance PUT. The input checks each field's JSON type (a null is left to the service);
     the service checks the values against AttendanceBase's limits, the vocabularies and the database."""
 
@@ -29,10 +29,6 @@ class AttendanceEntryInput(SQLModel):
     represented_by: str | None = Field(default=None, description="The alternate; required when represented")
     attendee_kind: str | None = Field(default=None, description="member (with an account) or guest if left out")
     id: Any = Field(default=None, schema_extra=READ_BACK)
-
-    def fields(self) -> dict[str, Any]:
-        """The writable fields the client sent (a null sent is kept: the service says what it lacks)."""
-        return {name: getattr(self, name) for name in self.model_fields_set if name not in self.READ_ONLY}
 
 
 # The entries are read one by one (AttendanceUpdate.rows) so each error names its entry: entries[2].name.
