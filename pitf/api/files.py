@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response as FlaskResponse
 from flask import current_app, jsonify, request, url_for
 from pydantic import BaseModel, Field
 from spectree import Response
@@ -68,13 +69,15 @@ def _checked(object_id: int, what: str) -> int:
     return object_id
 
 
-def _list(query: PageQuery, **target) -> Page[AttachmentPublic]:
-    views = attachments.list_attachments(session=get_session(), actor=actor(), **target)
+def _list(query: PageQuery, *, meeting_id: int | None = None, recommendation_id: int | None = None
+          ) -> Page[AttachmentPublic]:
+    views = attachments.list_attachments(session=get_session(), actor=actor(), meeting_id=meeting_id,
+                                         recommendation_id=recommendation_id)
     return Page[AttachmentPublic](items=[attachment_public(v) for v in page_slice(views, query.page, query.per_page)],
                                   page=query.page, per_page=query.per_page, total=len(views))
 
 
-def _upload(**target):
+def _upload(*, meeting_id: int | None = None, recommendation_id: int | None = None) -> FlaskResponse:
     """A multipart upload: the file in `file`, its kind in `kind`."""
     if not request.mimetype.startswith("multipart/form-data"):
         raise ValidationFailed("Send the file as multipart/form-data.", fields={
@@ -82,7 +85,8 @@ def _upload(**target):
     db = get_session()
     attachment: Attachment = attachments.add_attachment(
         session=db, actor=actor(), storage=get_storage(current_app), kind=request.form.get("kind", "other"),
-        file_storage=request.files.get("file"), max_bytes=current_app.config["PITF_MAX_UPLOAD_MB"] * MB, **target)
+        file_storage=request.files.get("file"), max_bytes=current_app.config["PITF_MAX_UPLOAD_MB"] * MB,
+        meeting_id=meeting_id, recommendation_id=recommendation_id)
     response = jsonify(attachment_public(attachments.attachment_view(db, attachment)).model_dump(mode="json"))
     response.status_code = 201
     response.headers["Location"] = url_for("api.attachment", attachment_id=attachment.id)
