@@ -220,16 +220,11 @@ def notification_views(session: Session, actor, notes: Iterable[Notification]) -
     """Each notification checked against what its reader may see today (membership ends, recommendations go
     back to draft): a fixed number of queries for a page of them."""
     notes = list(notes)
-    targets: dict[int, tuple[str, int]] = {}
+    targets: list[tuple[str, int] | None] = []  # (kind, id) of what each note links to, in the notes' order
     for n in notes:
         match = _LINK.match(n.url or "")
-        if match:
-            targets[n.id] = (match.group(1), int(match.group(2)))
-    meetings = visible_meeting_ids(session, actor, [i for k, i in targets.values() if k == "meetings"])
-    recs = visible_recommendation_ids(session, actor, [i for k, i in targets.values() if k == "recommendations"])
-    views = []
-    for n in notes:
-        target = targets.get(n.id)
-        views.append(NotificationView(n, target is None
-                                      or target[1] in (meetings if target[0] == "meetings" else recs)))
-    return views
+        targets.append((match.group(1), int(match.group(2))) if match else None)
+    meetings = visible_meeting_ids(session, actor, [t[1] for t in targets if t and t[0] == "meetings"])
+    recs = visible_recommendation_ids(session, actor, [t[1] for t in targets if t and t[0] == "recommendations"])
+    return [NotificationView(n, target is None or target[1] in (meetings if target[0] == "meetings" else recs))
+            for n, target in zip(notes, targets, strict=True)]
