@@ -10,9 +10,9 @@ from pitf.api import api_bp
 from pitf.api.spec import Page, PageQuery, responses, spec
 from pitf.api.util import actor
 from pitf.db import get_session
-from pitf.models import Notification
 from pitf.models.notifications import NotificationPublic
 from pitf.services import notifications
+from pitf.services.visibility import NotificationView
 
 TAGS = ["notifications"]
 BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
@@ -33,7 +33,7 @@ class NotificationQuery(PageQuery):
     unread: Annotated[bool, BeforeValidator(_boolean_word)] = Field(default=False, description="Only the unread ones")
 
 
-def notification_public(note: Notification) -> NotificationPublic:
+def notification_public(note: NotificationView) -> NotificationPublic:
     return NotificationPublic.model_validate(note, from_attributes=True)
 
 
