@@ -71,5 +71,5 @@ def public_meeting(session: Session, meeting_id: int) -> PublicMeeting:
     if view is None and revision is None:
         raise NotFound("No such public meeting record.")
     approver = session.get(User, revision.approved_by_id) if revision and revision.approved_by_id else None
-    return PublicMeeting(meeting, session.get(Committee, meeting.committee_id), view, revision,
+    return PublicMeeting(meeting, session.get_one(Committee, meeting.committee_id), view, revision,
                          approver.name if approver else None)
