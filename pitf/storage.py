@@ -73,8 +73,14 @@ def too_large_message(max_bytes: int) -> str:
     return f"The file is larger than {limit}, the most the platform accepts. Send a smaller file."
 
 
+class Readable(Protocol):
+    """What ``put`` reads from: a binary stream's ``read(size)`` (a file, an upload, a wrapper of either)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 class Storage(Protocol):
-    def put(self, key: str, stream: BinaryIO, max_bytes: int | None = None) -> StoredFile: ...
+    def put(self, key: str, stream: Readable, max_bytes: int | None = None) -> StoredFile: ...
 
     def open(self, key: str) -> BinaryIO: ...
 
@@ -95,7 +101,7 @@ class LocalStorage:
             raise InvalidKey(f"Not a storage key: {key!r}")
         return path
 
-    def put(self, key: str, stream: BinaryIO, max_bytes: int | None = None) -> StoredFile:
+    def put(self, key: str, stream: Readable, max_bytes: int | None = None) -> StoredFile:
         """Store *stream* under *key*; raise TooLarge past *max_bytes*, leaving no file behind."""
         path = self._path(key)
         if path.exists():

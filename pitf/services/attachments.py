@@ -122,8 +122,8 @@ class AttachmentView:
 
 # ---- recommendations --------------------------------------------------------------------------
 
-def _recommendation(session: Session, actor, recommendation_id: int) -> tuple[Recommendation, bool]:
-    rec = session.get(Recommendation, recommendation_id)
+def _recommendation(session: Session, actor, recommendation_id: int | None) -> tuple[Recommendation, bool]:
+    rec = session.get(Recommendation, recommendation_id) if recommendation_id is not None else None
     if rec is None or not permissions.is_signed_in(actor):
         raise NotFound("No such recommendation.")
     is_author = rec.filed_by_id == actor.id or bool(session.execute(select(exists().where(
@@ -299,7 +299,7 @@ def add_attachment(*, session: Session, actor, storage: Storage, kind: str, meet
     name = clean_filename(filename)
     if stream is None or not name:
         errors["file"] = "Choose a file to upload."
-    if errors:
+    if errors or stream is None:
         raise ValidationFailed("The upload has problems.", fields=errors)
     head = _read_head(stream, SNIFF_BYTES)
     if not head:
