@@ -33,6 +33,7 @@ TAGS = ["action items"]
 class ActionItemListQuery(PageQuery, ActionItemFilterQuery):
     """The list's filters and page."""
 
+    model_config = ActionItemFilterQuery.model_config  # the bases' (unknown arguments ignored), typed as sqlmodel's
     messages: ClassVar[dict[str, str]] = {**PageQuery.messages, **ActionItemFilterQuery.messages}
 
 
@@ -89,6 +90,7 @@ def create_action_item(json: ActionItemCreate):
     """Create an action item (the secretariat)"""
     db = get_session()
     item = actions.create_action_item(session=db, actor=actor(), item_in=json)
+    assert item.id is not None  # flushed
     return item_public(actions.item_view(db, item.id, actor())), 201, {
         "Location": url_for("api.action_item", item_id=item.id)}
 
@@ -98,8 +100,8 @@ def create_action_item(json: ActionItemCreate):
 def action_item(item_id: int):
     """One action item"""
     db = get_session()
-    item = actions.get_action_item(session=db, actor=actor(), item_id=checked_id(item_id, "action item"))
-    return item_public(actions.item_view(db, item.id, actor()))
+    actions.get_action_item(session=db, actor=actor(), item_id=checked_id(item_id, "action item"))  # or NotFound
+    return item_public(actions.item_view(db, item_id, actor()))
 
 
 @api_bp.patch("/action-items/<int:item_id>")
@@ -109,11 +111,11 @@ def edit_action_item(item_id: int, json: ActionItemUpdate):
     """Change some fields of an item, sending the `version` read (the status changes through /updates)"""
     db = get_session()
     try:
-        item = actions.update_action_item(session=db, actor=actor(), item_id=checked_id(item_id, "action item"),
-                                          item_in=json)
+        actions.update_action_item(session=db, actor=actor(), item_id=checked_id(item_id, "action item"),
+                                   item_in=json)
     except Conflict as err:
         raise _current_item(err, item_id) from None
-    return item_public(actions.item_view(db, item.id, actor()))
+    return item_public(actions.item_view(db, item_id, actor()))
 
 
 @api_bp.get("/action-items/<int:item_id>/updates")
