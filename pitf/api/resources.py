@@ -9,8 +9,9 @@ from pitf.api import api_bp
 from pitf.api.spec import Page, PageQuery, responses, spec
 from pitf.api.util import actor
 from pitf.db import get_session
-from pitf.models import Agency, Committee
+from pitf.models import Agency, Committee, Membership, User
 from pitf.models.org import AgencyMember, AgencyPublic, CommitteePublic, MePublic, PersonMember
+from pitf.models.vocab import CommitteeKind, MemberRole, QuorumRule
 from pitf.paging import page_rows
 from pitf.services import org
 
@@ -49,12 +50,19 @@ def agencies(query: AgencyQuery):
                               total=total)
 
 
+def _person_member(m: Membership, u: User) -> PersonMember:
+    assert u.id is not None  # a stored account
+    return PersonMember(user_id=u.id, name=u.name, role=MemberRole(m.role), since=m.started_on)
+
+
 def committee_public(c: Committee, roster: org.CommitteeRoster) -> CommitteePublic:
+    assert c.id is not None  # a stored committee
     members: list[AgencyMember | PersonMember] = [
-        AgencyMember(agency=a.acronym, role=m.role, since=m.started_on) for m, a in roster.agencies]
-    members += [PersonMember(user_id=u.id, name=u.name, role=m.role, since=m.started_on) for m, u in roster.people]
-    return CommitteePublic(id=c.id, name=c.name, short_name=c.short_name, kind=c.kind, parent_id=c.parent_id,
-                           follows_faca=c.follows_faca, quorum_rule=c.quorum_rule, members=members)
+        AgencyMember(agency=a.acronym, role=MemberRole(m.role), since=m.started_on) for m, a in roster.agencies]
+    members += [_person_member(m, u) for m, u in roster.people]
+    return CommitteePublic(id=c.id, name=c.name, short_name=c.short_name, kind=CommitteeKind(c.kind),
+                           parent_id=c.parent_id, follows_faca=c.follows_faca, quorum_rule=QuorumRule(c.quorum_rule),
+                           members=members)
 
 
 @api_bp.get("/committees")
@@ -64,10 +72,11 @@ def committees(query: PageQuery):
     db = get_session()
     stmt = select(Committee).where(Committee.is_active.is_(True))
     total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar()
-    rows = list(db.execute(page_rows(stmt.order_by(Committee.id), query.page, query.per_page)).scalars())
-    rosters = org.roster(session=db, committee_ids=[c.id for c in rows])
-    return Page[CommitteePublic](items=[committee_public(c, rosters[c.id]) for c in rows], page=query.page,
-                                 per_page=query.per_page, total=total)
+    rows = db.execute(page_rows(stmt.order_by(Committee.id), query.page, query.per_page)).scalars()
+    by_id = {c.id: c for c in rows if c.id is not None}  # stored rows: every id is set
+    rosters = org.roster(session=db, committee_ids=list(by_id))
+    return Page[CommitteePublic](items=[committee_public(c, rosters[cid]) for cid, c in by_id.items()],
+                                 page=query.page, per_page=query.per_page, total=total)
 
 
 @api_bp.get("/committees/<int:committee_id>")
@@ -76,4 +85,4 @@ def committee(committee_id: int):
     """One committee, with its members"""
     db = get_session()
     c = org.get_committee(session=db, actor=actor(), committee_id=committee_id)
-    return committee_public(c, org.roster(session=db, committee_ids=[c.id])[c.id])
+    return committee_public(c, org.roster(session=db, committee_ids=[committee_id])[committee_id])
