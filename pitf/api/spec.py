@@ -109,7 +109,7 @@ def _before(req, resp, req_validation_error, instance, *_) -> None:
         for arg, value in (request.view_args or {}).items():  # "POST /api/v1/action-items/{item_id}/updates"
             message = message.replace("{" + arg + "}", str(value))
         err.fields[name] = message
-    if (also := spec.also_refuse.get(view)) is not None:
+    if view is not None and (also := spec.also_refuse.get(view)) is not None:
         body = request.get_json(silent=True)
         extra = also(body, err.fields) if isinstance(body, dict) else {}
         err.fields.update({k: v for k, v in extra.items() if k not in err.fields})
