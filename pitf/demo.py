@@ -95,18 +95,20 @@ def seed_demo_actions(session: Session) -> None:
     """A few National Action Plan commitments, some overdue, so the dashboards have something to show."""
     have = set(session.execute(select(ActionItem.external_ref).where(ActionItem.external_ref.is_not(None))).scalars())
     ids = agency_ids(session)
-    bodies = {c.name: c for c in session.execute(select(Committee)).scalars()}
+    committee_ids = {c.name: c.id for c in session.execute(select(Committee)).scalars() if c.id is not None}  # stored
     today = utcnow().date()
     for ref, title, body, lead, supporting, days, status, pillar, priority in DEMO_ACTIONS:
         if ref in have:
             continue
-        item = ActionItem(title=title, committee_id=bodies[body].id, lead_agency_id=ids[lead],
+        item = ActionItem(title=title, committee_id=committee_ids[body], lead_agency_id=ids[lead],
                           due_date=today + timedelta(days=days), status=status, pillar=pillar, priority=priority,
-                          external_ref=ref, description_md="", description_html="",
-                          # committed six weeks ago with no status since: the status requests are due
-                          created_at=utcnow() - timedelta(days=45))
+                          external_ref=ref, description_md="", description_html="")
+        # committed six weeks ago with no status since: the status requests are due (created_at is a column of
+        # the Versioned mixin, which the model's typed constructor does not list)
+        item.created_at = utcnow() - timedelta(days=45)
         session.add(item)
         session.flush()
+        assert item.id is not None  # flushed
         for acronym in supporting:
             session.add(ActionItemSupport(action_item_id=item.id, agency_id=ids[acronym]))
         audit.record(session, actor=SYSTEM, action="action_item.created", obj=item,
@@ -199,6 +201,7 @@ def seed_demo_recommendations(session: Session) -> None:
         "rationale_md": "Survivors of labor trafficking are often missed by screening tools built for sex "
                         "trafficking.", "pillar": "protection", "target_agencies": ["DOJ", "HHS"],
         "report_year": utcnow().year})
+    assert rec.id is not None  # flushed
     rec_workflow.transition(session=session, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
     rec_workflow.transition(session=session, actor=staff, rec_id=rec.id, version=rec.version, to="under_review")
     rec_workflow.transition(session=session, actor=staff, rec_id=rec.id, version=rec.version, to="open")
