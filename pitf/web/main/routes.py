@@ -3,7 +3,7 @@ section, the breadcrumbs, and the links that depend on the role."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user, login_required
 
 from pitf import permissions
@@ -70,9 +70,11 @@ def _navigation():
 
 
 @bp.route("/favicon.ico")
-def favicon():
+def favicon() -> Response:
     """Browsers ask for /favicon.ico whatever the page links: answer with the USWDS icon, not a 404."""
-    return send_from_directory(current_app.static_folder, "uswds/img/favicons/favicon.ico",
+    static = current_app.static_folder
+    assert static is not None  # the app is created with pitf/static
+    return send_from_directory(static, "uswds/img/favicons/favicon.ico",
                                mimetype="image/vnd.microsoft.icon", max_age=86400)
 
 
