@@ -198,11 +198,12 @@ def meetings():
 
 
 @api_bp.post("/meetings")
-@spec.validate(json=MeetingCreate, resp=responses(201, MeetingDetail, errors=(400, 401, 403, 422)), tags=MEETING_TAGS)
+@spec.validate(json=MeetingCreate, resp=responses(201, MeetingDetail, errors=(400, 401, 403, 422)), tags=MEETING_TAGS,
+               also_refuse=lambda body, invalid: mtg.meeting_problems(get_session(), body, invalid))
 def create_meeting(json: MeetingCreate):
     """Schedule a meeting (the secretariat, or the committee's chair and co-chairs)"""
     db = get_session()
-    meeting = mtg.create_meeting(session=db, actor=actor(), data=json.fields())
+    meeting = mtg.create_meeting(session=db, actor=actor(), meeting_in=json)
     return _created(meeting_detail(meeting, db.get(Committee, meeting.committee_id)))
 
 
@@ -218,10 +219,9 @@ def meeting(meeting_id: int):
                tags=MEETING_TAGS)
 def edit_meeting(meeting_id: int, json: MeetingUpdate):
     """Change or cancel a meeting (its planners)"""
-    data = json.fields()  # committee_id included: the service names what cannot change
     try:
         mtg.update_meeting(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
-                           version=json.version, data={k: v for k, v in data.items() if k != "version"})
+                           meeting_in=json)
     except Conflict as err:
         raise with_current(err, lambda: _meeting_now(meeting_id).model_dump(mode="json")) from None
     return _meeting_now(meeting_id)
@@ -235,8 +235,7 @@ def copy_meeting(meeting_id: int, json: MeetingCopy):
     starts_at, on the date suggested for the next meeting"""
     db = get_session()
     meeting = meeting_series.copy_meeting(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id),
-                                          starts_at=json.starts_at, ends_at=json.ends_at,
-                                          title=(json.title or "").strip() or None)
+                                          copy_in=json)
     return _created(meeting_detail(meeting, db.get(Committee, meeting.committee_id)))
 
 
@@ -257,8 +256,10 @@ def agenda(meeting_id: int):
                tags=AGENDA_TAGS)
 def put_agenda(meeting_id: int, json: AgendaUpdate):
     """Replace the agenda's items (the meeting's planners)"""
-    items = json.entries()
     db = get_session()
+    # Who may plan it first (404, 403), then the items (422), as a refusal has always been ordered.
+    mtg.get_meeting_for_planning(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id))
+    items = agendas.read_items(db, json.items)
     try:
         view = agendas.put_agenda(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id),
                                   version=json.version, items=items)
@@ -301,8 +302,13 @@ def attendance(meeting_id: int):
                tags=ATTENDANCE_TAGS)
 def put_attendance(meeting_id: int, json: AttendanceUpdate):
     """Replace the attendance list (the meeting's planners)"""
-    rows, quorum = att.put_attendance(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
-                                      entries=json.rows())
+    db = get_session()
+    meeting, _committee, _access = mtg.get_meeting_for_planning(session=db, actor=actor(),
+                                                                meeting_id=_meeting_id(meeting_id))
+    if json.entries:  # clearing a list recorded by mistake stays possible
+        att.require_attendance_day(meeting)
+    rows, quorum = att.put_attendance(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id),
+                                      entries=att.read_entries(db, json.entries))
     return attendance_public(rows, quorum)
 
 
