@@ -36,6 +36,7 @@ from pitf.models.meetings import (
     MinutesStep,
     MinutesUpdate,
 )
+from pitf.models.vocab import MinutesStatus, QuorumRule
 from pitf.services import agendas, meeting_series, visibility
 from pitf.services import attendance as att
 from pitf.services import federal_clocks as fc
@@ -92,6 +93,7 @@ def _meeting_now(meeting_id: int) -> MeetingDetail:
 
 def agenda_public(meeting: Meeting, view: agendas.AgendaView) -> AgendaPublic:
     # A linked recommendation the caller may not see (someone's draft) is neither named nor linked.
+    assert meeting.id is not None  # a stored meeting
     shown = visibility.visible_recommendation_ids(get_session(), actor(),
                                                   [row.item.recommendation_id for row in view.rows])
     return AgendaPublic(
@@ -124,10 +126,11 @@ def attendance_public(rows: list[Attendance], quorum: att.Quorum) -> AttendanceP
         entries=[AttendanceEntryPublic(
             **a.model_dump(include=PUBLIC_ENTRY_FIELDS), agency=acronyms.get(a.agency_id),
             represented_by=a.represented_by or None) for a in rows],
-        quorum=QuorumPublic(required=quorum.required, present=quorum.present, met=quorum.met, rule=quorum.rule))
+        quorum=QuorumPublic(required=quorum.required, present=quorum.present, met=quorum.met,
+                            rule=QuorumRule(quorum.rule)))
 
 
-def _names(user_ids) -> dict[int, str]:
+def _names(user_ids) -> dict[int | None, str]:
     ids = {i for i in user_ids if i is not None}
     if not ids:
         return {}
@@ -137,8 +140,10 @@ def _names(user_ids) -> dict[int, str]:
 def minutes_public(meeting: Meeting, reader: mins.MinutesForReader) -> MinutesPublic:
     minutes, approved = reader.minutes, reader.approved
     approver = approved.approved_by_id if approved is not None else None
+    assert meeting.id is not None  # a stored meeting
     return MinutesPublic(
-        meeting_id=meeting.id, body_md=reader.body_md, body_html=reader.body_html, status=reader.status,
+        meeting_id=meeting.id, body_md=reader.body_md, body_html=reader.body_html,
+        status=MinutesStatus(reader.status),
         revision=reader.revision, version=minutes.version if minutes is not None else None,
         approved_revision=approved.revision if approved is not None else None,
         approved_by=_names([approver]).get(approver), approved_by_id=approver,
@@ -204,7 +209,7 @@ def create_meeting(json: MeetingCreate):
     """Schedule a meeting (the secretariat, or the committee's chair and co-chairs)"""
     db = get_session()
     meeting = mtg.create_meeting(session=db, actor=actor(), meeting_in=json)
-    return _created(meeting_detail(meeting, db.get(Committee, meeting.committee_id)))
+    return _created(meeting_detail(meeting, db.get_one(Committee, meeting.committee_id)))
 
 
 @api_bp.get("/meetings/<int:meeting_id>")
@@ -236,7 +241,7 @@ def copy_meeting(meeting_id: int, json: MeetingCopy):
     db = get_session()
     meeting = meeting_series.copy_meeting(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id),
                                           copy_in=json)
-    return _created(meeting_detail(meeting, db.get(Committee, meeting.committee_id)))
+    return _created(meeting_detail(meeting, db.get_one(Committee, meeting.committee_id)))
 
 
 # ---- agenda ------------------------------------------------------------------------------------
@@ -265,7 +270,7 @@ def put_agenda(meeting_id: int, json: AgendaUpdate):
                                   version=json.version, items=items)
     except Conflict as err:
         raise _agenda_conflict(err, meeting_id) from None
-    return agenda_public(db.get(Meeting, meeting_id), view)
+    return agenda_public(db.get_one(Meeting, meeting_id), view)
 
 
 @api_bp.post("/meetings/<int:meeting_id>/agenda/publish")
@@ -371,6 +376,6 @@ def minutes_revisions(meeting_id: int):
         revs = [r for r in revs if r.status == "approved"]
     names = _names(r.approved_by_id for r in revs)
     return MinutesRevisionList(items=[MinutesRevisionPublic(
-        revision=r.revision, status=r.status, reason=r.reason, body_md=r.body_md, body_html=r.body_html,
+        revision=r.revision, status=MinutesStatus(r.status), reason=r.reason, body_md=r.body_md, body_html=r.body_html,
         approved_by=names.get(r.approved_by_id), approved_by_id=r.approved_by_id, approved_at=r.approved_at,
         certification_text=r.certification_text or None, created_at=r.created_at) for r in revs])

@@ -168,14 +168,15 @@ class MeetingUpdate(SQLModel):
         **MeetingCreate.messages, "committee_id.extra_forbidden": "This field cannot be changed."}
 
     version: WholeNumber | None = None
-    title: MeetingTitle = None  # type: ignore[assignment]  (absent: unchanged; null: refused as blank)
-    starts_at: Annotated[Instant, required(ISO_HINT)] = Field(  # type: ignore[assignment]
+    # Absent: unchanged; null: refused where a value is required (a blank title, a missing time).
+    title: MeetingTitle = None  # type: ignore[assignment]
+    starts_at: Annotated[Instant, required(ISO_HINT)] = Field(
         default=None, description="ISO 8601, e.g. 2027-03-15T10:00:00-04:00")
-    ends_at: Annotated[Instant, required(ISO_HINT)] = Field(  # type: ignore[assignment]
+    ends_at: Annotated[Instant, required(ISO_HINT)] = Field(
         default=None, description="ISO 8601; after starts_at, at most 24 hours later")
     timezone: ZoneName = Field(default=None, description="IANA zone the meeting is held in (null: unchanged)")
     location: Location = None  # type: ignore[assignment]
-    virtual_url: WebAddress = Field(default=None, description="https:// address")  # type: ignore[assignment]
+    virtual_url: WebAddress = Field(default=None, description="https:// address")
     is_open: Flag = None  # type: ignore[assignment]
     federal_register_notice_date: NoticeDate = Field(default=None, description="A date like 2027-01-31")
     joint_with_committee_id: OptionalId = None

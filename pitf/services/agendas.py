@@ -56,6 +56,7 @@ def published_agenda_ids(session: Session, meeting_ids) -> set[int]:
 def get_agenda(session: Session, meeting: Meeting) -> Agenda:
     agenda = session.execute(select(Agenda).where(Agenda.meeting_id == meeting.id)).scalar_one_or_none()
     if agenda is None:
+        assert meeting.id is not None  # a stored meeting
         agenda = Agenda(meeting_id=meeting.id)
         session.add(agenda)
         session.flush()
@@ -145,6 +146,7 @@ def put_agenda(*, session: Session, actor, meeting_id: int, version,
     for old in existing:
         session.delete(old)
     session.flush()
+    assert agenda.id is not None  # a stored agenda
     for position, values in enumerate(new_values):
         session.add(AgendaItem(agenda_id=agenda.id, position=position, **values))
     agenda.updated_at = utcnow()  # bumps the agenda's version

@@ -46,6 +46,7 @@ def copy_meeting(*, session: Session, actor, meeting_id: int, copy_in: MeetingCo
     source_agenda = session.execute(select(Agenda).where(Agenda.meeting_id == source.id)).scalar_one_or_none()
     if source_agenda is not None:
         agenda = session.execute(select(Agenda).where(Agenda.meeting_id == meeting.id)).scalar_one()
+        assert agenda.id is not None  # read from the database
         for item in session.execute(select(AgendaItem).where(AgendaItem.agenda_id == source_agenda.id)
                                     .order_by(AgendaItem.position)).scalars():
             session.add(AgendaItem(agenda_id=agenda.id, position=item.position, title=item.title,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from pitf import permissions
@@ -55,7 +55,7 @@ def committee_access(session: Session, actor, committee_id: int) -> CommitteeAcc
     roles = set(session.execute(select(Membership.role).where(
         Membership.committee_id == committee_id, Membership.ended_on.is_(None),
         or_(Membership.user_id == actor.id,
-            (Membership.agency_id == actor.agency_id) if actor.agency_id and actor.role == "liaison" else False),
+            (Membership.agency_id == actor.agency_id) if actor.agency_id and actor.role == "liaison" else false()),
     )).scalars())
     person_roles = set(session.execute(select(Membership.role).where(
         Membership.committee_id == committee_id, Membership.ended_on.is_(None), Membership.user_id == actor.id,
@@ -173,7 +173,7 @@ def get_meeting(*, session: Session, actor, meeting_id: int) -> tuple[Meeting, C
     access = committee_access(session, actor, meeting.committee_id)
     if not visibility.can_see(session, actor, meeting, access=access):
         raise NotFound("No such meeting.")
-    return meeting, session.get(Committee, meeting.committee_id), access
+    return meeting, session.get_one(Committee, meeting.committee_id), access
 
 
 def get_meeting_for_planning(*, session: Session, actor, meeting_id: int):
@@ -251,7 +251,7 @@ def list_meetings(*, session: Session, actor, filters: MeetingFilters, page: int
         stmt = stmt.where(Meeting.status == filters.status)
     if filters.upcoming:
         stmt = stmt.where(Meeting.ends_at >= (now or utcnow()))
-    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar()
+    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     order = Meeting.starts_at.asc() if filters.upcoming else Meeting.starts_at.desc()
     rows = session.execute(page_rows(stmt.order_by(order, Meeting.id), page, per_page)).all()
     return [tuple(r) for r in rows], total
@@ -361,6 +361,7 @@ def create_meeting(*, session: Session, actor, meeting_in: MeetingCreate | None 
     meeting = Meeting(**values, status="scheduled", created_by_id=getattr(actor, "id", None))
     session.add(meeting)
     session.flush()
+    assert meeting.id is not None  # flushed
     session.add(Agenda(meeting_id=meeting.id))
     audit.record(session, actor=actor, action="meeting.created", obj=meeting, changes=audit.creation_changes(
         meeting, ["committee_id", "title", "starts_at", "ends_at", "location", "virtual_url", "is_open"]))

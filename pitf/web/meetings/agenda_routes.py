@@ -4,6 +4,7 @@ overdue commitments, publishing, and the printable agenda and its PDF."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
@@ -12,7 +13,7 @@ from flask_login import current_user, login_required
 from pitf import permissions
 from pitf.db import get_session
 from pitf.errors import Conflict, NotFound, ValidationFailed
-from pitf.models import utcnow
+from pitf.models import Committee, Meeting, utcnow
 from pitf.models.agendas import AgendaItemInput
 from pitf.services import agenda_links, agendas, org
 from pitf.services import federal_clocks as fc
@@ -29,7 +30,7 @@ ITEM_FIELDS = ("title", "presenter", "presenter_agency", "duration_minutes", "no
                "recommendation_id")
 
 
-def _item_form(meeting, linked: list[int] = ()) -> AgendaItemForm:
+def _item_form(meeting, linked: Sequence[int | None] = ()) -> AgendaItemForm:
     db = get_session()
     form = AgendaItemForm()
     form.presenter_agency.choices = options(
@@ -37,7 +38,7 @@ def _item_form(meeting, linked: list[int] = ()) -> AgendaItemForm:
                                for a in org.list_agencies(session=db)])
     typed = parse_id(form.action_item_id.data or "")
     form.action_item_id.choices = options([("", "No action item")] + agenda_links.action_item_choices(
-        db, current_user, meeting, [*linked, *([typed] if typed else [])]))
+        db, current_user, meeting, [i for i in (*linked, typed) if i]))
     form.recommendation_id.choices = options([("", "No recommendation")]
                                              + agenda_links.recommendation_choices(db, current_user))
     return form
@@ -272,7 +273,7 @@ def publish(meeting_id: int):
 
 # ---- the printable agenda and its PDF ----------------------------------------------------------
 
-def _print_html(meeting_id: int, *, for_pdf: bool) -> tuple[str, object, object]:
+def _print_html(meeting_id: int, *, for_pdf: bool) -> tuple[str, Meeting, Committee]:
     db = get_session()
     meeting, committee, _access = mtg.get_meeting(session=db, actor=current_user, meeting_id=meeting_id)
     html = render_template(
@@ -299,7 +300,7 @@ def _slug(text: str) -> str:
 @login_required
 def agenda_pdf(meeting_id: int):
     html, meeting, committee = _print_html(meeting_id, for_pdf=True)
-    pdf = render_pdf(html, base_url=current_app.static_folder)
+    pdf = render_pdf(html, base_url=current_app.static_folder or "")
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     filename = f"agenda-{mtg.meeting_local_date(meeting).isoformat()}-{_slug(committee.short_name or committee.name)}"

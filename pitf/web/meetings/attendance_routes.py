@@ -60,7 +60,7 @@ def _rows_from_saved(db, committee, saved) -> list[AttendanceRow]:
     rows = _member_rows(db, committee)
     acronyms = agency_acronyms()
     by_key = {r.key: r for r in rows}
-    others = []
+    others: list[AttendanceRow] = []
     for entry in saved:
         acronym = acronyms.get(entry.agency_id, "")
         row = by_key.get(f"u{entry.user_id}") if entry.user_id else None

@@ -118,7 +118,8 @@ def _parse_local(form, errors: dict[str, str]) -> tuple[str | None, str | None]:
             end = value
     if day is None:
         return None, None
-    return tuple(datetime.combine(day, t).isoformat() if t else None for t in (start, end))
+    return (datetime.combine(day, start).isoformat() if start else None,
+            datetime.combine(day, end).isoformat() if end else None)
 
 
 def _meeting_data(form) -> tuple[dict[str, Any], dict[str, str]]:
