@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import date, datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, StringConstraints, WithJsonSchema, field_serializer
 from pydantic_core import PydanticCustomError
@@ -186,6 +186,32 @@ class MeetingUpdate(SQLModel):
     def changes(self) -> dict[str, Any]:
         """The meeting's fields the client sent (not the version, the status or the reason for cancelling)."""
         return self.model_dump(exclude_unset=True, exclude={"version", "status", "cancel_reason"})
+
+
+class MeetingCancel(SQLModel):
+    """Cancelling a meeting: the version read and the reason the members are told (nothing is deleted)."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    version: WholeNumber | None = None
+    cancel_reason: CancelReason = ""
+
+
+SERIES_RULES = ("weekly", "monthly", "quarterly")
+MAX_SERIES = 24
+
+
+class MeetingSeriesPlan(SQLModel):
+    """How a series repeats its first meeting: every `interval` weeks, months or quarters, `count` times."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    messages: ClassVar[dict[str, str]] = {"rule": f"Choose {', '.join(SERIES_RULES)}.",
+                                          "count": f"Between 2 and {MAX_SERIES} meetings.",
+                                          "interval": "Between 1 and 52."}
+
+    rule: Literal[SERIES_RULES]  # type: ignore[valid-type]
+    count: WholeNumber = Field(ge=2, le=MAX_SERIES)
+    interval: WholeNumber = Field(default=1, ge=1, le=52)
 
 
 class MeetingCopy(SQLModel):

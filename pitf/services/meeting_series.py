@@ -12,14 +12,11 @@ from sqlalchemy.orm import Session
 
 from pitf.errors import ValidationFailed
 from pitf.models import Agenda, AgendaItem, Committee, Meeting, MeetingSeries, utcnow
-from pitf.models.meetings import MeetingCopy, MeetingCreate
+from pitf.models.meetings import MeetingCopy, MeetingCreate, MeetingSeriesPlan
 from pitf.services import audit
 from pitf.services import meetings as mtg
 from pitf.services.timeutil import local_to_utc, parse_instant, to_local
 from pitf.validation import validate
-
-SERIES_RULES = ("weekly", "monthly", "quarterly")
-MAX_SERIES = 24
 
 
 def copy_meeting(*, session: Session, actor, meeting_id: int, copy_in: MeetingCopy) -> Meeting:
@@ -73,20 +70,11 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def create_series(*, session: Session, actor, meeting_in: MeetingCreate, rule: str, count: int | str,
-                  interval: int | str = 1) -> list[Meeting]:
-    """Create the coming meetings of a series at once, the first as *meeting_in*; each is then edited on its
-    own. The wall-clock time stays the same across daylight-saving changes. *count* and *interval* come as
-    typed (a form's text is refused here by name)."""
-    errors = {}
-    if rule not in SERIES_RULES:
-        errors["rule"] = f"Choose {', '.join(SERIES_RULES)}."
-    if not isinstance(count, int) or not 2 <= count <= MAX_SERIES:
-        errors["count"] = f"Between 2 and {MAX_SERIES} meetings."
-    if not isinstance(interval, int) or not 1 <= interval <= 52:
-        errors["interval"] = "Between 1 and 52."
-    if errors or not isinstance(count, int) or not isinstance(interval, int):
-        raise ValidationFailed("The series has problems.", fields=errors)
+def create_series(*, session: Session, actor, meeting_in: MeetingCreate,
+                  plan: MeetingSeriesPlan) -> list[Meeting]:
+    """Create the coming meetings of a series at once, the first as *meeting_in*, repeated as *plan* says;
+    each is then edited on its own. The wall-clock time stays the same across daylight-saving changes."""
+    rule, count, interval = plan.rule, plan.count, plan.interval
     first = mtg.check_new_meeting(session=session, actor=actor, meeting_in=meeting_in)
     tz_name = first["timezone"]
     local_start, local_end = to_local(first["starts_at"], tz_name), to_local(first["ends_at"], tz_name)

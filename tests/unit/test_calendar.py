@@ -7,6 +7,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from pitf.models import AuditEntry, Committee, Membership
+from pitf.models.meetings import MeetingCancel
 from pitf.permissions import SYSTEM
 from pitf.services import calendar as cal
 from pitf.services import meetings as mtg
@@ -103,7 +104,8 @@ def test_uid_is_stable_and_sequence_grows_on_every_change(db, staff):
 def test_cancellation_is_status_cancelled_with_the_reason(db, staff):
     m = plan(db, staff)
     _p, before = one_event(db, m)
-    mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version, reason="Lapse in appropriations")
+    mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id,
+        cancel_in=MeetingCancel(version=m.version, cancel_reason="Lapse in appropriations"))
     _p, ev = one_event(db, m)
     assert str(ev["STATUS"]) == "CANCELLED"
     assert str(ev["UID"]) == str(before["UID"])
@@ -120,8 +122,8 @@ def test_feed_holds_the_users_committees_and_never_closed_meetings_of_others(db,
     mine_open = plan(db, staff, title="VS open")
     mine_closed = plan(db, staff, title="VS closed", is_open=False)
     mine_cancelled = plan(db, staff, title="VS cancelled")
-    mtg.cancel_meeting(session=db, actor=staff, meeting_id=mine_cancelled.id, version=mine_cancelled.version,
-                       reason="Moved")
+    mtg.cancel_meeting(session=db, actor=staff, meeting_id=mine_cancelled.id,
+                       cancel_in=MeetingCancel(version=mine_cancelled.version, cancel_reason="Moved"))
     long_ago = plan(db, staff, title="VS long ago", start="2026-09-01T10:00:00", end="2026-09-01T11:00:00")
     recent = plan(db, staff, title="VS recent", start="2026-12-01T10:00:00", end="2026-12-01T11:00:00")
     other_closed = plan(db, staff, body="Grantmaking", title="Grants closed", is_open=False)

@@ -7,12 +7,13 @@ from sqlalchemy import select
 
 from pitf.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from pitf.models import AuditEntry, Membership, Notification
-from pitf.models.meetings import MeetingCopy
+from pitf.models.meetings import MeetingCancel, MeetingCopy, MeetingSeriesPlan
 from pitf.permissions import SYSTEM
 from pitf.services import agendas, meeting_series, org
 from pitf.services import attendance as att
 from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
+from pitf.validation import validate
 from tests.factories import agenda_items, attendance_entries, committee, meeting_in, meeting_update
 
 SPOG = "Senior Policy Operating Group"
@@ -115,8 +116,10 @@ def test_cancel_needs_a_reason_and_notifies_members(db, staff, make_user):
     doj = make_user("liaison", agency="DOJ")
     m = plan(db, staff)
     with pytest.raises(ValidationFailed):
-        mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version, reason=" ")
-    mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version, reason="Shutdown.")
+        mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id,
+            cancel_in=MeetingCancel(version=m.version, cancel_reason=" "))
+    mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id,
+        cancel_in=MeetingCancel(version=m.version, cancel_reason="Shutdown."))
     assert m.status == "cancelled" and m.cancel_reason == "Shutdown." and m.ics_sequence == 1
     assert db.execute(select(Notification).where(Notification.user_id == doj.id,
                                                  Notification.kind == "meeting_cancelled")).scalar_one()
@@ -138,11 +141,13 @@ def test_copy_keeps_body_place_length_and_agenda(db, staff):
 def test_monthly_series_keeps_the_wall_clock_time_across_dst(db, staff):
     first = meeting_in(db, {"committee_id": committee(db, SPOG).id, "title": "SPOG monthly",
                             "starts_at": "2027-02-15T10:00:00", "ends_at": "2027-02-15T11:30:00"})
-    series = meeting_series.create_series(session=db, actor=staff, rule="monthly", count=3, meeting_in=first)
+    series = meeting_series.create_series(session=db, actor=staff, meeting_in=first,
+                                          plan=MeetingSeriesPlan(rule="monthly", count=3))
     assert [m.starts_at.hour for m in series] == [15, 14, 14]  # EST, then EDT: 10:00 local each time
     assert len({m.series_key for m in series}) == 1
     with pytest.raises(ValidationFailed):
-        meeting_series.create_series(session=db, actor=staff, rule="daily", count=3, meeting_in=first)
+        meeting_series.create_series(session=db, actor=staff, meeting_in=first,
+                                     plan=validate(MeetingSeriesPlan, {"rule": "daily", "count": 3}))
 
 
 def test_agenda_times_and_overrun(db, staff):
@@ -351,7 +356,8 @@ def test_a_past_meeting_shows_as_held_awaiting_minutes(db, staff, now, state, la
 
 def test_a_cancelled_meeting_stays_cancelled_whatever_the_time(db, staff):
     m = plan(db, staff)
-    mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version, reason="Shutdown.")
+    mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id,
+        cancel_in=MeetingCancel(version=m.version, cancel_reason="Shutdown."))
     assert mtg.meeting_state(m, MARCH_15 + timedelta(days=9)) == "cancelled"
 
 
@@ -373,7 +379,8 @@ def test_a_held_meeting_is_not_cancelled(db, staff, make_user, meeting_clock):
     att.put_attendance(session=db, actor=staff, meeting_id=m.id,
         entries=attendance_entries(db, [{"name": "Ana Ruiz", "status": "present"}]))
     with pytest.raises(ValidationFailed) as err:
-        mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version, reason="Oops.")
+        mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id,
+            cancel_in=MeetingCancel(version=m.version, cancel_reason="Oops."))
     assert "took place" in err.value.fields["status"] and m.status == "scheduled"
 
 
@@ -382,7 +389,8 @@ def test_a_past_meeting_with_no_record_may_be_marked_as_not_held_without_telling
     make_user("liaison", agency="DOJ")  # a member agency's liaison, told of cancellations to come
     m = plan(db, staff)
     meeting_clock.set(MARCH_15 + timedelta(days=1))
-    mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version, reason="Did not take place.")
+    mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id,
+        cancel_in=MeetingCancel(version=m.version, cancel_reason="Did not take place."))
     assert m.status == "cancelled"
     assert db.execute(select(Notification).where(Notification.kind == "meeting_cancelled")).first() is None
 

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, insert, select
 
 from pitf.models import Attendance, Committee, Meeting, Membership, Notification, utcnow
-from pitf.models.meetings import MeetingCopy
+from pitf.models.meetings import MeetingCancel, MeetingCopy, MeetingSeriesPlan
 from pitf.services import agendas, meeting_series
 from pitf.services import attendance as att
 from pitf.services import federal_clocks as fc
@@ -114,7 +114,8 @@ def test_list_shows_upcoming_meetings_in_the_viewers_zone_with_status_and_agenda
     plan(db, staff, title="Long ago", start="2020-06-15T10:00:00", end="2020-06-15T11:00:00")
     set_agenda(db, staff, soon, [{"title": "Opening"}])
     agendas.publish_agenda(session=db, actor=staff, meeting_id=soon.id, clocks=fc.Clocks(), today=TODAY)
-    mtg.cancel_meeting(session=db, actor=staff, meeting_id=later.id, version=later.version, reason="Shutdown.")
+    mtg.cancel_meeting(session=db, actor=staff, meeting_id=later.id,
+        cancel_in=MeetingCancel(version=later.version, cancel_reason="Shutdown."))
     db.flush()
     c = client_as("viewer")
     html = page(c, "/meetings/")
@@ -715,7 +716,8 @@ def test_service_helpers_for_the_pages(db, staff, make_user):
     assert len(mtg.plannable_committees(db, staff)) == db.execute(
         select(func.count()).select_from(Committee).where(Committee.is_active.is_(True))).scalar()
     # A meeting of a quarterly series is copied three months on; its series says so.
-    series = meeting_series.create_series(session=db, actor=staff, rule="quarterly", count=2, meeting_in=meeting_in(
+    series = meeting_series.create_series(session=db, actor=staff, plan=MeetingSeriesPlan(
+        rule="quarterly", count=2), meeting_in=meeting_in(
         db, {"committee_id": committee(db, GRANTS).id, "title": "Quarterly grants",
              "starts_at": "2027-01-12T10:00:00", "ends_at": "2027-01-12T11:00:00"}))
     assert meeting_series.series_rule(db, series[0]) == "quarterly:1:2" and meeting_series.series_rule(db, draft) == ""
@@ -729,7 +731,8 @@ def test_service_helpers_for_the_pages(db, staff, make_user):
 
 
 def test_copy_of_a_quarterly_series_meeting_proposes_three_months_on(db, staff, client_as):
-    series = meeting_series.create_series(session=db, actor=staff, rule="quarterly", count=2, meeting_in=meeting_in(
+    series = meeting_series.create_series(session=db, actor=staff, plan=MeetingSeriesPlan(
+        rule="quarterly", count=2), meeting_in=meeting_in(
         db, {"committee_id": committee(db, GRANTS).id, "title": "Quarterly grants",
              "starts_at": "2027-01-12T10:00:00", "ends_at": "2027-01-12T11:00:00"}))
     db.flush()

@@ -23,7 +23,7 @@ from pitf.models import (
     OutboxEmail,
     utcnow,
 )
-from pitf.models.meetings import MinutesUpdate
+from pitf.models.meetings import MeetingCancel, MinutesUpdate
 from pitf.services import agendas
 from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
@@ -500,7 +500,8 @@ def test_minutes_due_overdue_first_then_by_deadline_then_others(db, app, staff, 
     circulated(db, staff, past_meeting(db, staff, COUNCIL, 60, "Council circulated"))
     approved(db, staff, past_meeting(db, staff, SPOG, 10, "SPOG approved"))
     cancelled = past_meeting(db, staff, SPOG, 15, "SPOG cancelled")
-    mtg.cancel_meeting(session=db, actor=staff, meeting_id=cancelled.id, version=cancelled.version, reason="Storm")
+    mtg.cancel_meeting(session=db, actor=staff, meeting_id=cancelled.id,
+        cancel_in=MeetingCancel(version=cancelled.version, cancel_reason="Storm"))
     meeting_of(db, staff, COUNCIL, title="Council next spring")  # has not happened yet
     db.flush()
     c = client_for(app, staff)

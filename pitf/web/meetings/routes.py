@@ -12,7 +12,7 @@ from pitf import permissions
 from pitf.db import get_session
 from pitf.errors import Conflict, ValidationFailed, require
 from pitf.models import utcnow
-from pitf.models.meetings import MeetingCopy
+from pitf.models.meetings import MeetingCancel, MeetingCopy, MeetingCreate, MeetingSeriesPlan
 from pitf.services import agendas, meeting_series, org
 from pitf.services import attendance as att
 from pitf.services import federal_clocks as fc
@@ -181,6 +181,27 @@ def _int_field(raw, default: int) -> int | str:
     return default if not raw else (parse_id(raw) or raw)
 
 
+def _new_meetings(db, form: NewMeetingForm,
+                  data: dict[str, Any]) -> tuple[MeetingCreate, MeetingSeriesPlan | None]:
+    """The meeting typed and, for a series, how it repeats; ValidationFailed naming every problem of both."""
+    rule = form.repeat.data or "none"
+    errors: dict[str, str] = {}
+    meeting_in = plan = None
+    try:
+        meeting_in = mtg.read_meeting(db, data)
+    except ValidationFailed as err:
+        errors.update(err.fields)
+    if rule != "none":
+        try:
+            plan = validate(MeetingSeriesPlan, {"rule": rule, "count": _int_field(form.count.data, 4),
+                                                "interval": _int_field(form.interval.data, 1)})
+        except ValidationFailed as err:
+            errors.update(err.fields)
+    if errors or meeting_in is None:
+        raise ValidationFailed("Check the fields marked below.", fields=errors)
+    return meeting_in, plan
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
@@ -197,18 +218,15 @@ def new():
         return render_template("meetings/form.html", form=form, meeting=None)
     if form.validate_on_submit():
         data, local = _meeting_data(form)
-        rule = form.repeat.data or "none"
         try:
             # Read even when the form already found errors: every other field's problem is then named too.
             # (It always refuses then: a missing start or end time is never valid.)
-            meeting_in = mtg.read_meeting(db, data)
-            if rule == "none":
+            meeting_in, plan = _new_meetings(db, form, data)
+            if plan is None:
                 created = [mtg.create_meeting(session=db, actor=current_user, meeting_in=meeting_in)]
             else:
                 created = meeting_series.create_series(session=db, actor=current_user, meeting_in=meeting_in,
-                                                       rule=rule,
-                                                       count=_int_field(form.count.data, 4),
-                                                       interval=_int_field(form.interval.data, 1))
+                                                       plan=plan)
         except ValidationFailed as err:
             _show_errors(form, err, local, MEETING_FIELDS)
         else:
@@ -282,8 +300,9 @@ def cancel(meeting_id: int):
         return render_template("meetings/cancel.html", form=form, meeting=meeting, committee=committee)
     if form.validate_on_submit():
         try:
-            mtg.cancel_meeting(session=db, actor=current_user, meeting_id=meeting_id, version=form.version.data,
-                               reason=form.reason.data or "")
+            cancel_in = validate(MeetingCancel, {"version": _version(form.version.data),
+                                                 "cancel_reason": form.reason.data})
+            mtg.cancel_meeting(session=db, actor=current_user, meeting_id=meeting_id, cancel_in=cancel_in)
         except Conflict:
             db.rollback()
             meeting, committee, _access = mtg.get_meeting(session=db, actor=current_user, meeting_id=meeting_id)
