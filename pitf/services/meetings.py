@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
@@ -34,6 +34,7 @@ from pitf.validation import validate
 
 MAX_MEETING_HOURS = 24
 MEETING_YEARS = (1900, 2999)
+M = TypeVar("M", MeetingCreate, MeetingUpdate)
 # The fields stored as validated, with no check against the stored data.
 PLAIN_FIELDS = ("title", "location", "virtual_url", "is_open", "federal_register_notice_date",
                 "joint_with_committee_id")
@@ -315,23 +316,23 @@ def meeting_problems(session: Session, raw: dict[str, Any], invalid: dict[str, s
     return {}
 
 
-def read_meeting(session: Session, raw: dict[str, Any], *, current: Meeting | None = None) -> MeetingCreate:
-    """*raw* (a form's or an importer's fields) validated by MeetingCreate, or ValidationFailed naming every
-    problem, those of the stored data included."""
+def _read(session: Session, model: type[M], raw: dict[str, Any], current: Meeting | None) -> M:
     try:
-        return validate(MeetingCreate, raw)
+        return validate(model, raw)
     except ValidationFailed as err:
         err.fields.update(meeting_problems(session, raw, err.fields, current=current))
         raise
+
+
+def read_meeting(session: Session, raw: dict[str, Any]) -> MeetingCreate:
+    """*raw* (a form's fields) validated by MeetingCreate, or ValidationFailed naming every problem, those of
+    the stored data included."""
+    return _read(session, MeetingCreate, raw, None)
 
 
 def read_meeting_update(session: Session, raw: dict[str, Any], *, current: Meeting) -> MeetingUpdate:
     """*raw* validated by MeetingUpdate, or ValidationFailed naming every problem (see read_meeting)."""
-    try:
-        return validate(MeetingUpdate, raw)
-    except ValidationFailed as err:
-        err.fields.update(meeting_problems(session, raw, err.fields, current=current))
-        raise
+    return _read(session, MeetingUpdate, raw, current)
 
 
 def _require_planner(session: Session, actor, committee_id: int) -> None:

@@ -217,6 +217,24 @@ def test_a_joint_meeting_is_with_another_body(client, api_as, db):
     assert r.status_code == 201 and r.json["joint_with_committee_id"] == committee(db, SPOG).id
 
 
+def test_the_stored_datas_problems_come_with_the_fields_problems(client, api_as, db, staff):
+    headers, _ = api_as("secretariat")
+    before = meeting_count(db)
+    r = client.post(BASE, headers=headers, json=payload(db, title="", committee_id=999999, timezone="Europe",
+                                                        joint_with_committee_id=999998))
+    assert r.status_code == 422
+    assert r.json["error"]["fields"] == {"title": "Enter a title.", "committee_id": "Choose an existing, active "
+                                         "committee.", "timezone": "Unknown time zone 'Europe'.",
+                                         "joint_with_committee_id": "No such committee."}
+    assert meeting_count(db) == before
+    meeting = plan(db, staff)
+    r = client.put(f"{BASE}/{meeting.id}/agenda", headers=headers, json={"version": 1, "items": [
+        {"title": "Fine", "presenter_agency": "NOPE"}, {"title": "", "action_item_id": 987654}]})
+    assert r.status_code == 422 and r.json["error"]["fields"] == {
+        "items[0].presenter_agency": "No agency has the acronym 'NOPE'.", "items[1].title": "Enter a title.",
+        "items[1].action_item_id": "No such action item."}
+
+
 def test_missing_fields_are_each_named(client, api_as, db):
     headers, _ = api_as("secretariat")
     r = client.post(BASE, headers=headers, json={"location": "only this"})
@@ -780,6 +798,7 @@ def test_attendance_put_with_quorum(meetings_held, client, api_as, db, staff, ma
     ({"name": "A", "agency": "NOPE"}, "entries[1].agency"),
     ({"name": "A", "attendee_kind": "spy"}, "entries[1].attendee_kind"),
     ({"name": "A", "represented_by": ["x"]}, "entries[1].represented_by"),
+    ({"name": "A", "status": "represented", "represented_by": "x" * 201}, "entries[1].represented_by"),
     ({"name": "A", "shoe_size": 9}, "entries[1].shoe_size"),
     ("A", "entries[1]"),
 ])
