@@ -45,3 +45,34 @@ CAST = {"author": ("council", None), "cosponsor": ("council", None), "other": ("
 def cast(make, *names: str) -> dict:
     """{name: make(role, agency=...)} for *names*, made in the order given (make_user, api_as or client_as)."""
     return {name: make(CAST[name][0], agency=CAST[name][1]) for name in names}
+
+
+# ---- meetings: the model family's inputs, read as the pages read them (every problem named at once) ----
+
+def meeting_in(db, data: dict):
+    """A MeetingCreate from *data* (ISO times without an offset are read in the meeting's zone)."""
+    from pitf.services import meetings as mtg
+
+    return mtg.read_meeting(db, data)
+
+
+def meeting_update(db, meeting, data: dict, version=None):
+    """A MeetingUpdate of *meeting* from *data*, with the version read (the meeting's own unless given)."""
+    from pitf.services import meetings as mtg
+
+    return mtg.read_meeting_update(db, {"version": meeting.version if version is None else version, **data},
+                                   current=meeting)
+
+
+def agenda_items(db, items: list):
+    """AgendaItemInputs from dicts."""
+    from pitf.services import agendas
+
+    return agendas.read_items(db, items)
+
+
+def attendance_entries(db, entries: list):
+    """AttendanceEntryInputs from dicts."""
+    from pitf.services import attendance
+
+    return attendance.read_entries(db, entries)

@@ -36,6 +36,7 @@ from pitf.models.meetings import (
     MinutesStep,
     MinutesUpdate,
 )
+from pitf.models.vocab import MinutesStatus, QuorumRule
 from pitf.services import agendas, meeting_series, visibility
 from pitf.services import attendance as att
 from pitf.services import federal_clocks as fc
@@ -92,6 +93,7 @@ def _meeting_now(meeting_id: int) -> MeetingDetail:
 
 def agenda_public(meeting: Meeting, view: agendas.AgendaView) -> AgendaPublic:
     # A linked recommendation the caller may not see (someone's draft) is neither named nor linked.
+    assert meeting.id is not None  # a stored meeting
     shown = visibility.visible_recommendation_ids(get_session(), actor(),
                                                   [row.item.recommendation_id for row in view.rows])
     return AgendaPublic(
@@ -124,10 +126,11 @@ def attendance_public(rows: list[Attendance], quorum: att.Quorum) -> AttendanceP
         entries=[AttendanceEntryPublic(
             **a.model_dump(include=PUBLIC_ENTRY_FIELDS), agency=acronyms.get(a.agency_id),
             represented_by=a.represented_by or None) for a in rows],
-        quorum=QuorumPublic(required=quorum.required, present=quorum.present, met=quorum.met, rule=quorum.rule))
+        quorum=QuorumPublic(required=quorum.required, present=quorum.present, met=quorum.met,
+                            rule=QuorumRule(quorum.rule)))
 
 
-def _names(user_ids) -> dict[int, str]:
+def _names(user_ids) -> dict[int | None, str]:
     ids = {i for i in user_ids if i is not None}
     if not ids:
         return {}
@@ -137,8 +140,10 @@ def _names(user_ids) -> dict[int, str]:
 def minutes_public(meeting: Meeting, reader: mins.MinutesForReader) -> MinutesPublic:
     minutes, approved = reader.minutes, reader.approved
     approver = approved.approved_by_id if approved is not None else None
+    assert meeting.id is not None  # a stored meeting
     return MinutesPublic(
-        meeting_id=meeting.id, body_md=reader.body_md, body_html=reader.body_html, status=reader.status,
+        meeting_id=meeting.id, body_md=reader.body_md, body_html=reader.body_html,
+        status=MinutesStatus(reader.status),
         revision=reader.revision, version=minutes.version if minutes is not None else None,
         approved_revision=approved.revision if approved is not None else None,
         approved_by=_names([approver]).get(approver), approved_by_id=approver,
@@ -198,12 +203,13 @@ def meetings():
 
 
 @api_bp.post("/meetings")
-@spec.validate(json=MeetingCreate, resp=responses(201, MeetingDetail, errors=(400, 401, 403, 422)), tags=MEETING_TAGS)
+@spec.validate(json=MeetingCreate, resp=responses(201, MeetingDetail, errors=(400, 401, 403, 422)), tags=MEETING_TAGS,
+               also_refuse=lambda body, invalid: mtg.meeting_problems(get_session(), body, invalid))
 def create_meeting(json: MeetingCreate):
     """Schedule a meeting (the secretariat, or the committee's chair and co-chairs)"""
     db = get_session()
-    meeting = mtg.create_meeting(session=db, actor=actor(), data=json.fields())
-    return _created(meeting_detail(meeting, db.get(Committee, meeting.committee_id)))
+    meeting = mtg.create_meeting(session=db, actor=actor(), meeting_in=json)
+    return _created(meeting_detail(meeting, db.get_one(Committee, meeting.committee_id)))
 
 
 @api_bp.get("/meetings/<int:meeting_id>")
@@ -218,10 +224,9 @@ def meeting(meeting_id: int):
                tags=MEETING_TAGS)
 def edit_meeting(meeting_id: int, json: MeetingUpdate):
     """Change or cancel a meeting (its planners)"""
-    data = json.fields()  # committee_id included: the service names what cannot change
     try:
         mtg.update_meeting(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
-                           version=json.version, data={k: v for k, v in data.items() if k != "version"})
+                           meeting_in=json)
     except Conflict as err:
         raise with_current(err, lambda: _meeting_now(meeting_id).model_dump(mode="json")) from None
     return _meeting_now(meeting_id)
@@ -235,9 +240,8 @@ def copy_meeting(meeting_id: int, json: MeetingCopy):
     starts_at, on the date suggested for the next meeting"""
     db = get_session()
     meeting = meeting_series.copy_meeting(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id),
-                                          starts_at=json.starts_at, ends_at=json.ends_at,
-                                          title=(json.title or "").strip() or None)
-    return _created(meeting_detail(meeting, db.get(Committee, meeting.committee_id)))
+                                          copy_in=json)
+    return _created(meeting_detail(meeting, db.get_one(Committee, meeting.committee_id)))
 
 
 # ---- agenda ------------------------------------------------------------------------------------
@@ -257,14 +261,16 @@ def agenda(meeting_id: int):
                tags=AGENDA_TAGS)
 def put_agenda(meeting_id: int, json: AgendaUpdate):
     """Replace the agenda's items (the meeting's planners)"""
-    items = json.entries()
     db = get_session()
+    # Who may plan it first (404, 403), then the items (422), as a refusal has always been ordered.
+    mtg.get_meeting_for_planning(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id))
+    items = agendas.read_items(db, json.items)
     try:
         view = agendas.put_agenda(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id),
                                   version=json.version, items=items)
     except Conflict as err:
         raise _agenda_conflict(err, meeting_id) from None
-    return agenda_public(db.get(Meeting, meeting_id), view)
+    return agenda_public(db.get_one(Meeting, meeting_id), view)
 
 
 @api_bp.post("/meetings/<int:meeting_id>/agenda/publish")
@@ -301,8 +307,13 @@ def attendance(meeting_id: int):
                tags=ATTENDANCE_TAGS)
 def put_attendance(meeting_id: int, json: AttendanceUpdate):
     """Replace the attendance list (the meeting's planners)"""
-    rows, quorum = att.put_attendance(session=get_session(), actor=actor(), meeting_id=_meeting_id(meeting_id),
-                                      entries=json.rows())
+    db = get_session()
+    meeting, _committee, _access = mtg.get_meeting_for_planning(session=db, actor=actor(),
+                                                                meeting_id=_meeting_id(meeting_id))
+    if json.entries:  # clearing a list recorded by mistake stays possible
+        att.require_attendance_day(meeting)
+    rows, quorum = att.put_attendance(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id),
+                                      entries=att.read_entries(db, json.entries))
     return attendance_public(rows, quorum)
 
 
@@ -365,6 +376,6 @@ def minutes_revisions(meeting_id: int):
         revs = [r for r in revs if r.status == "approved"]
     names = _names(r.approved_by_id for r in revs)
     return MinutesRevisionList(items=[MinutesRevisionPublic(
-        revision=r.revision, status=r.status, reason=r.reason, body_md=r.body_md, body_html=r.body_html,
+        revision=r.revision, status=MinutesStatus(r.status), reason=r.reason, body_md=r.body_md, body_html=r.body_html,
         approved_by=names.get(r.approved_by_id), approved_by_id=r.approved_by_id, approved_at=r.approved_at,
         certification_text=r.certification_text or None, created_at=r.created_at) for r in revs])

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, ClassVar, TypeVar
 
-from pydantic import ConfigDict, ValidationError, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, StringConstraints, ValidationError, WithJsonSchema
 from sqlmodel import Field, SQLModel
 
 from pitf.errors import ValidationFailed
-from pitf.validation import fields_of
+from pitf.validation import bounds, fields_of, max_length
 
-from .fields import RowId, WholeNumber
+from .fields import OptionalId, WholeNumber, _blank_if_none, _none_if_blank, required
+from .meetings import AgendaItemBase
 from .recommendations import IsoDateTime
 
 MAX_AGENDA_ITEMS = 100
@@ -21,30 +23,46 @@ class EntryInput(SQLModel):
     """An entry of a list a client PUTs back as it read it: the READ_ONLY fields it was read with are ignored."""
 
     READ_ONLY: ClassVar[tuple[str, ...]] = ()
+    # Values that stand in for invalid required fields while the others are checked against the stored data.
+    PLACEHOLDERS: ClassVar[dict[str, Any]] = {}
 
-    def fields(self) -> dict[str, Any]:
-        """The writable fields the client sent (a null sent is kept: the service says what it lacks)."""
-        return {name: getattr(self, name) for name in self.model_fields_set if name not in self.READ_ONLY}
+
+def _limit(name: str) -> int:
+    return max_length(AgendaItemBase, name) or 0
+
+
+SHORTEST, LONGEST = (int(n or 0) for n in bounds(AgendaItemBase, "duration_minutes"))
+DURATION_HINT = f"A whole number of minutes from {SHORTEST} to {LONGEST}."
 
 
 class AgendaItemInput(EntryInput):
-    """One item of the agenda's PUT. The input checks each field's JSON type (a null is left to the service);
-    the service checks the values against AgendaItemBase's limits and the database, naming each field."""
+    """One item of the agenda as a planner gives it, each value checked against AgendaItemBase's limits; the
+    service checks what only the stored data can tell (the agency, the action item, the recommendation)."""
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    messages: ClassVar[dict[str, str]] = {
+        "title.missing": "Enter a title.", "duration_minutes.greater_than_equal": DURATION_HINT,
+        "duration_minutes.less_than_equal": DURATION_HINT,
+        "notes_md.string_too_long": f"Text of at most {_limit('notes_md'):,} characters."}
     # Fields an item is read back with: a client may PUT what it read, and these are ignored.
     READ_ONLY: ClassVar[tuple[str, ...]] = ("id", "position", "starts_at", "notes_html", "action_item_title",
                                             "recommendation_label")
+    PLACEHOLDERS: ClassVar[dict[str, Any]] = {"title": "-"}
 
-    title: str | None = None
-    presenter: str | None = None
-    presenter_agency: str | None = Field(default=None, description="Agency acronym")
-    duration_minutes: WholeNumber | None = Field(default=None, description="1 to 480; 15 if left out")
-    notes_md: str | None = Field(default=None, description="Markdown; rendered and sanitized on save")
-    action_item_id: RowId | None = None
-    recommendation_id: RowId | None = None
-    recommendation_number: str | None = Field(default=None, description="Instead of recommendation_id: its "
-                                              "number, e.g. 2026-01")
+    title: Annotated[str, required("Enter a title."),
+                     StringConstraints(strip_whitespace=True, max_length=_limit("title"))]
+    presenter: Annotated[str, BeforeValidator(_blank_if_none), StringConstraints(max_length=_limit("presenter")),
+                         AfterValidator(str.strip)] = ""
+    presenter_agency: Annotated[str | None, BeforeValidator(_none_if_blank)] = Field(
+        default=None, description="Agency acronym")
+    duration_minutes: WholeNumber = Field(default=15, ge=SHORTEST, le=LONGEST,
+                                          description=f"{SHORTEST} to {LONGEST}; 15 if left out")
+    notes_md: Annotated[str, BeforeValidator(_blank_if_none), StringConstraints(max_length=_limit("notes_md"))] = \
+        Field(default="", description="Markdown; rendered and sanitized on save")
+    action_item_id: OptionalId = None
+    recommendation_id: OptionalId = None
+    recommendation_number: Annotated[str | None, BeforeValidator(_none_if_blank)] = Field(
+        default=None, description="Instead of recommendation_id: its number, e.g. 2026-01")
     id: Any = Field(default=None, schema_extra=READ_BACK)
     position: Any = Field(default=None, schema_extra=READ_BACK)
     starts_at: Any = Field(default=None, schema_extra=READ_BACK)
@@ -53,9 +71,26 @@ class AgendaItemInput(EntryInput):
     recommendation_label: Any = Field(default=None, schema_extra=READ_BACK)
 
 
-# The items are read one by one (AgendaUpdate.entries) so each error names its item: items[2].title.
+def inline_schema(model: type[SQLModel]) -> dict[str, Any]:
+    """*model*'s JSON schema with its definitions (the vocabularies) written in place, to nest in another."""
+    schema = model.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            if isinstance(ref := node.get("$ref"), str) and ref.startswith("#/$defs/"):
+                return resolve({**definitions[ref.removeprefix("#/$defs/")],
+                                **{k: v for k, v in node.items() if k != "$ref"}})
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+    return resolve(schema)
+
+
+# The items are read one by one (services.agendas.read_items) so each error names its item: items[2].title.
 AgendaItemList = Annotated[list[Any], WithJsonSchema({
-    "type": "array", "maxItems": MAX_AGENDA_ITEMS, "items": AgendaItemInput.model_json_schema()})]
+    "type": "array", "maxItems": MAX_AGENDA_ITEMS, "items": inline_schema(AgendaItemInput)})]
 
 
 class AgendaUpdate(SQLModel):
@@ -67,25 +102,42 @@ class AgendaUpdate(SQLModel):
     version: WholeNumber | None = None
     items: AgendaItemList
 
-    def entries(self) -> list[dict[str, Any]]:
-        """Each item's writable fields, or ValidationFailed naming every bad field of every item."""
-        return read_entries(AgendaItemInput, self.items, "items")
+
+E = TypeVar("E", bound=EntryInput)
 
 
-def read_entries(model: Any, raws: list[Any], name: str) -> list[dict[str, Any]]:
-    """Each of *raws* validated by *model* (its writable fields sent), or ValidationFailed naming every bad
-    field of every entry as the API names it: `items[2].title`."""
+def read_entries(model: type[E], raws: Sequence[Any], name: str,
+                 beside: Callable[[E, str], dict[str, str]] | None = None) -> list[E]:
+    """Each of *raws* validated by *model* (an instance given is kept as it is), or ValidationFailed naming
+    every bad field of every entry as the API names it: `items[2].title`. *beside(entry, prefix)* names what
+    the stored data says of an entry's valid fields when others are not valid, so every problem is named."""
     errors: dict[str, str] = {}
     entries = []
+    valid: dict[int, E] = {}  # the entries given as dicts that passed
     for i, raw in enumerate(raws):
+        prefix = f"{name}[{i}]."
+        if isinstance(raw, model):
+            entries.append(raw)
+            continue
         if not isinstance(raw, dict):
             errors[f"{name}[{i}]"] = "Each entry is an object."
             continue
         try:
-            entries.append(model.model_validate(raw).fields())
+            entries.append(valid.setdefault(i, model.model_validate(raw)))
         except ValidationError as err:
-            errors.update(fields_of(err, model, f"{name}[{i}]."))
+            bad = fields_of(err, model, prefix)
+            errors.update(bad)
+            if beside is not None:
+                rest = {k: v for k, v in raw.items() if prefix + k not in bad and k in model.model_fields}
+                try:
+                    partial = model.model_validate({**model.PLACEHOLDERS, **rest})
+                except ValidationError:
+                    continue
+                errors.update({k: v for k, v in beside(partial, prefix).items() if k not in bad})
     if errors:
+        if beside is not None:  # the valid entries' problems too
+            for i, entry in valid.items():
+                errors.update(beside(entry, f"{name}[{i}]."))
         raise ValidationFailed("Some entries are not valid.", fields=errors)
     return entries
 

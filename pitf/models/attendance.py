@@ -5,35 +5,50 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar
 
-from pydantic import ConfigDict, WithJsonSchema
+from pydantic import BeforeValidator, ConfigDict, StringConstraints, WithJsonSchema
 from sqlmodel import Field, SQLModel
 
-from .agendas import READ_BACK, EntryInput, read_entries
-from .fields import RowId
+from pitf.validation import max_length
+
+from .agendas import READ_BACK, EntryInput, inline_schema
+from .fields import OptionalId, _blank_if_none, _none_if_blank
+from .meetings import AttendanceBase
 from .vocab import AttendanceStatus, AttendeeKind, QuorumRule
 
 MAX_ATTENDANCE_ENTRIES = 500
 
 
+def _limit(name: str) -> int:
+    return max_length(AttendanceBase, name) or 0
+
+
 class AttendanceEntryInput(EntryInput):
-    """One entry of the attendance PUT. The input checks each field's JSON type (a null is left to the service);
-    the service checks the values against AttendanceBase's limits, the vocabularies and the database."""
+    """One entry of the attendance list, each value checked against AttendanceBase's limits and the
+    vocabularies; the service checks the person and the agency against the stored data, and that a
+    represented member names the alternate."""
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    messages: ClassVar[dict[str, str]] = {
+        "status": f"Use {', '.join(AttendanceStatus)}.", "attendee_kind": f"Use {', '.join(AttendeeKind)}."}
     READ_ONLY: ClassVar[tuple[str, ...]] = ("id",)
 
-    user_id: RowId | None = Field(default=None, description="A person with an account, or give name")
-    name: str | None = None
-    agency: str | None = Field(default=None, description="Agency acronym (default: the person's agency)")
-    status: str | None = Field(default=None, description="present (if left out), absent or represented")
-    represented_by: str | None = Field(default=None, description="The alternate; required when represented")
-    attendee_kind: str | None = Field(default=None, description="member (with an account) or guest if left out")
+    user_id: OptionalId = Field(default=None, description="A person with an account, or give name")
+    name: Annotated[str, BeforeValidator(_blank_if_none), StringConstraints(max_length=_limit("name"))] = ""
+    agency: Annotated[str | None, BeforeValidator(_none_if_blank)] = Field(
+        default=None, description="Agency acronym (default: the person's agency)")
+    status: AttendanceStatus = Field(default=AttendanceStatus.PRESENT,
+                                     description="present (if left out), absent or represented")
+    represented_by: Annotated[str, BeforeValidator(_blank_if_none), StringConstraints(
+        strip_whitespace=True, max_length=_limit("represented_by"))] = Field(
+        default="", description="The alternate; required when represented")
+    attendee_kind: Annotated[AttendeeKind | None, BeforeValidator(_none_if_blank)] = Field(
+        default=None, description="member (with an account) or guest if left out")
     id: Any = Field(default=None, schema_extra=READ_BACK)
 
 
-# The entries are read one by one (AttendanceUpdate.rows) so each error names its entry: entries[2].name.
+# The entries are read one by one (services.attendance.read_entries) so each error names its entry: entries[2].name.
 AttendanceEntryList = Annotated[list[Any], WithJsonSchema({
-    "type": "array", "maxItems": MAX_ATTENDANCE_ENTRIES, "items": AttendanceEntryInput.model_json_schema()})]
+    "type": "array", "maxItems": MAX_ATTENDANCE_ENTRIES, "items": inline_schema(AttendanceEntryInput)})]
 
 
 class AttendanceUpdate(SQLModel):
@@ -43,10 +58,6 @@ class AttendanceUpdate(SQLModel):
     messages: ClassVar[dict[str, str]] = {"entries": "Send a list of objects."}
 
     entries: AttendanceEntryList
-
-    def rows(self) -> list[dict[str, Any]]:
-        """Each entry's writable fields, or ValidationFailed naming every bad field of every entry."""
-        return read_entries(AttendanceEntryInput, self.entries, "entries")
 
 
 class AttendanceEntryPublic(SQLModel):

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import ConfigDict, field_serializer
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, StringConstraints, WithJsonSchema, field_serializer
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from pitf.markdown import MAX_SOURCE
 from pitf.settings import platform_timezone
+from pitf.textutil import BadDate, parse_date
 
 from .base import UTCDateTime, Versioned, created_field, optional_time_field
-from .fields import Flag, RowId, WholeNumber
+from .fields import Flag, OptionalId, RowId, WholeNumber, _blank_if_none, _none_if_blank, required
 from .recommendations import IsoDateTime
 from .vocab import AttachmentKind, AttendanceStatus, AttendeeKind, MeetingStatus, MinutesStatus
 
@@ -28,16 +31,19 @@ ATTACHMENT_KINDS = tuple(AttachmentKind)
 MAX_TIMEZONE = 64  # the longest zone name the column holds (the real ones are far shorter)
 
 
+MAX_MEETING_TITLE, MAX_LOCATION, MAX_VIRTUAL_URL, MAX_CANCEL_REASON = 200, 300, 500, 2000
+
+
 class MeetingBase(SQLModel):
     """What a planner writes of a meeting, with its limits (the table, the service and the forms read them)."""
 
-    title: str = Field(max_length=200)
+    title: str = Field(max_length=MAX_MEETING_TITLE)
     # PITF_TIMEZONE when the row is made
     timezone: str = Field(default_factory=platform_timezone, max_length=MAX_TIMEZONE)
-    location: str = Field(default="", max_length=300)
-    virtual_url: str = Field(default="", max_length=500)
+    location: str = Field(default="", max_length=MAX_LOCATION)
+    virtual_url: str = Field(default="", max_length=MAX_VIRTUAL_URL)
     is_open: bool = Field(default=True)
-    cancel_reason: str = Field(default="", max_length=2000)
+    cancel_reason: str = Field(default="", max_length=MAX_CANCEL_REASON)
     short_notice_reason: str = Field(default="", max_length=2000)
 
 
@@ -56,41 +62,156 @@ class Meeting(Versioned, MeetingBase, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
 
 
-# ---- what the API takes and returns of a meeting ----------------------------------------------------
-# The input classes check each field's JSON type (every field optional, a null left to the service); the
-# service checks the values against MeetingBase's limits and the database, naming each field.
+# ---- what the API, the pages and the services take of a meeting -------------------------------------
+# The input classes check each value on its own (type, length, choice, format); the service checks what only
+# the stored data can tell (does the committee exist and is it active, do the times fit the meeting), naming
+# each field the same way.
+
+ISO_HINT = "Use ISO 8601, e.g. 2027-03-15T10:00:00-04:00."
+URL_HINT = "Enter a web address starting with https://."
+
+
+def _instant(value):
+    # A time as ISO 8601 text (or a datetime from a service); one without an offset is read in the meeting's
+    # zone by the service, which knows it.
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            pass
+    raise PydanticCustomError("bad_instant", ISO_HINT)
+
+
+def _web_address(value: str) -> str:
+    value = value.strip()
+    if value and not (value.startswith(("https://", "http://")) and " " not in value
+                      and len(value) <= MAX_VIRTUAL_URL):
+        raise PydanticCustomError("bad_url", URL_HINT)
+    return value
+
+
+def _known_zone(value: str | None) -> str | None:
+    # Null or blank: the platform's zone for a new meeting, the meeting's own when editing.
+    if value is None or not value.strip():
+        return None
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe" (a folder)
+        raise PydanticCustomError("unknown_zone", "Unknown time zone {name}.", {"name": repr(value)}) from None
+    return value
+
+
+def _stripped(value: str | None) -> str | None:
+    return value.strip() if value is not None else None
+
+
+def _notice_date(value):
+    if value is None or isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("date_type", "Use a date like 2027-01-31.")
+    if not value.strip():
+        return None
+    try:
+        return parse_date(value)
+    except BadDate as err:
+        raise PydanticCustomError("bad_date", str(err)) from None
+
+
+Instant = Annotated[datetime, BeforeValidator(_instant), WithJsonSchema({"type": "string"})]
+OptionalInstant = Annotated[Instant | None, BeforeValidator(_none_if_blank)]
+MeetingTitle = Annotated[str, required("Enter a title."),
+                         StringConstraints(strip_whitespace=True, max_length=MAX_MEETING_TITLE)]
+Location = Annotated[str, BeforeValidator(_blank_if_none), StringConstraints(max_length=MAX_LOCATION),
+                     AfterValidator(str.strip)]
+WebAddress = Annotated[str, BeforeValidator(_blank_if_none), AfterValidator(_web_address)]
+ZoneName = Annotated[Annotated[str, StringConstraints(max_length=MAX_TIMEZONE)] | None, AfterValidator(_known_zone)]
+_TEXT_OR_NULL = WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}]})
+NoticeDate = Annotated[date | None, BeforeValidator(_notice_date), _TEXT_OR_NULL]
+CancelReason = Annotated[str, BeforeValidator(_blank_if_none),
+                         StringConstraints(strip_whitespace=True, max_length=MAX_CANCEL_REASON)]
+_CHOOSE_COMMITTEE = "Choose an existing, active committee."
+
 
 class MeetingCreate(SQLModel):
     """A meeting to schedule. Times are ISO 8601; one without an offset is read in `timezone`."""
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
     messages: ClassVar[dict[str, str]] = {
-        "timezone.string_too_long": f"Unknown time zone (at most {MAX_TIMEZONE} characters)."}
+        "timezone.string_too_long": f"Unknown time zone (at most {MAX_TIMEZONE} characters).",
+        "committee_id.missing": _CHOOSE_COMMITTEE, "title.missing": "Enter a title.",
+        "title.string_too_short": "Enter a title.", "starts_at.missing": ISO_HINT, "ends_at.missing": ISO_HINT}
 
-    committee_id: RowId | None = None
-    title: str | None = None
-    starts_at: str | None = Field(default=None, description="ISO 8601, e.g. 2027-03-15T10:00:00-04:00")
-    ends_at: str | None = Field(default=None, description="ISO 8601; after starts_at, at most 24 hours later")
-    timezone: str | None = Field(default=None, max_length=MAX_TIMEZONE,
-                                 description="IANA zone the meeting is held in (default: the platform's)")
-    location: str | None = None
-    virtual_url: str | None = Field(default=None, description="https:// address")
-    is_open: Flag | None = None
-    federal_register_notice_date: str | None = Field(default=None, description="A date like 2027-01-31")
-    joint_with_committee_id: RowId | None = None
-
-    def fields(self) -> dict[str, Any]:
-        """The fields the client sent (a null sent is kept: the service says what it lacks)."""
-        return {name: getattr(self, name) for name in self.model_fields_set}
+    committee_id: Annotated[RowId, required(_CHOOSE_COMMITTEE)]
+    title: MeetingTitle
+    starts_at: Annotated[Instant, required(ISO_HINT)] = Field(
+        description="ISO 8601, e.g. 2027-03-15T10:00:00-04:00")
+    ends_at: Annotated[Instant, required(ISO_HINT)] = Field(
+        description="ISO 8601; after starts_at, at most 24 hours later")
+    timezone: ZoneName = Field(default=None, description="IANA zone the meeting is held in (default: the "
+                                                         "platform's)")
+    location: Location = ""
+    virtual_url: WebAddress = Field(default="", description="https:// address")
+    is_open: Flag = True
+    federal_register_notice_date: NoticeDate = Field(default=None, description="A date like 2027-01-31")
+    joint_with_committee_id: OptionalId = None
 
 
-class MeetingUpdate(MeetingCreate):
+class MeetingUpdate(SQLModel):
     """A PATCH: only the fields to change and the version read; `status: cancelled` with `cancel_reason`
-    cancels the meeting (nothing is deleted). committee_id is refused by the service, by name."""
+    cancels the meeting (nothing is deleted). The committee is never changed."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    messages: ClassVar[dict[str, str]] = {
+        **MeetingCreate.messages, "committee_id.extra_forbidden": "This field cannot be changed."}
 
     version: WholeNumber | None = None
+    # Absent: unchanged; null: refused where a value is required (a blank title, a missing time).
+    title: MeetingTitle = None  # type: ignore[assignment]
+    starts_at: Annotated[Instant, required(ISO_HINT)] = Field(
+        default=None, description="ISO 8601, e.g. 2027-03-15T10:00:00-04:00")
+    ends_at: Annotated[Instant, required(ISO_HINT)] = Field(
+        default=None, description="ISO 8601; after starts_at, at most 24 hours later")
+    timezone: ZoneName = Field(default=None, description="IANA zone the meeting is held in (null: unchanged)")
+    location: Location = None  # type: ignore[assignment]
+    virtual_url: WebAddress = Field(default=None, description="https:// address")
+    is_open: Flag = None  # type: ignore[assignment]
+    federal_register_notice_date: NoticeDate = Field(default=None, description="A date like 2027-01-31")
+    joint_with_committee_id: OptionalId = None
     status: str | None = Field(default=None, description="Only cancelled")
-    cancel_reason: str | None = None
+    cancel_reason: CancelReason = None  # type: ignore[assignment]
+
+    def changes(self) -> dict[str, Any]:
+        """The meeting's fields the client sent (not the version, the status or the reason for cancelling)."""
+        return self.model_dump(exclude_unset=True, exclude={"version", "status", "cancel_reason"})
+
+
+class MeetingCancel(SQLModel):
+    """Cancelling a meeting: the version read and the reason the members are told (nothing is deleted)."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    version: WholeNumber | None = None
+    cancel_reason: CancelReason = ""
+
+
+SERIES_RULES = ("weekly", "monthly", "quarterly")
+MAX_SERIES = 24
+
+
+class MeetingSeriesPlan(SQLModel):
+    """How a series repeats its first meeting: every `interval` weeks, months or quarters, `count` times."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    messages: ClassVar[dict[str, str]] = {"rule": f"Choose {', '.join(SERIES_RULES)}.",
+                                          "count": f"Between 2 and {MAX_SERIES} meetings.",
+                                          "interval": "Between 1 and 52."}
+
+    rule: Literal[SERIES_RULES]  # type: ignore[valid-type]
+    count: WholeNumber = Field(ge=2, le=MAX_SERIES)
+    interval: WholeNumber = Field(default=1, ge=1, le=52)
 
 
 class MeetingCopy(SQLModel):
@@ -99,11 +220,12 @@ class MeetingCopy(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
     body_optional: ClassVar[bool] = True  # the whole body may be left out (see api/spec.py)
 
-    starts_at: str | None = Field(default=None, description="Left out: the date suggested for the next meeting "
-                                  "(the same weekday of the same week, a quarter later for a body that meets "
-                                  "quarterly, else a month later) at the same wall-clock time")
-    ends_at: str | None = Field(default=None, description="Left out: as long as the meeting copied")
-    title: str | None = Field(default=None, description="Left out: the copied title")
+    starts_at: OptionalInstant = Field(default=None, description="Left out: the date suggested for the next "
+                                      "meeting (the same weekday of the same week, a quarter later for a body "
+                                      "that meets quarterly, else a month later) at the same wall-clock time")
+    ends_at: OptionalInstant = Field(default=None, description="Left out: as long as the meeting copied")
+    title: Annotated[str | None, BeforeValidator(_none_if_blank), AfterValidator(_stripped)] = Field(
+        default=None, description="Left out: the copied title")
 
 
 class MeetingPublic(SQLModel):

@@ -3,6 +3,7 @@ commitments, and publishing to the members (with the FACA short-notice reason)."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -14,7 +15,7 @@ from pitf.errors import NotFound, ValidationFailed
 from pitf.markdown import render_markdown
 from pitf.models import ActionItem, Agency, Agenda, AgendaItem, Meeting, Recommendation, utcnow
 from pitf.models.actions import CLOSED_STATUSES
-from pitf.models.agendas import MAX_AGENDA_ITEMS
+from pitf.models.agendas import MAX_AGENDA_ITEMS, AgendaItemInput, read_entries
 from pitf.models.meetings import AgendaItemBase, MeetingBase
 from pitf.services import agenda_links, audit
 from pitf.services import federal_clocks as fc
@@ -22,12 +23,7 @@ from pitf.services import meetings as mtg
 from pitf.services.concurrency import check_version, flush_or_conflict
 from pitf.services.notify import notify
 from pitf.services.timeutil import to_local
-from pitf.textutil import parse_id
-from pitf.validation import bounds, max_length
-
-# An item's limits, written once in AgendaItemBase.
-ITEM_LIMITS = {name: max_length(AgendaItemBase, name) or 0 for name in ("title", "presenter", "notes_md")}
-SHORTEST, LONGEST = (int(n or 0) for n in bounds(AgendaItemBase, "duration_minutes"))
+from pitf.validation import max_length, validate
 
 
 @dataclass
@@ -60,6 +56,7 @@ def published_agenda_ids(session: Session, meeting_ids) -> set[int]:
 def get_agenda(session: Session, meeting: Meeting) -> Agenda:
     agenda = session.execute(select(Agenda).where(Agenda.meeting_id == meeting.id)).scalar_one_or_none()
     if agenda is None:
+        assert meeting.id is not None  # a stored meeting
         agenda = Agenda(meeting_id=meeting.id)
         session.add(agenda)
         session.flush()
@@ -87,88 +84,69 @@ def agenda_view(session: Session, meeting: Meeting) -> AgendaView:
     return AgendaView(agenda=agenda, rows=result, ends_at=at, overruns=overrun > 0, overrun_minutes=max(0, overrun))
 
 
-def _agenda_item_values(session: Session, raw: dict, index: int, errors: dict) -> dict:
-    prefix = f"items[{index}]."
-    if not isinstance(raw, dict):
-        errors[f"items[{index}]"] = "Each item is an object."
-        return {}
-    values: dict[str, Any] = {}
-    title = raw.get("title")
-    if not isinstance(title, str) or not title.strip():
-        errors[prefix + "title"] = "Enter a title."
-    elif len(title) > ITEM_LIMITS["title"]:
-        errors[prefix + "title"] = f"Use at most {ITEM_LIMITS['title']} characters."
-    else:
-        values["title"] = title.strip()
-    presenter = raw.get("presenter") or ""
-    if not isinstance(presenter, str) or len(presenter) > ITEM_LIMITS["presenter"]:
-        errors[prefix + "presenter"] = f"Use at most {ITEM_LIMITS['presenter']} characters."
-    else:
-        values["presenter"] = presenter.strip()
-    acronym = raw.get("presenter_agency")
-    values["presenter_agency_id"] = None
-    if acronym:
-        agency = session.execute(select(Agency).where(Agency.acronym == str(acronym).upper())).scalar()
+def _item_links(session: Session, item: AgendaItemInput, prefix: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """What only the stored data can tell of an item: its presenting agency, action item and recommendation
+    (the columns, and the problems named as the API names them: `items[2].action_item_id`)."""
+    values: dict[str, Any] = {"presenter_agency_id": None, "action_item_id": None, "recommendation_id": None}
+    errors: dict[str, str] = {}
+    if acronym := item.presenter_agency:
+        agency = session.execute(select(Agency).where(Agency.acronym == acronym.upper())).scalar()
         if agency is None:
             errors[prefix + "presenter_agency"] = f"No agency has the acronym {acronym!r}."
         else:
             values["presenter_agency_id"] = agency.id
-    duration = raw.get("duration_minutes", 15)
-    if isinstance(duration, str) and parse_id(duration) is not None:
-        duration = parse_id(duration)
-    if isinstance(duration, bool) or not isinstance(duration, int) or not SHORTEST <= duration <= LONGEST:
-        errors[prefix + "duration_minutes"] = f"A whole number of minutes from {SHORTEST} to {LONGEST}."
-    else:
-        values["duration_minutes"] = duration
-    notes = raw.get("notes_md") or ""
-    if not isinstance(notes, str) or len(notes) > ITEM_LIMITS["notes_md"]:
-        errors[prefix + "notes_md"] = f"Text of at most {ITEM_LIMITS['notes_md']:,} characters."
-    else:
-        values["notes_md"] = notes
-        values["notes_html"] = render_markdown(notes)
-    ref = raw.get("action_item_id")
-    if isinstance(ref, str) and ref.strip():
-        ref = parse_id(ref) or -1
-    if ref in (None, ""):
-        values["action_item_id"] = None
-    elif isinstance(ref, bool) or not isinstance(ref, int) or session.get(ActionItem, ref) is None:
-        errors[prefix + "action_item_id"] = "No such action item."
-    else:
-        values["action_item_id"] = ref
+    if item.action_item_id is not None:
+        if session.get(ActionItem, item.action_item_id) is None:
+            errors[prefix + "action_item_id"] = "No such action item."
+        else:
+            values["action_item_id"] = item.action_item_id
     # A recommendation by id, or by the number people know it by ("2026-01"); drafts are private to their authors.
-    ref, number = raw.get("recommendation_id"), raw.get("recommendation_number")
+    ref: int | str | None = item.recommendation_id
     name = "recommendation_id"
-    if isinstance(ref, str) and ref.strip():
-        ref = ref.strip() if agenda_links.REC_NUMBER.match(ref.strip()) else (parse_id(ref) or -1)
-    if ref in (None, "") and number not in (None, ""):
-        ref, name = (number.strip() if isinstance(number, str) else -1), "recommendation_number"
-    if ref in (None, ""):
-        values["recommendation_id"] = None
-    elif (found := agenda_links.resolve_recommendation(session, ref)) is None:
-        errors[prefix + name] = (f"No submitted recommendation has the number {ref}." if isinstance(ref, str)
-                                 else "No such recommendation.")
-    else:
-        values["recommendation_id"] = found
-    return values
+    if ref is None and item.recommendation_number is not None:
+        ref, name = item.recommendation_number.strip(), "recommendation_number"
+    if ref is not None:
+        if (found := agenda_links.resolve_recommendation(session, ref)) is None:
+            errors[prefix + name] = (f"No submitted recommendation has the number {ref}." if isinstance(ref, str)
+                                     else "No such recommendation.")
+        else:
+            values["recommendation_id"] = found
+    return values, errors
 
 
-def put_agenda(*, session: Session, actor, meeting_id: int, version, items: list) -> AgendaView:
-    """Replace the agenda's items (in order). The version read must be current."""
+def read_items(session: Session, raws: Sequence[AgendaItemInput | dict[str, Any]]) -> list[AgendaItemInput]:
+    """Agenda items given as dicts (a form's, a client's) validated by AgendaItemInput; ValidationFailed names
+    every problem of every item, the stored data's included (`items[2].action_item_id`)."""
+    if len(raws) > MAX_AGENDA_ITEMS:
+        raise ValidationFailed("Bad agenda.", fields={"items": f"A list of at most {MAX_AGENDA_ITEMS} items."})
+    return read_entries(AgendaItemInput, raws, "items", beside=lambda item, prefix: _item_links(
+        session, item, prefix)[1])
+
+
+def put_agenda(*, session: Session, actor, meeting_id: int, version,
+               items: Sequence[AgendaItemInput | dict[str, Any]]) -> AgendaView:
+    """Replace the agenda's items (in order). The version read must be current. (A dict among *items* is
+    validated here by AgendaItemInput: the way of callers not yet moved to the class.)"""
     meeting, _committee, _ = mtg.get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
     agenda = get_agenda(session, meeting)
     check_version(agenda, version)
-    if not isinstance(items, list) or len(items) > MAX_AGENDA_ITEMS:
-        raise ValidationFailed("Bad agenda.", fields={"items": f"A list of at most {MAX_AGENDA_ITEMS} items."})
+    checked = read_items(session, items)
     errors: dict[str, str] = {}
-    new_values = [_agenda_item_values(session, raw, i, errors) for i, raw in enumerate(items)]
+    new_values = []
+    for i, item in enumerate(checked):
+        links, problems = _item_links(session, item, f"items[{i}].")
+        errors.update(problems)
+        new_values.append({**item.model_dump(include=set(AgendaItemBase.model_fields)), **links,
+                           "notes_html": render_markdown(item.notes_md)})
     if errors:
         raise ValidationFailed("The agenda has problems.", fields=errors)
     existing = list(session.execute(select(AgendaItem).where(AgendaItem.agenda_id == agenda.id)
                                     .order_by(AgendaItem.position, AgendaItem.id)).scalars())
     before = [i.title for i in existing]
-    for item in existing:
-        session.delete(item)
+    for old in existing:
+        session.delete(old)
     session.flush()
+    assert agenda.id is not None  # a stored agenda
     for position, values in enumerate(new_values):
         session.add(AgendaItem(agenda_id=agenda.id, position=position, **values))
     agenda.updated_at = utcnow()  # bumps the agenda's version
@@ -179,10 +157,11 @@ def put_agenda(*, session: Session, actor, meeting_id: int, version, items: list
     return agenda_view(session, meeting)
 
 
-def agenda_items_as_input(view: AgendaView) -> list[dict]:
-    return [{"title": r.item.title, "presenter": r.item.presenter, "presenter_agency": r.presenter_agency,
-             "duration_minutes": r.item.duration_minutes, "notes_md": r.item.notes_md,
-             "action_item_id": r.item.action_item_id, "recommendation_id": r.item.recommendation_id}
+def agenda_items_as_input(view: AgendaView) -> list[AgendaItemInput]:
+    """The agenda's items as a PUT gives them back (to change one, move one or add one)."""
+    return [AgendaItemInput(title=r.item.title, presenter=r.item.presenter, presenter_agency=r.presenter_agency,
+                            duration_minutes=r.item.duration_minutes, notes_md=r.item.notes_md,
+                            action_item_id=r.item.action_item_id, recommendation_id=r.item.recommendation_id)
             for r in view.rows]
 
 
@@ -214,8 +193,10 @@ def add_overdue_review(*, session: Session, actor, meeting_id: int, version, tod
     lines = [f"- [{row.title}](/action-items/{row.id}): {row.acronym}, due {row.due_date.isoformat()}"
              for row in overdue]
     items = agenda_items_as_input(agenda_view(session, meeting))
-    items.append({"title": "Review of overdue commitments", "presenter": "Secretariat",
-                  "duration_minutes": max(10, min(60, 5 * len(overdue))), "notes_md": "\n".join(lines)})
+    items.append(validate(AgendaItemInput, {
+        "title": "Review of overdue commitments", "presenter": "Secretariat",
+        "duration_minutes": max(10, min(60, 5 * len(overdue))), "notes_md": "\n".join(lines)},
+        prefix=f"items[{len(items)}]."))
     return put_agenda(session=session, actor=actor, meeting_id=meeting_id, version=version, items=items)
 
 

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pitf.errors import ValidationFailed
 from pitf.models import Agency, Attendance, Committee, Meeting, Membership, User
-from pitf.models.attendance import MAX_ATTENDANCE_ENTRIES
-from pitf.models.meetings import ATTENDANCE_STATUSES, ATTENDEE_KINDS, AttendanceBase
+from pitf.models.agendas import read_entries as entries_of
+from pitf.models.attendance import MAX_ATTENDANCE_ENTRIES, AttendanceEntryInput
+from pitf.models.vocab import AttendanceStatus, AttendeeKind
 from pitf.services import audit
 from pitf.services import meetings as mtg
 from pitf.services.timeutil import local_date
-from pitf.textutil import parse_id
-from pitf.validation import max_length
 
 
 @dataclass
@@ -85,54 +86,55 @@ def attendance_day_reached(meeting: Meeting, now: datetime | None = None) -> boo
     return True
 
 
-def put_attendance(*, session: Session, actor, meeting_id: int, entries: list) -> tuple[list[Attendance], Quorum]:
-    """Replace the attendance list: people by account or by name, their agency, and their status."""
-    meeting, committee, _ = mtg.get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
-    if not isinstance(entries, list) or len(entries) > MAX_ATTENDANCE_ENTRIES:
+def _entry_values(session: Session, entry: AttendanceEntryInput, prefix: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """What only the stored data can tell of an entry (the person, the agency) and what follows from it (the
+    name, the kind); the columns, and the problems named as the API names them: `entries[2].name`."""
+    errors: dict[str, str] = {}
+    user = session.get(User, entry.user_id) if entry.user_id is not None else None
+    if entry.user_id is not None and user is None:
+        errors[prefix + "user_id"] = "No such person."
+    name = (entry.name or (user.name if user else "")).strip()
+    if not name:
+        errors[prefix + "name"] = "Give the person's name or choose their account."
+    agency_id = user.agency_id if user else None
+    if entry.agency:
+        agency = session.execute(select(Agency).where(Agency.acronym == entry.agency.upper())).scalar()
+        if agency is None:
+            errors[prefix + "agency"] = f"No agency has the acronym {entry.agency!r}."
+        else:
+            agency_id = agency.id
+    if entry.status == AttendanceStatus.REPRESENTED and not entry.represented_by:
+        errors[prefix + "represented_by"] = "Name the alternate who represents them."
+    kind = entry.attendee_kind or (AttendeeKind.MEMBER if user else AttendeeKind.GUEST)
+    return {"user_id": user.id if user else None, "name": name, "agency_id": agency_id, "attendee_kind": kind,
+            "status": entry.status, "represented_by": entry.represented_by}, errors
+
+
+def read_entries(session: Session, raws: Sequence[AttendanceEntryInput | dict[str, Any]]) \
+        -> list[AttendanceEntryInput]:
+    """Attendance entries given as dicts (a form's, a client's) validated by AttendanceEntryInput;
+    ValidationFailed names every problem of every entry, the stored data's included (`entries[2].agency`)."""
+    if len(raws) > MAX_ATTENDANCE_ENTRIES:
         raise ValidationFailed("Bad attendance.", fields={
             "entries": f"A list of at most {MAX_ATTENDANCE_ENTRIES} entries."})
+    return entries_of(AttendanceEntryInput, raws, "entries",
+                      beside=lambda entry, prefix: _entry_values(session, entry, prefix)[1])
+
+
+def put_attendance(*, session: Session, actor, meeting_id: int,
+                   entries: Sequence[AttendanceEntryInput | dict[str, Any]]) -> tuple[list[Attendance], Quorum]:
+    """Replace the attendance list: people by account or by name, their agency, and their status. (A dict
+    among *entries* is validated here by AttendanceEntryInput: the way of callers not yet moved to the class.)"""
+    meeting, committee, _ = mtg.get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
     if entries:  # clearing a list recorded by mistake stays possible
         require_attendance_day(meeting)
-    errors, rows = {}, []
-    for i, raw in enumerate(entries):
-        p = f"entries[{i}]."
-        if not isinstance(raw, dict):
-            errors[f"entries[{i}]"] = "Each entry is an object."
-            continue
-        user = None
-        if raw.get("user_id") not in (None, ""):
-            uid = raw["user_id"]
-            if isinstance(uid, str):
-                uid = parse_id(uid) or -1
-            user = session.get(User, uid) if isinstance(uid, int) and not isinstance(uid, bool) else None
-            if user is None:
-                errors[p + "user_id"] = "No such person."
-        name = raw.get("name") or (user.name if user else "")
-        if not isinstance(name, str) or not name.strip():
-            errors[p + "name"] = "Give the person's name or choose their account."
-        elif len(name) > (most := max_length(AttendanceBase, "name") or 0):
-            errors[p + "name"] = f"Use at most {most} characters."
-        agency_id = user.agency_id if user else None
-        if raw.get("agency"):
-            agency = session.execute(select(Agency).where(Agency.acronym == str(raw["agency"]).upper())).scalar()
-            if agency is None:
-                errors[p + "agency"] = f"No agency has the acronym {raw['agency']!r}."
-            else:
-                agency_id = agency.id
-        status = raw.get("status", "present")
-        if status not in ATTENDANCE_STATUSES:
-            errors[p + "status"] = f"Use {', '.join(ATTENDANCE_STATUSES)}."
-        represented_by = (raw.get("represented_by") or "").strip() if isinstance(raw.get("represented_by"),
-                                                                                 str | type(None)) else None
-        if status == "represented" and not represented_by:
-            errors[p + "represented_by"] = "Name the alternate who represents them."
-        kind = raw.get("attendee_kind") or ("member" if user else "guest")
-        if kind not in ATTENDEE_KINDS:
-            errors[p + "attendee_kind"] = f"Use {', '.join(ATTENDEE_KINDS)}."
-        if not errors:
-            rows.append(Attendance(meeting_id=meeting.id, user_id=user.id if user else None,
-                                   name=(name or "").strip(), agency_id=agency_id, attendee_kind=kind,
-                                   status=status, represented_by=represented_by or ""))
+    checked = read_entries(session, entries)
+    errors: dict[str, str] = {}
+    rows = []
+    for i, entry in enumerate(checked):
+        values, problems = _entry_values(session, entry, f"entries[{i}].")
+        errors.update(problems)
+        rows.append(Attendance(meeting_id=meeting.id, **values))
     if errors:
         raise ValidationFailed("The attendance list has problems.", fields=errors)
     before = [a.name for a in attendance_of(session, meeting)]

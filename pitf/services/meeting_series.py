@@ -12,38 +12,38 @@ from sqlalchemy.orm import Session
 
 from pitf.errors import ValidationFailed
 from pitf.models import Agenda, AgendaItem, Committee, Meeting, MeetingSeries, utcnow
+from pitf.models.meetings import MeetingCopy, MeetingCreate, MeetingSeriesPlan
 from pitf.services import audit
 from pitf.services import meetings as mtg
 from pitf.services.timeutil import local_to_utc, parse_instant, to_local
-
-SERIES_RULES = ("weekly", "monthly", "quarterly")
-MAX_SERIES = 24
+from pitf.validation import validate
 
 
-def copy_meeting(*, session: Session, actor, meeting_id: int, starts_at=None, title: str | None = None,
-                 ends_at=None) -> Meeting:
-    """Plan the next meeting from a past one: same body, place, length (unless *ends_at* is given) and agenda
-    (unpublished). Without *starts_at*, on the date suggested for the next meeting (see next_meeting)."""
+def copy_meeting(*, session: Session, actor, meeting_id: int, copy_in: MeetingCopy) -> Meeting:
+    """Plan the next meeting from a past one: same body, place, length (unless *copy_in* gives the end) and
+    agenda (unpublished). Without a start, on the date suggested for the next meeting (see next_meeting)."""
     source, committee, _ = mtg.get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
-    if starts_at in (None, ""):
+    starts_at, ends_at = copy_in.starts_at, copy_in.ends_at
+    if starts_at is None:
         suggested = next_meeting(session, source, committee)  # wall-clock times, read in the meeting's zone
-        starts_at = suggested.starts_at.isoformat()
-        ends_at = suggested.ends_at.isoformat() if ends_at in (None, "") else ends_at
+        starts_at = suggested.starts_at
+        ends_at = suggested.ends_at if ends_at is None else ends_at
     start = parse_instant(starts_at, field="starts_at", tz_name=source.timezone)
     if start <= mtg.clock():
         raise ValidationFailed("Choose a coming date.", fields={
             "starts_at": "A copy plans the next meeting: choose a date and time still to come. "
                          "To record a past meeting, schedule it instead."})
     length = source.ends_at - source.starts_at
-    meeting = mtg.create_meeting(session=session, actor=actor, data={
-        "committee_id": source.committee_id, "title": title or source.title, "starts_at": start,
-        "ends_at": start + length if ends_at in (None, "") else ends_at, "timezone": source.timezone,
-        "location": source.location,
-        "virtual_url": source.virtual_url, "is_open": source.is_open,
+    meeting_in = validate(MeetingCreate, {
+        "committee_id": source.committee_id, "title": copy_in.title or source.title, "starts_at": start,
+        "ends_at": start + length if ends_at is None else ends_at, "timezone": source.timezone,
+        "location": source.location, "virtual_url": source.virtual_url, "is_open": source.is_open,
         "joint_with_committee_id": source.joint_with_committee_id})
+    meeting = mtg.create_meeting(session=session, actor=actor, meeting_in=meeting_in)
     source_agenda = session.execute(select(Agenda).where(Agenda.meeting_id == source.id)).scalar_one_or_none()
     if source_agenda is not None:
         agenda = session.execute(select(Agenda).where(Agenda.meeting_id == meeting.id)).scalar_one()
+        assert agenda.id is not None  # read from the database
         for item in session.execute(select(AgendaItem).where(AgendaItem.agenda_id == source_agenda.id)
                                     .order_by(AgendaItem.position)).scalars():
             session.add(AgendaItem(agenda_id=agenda.id, position=item.position, title=item.title,
@@ -70,19 +70,12 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def create_series(*, session: Session, actor, data: dict, rule: str, count: int, interval: int = 1) -> list[Meeting]:
-    """Create the coming meetings of a series at once; each is then edited on its own.
-    The wall-clock time stays the same across daylight-saving changes."""
-    errors = {}
-    if rule not in SERIES_RULES:
-        errors["rule"] = f"Choose {', '.join(SERIES_RULES)}."
-    if not isinstance(count, int) or not 2 <= count <= MAX_SERIES:
-        errors["count"] = f"Between 2 and {MAX_SERIES} meetings."
-    if not isinstance(interval, int) or not 1 <= interval <= 52:
-        errors["interval"] = "Between 1 and 52."
-    if errors:
-        raise ValidationFailed("The series has problems.", fields=errors)
-    first = mtg.check_new_meeting(session=session, actor=actor, data=data)
+def create_series(*, session: Session, actor, meeting_in: MeetingCreate,
+                  plan: MeetingSeriesPlan) -> list[Meeting]:
+    """Create the coming meetings of a series at once, the first as *meeting_in*, repeated as *plan* says;
+    each is then edited on its own. The wall-clock time stays the same across daylight-saving changes."""
+    rule, count, interval = plan.rule, plan.count, plan.interval
+    first = mtg.check_new_meeting(session=session, actor=actor, meeting_in=meeting_in)
     tz_name = first["timezone"]
     local_start, local_end = to_local(first["starts_at"], tz_name), to_local(first["ends_at"], tz_name)
     key = uuid.uuid4().hex
@@ -94,11 +87,10 @@ def create_series(*, session: Session, actor, data: dict, rule: str, count: int,
         else:
             day = _add_months(local_start.date(), (3 if rule == "quarterly" else 1) * interval * n)
         end_day = day + (local_end.date() - local_start.date())
-        m = mtg.create_meeting(session=session, actor=actor, data={
-            **{k: v for k, v in data.items() if k not in ("starts_at", "ends_at")},
+        m = mtg.create_meeting(session=session, actor=actor, meeting_in=meeting_in.model_copy(update={
             "starts_at": local_to_utc(day, local_start.time().replace(tzinfo=None), tz_name),
             "ends_at": local_to_utc(end_day, local_end.time().replace(tzinfo=None), tz_name, field="ends_at"),
-            "title": first["title"]})
+            "title": first["title"]}))
         m.series_key = key
         meetings.append(m)
     session.flush()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from pitf import permissions
@@ -20,19 +21,23 @@ from pitf.models import (
     User,
     utcnow,
 )
-from pitf.models.meetings import MeetingBase
+from pitf.models.meetings import MeetingCancel, MeetingCreate, MeetingUpdate
 from pitf.paging import page_rows
 from pitf.services import audit, visibility
 from pitf.services.concurrency import check_version, flush_or_conflict
 from pitf.services.filters import BadFilter, Filter, choice, read_filters, whole_number
 from pitf.services.notify import notify
-from pitf.services.timeutil import local_date, local_to_utc, parse_instant, to_local, zone
+from pitf.services.timeutil import local_date, local_to_utc, parse_instant, to_local
 from pitf.settings import platform_timezone
 from pitf.textutil import BadDate, parse_date
-from pitf.validation import max_length
+from pitf.validation import validate
 
 MAX_MEETING_HOURS = 24
 MEETING_YEARS = (1900, 2999)
+M = TypeVar("M", MeetingCreate, MeetingUpdate)
+# The fields stored as validated, with no check against the stored data.
+PLAIN_FIELDS = ("title", "location", "virtual_url", "is_open", "federal_register_notice_date",
+                "joint_with_committee_id")
 
 
 # ---- who is on a committee -------------------------------------------------------------------
@@ -51,7 +56,7 @@ def committee_access(session: Session, actor, committee_id: int) -> CommitteeAcc
     roles = set(session.execute(select(Membership.role).where(
         Membership.committee_id == committee_id, Membership.ended_on.is_(None),
         or_(Membership.user_id == actor.id,
-            (Membership.agency_id == actor.agency_id) if actor.agency_id and actor.role == "liaison" else False),
+            (Membership.agency_id == actor.agency_id) if actor.agency_id and actor.role == "liaison" else false()),
     )).scalars())
     person_roles = set(session.execute(select(Membership.role).where(
         Membership.committee_id == committee_id, Membership.ended_on.is_(None), Membership.user_id == actor.id,
@@ -169,7 +174,7 @@ def get_meeting(*, session: Session, actor, meeting_id: int) -> tuple[Meeting, C
     access = committee_access(session, actor, meeting.committee_id)
     if not visibility.can_see(session, actor, meeting, access=access):
         raise NotFound("No such meeting.")
-    return meeting, session.get(Committee, meeting.committee_id), access
+    return meeting, session.get_one(Committee, meeting.committee_id), access
 
 
 def get_meeting_for_planning(*, session: Session, actor, meeting_id: int):
@@ -247,7 +252,7 @@ def list_meetings(*, session: Session, actor, filters: MeetingFilters, page: int
         stmt = stmt.where(Meeting.status == filters.status)
     if filters.upcoming:
         stmt = stmt.where(Meeting.ends_at >= (now or utcnow()))
-    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar()
+    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     order = Meeting.starts_at.asc() if filters.upcoming else Meeting.starts_at.desc()
     rows = session.execute(page_rows(stmt.order_by(order, Meeting.id), page, per_page)).all()
     return [tuple(r) for r in rows], total
@@ -255,50 +260,25 @@ def list_meetings(*, session: Session, actor, filters: MeetingFilters, page: int
 
 # ---- planning --------------------------------------------------------------------------------
 
-def _check_url(url: str) -> bool:
-    return url == "" or (url.startswith(("https://", "http://")) and " " not in url
-                         and len(url) <= _limit("virtual_url"))
-
-
-def _limit(name: str) -> int:
-    """The longest text MeetingBase takes in *name* (its limits are written there once)."""
-    return max_length(MeetingBase, name) or 0
-
-
-def _resolve(session: Session, data: dict, *, partial: bool, current: Meeting | None) -> dict:
+def _resolve(session: Session, data: dict[str, Any], *, partial: bool, current: Meeting | None) -> dict[str, Any]:
+    """Check validated input (the fields sent: *data*, from MeetingCreate or MeetingUpdate) against the stored
+    data, reading the times in the meeting's zone; the columns to set, or ValidationFailed naming each field."""
     errors: dict[str, str] = {}
-    values: dict = {}
+    values: dict[str, Any] = {name: data[name] for name in PLAIN_FIELDS if name in data}
 
-    def want(name):
-        return not partial or name in data
-
-    if want("committee_id"):
-        cid = data.get("committee_id")
-        committee = session.get(Committee, cid) if isinstance(cid, int) and not isinstance(cid, bool) else None
+    if not partial or "committee_id" in data:
+        committee = session.get(Committee, data["committee_id"]) if data.get("committee_id") is not None else None
         if committee is None or not committee.is_active:
             errors["committee_id"] = "Choose an existing, active committee."
         else:
             values["committee_id"] = committee.id
-    if want("title"):
-        title = (data.get("title") or "").strip() if isinstance(data.get("title"), str | type(None)) else None
-        if not title:
-            errors["title"] = "Enter a title."
-        elif len(title) > _limit("title"):
-            errors["title"] = f"Use at most {_limit('title')} characters."
-        else:
-            values["title"] = title
     tz_name = data.get("timezone") or (current.timezone if current else platform_timezone())
-    try:
-        zone(tz_name)
-        if want("timezone"):
-            values["timezone"] = tz_name
-    except ValidationFailed as exc:
-        errors.update(exc.fields)
-        tz_name = platform_timezone()
+    if not partial or "timezone" in data:
+        values["timezone"] = tz_name
     for name in ("starts_at", "ends_at"):
-        if want(name):
+        if name in data:
             try:
-                values[name] = parse_instant(data.get(name), field=name, tz_name=tz_name)
+                values[name] = parse_instant(data[name], field=name, tz_name=tz_name)
             except ValidationFailed as exc:
                 errors.update(exc.fields)
     starts = values.get("starts_at", current.starts_at if current else None)
@@ -310,42 +290,8 @@ def _resolve(session: Session, data: dict, *, partial: bool, current: Meeting | 
             errors["ends_at"] = "The meeting must end after it starts."
         elif ends - starts > timedelta(hours=MAX_MEETING_HOURS):
             errors["ends_at"] = f"A meeting lasts at most {MAX_MEETING_HOURS} hours."
-    for name, limit in (("location", _limit("location")),):
-        if want(name):
-            v = data.get(name) or ""
-            if not isinstance(v, str) or len(v) > limit:
-                errors[name] = f"Use at most {limit} characters."
-            else:
-                values[name] = v.strip()
-    if want("virtual_url"):
-        v = (data.get("virtual_url") or "").strip() if isinstance(data.get("virtual_url"), str | type(None)) else None
-        if v is None or not _check_url(v):
-            errors["virtual_url"] = "Enter a web address starting with https://."
-        else:
-            values["virtual_url"] = v
-    if want("is_open"):
-        v = data.get("is_open", True)
-        if not isinstance(v, bool):
-            errors["is_open"] = "true or false."
-        else:
-            values["is_open"] = v
-    if want("federal_register_notice_date"):
-        v = data.get("federal_register_notice_date")
-        if v in (None, ""):
-            values["federal_register_notice_date"] = None
-        else:
-            try:
-                values["federal_register_notice_date"] = parse_date(v)
-            except BadDate as err:
-                errors["federal_register_notice_date"] = str(err)
-    if want("joint_with_committee_id"):
-        v = data.get("joint_with_committee_id")
-        if v in (None, ""):
-            values["joint_with_committee_id"] = None
-        elif not isinstance(v, int) or session.get(Committee, v) is None:
-            errors["joint_with_committee_id"] = "No such committee."
-        else:
-            values["joint_with_committee_id"] = v
+    if (joint := data.get("joint_with_committee_id")) is not None and session.get(Committee, joint) is None:
+        errors["joint_with_committee_id"] = "No such committee."
     if errors:
         raise ValidationFailed("The meeting has problems.", fields=errors)
     if values.get("joint_with_committee_id") and values.get("joint_with_committee_id") == values.get(
@@ -355,24 +301,63 @@ def _resolve(session: Session, data: dict, *, partial: bool, current: Meeting | 
     return values
 
 
+def meeting_problems(session: Session, raw: dict[str, Any], invalid: dict[str, str], *,
+                     current: Meeting | None = None) -> dict[str, str]:
+    """What the stored data says about the fields of *raw* that passed validation when others did not
+    (*invalid*), so every problem is named at once: a blank title and a committee that does not exist."""
+    rest = {k: v for k, v in raw.items() if k in MeetingUpdate.model_fields and k not in invalid}
+    try:
+        fields = validate(MeetingUpdate, rest).changes()
+        if current is None and "committee_id" in raw and "committee_id" not in invalid:
+            fields["committee_id"] = raw["committee_id"]  # valid, so a whole number (a new meeting's only)
+        _resolve(session, fields, partial=True, current=current)
+    except ValidationFailed as err:
+        return {k: v for k, v in err.fields.items() if k not in invalid}
+    return {}
+
+
+def _read(session: Session, model: type[M], raw: dict[str, Any], current: Meeting | None) -> M:
+    try:
+        return validate(model, raw)
+    except ValidationFailed as err:
+        err.fields.update(meeting_problems(session, raw, err.fields, current=current))
+        raise
+
+
+def read_meeting(session: Session, raw: dict[str, Any]) -> MeetingCreate:
+    """*raw* (a form's fields) validated by MeetingCreate, or ValidationFailed naming every problem, those of
+    the stored data included."""
+    return _read(session, MeetingCreate, raw, None)
+
+
+def read_meeting_update(session: Session, raw: dict[str, Any], *, current: Meeting) -> MeetingUpdate:
+    """*raw* validated by MeetingUpdate, or ValidationFailed naming every problem (see read_meeting)."""
+    return _read(session, MeetingUpdate, raw, current)
+
+
 def _require_planner(session: Session, actor, committee_id: int) -> None:
     access = committee_access(session, actor, committee_id)
     require(permissions.can_plan_meetings(actor, access),
             "Only the secretariat and the committee's chair and co-chairs plan its meetings.")
 
 
-def check_new_meeting(*, session: Session, actor, data: dict) -> dict:
-    """The values of a meeting to create, checked, and refused unless *actor* plans its committee's meetings."""
-    values = _resolve(session, data, partial=False, current=None)
+def check_new_meeting(*, session: Session, actor, meeting_in: MeetingCreate) -> dict[str, Any]:
+    """The columns of a meeting to create, checked, and refused unless *actor* plans its committee's meetings."""
+    values = _resolve(session, meeting_in.model_dump(), partial=False, current=None)
     _require_planner(session, actor, values["committee_id"])
     return values
 
 
-def create_meeting(*, session: Session, actor, data: dict) -> Meeting:
-    values = check_new_meeting(session=session, actor=actor, data=data)
+def create_meeting(*, session: Session, actor, meeting_in: MeetingCreate | None = None,
+                   data: dict[str, Any] | None = None) -> Meeting:
+    """Schedule the meeting *meeting_in* (or *data*, validated here by MeetingCreate: the demo data's way)."""
+    if meeting_in is None:
+        meeting_in = read_meeting(session, data or {})
+    values = check_new_meeting(session=session, actor=actor, meeting_in=meeting_in)
     meeting = Meeting(**values, status="scheduled", created_by_id=getattr(actor, "id", None))
     session.add(meeting)
     session.flush()
+    assert meeting.id is not None  # flushed
     session.add(Agenda(meeting_id=meeting.id))
     audit.record(session, actor=actor, action="meeting.created", obj=meeting, changes=audit.creation_changes(
         meeting, ["committee_id", "title", "starts_at", "ends_at", "location", "virtual_url", "is_open"]))
@@ -380,20 +365,17 @@ def create_meeting(*, session: Session, actor, data: dict) -> Meeting:
     return meeting
 
 
-def update_meeting(*, session: Session, actor, meeting_id: int, version, data: dict) -> Meeting:
+def update_meeting(*, session: Session, actor, meeting_id: int, meeting_in: MeetingUpdate) -> Meeting:
+    """Change the fields *meeting_in* carries (PATCH semantics); `status: cancelled` cancels the meeting."""
     meeting, _committee, _access = get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
-    allowed = {"title", "starts_at", "ends_at", "timezone", "location", "virtual_url", "is_open",
-               "federal_register_notice_date", "joint_with_committee_id", "version", "status", "cancel_reason"}
-    if unknown := sorted(set(data) - allowed):
-        raise ValidationFailed("Unknown fields.", fields=dict.fromkeys(unknown, "This field cannot be changed."))
-    if data.get("status") == "cancelled":
-        return cancel_meeting(session=session, actor=actor, meeting_id=meeting_id, version=version,
-                              reason=data.get("cancel_reason") or "")
-    if "status" in data and data["status"] != meeting.status:
+    version = meeting_in.version
+    if meeting_in.status == "cancelled":
+        return cancel_meeting(session=session, actor=actor, meeting_id=meeting_id, cancel_in=MeetingCancel(
+            version=version, cancel_reason=meeting_in.cancel_reason or ""))
+    if "status" in meeting_in.model_fields_set and meeting_in.status != meeting.status:
         raise ValidationFailed("Bad status.", fields={"status": "A meeting can only be set to cancelled."})
     check_version(meeting, version)
-    values = _resolve(session, {k: v for k, v in data.items() if k not in ("version", "status", "cancel_reason")},
-                      partial=True, current=meeting)
+    values = _resolve(session, meeting_in.changes(), partial=True, current=meeting)
     if meeting.status == "cancelled":
         raise ValidationFailed("This meeting is cancelled.", fields={"status": "A cancelled meeting is not edited."})
     if ("starts_at" in values and values["starts_at"] > clock() and has_started(meeting)
@@ -409,15 +391,13 @@ def update_meeting(*, session: Session, actor, meeting_id: int, version, data: d
     return meeting
 
 
-def cancel_meeting(*, session: Session, actor, meeting_id: int, version, reason: str) -> Meeting:
+def cancel_meeting(*, session: Session, actor, meeting_id: int, cancel_in: MeetingCancel) -> Meeting:
+    """Cancel with the reason the members are told; a past meeting that took place is not cancelled."""
     meeting, committee, _ = get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
-    check_version(meeting, version)
-    reason = (reason or "").strip()
+    check_version(meeting, cancel_in.version)
+    reason = cancel_in.cancel_reason
     if not reason:
         raise ValidationFailed("Give the reason.", fields={"cancel_reason": "Say why the meeting is cancelled."})
-    if len(reason) > _limit("cancel_reason"):
-        raise ValidationFailed("Too long.", fields={
-            "cancel_reason": f"Use at most {_limit('cancel_reason'):,} characters."})
     if meeting.status == "cancelled":
         raise ValidationFailed("Already cancelled.", fields={"status": "This meeting is already cancelled."})
     past = has_started(meeting)

@@ -65,9 +65,11 @@ def get_minutes(session: Session, meeting: Meeting) -> Minutes | None:
 def _ensure_minutes(session: Session, meeting: Meeting, actor) -> Minutes:
     minutes = get_minutes(session, meeting)
     if minutes is None:
+        assert meeting.id is not None  # a stored meeting
         minutes = Minutes(meeting_id=meeting.id, status="draft", revision=1)
         session.add(minutes)
         session.flush()
+        assert minutes.id is not None  # flushed
         session.add(MinutesRevision(minutes_id=minutes.id, revision=1, status="draft",
                                     created_by_id=getattr(actor, "id", None)))
         session.flush()
@@ -256,6 +258,7 @@ def _sync_actions(session: Session, minutes: Minutes) -> None:
     for key, action in existing.items():
         if key not in lines and action.state == "proposed":
             session.delete(action)  # the line is gone and nothing was made of it
+    assert minutes.id is not None  # stored minutes
     for key, entry in lines.items():
         if key in existing:
             existing[key].line_no = entry["line_no"]
@@ -277,6 +280,8 @@ def save_minutes(*, session: Session, actor, meeting_id: int, changes: MinutesUp
         check_version(minutes, version)
     reason = (changes.revision_reason or "").strip()
     html = render_markdown(body_md)
+    assert minutes.id is not None  # stored minutes
+    audited: dict[str, list] = {}
     if minutes.status == "approved":
         if not reason:
             raise ValidationFailed("Approved minutes are locked.", fields={
@@ -285,19 +290,19 @@ def save_minutes(*, session: Session, actor, meeting_id: int, changes: MinutesUp
         minutes.revision += 1
         session.add(MinutesRevision(minutes_id=minutes.id, revision=minutes.revision, status="draft", reason=reason,
                                     body_md=body_md, body_html=html, created_by_id=getattr(actor, "id", None)))
-        changes = {"status": ["approved", "draft"], "revision": [minutes.revision - 1, minutes.revision]}
+        audited = {"status": ["approved", "draft"], "revision": [minutes.revision - 1, minutes.revision]}
         minutes.status = "draft"
         action = "minutes.correction_started"
     else:
         rev = _revision(session, minutes, minutes.revision)
         rev.body_md, rev.body_html = body_md, html
-        changes = {"body_md": [minutes.body_md[:200], body_md[:200]]}
+        audited = {"body_md": [minutes.body_md[:200], body_md[:200]]}
         action = "minutes.saved"
     minutes.body_md, minutes.body_html = body_md, html
     minutes.updated_at = utcnow()
     flush_or_conflict(session, "meeting")
     _sync_actions(session, minutes)
-    audit.record(session, actor=actor, action=action, obj=minutes, changes=changes)
+    audit.record(session, actor=actor, action=action, obj=minutes, changes=audited)
     session.flush()
     return minutes
 
@@ -341,6 +346,7 @@ def add_comment(*, session: Session, actor, meeting_id: int, body_md: str) -> Mi
         raise ValidationFailed("Empty comment.", fields={"body_md": "Write your comment."})
     if len(text) > 20_000:
         raise ValidationFailed("Too long.", fields={"body_md": "Use at most 20,000 characters."})
+    assert minutes.id is not None  # stored minutes
     comment = MinutesComment(minutes_id=minutes.id, revision=minutes.revision, author_id=actor.id, body_md=text,
                              body_html=render_markdown(text))
     session.add(comment)
@@ -395,7 +401,8 @@ def confirm_action(*, session: Session, actor, meeting_id: int, action_id: int, 
     mtg.require_held(meeting, "the actions its minutes record are confirmed")
     if pillar not in PILLARS:
         raise ValidationFailed("Choose a pillar.", fields={"pillar": f"Choose one of {', '.join(PILLARS)}."})
-    agency = session.get(Agency, action.agency_id)
+    assert action.agency_id is not None  # a line with no problem names its agency
+    agency = session.get_one(Agency, action.agency_id)
     item = create_action_item(session=session, actor=actor, data={
         "title": (title or action.title).strip(), "description_md": _from_minutes(meeting),
         "committee_id": committee.id, "lead_agency": agency.acronym, "supporting_agencies": [],

@@ -12,16 +12,16 @@ from werkzeug.test import encode_multipart
 from pitf.models import Attachment, Membership, Recommendation
 from pitf.services import calendar as cal
 from pitf.services import meetings as mtg
-from tests.factories import committee
+from tests.factories import committee, meeting_in
 from tests.unit.test_storage import ELF, PDF, SVG, png_bytes
 
 MB = 1024 * 1024
 
 
 def meeting_of(db, staff, body="Victim Services", is_open=True):
-    m = mtg.create_meeting(session=db, actor=staff, data={
+    m = mtg.create_meeting(session=db, actor=staff, meeting_in=meeting_in(db, {
         "committee_id": committee(db, body).id, "title": "Working session", "starts_at": "2027-03-15T10:00:00",
-        "ends_at": "2027-03-15T11:00:00", "is_open": is_open})
+        "ends_at": "2027-03-15T11:00:00", "is_open": is_open}))
     db.flush()
     return m
 

@@ -12,7 +12,7 @@ from pitf.services import actions, agendas
 from pitf.services import attendance as att
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
-from tests.factories import committee
+from tests.factories import agenda_items, attendance_entries, committee, meeting_in
 
 BASE = "/api/v1/meetings"
 SPOG = "Senior Policy Operating Group"
@@ -26,7 +26,7 @@ def plan(db, staff, body=SPOG, **over) -> Meeting:
     data = {"committee_id": committee(db, body).id, "title": "Quarterly meeting", "starts_at": "2027-03-15T10:00:00",
             "ends_at": "2027-03-15T11:00:00", "location": "Harry S Truman Building"}
     data.update(over)
-    meeting = mtg.create_meeting(session=db, actor=staff, data=data)
+    meeting = mtg.create_meeting(session=db, actor=staff, meeting_in=meeting_in(db, data))
     db.flush()
     return meeting
 
@@ -217,6 +217,24 @@ def test_a_joint_meeting_is_with_another_body(client, api_as, db):
     assert r.status_code == 201 and r.json["joint_with_committee_id"] == committee(db, SPOG).id
 
 
+def test_the_stored_datas_problems_come_with_the_fields_problems(client, api_as, db, staff):
+    headers, _ = api_as("secretariat")
+    before = meeting_count(db)
+    r = client.post(BASE, headers=headers, json=payload(db, title="", committee_id=999999, timezone="Europe",
+                                                        joint_with_committee_id=999998))
+    assert r.status_code == 422
+    assert r.json["error"]["fields"] == {"title": "Enter a title.", "committee_id": "Choose an existing, active "
+                                         "committee.", "timezone": "Unknown time zone 'Europe'.",
+                                         "joint_with_committee_id": "No such committee."}
+    assert meeting_count(db) == before
+    meeting = plan(db, staff)
+    r = client.put(f"{BASE}/{meeting.id}/agenda", headers=headers, json={"version": 1, "items": [
+        {"title": "Fine", "presenter_agency": "NOPE"}, {"title": "", "action_item_id": 987654}]})
+    assert r.status_code == 422 and r.json["error"]["fields"] == {
+        "items[0].presenter_agency": "No agency has the acronym 'NOPE'.", "items[1].title": "Enter a title.",
+        "items[1].action_item_id": "No such action item."}
+
+
 def test_missing_fields_are_each_named(client, api_as, db):
     headers, _ = api_as("secretariat")
     r = client.post(BASE, headers=headers, json={"location": "only this"})
@@ -344,7 +362,7 @@ def test_copy_without_a_date_plans_the_next_meeting_on_the_suggested_date(client
     meeting_clock.set(datetime(2027, 3, 20, tzinfo=UTC))
     spog = plan(db, staff)  # the SPOG meets quarterly: Monday 2027-03-15, the third Monday of March
     agendas.put_agenda(session=db, actor=staff, meeting_id=spog.id, version=agendas.get_agenda(db, spog).version,
-                       items=[{"title": "Opening", "duration_minutes": 10}])
+                       items=agenda_items(db, [{"title": "Opening", "duration_minutes": 10}]))
     grants = plan(db, staff, body=GRANTS, title="Grants")  # a monthly body
     db.flush()
     headers, _ = api_as("secretariat")
@@ -527,8 +545,10 @@ WRITES = [("patch", "", {"version": 1, "title": "x"}), ("put", "/agenda", {"vers
 def closed(meetings_held, db, staff):
     """A closed Grantmaking meeting with an agenda, attendance and circulated minutes."""
     meeting = plan(db, staff, GRANTS, is_open=False)
-    agendas.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=1, items=[{"title": "Solicitations"}])
-    att.put_attendance(session=db, actor=staff, meeting_id=meeting.id, entries=[{"name": "Ana Ruiz", "agency": "DOJ"}])
+    agendas.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=1,
+        items=agenda_items(db, [{"title": "Solicitations"}]))
+    att.put_attendance(session=db, actor=staff, meeting_id=meeting.id,
+        entries=attendance_entries(db, [{"name": "Ana Ruiz", "agency": "DOJ"}]))
     minutes = mins.save_minutes(session=db, actor=staff, meeting_id=meeting.id,
                                 changes=MinutesUpdate(version=None, body_md="Secret plan."))
     mins.circulate(session=db, actor=staff, meeting_id=meeting.id, version=minutes.version)
@@ -660,7 +680,8 @@ def test_agenda_item_linked_to_an_action_item(client, api_as, db, staff):
 ])
 def test_bad_agenda_items_are_422_naming_the_item_and_change_nothing(client, api_as, db, staff, items, field):
     meeting = plan(db, staff)
-    agendas.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=1, items=[{"title": "Kept"}])
+    agendas.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=1,
+        items=agenda_items(db, [{"title": "Kept"}]))
     db.flush()
     headers, _ = api_as("secretariat")
     r = client.put(f"{BASE}/{meeting.id}/agenda", headers=headers, json={"version": 2, "items": items})
@@ -695,7 +716,8 @@ def test_publishing_a_faca_bodys_short_notice_needs_a_reason(client, api_as, db,
     assert any("Federal Register" in f for f in detail["flags"]) and detail["certify_by"]
     r = client.post(f"{BASE}/{meeting.id}/agenda/publish", headers=headers, json={})
     assert r.status_code == 422 and "items" in r.json["error"]["fields"]  # nothing to publish yet
-    agendas.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=1, items=[{"title": "Welcome"}])
+    agendas.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=1,
+        items=agenda_items(db, [{"title": "Welcome"}]))
     db.flush()
     for body in ({}, {"short_notice_reason": "   "}, None):
         kw = {"json": body} if body is not None else {}
@@ -723,7 +745,8 @@ def test_publishing_needs_no_reason_with_notice_or_outside_faca(client, api_as, 
     start, end = soon(10)
     for body, notice in ((SPOG, None), (COUNCIL, (date.today() - timedelta(days=10)).isoformat())):
         meeting = plan(db, staff, body, starts_at=start, ends_at=end, federal_register_notice_date=notice)
-        agendas.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=1, items=[{"title": "Welcome"}])
+        agendas.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=1,
+            items=agenda_items(db, [{"title": "Welcome"}]))
         db.flush()
         r = client.post(f"{BASE}/{meeting.id}/agenda/publish", headers=headers)  # no body at all
         assert r.status_code == 200, (body, r.json)
@@ -775,13 +798,15 @@ def test_attendance_put_with_quorum(meetings_held, client, api_as, db, staff, ma
     ({"name": "A", "agency": "NOPE"}, "entries[1].agency"),
     ({"name": "A", "attendee_kind": "spy"}, "entries[1].attendee_kind"),
     ({"name": "A", "represented_by": ["x"]}, "entries[1].represented_by"),
+    ({"name": "A", "status": "represented", "represented_by": "x" * 201}, "entries[1].represented_by"),
     ({"name": "A", "shoe_size": 9}, "entries[1].shoe_size"),
     ("A", "entries[1]"),
 ])
 def test_bad_attendance_is_422_naming_the_entry_and_changes_nothing(meetings_held, client, api_as, db, staff, entry,
                                                                     field):
     meeting = plan(db, staff, GRANTS)
-    att.put_attendance(session=db, actor=staff, meeting_id=meeting.id, entries=[{"name": "Kept"}])
+    att.put_attendance(session=db, actor=staff, meeting_id=meeting.id,
+        entries=attendance_entries(db, [{"name": "Kept"}]))
     db.flush()
     headers, _ = api_as("secretariat")
     r = client.put(f"{BASE}/{meeting.id}/attendance", headers=headers, json={"entries": [{"name": "Fine"}, entry]})
@@ -1130,7 +1155,7 @@ def test_a_past_meeting_reads_as_held_and_its_agenda_is_not_published(client, ap
     headers, _user = api_as("secretariat")
     meeting = plan(db, staff)
     agendas.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=agendas.get_agenda(db, meeting).version,
-                       items=[{"title": "Opening"}])
+                       items=agenda_items(db, [{"title": "Opening"}]))
     meeting_clock.set(BEFORE + timedelta(days=2))
     body = client.get(f"{BASE}/{meeting.id}", headers=headers).json
     assert body["status"] == "scheduled" and body["state"] == "held"  # the stored status is unchanged

@@ -10,7 +10,7 @@ from pitf.services import calendar as cal
 from pitf.services import meetings as mtg
 from pitf.storage import get_storage
 from tests.browser.conftest import sign_in
-from tests.factories import PASSWORD, committee
+from tests.factories import PASSWORD, committee, meeting_in
 from tests.unit.test_storage import ELF, PDF
 
 pytestmark = pytest.mark.browser
@@ -18,9 +18,9 @@ pytestmark = pytest.mark.browser
 
 def test_attachments_page(page, base_url, make_user, db, axe, app, tmp_path):
     user = make_user("secretariat")
-    m = mtg.create_meeting(session=db, actor=user, data={
+    m = mtg.create_meeting(session=db, actor=user, meeting_in=meeting_in(db, {
         "committee_id": committee(db, "Victim Services").id, "title": "Working session",
-        "starts_at": "2027-03-15T10:00:00", "ends_at": "2027-03-15T11:00:00", "is_open": False})
+        "starts_at": "2027-03-15T10:00:00", "ends_at": "2027-03-15T11:00:00", "is_open": False}))
     attachments.add_attachment(session=db, actor=user, storage=get_storage(app), meeting_id=m.id, kind="received",
                                filename="agenda.pdf", stream=io.BytesIO(PDF))
     db.flush()

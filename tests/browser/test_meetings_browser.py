@@ -15,7 +15,7 @@ from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
 from tests.browser.conftest import sign_in
-from tests.factories import PASSWORD, committee
+from tests.factories import PASSWORD, agenda_items, committee, meeting_in
 
 pytestmark = pytest.mark.browser
 
@@ -26,12 +26,13 @@ COUNCIL = "U.S. Advisory Council on Human Trafficking"
 @pytest.fixture
 def planned(db, make_user):
     staff = make_user("secretariat")
-    m = mtg.create_meeting(session=db, actor=staff, data={
+    m = mtg.create_meeting(session=db, actor=staff, meeting_in=meeting_in(db, {
         "committee_id": committee(db, SPOG).id, "title": "SPOG quarterly meeting",
-        "starts_at": "2027-03-15T10:00:00", "ends_at": "2027-03-15T11:00:00", "location": "Truman Building"})
-    agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version, items=[
+        "starts_at": "2027-03-15T10:00:00", "ends_at": "2027-03-15T11:00:00", "location": "Truman Building"}))
+    agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version,
+        items=agenda_items(db, [
         {"title": "Opening", "duration_minutes": 10}, {"title": "Supply chains", "duration_minutes": 30},
-        {"title": "Next steps", "duration_minutes": 30}])
+        {"title": "Next steps", "duration_minutes": 30}]))
     db.flush()
     return staff, m
 
@@ -78,11 +79,11 @@ def test_council_chair_certifies_and_public_page(page, base_url, make_user, db, 
     staff = make_user("secretariat")
     chair = make_user("council")
     db.add(Membership(committee_id=committee(db, COUNCIL).id, user_id=chair.id, role="chair"))
-    m = mtg.create_meeting(session=db, actor=staff, data={
+    m = mtg.create_meeting(session=db, actor=staff, meeting_in=meeting_in(db, {
         "committee_id": committee(db, COUNCIL).id, "title": "Council meeting", "starts_at": "2026-10-05T10:00:00",
-        "ends_at": "2026-10-05T12:00:00", "federal_register_notice_date": "2026-09-15"})
+        "ends_at": "2026-10-05T12:00:00", "federal_register_notice_date": "2026-09-15"}))
     agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version,
-                       items=[{"title": "Findings on shelters"}])
+                       items=agenda_items(db, [{"title": "Findings on shelters"}]))
     with mock.patch.object(mtg, "clock", lambda: m.starts_at - timedelta(days=30)):  # published ahead
         agendas.publish_agenda(session=db, actor=staff, meeting_id=m.id, clocks=fc.Clocks(), today=date(2026, 9, 1))
     minutes = mins.save_minutes(session=db, actor=staff, meeting_id=m.id,

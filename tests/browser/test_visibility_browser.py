@@ -13,7 +13,7 @@ from pitf.services import actions
 from pitf.services import meetings as mtg
 from pitf.services.timeutil import to_local
 from tests.browser.conftest import sign_in
-from tests.factories import PASSWORD, committee
+from tests.factories import PASSWORD, committee, meeting_in
 
 pytestmark = pytest.mark.browser
 
@@ -31,9 +31,9 @@ def scene(db, make_user):
     member = make_user("viewer")
     db.add(Membership(committee_id=committee(db, GRANTS).id, user_id=member.id, role="member"))
     start = utcnow().replace(microsecond=0) + timedelta(days=3)
-    meeting = mtg.create_meeting(session=db, actor=staff, data={
+    meeting = mtg.create_meeting(session=db, actor=staff, meeting_in=meeting_in(db, {
         "committee_id": committee(db, GRANTS).id, "title": TITLE, "is_open": False,
-        "starts_at": _local(start), "ends_at": _local(start + timedelta(hours=1))})
+        "starts_at": _local(start), "ends_at": _local(start + timedelta(hours=1))}))
     db.flush()
     item = actions.create_action_item(session=db, actor=staff, data={
         "title": "Share the screening protocol", "committee_id": committee(db, GRANTS).id, "lead_agency": "DOJ",

@@ -7,20 +7,21 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from pitf.models import AuditEntry, Committee, Membership
+from pitf.models.meetings import MeetingCancel
 from pitf.permissions import SYSTEM
 from pitf.services import calendar as cal
 from pitf.services import meetings as mtg
 from pitf.services import users
-from tests.factories import committee
+from tests.factories import committee, meeting_in, meeting_update
 
 BASE = "https://pitf.example.gov"
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
 
 
 def plan(db, staff, body="Victim Services", start="2027-03-15T10:00:00", end="2027-03-15T11:30:00", **extra):
-    return mtg.create_meeting(session=db, actor=staff, data={
+    return mtg.create_meeting(session=db, actor=staff, meeting_in=meeting_in(db, {
         "committee_id": committee(db, body).id, "title": extra.pop("title", "Working session"),
-        "starts_at": start, "ends_at": end, "location": "Room 101", **extra})
+        "starts_at": start, "ends_at": end, "location": "Room 101", **extra}))
 
 
 def parse(data: bytes) -> Calendar:
@@ -88,10 +89,11 @@ def test_a_reminder_alarm_one_day_before(db, staff):
 def test_uid_is_stable_and_sequence_grows_on_every_change(db, staff):
     m = plan(db, staff)
     _p, first = one_event(db, m)
-    mtg.update_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version,
-                       data={"starts_at": "2027-03-15T13:00:00", "ends_at": "2027-03-15T14:00:00"})
+    mtg.update_meeting(session=db, actor=staff, meeting_id=m.id, meeting_in=meeting_update(
+        db, m, {"starts_at": "2027-03-15T13:00:00", "ends_at": "2027-03-15T14:00:00"}))
     _p, second = one_event(db, m)
-    mtg.update_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version, data={"location": "Room 202"})
+    mtg.update_meeting(session=db, actor=staff, meeting_id=m.id,
+                       meeting_in=meeting_update(db, m, {"location": "Room 202"}))
     _p, third = one_event(db, m)
     assert str(first["UID"]) == str(second["UID"]) == str(third["UID"])
     assert first["SEQUENCE"] < second["SEQUENCE"] < third["SEQUENCE"]
@@ -102,7 +104,8 @@ def test_uid_is_stable_and_sequence_grows_on_every_change(db, staff):
 def test_cancellation_is_status_cancelled_with_the_reason(db, staff):
     m = plan(db, staff)
     _p, before = one_event(db, m)
-    mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version, reason="Lapse in appropriations")
+    mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id,
+        cancel_in=MeetingCancel(version=m.version, cancel_reason="Lapse in appropriations"))
     _p, ev = one_event(db, m)
     assert str(ev["STATUS"]) == "CANCELLED"
     assert str(ev["UID"]) == str(before["UID"])
@@ -119,8 +122,8 @@ def test_feed_holds_the_users_committees_and_never_closed_meetings_of_others(db,
     mine_open = plan(db, staff, title="VS open")
     mine_closed = plan(db, staff, title="VS closed", is_open=False)
     mine_cancelled = plan(db, staff, title="VS cancelled")
-    mtg.cancel_meeting(session=db, actor=staff, meeting_id=mine_cancelled.id, version=mine_cancelled.version,
-                       reason="Moved")
+    mtg.cancel_meeting(session=db, actor=staff, meeting_id=mine_cancelled.id,
+                       cancel_in=MeetingCancel(version=mine_cancelled.version, cancel_reason="Moved"))
     long_ago = plan(db, staff, title="VS long ago", start="2026-09-01T10:00:00", end="2026-09-01T11:00:00")
     recent = plan(db, staff, title="VS recent", start="2026-12-01T10:00:00", end="2026-12-01T11:00:00")
     other_closed = plan(db, staff, body="Grantmaking", title="Grants closed", is_open=False)

@@ -7,12 +7,14 @@ from sqlalchemy import select
 
 from pitf.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from pitf.models import AuditEntry, Membership, Notification
+from pitf.models.meetings import MeetingCancel, MeetingCopy, MeetingSeriesPlan
 from pitf.permissions import SYSTEM
 from pitf.services import agendas, meeting_series, org
 from pitf.services import attendance as att
 from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
-from tests.factories import committee
+from pitf.validation import validate
+from tests.factories import agenda_items, attendance_entries, committee, meeting_in, meeting_update
 
 SPOG = "Senior Policy Operating Group"
 COUNCIL = "U.S. Advisory Council on Human Trafficking"
@@ -21,9 +23,9 @@ CLOCKS = fc.Clocks()
 
 
 def plan(db, staff, body=SPOG, start="2027-03-15T10:00:00", end="2027-03-15T12:00:00", **extra):
-    return mtg.create_meeting(session=db, actor=staff, data={
+    return mtg.create_meeting(session=db, actor=staff, meeting_in=meeting_in(db, {
         "committee_id": committee(db, body).id, "title": extra.pop("title", "Quarterly meeting"),
-        "starts_at": start, "ends_at": end, "location": "Harry S Truman Building", **extra})
+        "starts_at": start, "ends_at": end, "location": "Harry S Truman Building", **extra}))
 
 
 def test_eastern_wall_clock_is_stored_in_utc_across_daylight_saving(db, staff):
@@ -64,9 +66,9 @@ def test_bad_times_are_refused_and_nothing_is_written(db, staff, start, end, fie
 
 def test_unknown_committee_is_refused(db, staff):
     with pytest.raises(ValidationFailed) as err:
-        mtg.create_meeting(session=db, actor=staff, data={"committee_id": 999999, "title": "x",
+        mtg.create_meeting(session=db, actor=staff, meeting_in=meeting_in(db, {"committee_id": 999999, "title": "x",
                                                           "starts_at": "2027-01-05T10:00:00",
-                                                          "ends_at": "2027-01-05T11:00:00"})
+                                                          "ends_at": "2027-01-05T11:00:00"}))
     assert "committee_id" in err.value.fields
 
 
@@ -101,10 +103,12 @@ def test_closed_meetings_are_hidden_from_non_members(db, staff, make_user):
 def test_update_bumps_sequence_and_conflicts_on_stale_version(db, staff):
     m = plan(db, staff)
     read = m.version
-    mtg.update_meeting(session=db, actor=staff, meeting_id=m.id, version=read, data={"location": "Room 1107"})
+    mtg.update_meeting(session=db, actor=staff, meeting_id=m.id,
+                       meeting_in=meeting_update(db, m, {"location": "Room 1107"}, version=read))
     assert m.ics_sequence == 1
     with pytest.raises(Conflict):
-        mtg.update_meeting(session=db, actor=staff, meeting_id=m.id, version=read, data={"location": "Elsewhere"})
+        mtg.update_meeting(session=db, actor=staff, meeting_id=m.id,
+                           meeting_in=meeting_update(db, m, {"location": "Elsewhere"}, version=read))
     assert m.location == "Room 1107"
 
 
@@ -112,8 +116,10 @@ def test_cancel_needs_a_reason_and_notifies_members(db, staff, make_user):
     doj = make_user("liaison", agency="DOJ")
     m = plan(db, staff)
     with pytest.raises(ValidationFailed):
-        mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version, reason=" ")
-    mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version, reason="Shutdown.")
+        mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id,
+            cancel_in=MeetingCancel(version=m.version, cancel_reason=" "))
+    mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id,
+        cancel_in=MeetingCancel(version=m.version, cancel_reason="Shutdown."))
     assert m.status == "cancelled" and m.cancel_reason == "Shutdown." and m.ics_sequence == 1
     assert db.execute(select(Notification).where(Notification.user_id == doj.id,
                                                  Notification.kind == "meeting_cancelled")).scalar_one()
@@ -123,31 +129,34 @@ def test_copy_keeps_body_place_length_and_agenda(db, staff):
     m = plan(db, staff)
     agenda = agendas.get_agenda(db, m)
     agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agenda.version,
-                       items=[{"title": "Welcome", "duration_minutes": 10},
-                              {"title": "Updates", "duration_minutes": 50}])
-    nxt = meeting_series.copy_meeting(session=db, actor=staff, meeting_id=m.id, starts_at="2027-06-14T10:00:00")
+                       items=agenda_items(db, [{"title": "Welcome", "duration_minutes": 10},
+                              {"title": "Updates", "duration_minutes": 50}]))
+    nxt = meeting_series.copy_meeting(session=db, actor=staff, meeting_id=m.id,
+                                      copy_in=MeetingCopy(starts_at="2027-06-14T10:00:00"))
     assert nxt.location == m.location and nxt.ends_at - nxt.starts_at == timedelta(hours=2)
     assert [r.item.title for r in agendas.agenda_view(db, nxt).rows] == ["Welcome", "Updates"]
     assert agendas.get_agenda(db, nxt).published_at is None
 
 
 def test_monthly_series_keeps_the_wall_clock_time_across_dst(db, staff):
-    series = meeting_series.create_series(session=db, actor=staff, rule="monthly", count=3, data={
-        "committee_id": committee(db, SPOG).id, "title": "SPOG monthly", "starts_at": "2027-02-15T10:00:00",
-        "ends_at": "2027-02-15T11:30:00"})
+    first = meeting_in(db, {"committee_id": committee(db, SPOG).id, "title": "SPOG monthly",
+                            "starts_at": "2027-02-15T10:00:00", "ends_at": "2027-02-15T11:30:00"})
+    series = meeting_series.create_series(session=db, actor=staff, meeting_in=first,
+                                          plan=MeetingSeriesPlan(rule="monthly", count=3))
     assert [m.starts_at.hour for m in series] == [15, 14, 14]  # EST, then EDT: 10:00 local each time
     assert len({m.series_key for m in series}) == 1
     with pytest.raises(ValidationFailed):
-        meeting_series.create_series(session=db, actor=staff, rule="daily", count=3, data={})
+        meeting_series.create_series(session=db, actor=staff, meeting_in=first,
+                                     plan=validate(MeetingSeriesPlan, {"rule": "daily", "count": 3}))
 
 
 def test_agenda_times_and_overrun(db, staff):
     m = plan(db, staff, start="2027-03-15T10:00:00", end="2027-03-15T11:00:00")
     agenda = agendas.get_agenda(db, m)
-    view = agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agenda.version, items=[
+    view = agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agenda.version, items=agenda_items(db, [
         {"title": "Opening", "duration_minutes": 15, "presenter_agency": "DOS"},
         {"title": "Agency reports", "duration_minutes": 40},
-        {"title": "Next steps", "duration_minutes": 10}])
+        {"title": "Next steps", "duration_minutes": 10}]))
     assert [r.starts_at.astimezone(UTC).strftime("%H:%M") for r in view.rows] == ["14:00", "14:15", "14:55"]
     assert view.overruns and view.overrun_minutes == 5
     assert view.rows[0].presenter_agency == "DOS"
@@ -163,9 +172,11 @@ def test_agenda_times_and_overrun(db, staff):
 def test_bad_agenda_items_are_refused_and_change_nothing(db, staff, item, field):
     m = plan(db, staff)
     agenda = agendas.get_agenda(db, m)
-    agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agenda.version, items=[{"title": "Keep"}])
+    agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agenda.version,
+        items=agenda_items(db, [{"title": "Keep"}]))
     with pytest.raises(ValidationFailed) as err:
-        agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agenda.version, items=[item])
+        agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agenda.version,
+            items=agenda_items(db, [item]))
     assert field in err.value.fields
     assert [r.item.title for r in agendas.agenda_view(db, m).rows] == ["Keep"]
 
@@ -174,7 +185,7 @@ def test_move_item_by_keyboard_friendly_buttons(db, staff):
     m = plan(db, staff)
     agenda = agendas.get_agenda(db, m)
     view = agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agenda.version,
-                              items=[{"title": "A"}, {"title": "B"}, {"title": "C"}])
+                              items=agenda_items(db, [{"title": "A"}, {"title": "B"}, {"title": "C"}]))
     view, new_index = agendas.move_agenda_item(session=db, actor=staff, meeting_id=m.id, version=agenda.version,
                                                item_id=view.rows[2].item.id, direction="up")
     assert [r.item.title for r in view.rows] == ["A", "C", "B"] and new_index == 1
@@ -216,7 +227,7 @@ def test_short_notice_publishing_requires_a_reason(db, staff):
     today = date(2027, 5, 1)
     m = faca_meeting(db, staff, 10, today)
     agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version,
-                       items=[{"title": "Findings"}])
+                       items=agenda_items(db, [{"title": "Findings"}]))
     with pytest.raises(ValidationFailed) as err:
         agendas.publish_agenda(session=db, actor=staff, meeting_id=m.id, clocks=CLOCKS, today=today)
     assert "short_notice_reason" in err.value.fields
@@ -267,11 +278,11 @@ def test_pitf_meeting_without_council_spog_meeting_45_days_before_is_flagged(db,
 def test_quorum_majority_of_member_agencies(meetings_held, db, staff):
     m = plan(db, staff, body="Grantmaking")  # DOJ, HHS, DOS, USAID, DOL: 3 of 5 needed
     entries = [{"name": f"Rep {a}", "agency": a, "status": "present"} for a in ("DOJ", "HHS")]
-    _rows, q = att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=entries)
+    _rows, q = att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=attendance_entries(db, entries))
     assert (q.required, q.present, q.met) == (3, 2, False)
     entries.append({"name": "Alternate", "agency": "DOS", "status": "represented", "represented_by": "Deputy"})
     entries.append({"name": "Public speaker", "status": "present", "attendee_kind": "public_speaker"})
-    _rows, q = att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=entries)
+    _rows, q = att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=attendance_entries(db, entries))
     assert (q.present, q.met) == (3, True)
     audit = db.execute(select(AuditEntry).where(AuditEntry.action == "attendance.saved")).scalars().all()
     assert len(audit) == 2
@@ -284,17 +295,17 @@ def test_quorum_majority_of_members_for_the_council(meetings_held, db, staff, ma
         db.add(Membership(committee_id=council.id, user_id=u.id, role="member"))
     db.flush()
     m = plan(db, staff, body=COUNCIL)
-    _rows, q = att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[
-        {"user_id": members[0].id, "status": "present"}, {"user_id": members[1].id, "status": "absent"}])
+    _rows, q = att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=attendance_entries(db, [
+        {"user_id": members[0].id, "status": "present"}, {"user_id": members[1].id, "status": "absent"}]))
     assert (q.required, q.present, q.met) == (2, 1, False)
 
 
 def test_bad_attendance_is_refused(meetings_held, db, staff):
     m = plan(db, staff)
     with pytest.raises(ValidationFailed) as err:
-        att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[
+        att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=attendance_entries(db, [
             {"name": "", "status": "present"}, {"name": "X", "status": "represented"},
-            {"name": "Y", "status": "asleep"}, {"user_id": 99999999}])
+            {"name": "Y", "status": "asleep"}, {"user_id": 99999999}]))
     assert set(err.value.fields) >= {"entries[0].name", "entries[1].represented_by", "entries[2].status",
                                      "entries[3].user_id"}
 
@@ -309,22 +320,24 @@ def test_attendance_is_taken_from_the_meetings_day_on(db, staff, meeting_clock):
     entries = [{"name": "Ana Ruiz", "agency": "DOJ", "status": "present"}]
     meeting_clock.set(MARCH_15 - timedelta(days=1))
     with pytest.raises(ValidationFailed) as err:
-        att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=entries)
+        att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=attendance_entries(db, entries))
     assert "has not happened yet" in err.value.fields["status"] and att.attendance_of(db, m) == []
     meeting_clock.set(MARCH_15 - timedelta(hours=2))  # the morning of the meeting: people are arriving
-    rows, _q = att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=entries)
+    rows, _q = att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=attendance_entries(db, entries))
     assert [r.name for r in rows] == ["Ana Ruiz"]
 
 
 def test_attendance_of_a_cancelled_meeting_is_refused_but_may_be_cleared(db, staff, meetings_held):
     m = plan(db, staff)
-    att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[{"name": "Ana Ruiz", "status": "present"}])
+    att.put_attendance(session=db, actor=staff, meeting_id=m.id,
+        entries=attendance_entries(db, [{"name": "Ana Ruiz", "status": "present"}]))
     m.status = "cancelled"
     db.flush()
     with pytest.raises(ValidationFailed) as err:
-        att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[{"name": "Lee", "status": "present"}])
+        att.put_attendance(session=db, actor=staff, meeting_id=m.id,
+            entries=attendance_entries(db, [{"name": "Lee", "status": "present"}]))
     assert "cancelled" in err.value.fields["status"]
-    att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[])
+    att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=attendance_entries(db, []))
     assert att.attendance_of(db, m) == []
 
 
@@ -343,14 +356,15 @@ def test_a_past_meeting_shows_as_held_awaiting_minutes(db, staff, now, state, la
 
 def test_a_cancelled_meeting_stays_cancelled_whatever_the_time(db, staff):
     m = plan(db, staff)
-    mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version, reason="Shutdown.")
+    mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id,
+        cancel_in=MeetingCancel(version=m.version, cancel_reason="Shutdown."))
     assert mtg.meeting_state(m, MARCH_15 + timedelta(days=9)) == "cancelled"
 
 
 def test_the_agenda_of_a_meeting_that_is_over_is_not_published(db, staff, make_user, meeting_clock):
     m = plan(db, staff)
     agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version,
-                       items=[{"title": "Opening"}])
+                       items=agenda_items(db, [{"title": "Opening"}]))
     meeting_clock.set(MARCH_15 + timedelta(hours=3))
     with pytest.raises(ValidationFailed) as err:
         agendas.publish_agenda(session=db, actor=staff, meeting_id=m.id, clocks=CLOCKS, today=date(2027, 3, 15))
@@ -362,9 +376,11 @@ def test_the_agenda_of_a_meeting_that_is_over_is_not_published(db, staff, make_u
 def test_a_held_meeting_is_not_cancelled(db, staff, make_user, meeting_clock):
     m = plan(db, staff)
     meeting_clock.set(MARCH_15 + timedelta(days=1))
-    att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[{"name": "Ana Ruiz", "status": "present"}])
+    att.put_attendance(session=db, actor=staff, meeting_id=m.id,
+        entries=attendance_entries(db, [{"name": "Ana Ruiz", "status": "present"}]))
     with pytest.raises(ValidationFailed) as err:
-        mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version, reason="Oops.")
+        mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id,
+            cancel_in=MeetingCancel(version=m.version, cancel_reason="Oops."))
     assert "took place" in err.value.fields["status"] and m.status == "scheduled"
 
 
@@ -373,7 +389,8 @@ def test_a_past_meeting_with_no_record_may_be_marked_as_not_held_without_telling
     make_user("liaison", agency="DOJ")  # a member agency's liaison, told of cancellations to come
     m = plan(db, staff)
     meeting_clock.set(MARCH_15 + timedelta(days=1))
-    mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version, reason="Did not take place.")
+    mtg.cancel_meeting(session=db, actor=staff, meeting_id=m.id,
+        cancel_in=MeetingCancel(version=m.version, cancel_reason="Did not take place."))
     assert m.status == "cancelled"
     assert db.execute(select(Notification).where(Notification.kind == "meeting_cancelled")).first() is None
 
@@ -382,23 +399,26 @@ def test_a_copy_plans_a_coming_meeting(db, staff, meeting_clock):
     m = plan(db, staff)
     meeting_clock.set(MARCH_15 + timedelta(days=30))
     with pytest.raises(ValidationFailed) as err:
-        meeting_series.copy_meeting(session=db, actor=staff, meeting_id=m.id, starts_at="2027-04-01T10:00:00")
+        meeting_series.copy_meeting(session=db, actor=staff, meeting_id=m.id,
+                                    copy_in=MeetingCopy(starts_at="2027-04-01T10:00:00"))
     assert "still to come" in err.value.fields["starts_at"]
-    nxt = meeting_series.copy_meeting(session=db, actor=staff, meeting_id=m.id, starts_at="2027-06-14T10:00:00")
+    nxt = meeting_series.copy_meeting(session=db, actor=staff, meeting_id=m.id,
+                                      copy_in=MeetingCopy(starts_at="2027-06-14T10:00:00"))
     assert nxt.starts_at > MARCH_15
 
 
 def test_a_held_meeting_does_not_move_to_a_coming_date(db, staff, meeting_clock):
     m = plan(db, staff)
     meeting_clock.set(MARCH_15 + timedelta(days=1))
-    att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[{"name": "Ana Ruiz", "status": "present"}])
+    att.put_attendance(session=db, actor=staff, meeting_id=m.id,
+        entries=attendance_entries(db, [{"name": "Ana Ruiz", "status": "present"}]))
     with pytest.raises(ValidationFailed) as err:
-        mtg.update_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version,
-                           data={"starts_at": "2027-05-15T10:00:00", "ends_at": "2027-05-15T12:00:00"})
+        mtg.update_meeting(session=db, actor=staff, meeting_id=m.id, meeting_in=meeting_update(
+            db, m, {"starts_at": "2027-05-15T10:00:00", "ends_at": "2027-05-15T12:00:00"}))
     assert "took place" in err.value.fields["starts_at"] and m.starts_at == MARCH_15
     # Correcting the time of day of the meeting held is fine.
-    mtg.update_meeting(session=db, actor=staff, meeting_id=m.id, version=m.version,
-                       data={"starts_at": "2027-03-15T09:30:00"})
+    mtg.update_meeting(session=db, actor=staff, meeting_id=m.id,
+                       meeting_in=meeting_update(db, m, {"starts_at": "2027-03-15T09:30:00"}))
 
 
 # ---- what an agenda item may link to (the pickers' one selection) ---------------------------------------

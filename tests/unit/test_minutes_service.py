@@ -14,7 +14,7 @@ from pitf.services import agendas
 from pitf.services import attendance as att
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
-from tests.factories import committee
+from tests.factories import agenda_items, attendance_entries, committee, meeting_in
 
 SPOG = "Senior Policy Operating Group"
 COUNCIL = "U.S. Advisory Council on Human Trafficking"
@@ -24,9 +24,9 @@ pytestmark = pytest.mark.usefixtures("meetings_held")
 
 
 def meeting_of(db, staff, body, **extra):
-    return mtg.create_meeting(session=db, actor=staff, data={
+    return mtg.create_meeting(session=db, actor=staff, meeting_in=meeting_in(db, {
         "committee_id": committee(db, body).id, "title": "Spring meeting", "starts_at": "2027-04-12T10:00:00",
-        "ends_at": "2027-04-12T12:00:00", "federal_register_notice_date": "2027-03-20", **extra})
+        "ends_at": "2027-04-12T12:00:00", "federal_register_notice_date": "2027-03-20", **extra}))
 
 
 def person_on(db, make_user, body, role):
@@ -44,10 +44,10 @@ def draft(db, staff, meeting, text="# Minutes\n\nDiscussed the plan."):
 def test_skeleton_has_attendance_and_one_heading_per_agenda_item(db, staff):
     m = meeting_of(db, staff, SPOG)
     agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version,
-                       items=[{"title": "Opening"}, {"title": "Supply chains"}])
-    att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[
+                       items=agenda_items(db, [{"title": "Opening"}, {"title": "Supply chains"}]))
+    att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=attendance_entries(db, [
         {"name": "Ana Ruiz", "agency": "DOJ", "status": "present"},
-        {"name": "Lee Park", "agency": "DHS", "status": "represented", "represented_by": "Kim Oh"}])
+        {"name": "Lee Park", "agency": "DHS", "status": "represented", "represented_by": "Kim Oh"}]))
     text = mins.skeleton(db, m, committee(db, SPOG))
     assert "### 1. Opening" in text and "### 2. Supply chains" in text
     assert "Ana Ruiz (DOJ)" in text and "represented by Kim Oh" in text
@@ -245,7 +245,7 @@ def test_the_untouched_skeleton_is_neither_circulated_nor_certified(db, staff, m
     chair = person_on(db, make_user, COUNCIL, "chair")
     m = meeting_of(db, staff, COUNCIL)
     agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version,
-                       items=[{"title": "Opening"}, {"title": "Survivor panel"}])
+                       items=agenda_items(db, [{"title": "Opening"}, {"title": "Survivor panel"}]))
     text = mins.skeleton(db, m, committee(db, COUNCIL))
     assert mins.is_unwritten_skeleton(text)
     minutes = draft(db, staff, m, text)
@@ -298,11 +298,11 @@ def test_minutes_of_a_cancelled_meeting_are_not_circulated(db, staff):
 
 def test_skeleton_header_lines_stay_lines_and_an_agency_is_named_once(db, staff):
     m = meeting_of(db, staff, SPOG, location="Room 1107")
-    att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[
+    att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=attendance_entries(db, [
         {"name": "Department of Health and Human Services (HHS)", "agency": "HHS", "status": "represented",
          "represented_by": "Kim Oh", "attendee_kind": "member"},
         {"name": "Department of Justice (DOJ)", "agency": "DOJ", "status": "present", "attendee_kind": "member"},
-        {"name": "Department of Labor (DOL)", "agency": "DOL", "status": "absent", "attendee_kind": "member"}])
+        {"name": "Department of Labor (DOL)", "agency": "DOL", "status": "absent", "attendee_kind": "member"}]))
     text = mins.skeleton(db, m, committee(db, SPOG))
     assert "(HHS) (HHS)" not in text and "(DOJ) (DOJ)" not in text and "(DOL) (DOL)" not in text
     assert "Department of Health and Human Services (HHS), represented by Kim Oh" in text

@@ -6,7 +6,7 @@ import pytest
 
 from pitf.services import actions, digests
 from pitf.services import meetings as mtg
-from tests.factories import committee
+from tests.factories import committee, meeting_in
 
 ZONES = ["America/New_York", "America/Chicago"]
 
@@ -24,9 +24,9 @@ def in_app(app):
 
 def test_a_new_meeting_and_account_take_the_platform_zone(db, make_user, in_app):
     staff = make_user("secretariat")
-    meeting = mtg.create_meeting(session=db, actor=staff, data={
+    meeting = mtg.create_meeting(session=db, actor=staff, meeting_in=meeting_in(db, {
         "committee_id": committee(db, "Senior Policy Operating Group").id, "title": "Quarterly meeting",
-        "starts_at": "2027-03-15T10:00:00", "ends_at": "2027-03-15T12:00:00", "location": "Room 1107"})
+        "starts_at": "2027-03-15T10:00:00", "ends_at": "2027-03-15T12:00:00", "location": "Room 1107"}))
     assert meeting.timezone == in_app and staff.timezone == in_app
     # 10:00 on the platform's wall clock: 14:00 UTC in New York (EDT), 15:00 UTC in Chicago (CDT).
     assert meeting.starts_at == datetime(2027, 3, 15, 14 if in_app == "America/New_York" else 15, tzinfo=UTC)

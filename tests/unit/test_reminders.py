@@ -9,7 +9,7 @@ from pitf.models import ActionItem, Notification, OutboxEmail, StatusUpdate
 from pitf.services import actions, digests, reminder_settings, reminders
 from pitf.services import meetings as mtg
 from pitf.services.federal_clocks import Clocks
-from tests.factories import committee
+from tests.factories import committee, meeting_in
 
 CFG = reminder_settings.defaults()
 CLOCKS = Clocks()
@@ -171,9 +171,9 @@ def test_recommendation_responses_due_overdue_and_escalated(db, make_user, setup
 def test_meeting_deadlines(db, setup, make_user):
     staff = setup["staff"]
     council = committee(db, "U.S. Advisory Council on Human Trafficking")
-    mtg.create_meeting(session=db, actor=staff, data={
+    mtg.create_meeting(session=db, actor=staff, meeting_in=meeting_in(db, {
         "committee_id": council.id, "title": "Council spring meeting", "starts_at": "2027-06-15T10:00:00",
-        "ends_at": "2027-06-15T12:00:00"})
+        "ends_at": "2027-06-15T12:00:00"}))
     db.flush()
 
     meeting_rules = {"agenda_unpublished", "minutes_uncirculated", "faca_notice_deadline", "faca_certify_deadline"}

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from pitf.models import OutboxEmail
 from pitf.settings import ROOT
 from tests.conftest import make_app, sign_in_client
-from tests.factories import committee, create_user
+from tests.factories import committee, create_user, meeting_in
 
 
 def _make_run_dry(port: str, **env) -> str:
@@ -56,9 +56,9 @@ def test_the_port_make_run_serves_on_is_in_ics_files_the_feed_address_and_emails
     assert app.config["PITF_BASE_URL"] == "http://127.0.0.1:8000"
     db = app.extensions["pitf_db"].sessionmaker()
     staff = create_user(db, role="secretariat")
-    meeting = mtg.create_meeting(session=db, actor=staff, data={
+    meeting = mtg.create_meeting(session=db, actor=staff, meeting_in=meeting_in(db, {
         "committee_id": committee(db, "Victim Services").id, "title": "Working session",
-        "starts_at": "2027-03-15T10:00:00", "ends_at": "2027-03-15T11:00:00", "is_open": True, "location": "Room 101"})
+        "starts_at": "2027-03-15T10:00:00", "ends_at": "2027-03-15T11:00:00", "is_open": True, "location": "Room 101"}))
     db.flush()
     client = app.test_client()
     sign_in_client(client, staff)

@@ -15,7 +15,7 @@ from pitf.models import Attachment, AuditEntry, Membership
 from pitf.services import attachments
 from pitf.services import meetings as mtg
 from pitf.storage import MB, InvalidKey, LocalStorage, TooLarge, check_key, get_storage, new_key
-from tests.factories import committee
+from tests.factories import committee, meeting_in
 
 
 def files_under(root) -> list:
@@ -188,9 +188,9 @@ def storage(tmp_path):
 
 
 def meeting_of(db, staff, body="Victim Services", is_open=True):
-    return mtg.create_meeting(session=db, actor=staff, data={
+    return mtg.create_meeting(session=db, actor=staff, meeting_in=meeting_in(db, {
         "committee_id": committee(db, body).id, "title": "Working session", "starts_at": "2027-03-15T10:00:00",
-        "ends_at": "2027-03-15T11:00:00", "is_open": is_open})
+        "ends_at": "2027-03-15T11:00:00", "is_open": is_open}))
 
 
 def attach(db, actor, storage, meeting, name, data, kind="received", **kw):

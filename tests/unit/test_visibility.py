@@ -11,7 +11,7 @@ from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
 from pitf.services import rec_workflow, visibility
 from pitf.services import recommendations as recs
-from tests.factories import agency, committee
+from tests.factories import agency, committee, meeting_in
 
 GRANTS = "Grantmaking"
 SPOG = "Senior Policy Operating Group"
@@ -51,9 +51,9 @@ def scene(db, make_user):
     db.flush()
 
     def meeting(body, is_open):
-        return mtg.create_meeting(session=db, actor=staff, data={
+        return mtg.create_meeting(session=db, actor=staff, meeting_in=meeting_in(db, {
             "committee_id": committee(db, body).id, "title": "M", "is_open": is_open,
-            "starts_at": "2026-04-12T10:00:00", "ends_at": "2026-04-12T12:00:00"})
+            "starts_at": "2026-04-12T10:00:00", "ends_at": "2026-04-12T12:00:00"}))
 
     closed, open_ = meeting(GRANTS, False), meeting(SPOG, True)
     grants_open = meeting(GRANTS, True)

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.factories import committee
+from tests.factories import committee, meeting_in
 
 # Too big for the id columns (32-bit) or for SQLite's 64-bit integers; Unicode digits (Arabic-Indic three,
 # full-width three, superscript two); zero, negative, a leading zero, an exponent.
@@ -90,10 +90,10 @@ def test_one_meeting_has_one_address(db, client, api_as, client_as):
     from pitf.services import meetings as mtg
 
     staff = client_as("secretariat")
-    m = mtg.create_meeting(session=db, actor=staff.user, data={
+    m = mtg.create_meeting(session=db, actor=staff.user, meeting_in=meeting_in(db, {
         "committee_id": committee(db, "Victim Services").id, "title": "Working session",
         "starts_at": "2027-03-15T10:00:00", "ends_at": "2027-03-15T11:00:00", "is_open": True,
-        "location": "Room 101"})
+        "location": "Room 101"}))
     db.flush()
     headers, _ = api_as("viewer")
     assert client.get(f"/api/v1/meetings/{m.id}", headers=headers).status_code == 200

@@ -14,16 +14,16 @@ from pitf.models import Attachment, Membership, User
 from pitf.permissions import SYSTEM
 from pitf.services import meetings as mtg
 from pitf.services import users
-from tests.factories import committee
+from tests.factories import committee, meeting_in
 from tests.unit.test_storage import ELF, HTML, PDF, PE, SVG, png_bytes
 
 MB = 1024 * 1024
 
 
 def meeting_of(db, staff, body="Victim Services", is_open=True, title="Working session"):
-    m = mtg.create_meeting(session=db, actor=staff, data={
+    m = mtg.create_meeting(session=db, actor=staff, meeting_in=meeting_in(db, {
         "committee_id": committee(db, body).id, "title": title, "starts_at": "2027-03-15T10:00:00",
-        "ends_at": "2027-03-15T11:00:00", "is_open": is_open, "location": "Room 101"})
+        "ends_at": "2027-03-15T11:00:00", "is_open": is_open, "location": "Room 101"}))
     db.flush()
     return m
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from pitf.markdown import MAX_SOURCE
 from pitf.models import ActionItem
 from pitf.textutil import BadDate, parse_date, parse_time
-from tests.factories import committee
+from tests.factories import committee, meeting_in
 
 MB = 1024 * 1024
 
@@ -125,9 +125,9 @@ def test_a_text_part_of_an_upload_form_over_its_limit_is_named(db, client_as, ap
     from pitf.services import meetings as mtg
 
     c = client_as("secretariat")
-    m = mtg.create_meeting(session=db, actor=c.user, data={
+    m = mtg.create_meeting(session=db, actor=c.user, meeting_in=meeting_in(db, {
         "committee_id": committee(db, "Victim Services").id, "title": "Working session",
-        "starts_at": "2027-03-15T10:00:00", "ends_at": "2027-03-15T11:00:00", "is_open": True})
+        "starts_at": "2027-03-15T10:00:00", "ends_at": "2027-03-15T11:00:00", "is_open": True}))
     db.flush()
     from werkzeug.datastructures import MultiDict
     from werkzeug.test import encode_multipart

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, insert, select
 
 from pitf.models import Attendance, Committee, Meeting, Membership, Notification, utcnow
+from pitf.models.meetings import MeetingCancel, MeetingCopy, MeetingSeriesPlan
 from pitf.services import agendas, meeting_series
 from pitf.services import attendance as att
 from pitf.services import federal_clocks as fc
@@ -20,7 +21,7 @@ from pitf.services import meetings as mtg
 from pitf.services.actions import create_action_item
 from pitf.services.meeting_series import suggest_next_date
 from pitf.services.timeutil import local_date
-from tests.factories import agency, committee
+from tests.factories import agency, agenda_items, attendance_entries, committee, meeting_in
 
 SPOG = "Senior Policy Operating Group"
 COUNCIL = "U.S. Advisory Council on Human Trafficking"
@@ -29,16 +30,16 @@ TODAY = local_date(utcnow(), "America/New_York")
 
 
 def plan(db, staff, body=GRANTS, start="2027-03-15T10:00:00", end="2027-03-15T12:00:00", **extra) -> Meeting:
-    m = mtg.create_meeting(session=db, actor=staff, data={
+    m = mtg.create_meeting(session=db, actor=staff, meeting_in=meeting_in(db, {
         "committee_id": committee(db, body).id, "title": extra.pop("title", "Quarterly meeting"),
-        "starts_at": start, "ends_at": end, "location": "Harry S Truman Building", **extra})
+        "starts_at": start, "ends_at": end, "location": "Harry S Truman Building", **extra}))
     db.flush()
     return m
 
 
 def set_agenda(db, staff, m, items) -> agendas.AgendaView:
     view = agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version,
-                              items=items)
+                              items=agenda_items(db, items))
     db.flush()
     return view
 
@@ -113,7 +114,8 @@ def test_list_shows_upcoming_meetings_in_the_viewers_zone_with_status_and_agenda
     plan(db, staff, title="Long ago", start="2020-06-15T10:00:00", end="2020-06-15T11:00:00")
     set_agenda(db, staff, soon, [{"title": "Opening"}])
     agendas.publish_agenda(session=db, actor=staff, meeting_id=soon.id, clocks=fc.Clocks(), today=TODAY)
-    mtg.cancel_meeting(session=db, actor=staff, meeting_id=later.id, version=later.version, reason="Shutdown.")
+    mtg.cancel_meeting(session=db, actor=staff, meeting_id=later.id,
+        cancel_in=MeetingCancel(version=later.version, cancel_reason="Shutdown."))
     db.flush()
     c = client_as("viewer")
     html = page(c, "/meetings/")
@@ -673,8 +675,8 @@ def test_list_and_meeting_pages_issue_the_same_queries_at_10_and_1000_meetings(m
         "pillar": "protection", "due_date": (TODAY + timedelta(days=20)).isoformat()}, notify_agency=False)
     set_agenda(db, staff, watched, [{"title": f"Item {k}", "duration_minutes": 10, "presenter_agency": "DOS",
                                      "notes_md": f"Note **{k}**", "action_item_id": item.id} for k in range(6)])
-    att.put_attendance(session=db, actor=staff, meeting_id=watched.id, entries=[
-        {"name": f"Person {k}", "agency": "DOJ", "status": "present"} for k in range(8)])
+    att.put_attendance(session=db, actor=staff, meeting_id=watched.id, entries=attendance_entries(db, [
+        {"name": f"Person {k}", "agency": "DOJ", "status": "present"} for k in range(8)]))
     db.flush()
     _bulk_meetings(db, 9, 0)
     c = client_as("liaison", agency="DOJ")
@@ -714,22 +716,25 @@ def test_service_helpers_for_the_pages(db, staff, make_user):
     assert len(mtg.plannable_committees(db, staff)) == db.execute(
         select(func.count()).select_from(Committee).where(Committee.is_active.is_(True))).scalar()
     # A meeting of a quarterly series is copied three months on; its series says so.
-    series = meeting_series.create_series(session=db, actor=staff, rule="quarterly", count=2, data={
-        "committee_id": committee(db, GRANTS).id, "title": "Quarterly grants", "starts_at": "2027-01-12T10:00:00",
-        "ends_at": "2027-01-12T11:00:00"})
+    series = meeting_series.create_series(session=db, actor=staff, plan=MeetingSeriesPlan(
+        rule="quarterly", count=2), meeting_in=meeting_in(
+        db, {"committee_id": committee(db, GRANTS).id, "title": "Quarterly grants",
+             "starts_at": "2027-01-12T10:00:00", "ends_at": "2027-01-12T11:00:00"}))
     assert meeting_series.series_rule(db, series[0]) == "quarterly:1:2" and meeting_series.series_rule(db, draft) == ""
     # copy_meeting takes an end time, or keeps the length.
-    longer = meeting_series.copy_meeting(session=db, actor=staff, meeting_id=draft.id, starts_at="2027-05-03T09:00:00",
-                                         ends_at="2027-05-03T13:00:00")
-    same = meeting_series.copy_meeting(session=db, actor=staff, meeting_id=draft.id, starts_at="2027-05-03T09:00:00")
+    longer = meeting_series.copy_meeting(session=db, actor=staff, meeting_id=draft.id, copy_in=MeetingCopy(
+        starts_at="2027-05-03T09:00:00", ends_at="2027-05-03T13:00:00"))
+    same = meeting_series.copy_meeting(session=db, actor=staff, meeting_id=draft.id,
+                                       copy_in=MeetingCopy(starts_at="2027-05-03T09:00:00"))
     assert longer.ends_at - longer.starts_at == timedelta(hours=4)
     assert same.ends_at - same.starts_at == draft.ends_at - draft.starts_at
 
 
 def test_copy_of_a_quarterly_series_meeting_proposes_three_months_on(db, staff, client_as):
-    series = meeting_series.create_series(session=db, actor=staff, rule="quarterly", count=2, data={
-        "committee_id": committee(db, GRANTS).id, "title": "Quarterly grants", "starts_at": "2027-01-12T10:00:00",
-        "ends_at": "2027-01-12T11:00:00"})
+    series = meeting_series.create_series(session=db, actor=staff, plan=MeetingSeriesPlan(
+        rule="quarterly", count=2), meeting_in=meeting_in(
+        db, {"committee_id": committee(db, GRANTS).id, "title": "Quarterly grants",
+             "starts_at": "2027-01-12T10:00:00", "ends_at": "2027-01-12T11:00:00"}))
     db.flush()
     # The second Tuesday of January -> the second Tuesday of April.
     assert 'value="2027-04-13"' in page(client_as("secretariat"), f"/meetings/{series[0].id}/copy")
@@ -807,7 +812,7 @@ def test_a_past_meeting_shows_as_held_awaiting_minutes_on_the_page_and_in_the_li
     listed = page(c, "/meetings/?when=all")
     row = re.search(r"<tr>(?:(?!</tr>).)*Winter review(?:(?!</tr>).)*</tr>", listed, re.S).group(0)
     assert "Held, awaiting minutes" in row and "Scheduled" not in row
-    att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[{"name": "Ana Ruiz"}])
+    att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=attendance_entries(db, [{"name": "Ana Ruiz"}]))
     assert "Record that it did not take place" not in page(c, f"/meetings/{m.id}")  # it took place
 
 
@@ -894,7 +899,8 @@ def test_a_past_meeting_is_recorded_as_not_held_and_one_that_took_place_is_not_c
     m = plan(db, staff)
     held = plan(db, staff, title="Held one")
     meeting_clock.set(datetime(2027, 3, 20, tzinfo=UTC))
-    att.put_attendance(session=db, actor=staff, meeting_id=held.id, entries=[{"name": "Ana Ruiz"}])
+    att.put_attendance(session=db, actor=staff, meeting_id=held.id,
+        entries=attendance_entries(db, [{"name": "Ana Ruiz"}]))
     c = client_as("secretariat")
     assert 'id="not-held-intro"' in page(c, f"/meetings/{m.id}/cancel")
     post(c, f"/meetings/{m.id}/cancel", {"reason": "Did not take place.", "version": m.version})

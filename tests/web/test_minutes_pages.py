@@ -23,14 +23,14 @@ from pitf.models import (
     OutboxEmail,
     utcnow,
 )
-from pitf.models.meetings import MinutesUpdate
+from pitf.models.meetings import MeetingCancel, MinutesUpdate
 from pitf.services import agendas
 from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
 from pitf.settings import platform_timezone
 from tests.conftest import sign_in_client
-from tests.factories import committee
+from tests.factories import agenda_items, committee, meeting_in
 
 SPOG = "Senior Policy Operating Group"
 COUNCIL = "U.S. Advisory Council on Human Trafficking"
@@ -44,7 +44,7 @@ def meeting_of(db, staff, body=SPOG, **extra) -> Meeting:
     data = {"committee_id": committee(db, body).id, "title": "Spring meeting", "starts_at": "2027-04-12T10:00:00",
             "ends_at": "2027-04-12T12:00:00", "federal_register_notice_date": "2027-03-20"}
     data.update(extra)
-    meeting = mtg.create_meeting(session=db, actor=staff, data=data)
+    meeting = mtg.create_meeting(session=db, actor=staff, meeting_in=meeting_in(db, data))
     db.flush()
     return meeting
 
@@ -326,7 +326,7 @@ def test_minutes_are_sanitized_through_the_page(db, app, staff, make_user):
 def test_skeleton_and_preview_write_nothing(db, app, staff):
     m = meeting_of(db, staff)
     agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version,
-                       items=[{"title": "Opening"}, {"title": "Supply chains"}])
+                       items=agenda_items(db, [{"title": "Opening"}, {"title": "Supply chains"}]))
     db.flush()
     c = client_for(app, staff)
     filled = post(c, f"/meetings/{m.id}/minutes/edit", {"do": "skeleton", "version": "", "body_md": ""}, status=200)
@@ -500,7 +500,8 @@ def test_minutes_due_overdue_first_then_by_deadline_then_others(db, app, staff, 
     circulated(db, staff, past_meeting(db, staff, COUNCIL, 60, "Council circulated"))
     approved(db, staff, past_meeting(db, staff, SPOG, 10, "SPOG approved"))
     cancelled = past_meeting(db, staff, SPOG, 15, "SPOG cancelled")
-    mtg.cancel_meeting(session=db, actor=staff, meeting_id=cancelled.id, version=cancelled.version, reason="Storm")
+    mtg.cancel_meeting(session=db, actor=staff, meeting_id=cancelled.id,
+        cancel_in=MeetingCancel(version=cancelled.version, cancel_reason="Storm"))
     meeting_of(db, staff, COUNCIL, title="Council next spring")  # has not happened yet
     db.flush()
     c = client_for(app, staff)
@@ -553,7 +554,7 @@ def test_minutes_due_issues_the_same_queries_at_10_and_1000_meetings(db, app, st
 
 def publish(db, staff, meeting, items):
     agendas.put_agenda(session=db, actor=staff, meeting_id=meeting.id, version=agendas.get_agenda(db, meeting).version,
-                       items=items)
+                       items=agenda_items(db, items))
     with mock.patch.object(mtg, "clock", lambda: meeting.starts_at - timedelta(days=30)):  # published ahead
         agendas.publish_agenda(session=db, actor=staff, meeting_id=meeting.id, clocks=fc.Clocks(),
                                today=utcnow().date(), short_notice_reason="Scheduling.")

@@ -21,7 +21,7 @@ from pitf.services import recommendations as recs
 from pitf.services.timeutil import to_local
 from pitf.services.tokens import create_token
 from tests.conftest import sign_in_client
-from tests.factories import agency, committee
+from tests.factories import agency, agenda_items, committee, meeting_in
 
 CLOSED = "Zebra grant solicitation review"  # the closed meeting's title
 DRAFT = "Yak shelter screening proposal"  # the draft recommendation's title
@@ -38,9 +38,9 @@ def _local(instant) -> str:
 
 def _meeting(db, staff, body, title, days, *, is_open):
     start = utcnow().replace(microsecond=0) + timedelta(days=days)
-    m = mtg.create_meeting(session=db, actor=staff, data={
+    m = mtg.create_meeting(session=db, actor=staff, meeting_in=meeting_in(db, {
         "committee_id": committee(db, body).id, "title": title, "is_open": is_open,
-        "starts_at": _local(start), "ends_at": _local(start + timedelta(hours=1))})
+        "starts_at": _local(start), "ends_at": _local(start + timedelta(hours=1))}))
     db.flush()
     return m
 
@@ -88,7 +88,8 @@ def world(db, make_user):
     open_meeting = _meeting(db, staff, SPOG, "Open SPOG meeting", 20, is_open=True)
     agendas.put_agenda(session=db, actor=staff, meeting_id=open_meeting.id,
                        version=agendas.get_agenda(db, open_meeting).version,
-                       items=[{"title": "Council presentation", "duration_minutes": 15, "recommendation_id": rec.id}])
+                       items=agenda_items(db, [{"title": "Council presentation", "duration_minutes": 15,
+                                                "recommendation_id": rec.id}]))
     agendas.publish_agenda(session=db, actor=staff, meeting_id=open_meeting.id, clocks=fc.Clocks(), today=TODAY)
     from_rec = actions.create_action_item(session=db, actor=staff, data={
         "title": "Draft a shelter screening tool", "committee_id": grants.id, "lead_agency": "DOJ",

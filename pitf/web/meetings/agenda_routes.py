@@ -4,6 +4,8 @@ overdue commitments, publishing, and the printable agenda and its PDF."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Any
 
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -11,7 +13,8 @@ from flask_login import current_user, login_required
 from pitf import permissions
 from pitf.db import get_session
 from pitf.errors import Conflict, NotFound, ValidationFailed
-from pitf.models import utcnow
+from pitf.models import Committee, Meeting, utcnow
+from pitf.models.agendas import AgendaItemInput
 from pitf.services import agenda_links, agendas, org
 from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
@@ -27,7 +30,7 @@ ITEM_FIELDS = ("title", "presenter", "presenter_agency", "duration_minutes", "no
                "recommendation_id")
 
 
-def _item_form(meeting, linked: list[int] = ()) -> AgendaItemForm:
+def _item_form(meeting, linked: Sequence[int | None] = ()) -> AgendaItemForm:
     db = get_session()
     form = AgendaItemForm()
     form.presenter_agency.choices = options(
@@ -35,19 +38,32 @@ def _item_form(meeting, linked: list[int] = ()) -> AgendaItemForm:
                                for a in org.list_agencies(session=db)])
     typed = parse_id(form.action_item_id.data or "")
     form.action_item_id.choices = options([("", "No action item")] + agenda_links.action_item_choices(
-        db, current_user, meeting, [*linked, *([typed] if typed else [])]))
+        db, current_user, meeting, [i for i in (*linked, typed) if i]))
     form.recommendation_id.choices = options([("", "No recommendation")]
                                              + agenda_links.recommendation_choices(db, current_user))
     return form
 
 
-def _item_input(form: AgendaItemForm) -> dict:
+def _number(text: str | None) -> int | None:
+    """A whole number typed or picked; None when blank, and 0 (out of every range: refused by name) when it is
+    no number."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else 0
+
+
+def _item_input(form: AgendaItemForm) -> dict[str, Any]:
+    """The typed item in AgendaItemInput's words (the service validates it with the others)."""
+    recommendation = (form.recommendation_id.data or "").strip()
+    by_number = bool(agenda_links.REC_NUMBER.match(recommendation))
     return {"title": form.title.data or "", "presenter": form.presenter.data or "",
             "presenter_agency": form.presenter_agency.data or None,
-            "duration_minutes": (form.duration_minutes.data or "").strip() or "0",
+            "duration_minutes": _number(form.duration_minutes.data) or 0,
             "notes_md": (form.notes_md.data or "").replace("\r\n", "\n"),
-            "action_item_id": (form.action_item_id.data or "").strip() or None,
-            "recommendation_id": (form.recommendation_id.data or "").strip() or None}
+            "action_item_id": _number(form.action_item_id.data),
+            "recommendation_id": None if by_number else _number(recommendation),
+            "recommendation_number": recommendation if by_number else None}
 
 
 def _fill_item_form(form: AgendaItemForm, row: agendas.AgendaRow) -> None:
@@ -114,8 +130,9 @@ def _item_errors(form: AgendaItemForm, err: ValidationFailed, index: int) -> Non
     prefix = f"items[{index}]."
     mapped = {}
     for name, message in err.fields.items():
-        if name.startswith(prefix) and name[len(prefix):] in ITEM_FIELDS:
-            mapped[name[len(prefix):]] = message
+        field = name[len(prefix):].replace("recommendation_number", "recommendation_id")
+        if name.startswith(prefix) and field in ITEM_FIELDS:
+            mapped[field] = message
         else:
             number = re.match(r"items\[(\d+)\]", name)
             mapped[f"-{name}"] = (f"Item {int(number.group(1)) + 1}: {message}" if number else message)
@@ -129,7 +146,7 @@ def _save_item(meeting_id: int, item_id: int | None):
     form = _item_form(meeting)
     form.validate_on_submit()
     view = agendas.agenda_view(db, meeting)
-    items = agendas.agenda_items_as_input(view)
+    items: list[AgendaItemInput | dict[str, Any]] = list(agendas.agenda_items_as_input(view))
     ids = [r.item.id for r in view.rows]
     if item_id is None:
         index = len(items)
@@ -142,8 +159,9 @@ def _save_item(meeting_id: int, item_id: int | None):
     else:
         raise NotFound("No such agenda item.")
     try:
+        checked = agendas.read_items(db, items)
         saved = agendas.put_agenda(session=db, actor=current_user, meeting_id=meeting_id, version=form.version.data,
-                                   items=items)
+                                   items=checked)
     except Conflict:
         return _agenda_conflict(meeting_id, form=form)
     except ValidationFailed as err:
@@ -181,13 +199,13 @@ def remove_item(meeting_id: int, item_id: int):
     items = agendas.agenda_items_as_input(view)
     removed = items.pop(ids.index(item_id))
     if not confirmed():
-        return ask("remove_item", **remove_values(view.agenda, removed["title"]),
+        return ask("remove_item", **remove_values(view.agenda, removed.title),
                    cancel_url=url_for("meetings.agenda", meeting_id=meeting_id, _anchor=f"item-{item_id}"))
     try:
         agendas.put_agenda(session=db, actor=current_user, meeting_id=meeting_id, version=version, items=items)
     except Conflict:
         return _agenda_conflict(meeting_id)
-    flash(f"Item removed: {removed['title']}.", "success")
+    flash(f"Item removed: {removed.title}.", "success")
     return redirect(url_for("meetings.agenda", meeting_id=meeting_id, _anchor="agenda-items"))
 
 
@@ -255,7 +273,7 @@ def publish(meeting_id: int):
 
 # ---- the printable agenda and its PDF ----------------------------------------------------------
 
-def _print_html(meeting_id: int, *, for_pdf: bool) -> tuple[str, object, object]:
+def _print_html(meeting_id: int, *, for_pdf: bool) -> tuple[str, Meeting, Committee]:
     db = get_session()
     meeting, committee, _access = mtg.get_meeting(session=db, actor=current_user, meeting_id=meeting_id)
     html = render_template(
@@ -282,7 +300,7 @@ def _slug(text: str) -> str:
 @login_required
 def agenda_pdf(meeting_id: int):
     html, meeting, committee = _print_html(meeting_id, for_pdf=True)
-    pdf = render_pdf(html, base_url=current_app.static_folder)
+    pdf = render_pdf(html, base_url=current_app.static_folder or "")
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     filename = f"agenda-{mtg.meeting_local_date(meeting).isoformat()}-{_slug(committee.short_name or committee.name)}"

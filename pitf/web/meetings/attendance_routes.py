@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -59,7 +60,7 @@ def _rows_from_saved(db, committee, saved) -> list[AttendanceRow]:
     rows = _member_rows(db, committee)
     acronyms = agency_acronyms()
     by_key = {r.key: r for r in rows}
-    others = []
+    others: list[AttendanceRow] = []
     for entry in saved:
         acronym = acronyms.get(entry.agency_id, "")
         row = by_key.get(f"u{entry.user_id}") if entry.user_id else None
@@ -94,15 +95,17 @@ def _rows_from_form(db, committee, form) -> list[AttendanceRow]:
     return rows
 
 
-def _entries(rows: list[AttendanceRow]) -> tuple[list[dict], list[str]]:
-    """The service's entries from the rows that say something, and the row each entry came from."""
-    entries, keys = [], []
+def _entries(rows: list[AttendanceRow]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The entries (in AttendanceEntryInput's words) of the rows that say something, and the row each came
+    from."""
+    entries: list[dict[str, Any]] = []
+    keys: list[str] = []
     for row in rows:
         if row.kind == "other" and not row.name.strip():
             continue  # a blank line of the form
         if row.kind != "other" and not row.status:
             continue  # not recorded
-        entry = {"status": row.status or "present", "represented_by": row.represented_by.strip(),
+        entry: dict[str, Any] = {"status": row.status or "present", "represented_by": row.represented_by.strip(),
                  "attendee_kind": row.attendee_kind}
         if row.kind == "person":
             entry["user_id"] = row.user_id
@@ -132,7 +135,10 @@ def attendance(meeting_id: int):
         rows = _rows_from_form(db, committee, request.form)
         entries, keys = _entries(rows)
         try:
-            _saved, q = att.put_attendance(session=db, actor=current_user, meeting_id=meeting_id, entries=entries)
+            if entries:  # the meeting's day first, then the entries
+                att.require_attendance_day(meeting)
+            checked = att.read_entries(db, entries)
+            _saved, q = att.put_attendance(session=db, actor=current_user, meeting_id=meeting_id, entries=checked)
         except ValidationFailed as err:
             status = 422
             for name, message in err.fields.items():

@@ -58,4 +58,4 @@ def settings_clocks() -> fc.Clocks:
 
 
 def agency_acronyms() -> dict[int, str]:
-    return {a.id: a.acronym for a in org.list_agencies(session=get_session(), include_retired=True)}
+    return {a.id: a.acronym for a in org.list_agencies(session=get_session(), include_retired=True) if a.id is not None}

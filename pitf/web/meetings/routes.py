@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -11,6 +12,7 @@ from pitf import permissions
 from pitf.db import get_session
 from pitf.errors import Conflict, ValidationFailed, require
 from pitf.models import utcnow
+from pitf.models.meetings import MeetingCancel, MeetingCopy, MeetingCreate, MeetingSeriesPlan
 from pitf.services import agendas, meeting_series, org
 from pitf.services import attendance as att
 from pitf.services import federal_clocks as fc
@@ -19,6 +21,7 @@ from pitf.services import minutes as minutes_service
 from pitf.services.timeutil import to_local
 from pitf.settings import platform_timezone
 from pitf.textutil import BadDate, parse_date, parse_id, parse_time
+from pitf.validation import validate
 from pitf.web.account.forms import zone_choices
 from pitf.web.choices import options
 from pitf.web.form_errors import apply_form_errors
@@ -115,11 +118,13 @@ def _parse_local(form, errors: dict[str, str]) -> tuple[str | None, str | None]:
             end = value
     if day is None:
         return None, None
-    return tuple(datetime.combine(day, t).isoformat() if t else None for t in (start, end))
+    return (datetime.combine(day, start).isoformat() if start else None,
+            datetime.combine(day, end).isoformat() if end else None)
 
 
-def _meeting_data(form) -> tuple[dict, dict[str, str]]:
-    """The form's input in the service's words, with the errors found reading it."""
+def _meeting_data(form) -> tuple[dict[str, Any], dict[str, str]]:
+    """The form's input in the model family's words (MeetingCreate, MeetingUpdate), with the errors found
+    reading it."""
     errors: dict[str, str] = {}
     starts_at, ends_at = _parse_local(form, errors)
     data = {
@@ -127,9 +132,9 @@ def _meeting_data(form) -> tuple[dict, dict[str, str]]:
         "timezone": form.timezone.data or platform_timezone(), "location": form.location.data or "",
         "virtual_url": (form.virtual_url.data or "").strip(), "is_open": form.access.data != "closed",
         "federal_register_notice_date": (form.federal_register_notice_date.data or "").strip() or None,
-        # An id from the list; anything else goes as typed, for the service to refuse by name.
-        "joint_with_committee_id": (parse_id(form.joint_with_committee_id.data) or form.joint_with_committee_id.data)
-        if form.joint_with_committee_id.data else None,
+        # An id from the list; anything else names no committee (0), for the service to refuse by name.
+        "joint_with_committee_id": (parse_id(form.joint_with_committee_id.data) or 0)
+        if (form.joint_with_committee_id.data or "").strip() else None,
     }
     if hasattr(form, "committee_id"):
         data["committee_id"] = parse_id(form.committee_id.data or "")
@@ -164,10 +169,37 @@ def _fill_meeting_choices(form, *, committees=None) -> None:
         form.committee_id.choices = options([("", "Choose a committee")] + [(c.id, c.name) for c in committees])
 
 
+def _version(raw: str | None) -> int | str | None:
+    """The version a form read: a whole number, or the text as typed (refused by name), or None if blank."""
+    raw = (raw or "").strip()
+    return (parse_id(raw) or raw) if raw else None
+
+
 def _int_field(raw, default: int) -> int | str:
     """A whole number typed in a form, or the text as typed (the service refuses it by name)."""
     raw = (raw or "").strip()
     return default if not raw else (parse_id(raw) or raw)
+
+
+def _new_meetings(db, form: NewMeetingForm,
+                  data: dict[str, Any]) -> tuple[MeetingCreate, MeetingSeriesPlan | None]:
+    """The meeting typed and, for a series, how it repeats; ValidationFailed naming every problem of both."""
+    rule = form.repeat.data or "none"
+    errors: dict[str, str] = {}
+    meeting_in = plan = None
+    try:
+        meeting_in = mtg.read_meeting(db, data)
+    except ValidationFailed as err:
+        errors.update(err.fields)
+    if rule != "none":
+        try:
+            plan = validate(MeetingSeriesPlan, {"rule": rule, "count": _int_field(form.count.data, 4),
+                                                "interval": _int_field(form.interval.data, 1)})
+        except ValidationFailed as err:
+            errors.update(err.fields)
+    if errors or meeting_in is None:
+        raise ValidationFailed("Check the fields marked below.", fields=errors)
+    return meeting_in, plan
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -186,16 +218,15 @@ def new():
         return render_template("meetings/form.html", form=form, meeting=None)
     if form.validate_on_submit():
         data, local = _meeting_data(form)
-        rule = form.repeat.data or "none"
         try:
-            # Sent even when the form already found errors: the service then reports every other field too.
+            # Read even when the form already found errors: every other field's problem is then named too.
             # (It always refuses then: a missing start or end time is never valid.)
-            if rule == "none":
-                created = [mtg.create_meeting(session=db, actor=current_user, data=data)]
+            meeting_in, plan = _new_meetings(db, form, data)
+            if plan is None:
+                created = [mtg.create_meeting(session=db, actor=current_user, meeting_in=meeting_in)]
             else:
-                created = meeting_series.create_series(session=db, actor=current_user, data=data, rule=rule,
-                                                       count=_int_field(form.count.data, 4),
-                                                       interval=_int_field(form.interval.data, 1))
+                created = meeting_series.create_series(session=db, actor=current_user, meeting_in=meeting_in,
+                                                       plan=plan)
         except ValidationFailed as err:
             _show_errors(form, err, local, MEETING_FIELDS)
         else:
@@ -236,8 +267,9 @@ def edit(meeting_id: int):
     if form.validate_on_submit():
         data, local = _meeting_data(form)
         try:
-            mtg.update_meeting(session=db, actor=current_user, meeting_id=meeting_id, version=form.version.data,
-                               data=data)
+            meeting_in = mtg.read_meeting_update(db, {**data, "version": _version(form.version.data)},
+                                                 current=meeting)
+            mtg.update_meeting(session=db, actor=current_user, meeting_id=meeting_id, meeting_in=meeting_in)
         except Conflict:
             db.rollback()  # a conflict found at flush leaves the session unusable
             meeting, committee, _access = mtg.get_meeting(session=db, actor=current_user, meeting_id=meeting_id)
@@ -268,8 +300,9 @@ def cancel(meeting_id: int):
         return render_template("meetings/cancel.html", form=form, meeting=meeting, committee=committee)
     if form.validate_on_submit():
         try:
-            mtg.cancel_meeting(session=db, actor=current_user, meeting_id=meeting_id, version=form.version.data,
-                               reason=form.reason.data or "")
+            cancel_in = validate(MeetingCancel, {"version": _version(form.version.data),
+                                                 "cancel_reason": form.reason.data})
+            mtg.cancel_meeting(session=db, actor=current_user, meeting_id=meeting_id, cancel_in=cancel_in)
         except Conflict:
             db.rollback()
             meeting, committee, _access = mtg.get_meeting(session=db, actor=current_user, meeting_id=meeting_id)
@@ -305,9 +338,9 @@ def copy(meeting_id: int):
         try:
             if local:
                 raise ValidationFailed("Check the fields marked below.", fields=local)
+            copy_in = validate(MeetingCopy, {"starts_at": starts_at, "ends_at": ends_at, "title": form.title.data})
             created = meeting_series.copy_meeting(session=db, actor=current_user, meeting_id=meeting_id,
-                                                  starts_at=starts_at, ends_at=ends_at,
-                                                  title=(form.title.data or "").strip() or None)
+                                                  copy_in=copy_in)
         except ValidationFailed as err:
             apply_form_errors(form, err, mapping=MEETING_FIELDS)
         else:
