@@ -7,8 +7,10 @@ import itertools
 from sqlalchemy import select
 
 from pitf.models import Agency, Committee
+from pitf.models.recommendations import AgencyResponseCreate, RecommendationCreate, RecommendationUpdate
 from pitf.permissions import SYSTEM
 from pitf.services import users
+from pitf.validation import validate
 
 _seq = itertools.count(1)
 PASSWORD = "correct horse battery staple"
@@ -45,3 +47,21 @@ CAST = {"author": ("council", None), "cosponsor": ("council", None), "other": ("
 def cast(make, *names: str) -> dict:
     """{name: make(role, agency=...)} for *names*, made in the order given (make_user, api_as or client_as)."""
     return {name: make(CAST[name][0], agency=CAST[name][1]) for name in names}
+
+
+# ---- what the recommendation services take, from the dicts a client would send --------------------------------
+# Validated as the API and the pages validate (pitf.validation.validate): a bad field is ValidationFailed naming it.
+
+def draft_in(data: dict) -> RecommendationCreate:
+    """A new draft, as RecommendationCreate."""
+    return validate(RecommendationCreate, data)
+
+
+def draft_change(version, data: dict) -> RecommendationUpdate:
+    """A change of a draft's fields, with the version read, as RecommendationUpdate."""
+    return validate(RecommendationUpdate, {**data, "version": version})
+
+
+def response_in(**fields) -> AgencyResponseCreate:
+    """An agency's response, as AgencyResponseCreate."""
+    return validate(AgencyResponseCreate, fields)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from flask import current_app, jsonify, request, url_for
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from pitf.api import api_bp
 from pitf.api.spec import Page, PageQuery, documented, responses, spec
@@ -22,7 +22,6 @@ from pitf.models.recommendations import (
     AgencyResponseFiled,
     AgencyResponsePublic,
     LinkedActionItem,
-    NewActionItem,
     RecommendationCreate,
     RecommendationPublic,
     RecommendationStep,
@@ -35,7 +34,6 @@ from pitf.services import rec_responses, rec_workflow
 from pitf.services import recommendations as recs
 from pitf.services.rec_responses import ResponseView
 from pitf.services.recommendations import AddressedAgency
-from pitf.validation import fields_of
 
 TAGS = ["recommendations"]
 
@@ -161,7 +159,7 @@ def recommendations():
                tags=TAGS)
 def create_recommendation(json: RecommendationCreate):
     """Draft a recommendation (Advisory Council members)"""
-    rec = recs.create_draft(session=get_session(), actor=actor(), data=json.fields())
+    rec = recs.create_draft(session=get_session(), actor=actor(), rec_in=json)
     response = jsonify(_one(rec.id))
     response.status_code = 201
     response.headers["Location"] = url_for("api.recommendation", rec_id=rec.id)
@@ -182,34 +180,31 @@ def recommendation(rec_id: int):
                resp=responses(200, RecommendationPublic, errors=(400, 401, 403, 404, 409, 422)), tags=TAGS)
 def edit_recommendation(rec_id: int, json: RecommendationUpdate):
     """Authors edit a draft's fields; the secretariat moves the status (or flags the priority). Never both."""
-    data = json.fields()
-    version = data.pop("version", None)
     rec_id = _rec_id(rec_id)
-    drafting = sorted(set(data) & set(RecommendationUpdate.DRAFTING))
-    moving = sorted(set(data) & set(RecommendationUpdate.MOVING))
+    drafting, moving = sorted(json.drafting()), json.moving()
     if drafting and moving:
         message = "Edit a draft's fields or change its status, not both in one request."
-        raise ValidationFailed(message, fields=dict.fromkeys(moving, message))
-    if "status" in data:
-        status = data["status"]
+        raise ValidationFailed(message, fields=dict.fromkeys(sorted(moving), message))
+    if "status" in moving:
+        status = json.status
         if status not in recs.STATUS_LABELS:
             raise ValidationFailed("Unknown status.", fields={"status": f"Use one of {', '.join(recs.STATUS_LABELS)}."})
-        return jsonify(_move(rec_id, version, status, note=data.get("note") or "",
-                             response_due=data.get("response_due"), priority=data.get("priority")))
+        return jsonify(_move(rec_id, json.version, status, note=json.note or "", response_due=json.response_due,
+                             priority=json.priority))
     if moving:
         if moving != ["priority"]:
             raise ValidationFailed("Say where the recommendation moves.", fields=dict.fromkeys(
-                [m for m in moving if m != "priority"], "Send it with the new status."))
+                [m for m in sorted(moving) if m != "priority"], "Send it with the new status."))
         try:
-            rec = rec_workflow.set_priority(session=get_session(), actor=actor(), rec_id=rec_id, version=version,
-                                            priority=data["priority"])
+            rec = rec_workflow.set_priority(session=get_session(), actor=actor(), rec_id=rec_id,
+                                            version=json.version, priority=json.priority)
         except Conflict as err:
             raise _current(err, rec_id) from None
         return jsonify(_one(rec.id))
     if not drafting:
         raise ValidationFailed("Nothing to change: send the draft's fields, or a status, or a priority.")
     try:
-        rec = recs.update_draft(session=get_session(), actor=actor(), rec_id=rec_id, version=version, data=data)
+        rec = recs.update_draft(session=get_session(), actor=actor(), rec_id=rec_id, rec_in=json)
     except Conflict as err:
         raise _current(err, rec_id) from None
     return jsonify(_one(rec.id))
@@ -246,34 +241,15 @@ def recommendation_responses(rec_id: int):
     return jsonify(page_of(items, page, per_page, len(views)))
 
 
-def _check_new_items(raw: list | None) -> None:
-    """Each new action item an object checked by NewActionItem, named like new_action_items[1].title."""
-    errors: dict[str, str] = {}
-    for n, item in enumerate(raw or []):
-        prefix = f"new_action_items[{n}]"
-        if not isinstance(item, dict):
-            errors[prefix] = "Each new action item is an object: title, due_date, description_md."
-            continue
-        try:
-            NewActionItem.model_validate(item)
-        except ValidationError as err:
-            errors.update(fields_of(err, NewActionItem, prefix=prefix + "."))
-    if errors:
-        raise ValidationFailed("A new action item has problems.", fields=errors)
-
-
 @api_bp.post("/recommendations/<int:rec_id>/responses")
 @spec.validate(json=AgencyResponseCreate, resp=responses(201, AgencyResponseFiled, errors=(400, 401, 403, 404, 409,
                                                                                             422)), tags=TAGS)
 def respond_to_recommendation(rec_id: int, json: AgencyResponseCreate):
     """File or revise an agency's response; new action items are created with it, all or nothing."""
-    _check_new_items(json.new_action_items)
     db = get_session()
     rec_id = _rec_id(rec_id)
-    given = json.action_item_ids or []
-    response = rec_responses.respond(session=db, actor=actor(), rec_id=rec_id, agency=json.agency or "",
-                                     position=json.position, response_md=json.response_md or "",
-                                     action_item_ids=given, new_action_items=json.new_action_items or [])
+    given = json.action_item_ids
+    response = rec_responses.respond(session=db, actor=actor(), rec_id=rec_id, response_in=json)
     view = next(v for v in rec_responses.responses_of(db, rec_id) if v.response.id == response.id)
     linked = [i.id for i in view.action_items]
     body = response_public(view, AgencyResponseFiled, created_action_item_ids=sorted(set(linked) - set(given)))
