@@ -176,7 +176,7 @@ class RecommendationCreate(SQLModel):
     body_md: Description = ""
     rationale_md: Description = ""
     pillar: ChosenPillar
-    report_year: ReportYear = None  # type: ignore[assignment]  (validated: this year)
+    report_year: ReportYear = None  # type: ignore[assignment]  # validated: this year
     target_agencies: Acronyms = []
     co_sponsor_ids: Ids = []
 
@@ -196,12 +196,12 @@ class RecommendationUpdate(SQLModel):
     MOVING: ClassVar[tuple[str, ...]] = ("status", "note", "response_due", "priority")
 
     version: WholeNumber | None = None
-    title: Title = None  # type: ignore[assignment]  (absent: unchanged; null: refused as blank)
-    body_md: Description = None  # type: ignore[assignment]  (null: emptied)
+    title: Title = None  # type: ignore[assignment]  # absent: unchanged; null: refused as blank
+    body_md: Description = None  # type: ignore[assignment]  # null: emptied
     rationale_md: Description = None  # type: ignore[assignment]
     pillar: ChosenPillar = None  # type: ignore[assignment]
-    report_year: ReportYear = None  # type: ignore[assignment]  (null: the current year)
-    target_agencies: Acronyms = None  # type: ignore[assignment]  (null: none)
+    report_year: ReportYear = None  # type: ignore[assignment]  # null: the current year
+    target_agencies: Acronyms = None  # type: ignore[assignment]  # null: none
     co_sponsor_ids: Ids = None  # type: ignore[assignment]
     status: str | None = None
     note: str | None = None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -25,17 +25,21 @@ from pitf.models import (
     User,
     utcnow,
 )
-from pitf.models.recommendations import NOTE_LENGTH, RecommendationBase, RecommendationCreate, RecommendationUpdate
+from pitf.models.recommendations import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    NOTE_LENGTH,
+    RecommendationCreate,
+    RecommendationUpdate,
+)
 from pitf.models.vocab import Pillar
 from pitf.paging import page_rows
 from pitf.services import audit
 from pitf.services.concurrency import check_version, flush_or_conflict
 from pitf.services.filters import BadFilter, Filter, agency_acronym, choice, flag, read_filters, search_text, sort_order
 from pitf.textutil import contains_pattern
-from pitf.validation import bounds, validate
+from pitf.validation import validate
 
-# The report years, read from the model family (pitf/models/recommendations.py).
-FIRST_YEAR, LAST_YEAR = bounds(RecommendationBase, "report_year")
 PILLARS = tuple(Pillar)
 # The fields stored as given (validated by RecommendationCreate/Update), with no database check.
 PLAIN_FIELDS = ("title", "body_md", "rationale_md", "pillar", "report_year")
@@ -132,6 +136,7 @@ def history_of(session: Session, rec_id: int) -> list[HistoryEntry]:
 
 def record_event(session: Session, rec: Recommendation, actor, source: str | None, target: str, note: str) -> None:
     """Add a step to the recommendation's history (a move, or a response or meeting that keeps the status)."""
+    assert rec.id is not None  # a stored recommendation
     session.add(RecommendationEvent(recommendation_id=rec.id, actor_id=getattr(actor, "id", None),
                                     from_status=source, to_status=target, note=note[:NOTE_LENGTH]))
 
@@ -160,8 +165,8 @@ def _resolve(session: Session, actor, fields: dict[str, Any], *, rec: Recommenda
             values[name.replace("_md", "_html")] = render_markdown(values[name])
     if "target_agencies" in fields:
         wanted = fields["target_agencies"]  # acronyms, upper-cased, sorted, once each (RecommendationCreate)
-        found = dict(session.execute(select(Agency.acronym, Agency.id).where(
-            Agency.acronym.in_(wanted), Agency.is_active.is_(True))).all())
+        found = cast("dict[str, int]", dict(session.execute(select(Agency.acronym, Agency.id).where(
+            Agency.acronym.in_(wanted), Agency.is_active.is_(True))).tuples().all()))
         if unknown := [a for a in wanted if a not in found]:
             errors["target_agencies"] = f"Unknown agency: {', '.join(unknown)}."
         values["target_ids"] = [found[a] for a in wanted if a in found]
@@ -178,7 +183,9 @@ def _resolve(session: Session, actor, fields: dict[str, Any], *, rec: Recommenda
     return values
 
 
-def _set_links(session: Session, rec: Recommendation, values: dict) -> dict:
+def _set_links(session: Session, rec: Recommendation, values: dict[str, Any]) -> dict[str, list[list[int]]]:
+    """Write the agencies addressed and the co-sponsors *values* gives; the changes, for the audit."""
+    assert rec.id is not None  # flushed
     changes = {}
     if "target_ids" in values:
         current = {t.agency_id: t for t in session.execute(select(RecommendationTarget).where(
@@ -191,15 +198,15 @@ def _set_links(session: Session, rec: Recommendation, values: dict) -> dict:
         if wanted != set(current):
             changes["target_agency_ids"] = [sorted(current), sorted(wanted)]
     if "cosponsor_ids" in values:
-        current = {c.user_id: c for c in session.execute(select(RecommendationCosponsor).where(
+        sponsors = {c.user_id: c for c in session.execute(select(RecommendationCosponsor).where(
             RecommendationCosponsor.recommendation_id == rec.id)).scalars()}
         wanted = set(values["cosponsor_ids"])
-        for uid in wanted - set(current):
+        for uid in wanted - set(sponsors):
             session.add(RecommendationCosponsor(recommendation_id=rec.id, user_id=uid))
-        for uid in set(current) - wanted:
-            session.delete(current[uid])
-        if wanted != set(current):
-            changes["co_sponsor_ids"] = [sorted(current), sorted(wanted)]
+        for uid in set(sponsors) - wanted:
+            session.delete(sponsors[uid])
+        if wanted != set(sponsors):
+            changes["co_sponsor_ids"] = [sorted(sponsors), sorted(wanted)]
     return changes
 
 
@@ -210,10 +217,11 @@ def create_draft(*, session: Session, actor, rec_in: RecommendationCreate | None
     if rec_in is None:
         rec_in = validate(RecommendationCreate, data or {})
     values = _resolve(session, actor, rec_in.model_dump(), rec=None)
-    links = {k: values.pop(k) for k in ("target_ids", "cosponsor_ids")}
+    links: dict[str, Any] = {k: values.pop(k) for k in ("target_ids", "cosponsor_ids")}
     rec = Recommendation(**values, status="draft", filed_by_id=actor.id)
     session.add(rec)
     session.flush()
+    assert rec.id is not None  # flushed
     changes = audit.creation_changes(rec, ["title", "pillar", "report_year", "status"])
     changes.update(_set_links(session, rec, links))
     session.add(RecommendationEvent(recommendation_id=rec.id, actor_id=actor.id, from_status=None, to_status="draft",
@@ -236,7 +244,7 @@ def update_draft(*, session: Session, actor, rec_id: int, rec_in: Recommendation
             "Only the authors edit a recommendation, and only while it is a draft.")
     check_version(rec, rec_in.version)
     values = _resolve(session, actor, rec_in.drafting(), rec=rec)
-    links = {k: values.pop(k) for k in ("target_ids", "cosponsor_ids") if k in values}
+    links: dict[str, Any] = {k: values.pop(k) for k in ("target_ids", "cosponsor_ids") if k in values}
     with session.no_autoflush:  # one UPDATE, one version: _set_links's queries must not flush the fields first
         changes = audit.apply_changes(rec, values)
         changes.update(_set_links(session, rec, links))
@@ -352,7 +360,7 @@ def list_recommendations(*, session: Session, actor, filters: RecommendationFilt
         stmt = stmt.where(or_(func.lower(Recommendation.title).like(like, escape="\\"),
                               func.lower(Recommendation.body_md).like(like, escape="\\"),
                               func.lower(func.coalesce(Recommendation.number, "")).like(like, escape="\\")))
-    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar()
+    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     order = {
         "number": (Recommendation.report_year.desc(), Recommendation.sequence.asc(), Recommendation.id.desc()),
         "-number": (Recommendation.report_year.asc(), Recommendation.sequence.desc(), Recommendation.id),
