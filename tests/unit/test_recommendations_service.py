@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from pitf.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
-from pitf.models import ActionItem, AuditEntry, Notification, Recommendation
+from pitf.models import ActionItem, AuditEntry, Notification, Recommendation, utcnow
 from pitf.services import actions, rec_responses, rec_workflow
 from pitf.services import recommendations as recs
 from tests.factories import cast, committee, draft_change, draft_in, response_in
@@ -265,3 +265,64 @@ def test_list_filters(db, people):
     assert {r.id for r in rows} >= {a.id, b.id}  # DHS (a) and DOL (b) never answered
     with pytest.raises(ValidationFailed):
         recs.parse_filters(MultiDict({"status": "lost", "year": "twenty"}))
+
+
+# ---- the model family: each field's limit and message, written once in pitf/models/recommendations.py ----------
+
+@pytest.mark.parametrize("field,value,message", (
+    ("title", "   ", "Enter a title."),
+    ("title", None, "Enter a title."),
+    ("title", "x" * 301, "Use at most 300 characters."),
+    ("body_md", "x" * 100_001, "Text of at most 100,000 characters."),
+    ("rationale_md", "x" * 100_001, "Text of at most 100,000 characters."),
+    ("pillar", None, "Choose one of prevention, protection, prosecution, partnership."),
+    ("pillar", "", "Choose one of prevention, protection, prosecution, partnership."),
+    ("report_year", 2101, "A year such as 2027."),
+    ("target_agencies", "DOJ", 'Must be a list of agency acronyms, e.g. ["DHS", "HHS"].'),
+    ("co_sponsor_ids", [True], "Must be a list of ids, e.g. [12, 15]."),
+))
+def test_a_draft_is_refused_by_its_class_naming_the_field(field, value, message):
+    data = {"title": "Screen shelters", "pillar": "protection", field: value}
+    with pytest.raises(ValidationFailed) as err:
+        draft_in(data)
+    assert err.value.fields == {field: message}
+    with pytest.raises(ValidationFailed) as err:
+        draft_change(1, {field: value})
+    assert err.value.fields == {field: message}
+
+
+def test_a_draft_class_fills_what_was_left_out():
+    made = draft_in({"title": "  Screen shelters ", "pillar": "protection", "report_year": None,
+                     "target_agencies": [" doj", "DHS", "DOJ", " "], "co_sponsor_ids": None, "body_md": None})
+    assert (made.title, made.report_year, made.target_agencies, made.co_sponsor_ids, made.body_md) == (
+        "Screen shelters", utcnow().year, ["DHS", "DOJ"], [], "")
+    change = draft_change(3, {"title": "New title"})
+    assert (change.version, change.drafting(), change.moving()) == (3, {"title": "New title"}, [])
+    assert draft_change(3, {"status": "open", "note": "Go"}).moving() == ["status", "note"]
+
+
+@pytest.mark.parametrize("over,field,message", (
+    ({"position": "maybe"}, "position", "Choose one of concur, partially_concur, non_concur."),
+    ({"position": None}, "position", "Choose one of concur, partially_concur, non_concur."),
+    ({"response_md": "  "}, "response_md", "Explain the agency's position."),
+    ({"response_md": "x" * 100_001}, "response_md", "Use at most 100,000 characters."),
+    ({"action_item_ids": "1"}, "action_item_ids", "Must be a list of ids, e.g. [12, 15]."),
+    ({"new_action_items": [{}] * 21}, "new_action_items", "A list of at most 20 new action items."),
+))
+def test_a_response_is_refused_by_its_class_naming_the_field(over, field, message):
+    with pytest.raises(ValidationFailed) as err:
+        response_in(**{"agency": "DOJ", "position": "concur", "response_md": "Yes.", **over})
+    assert err.value.fields == {field: message}
+
+
+def test_each_new_action_item_is_named_by_its_place(db, people):
+    rec = opened(db, people)
+    sent = response_in(agency="DOJ", position="concur", response_md="Yes.",
+                       new_action_items=[{"title": "Fine", "due_date": "2027-09-30"}, "Train", {"title": 5, "x": 1}])
+    with pytest.raises(ValidationFailed) as err:
+        rec_responses.respond(session=db, actor=people["doj"], rec_id=rec.id, response_in=sent)
+    assert err.value.fields == {
+        "new_action_items[1]": "Each new action item is an object: title, due_date, description_md.",
+        "new_action_items[2].title": "Must be text.",
+        "new_action_items[2].x": "A new action item has title, due_date and description_md."}
+    assert rec_responses.responses_of(db, rec.id) == []
