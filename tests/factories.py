@@ -7,8 +7,10 @@ import itertools
 from sqlalchemy import select
 
 from pitf.models import Agency, Committee
+from pitf.models.recommendations import AgencyResponseCreate, RecommendationCreate, RecommendationUpdate
 from pitf.permissions import SYSTEM
 from pitf.services import users
+from pitf.validation import validate
 
 _seq = itertools.count(1)
 PASSWORD = "correct horse battery staple"
@@ -76,3 +78,21 @@ def attendance_entries(db, entries: list):
     from pitf.services import attendance
 
     return attendance.read_entries(db, entries)
+
+
+# ---- what the recommendation services take, from the dicts a client would send --------------------------------
+# Validated as the API and the pages validate (pitf.validation.validate): a bad field is ValidationFailed naming it.
+
+def draft_in(data: dict) -> RecommendationCreate:
+    """A new draft, as RecommendationCreate."""
+    return validate(RecommendationCreate, data)
+
+
+def draft_change(version, data: dict) -> RecommendationUpdate:
+    """A change of a draft's fields, with the version read, as RecommendationUpdate."""
+    return validate(RecommendationUpdate, {**data, "version": version})
+
+
+def response_in(**fields) -> AgencyResponseCreate:
+    """An agency's response, as AgencyResponseCreate."""
+    return validate(AgencyResponseCreate, fields)

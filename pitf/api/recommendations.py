@@ -6,10 +6,10 @@ is shaped by RecommendationPublic or AgencyResponsePublic."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 from flask import current_app, jsonify, request, url_for
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from pitf.api import api_bp
 from pitf.api.spec import Page, PageQuery, documented, responses, spec
@@ -22,20 +22,18 @@ from pitf.models.recommendations import (
     AgencyResponseFiled,
     AgencyResponsePublic,
     LinkedActionItem,
-    NewActionItem,
     RecommendationCreate,
     RecommendationPublic,
     RecommendationStep,
     RecommendationSubmit,
     RecommendationUpdate,
 )
-from pitf.models.vocab import Pillar, RecommendationStatus
+from pitf.models.vocab import Pillar, Position, RecommendationStatus
 from pitf.paging import page_slice
 from pitf.services import rec_responses, rec_workflow
 from pitf.services import recommendations as recs
 from pitf.services.rec_responses import ResponseView
 from pitf.services.recommendations import AddressedAgency
-from pitf.validation import fields_of
 
 TAGS = ["recommendations"]
 
@@ -45,9 +43,9 @@ TAGS = ["recommendations"]
 def rec_public(rec: Recommendation, targets: list[AddressedAgency], cosponsors: list) -> RecommendationPublic:
     """The recommendation as the API shows it, with the agencies it is addressed to and its co-sponsors."""
     return RecommendationPublic(
-        id=rec.id, number=rec.number, report_year=rec.report_year, sequence=rec.sequence, title=rec.title,
+        id=cast(int, rec.id), number=rec.number, report_year=rec.report_year, sequence=rec.sequence, title=rec.title,
         body_md=rec.body_md, body_html=rec.body_html, rationale_md=rec.rationale_md,
-        rationale_html=rec.rationale_html, pillar=rec.pillar, status=rec.status,
+        rationale_html=rec.rationale_html, pillar=Pillar(rec.pillar), status=RecommendationStatus(rec.status),
         status_label=recs.STATUS_LABELS.get(rec.status, rec.status),
         target_agencies=[t.acronym for t in targets], co_sponsor_ids=sorted(u.id for u in cosponsors),
         priority=rec.priority, filed_by=rec.filed_by_id, submitted_at=rec.submitted_at, closed_at=rec.closed_at,
@@ -57,20 +55,20 @@ def rec_public(rec: Recommendation, targets: list[AddressedAgency], cosponsors: 
 
 def recs_json(db, rows: list[Recommendation]) -> list[dict]:
     """Serialize several recommendations with two queries, however many there are."""
-    ids = [r.id for r in rows]
+    ids = [cast(int, r.id) for r in rows]  # read from the table: every id is set
     targets, cosponsors = recs.targets_of(db, ids), recs.cosponsors_of(db, ids)
-    return [rec_public(r, targets[r.id], cosponsors[r.id]).model_dump(mode="json") for r in rows]
+    return [rec_public(r, targets[i], cosponsors[i]).model_dump(mode="json") for r, i in zip(rows, ids, strict=True)]
 
 
 def response_public(view: ResponseView, model: type[AgencyResponsePublic] = AgencyResponsePublic, **extra):
     r = view.response
     return model(
-        id=r.id, recommendation_id=r.recommendation_id, agency=view.agency, position=r.position,
+        id=cast(int, r.id), recommendation_id=r.recommendation_id, agency=view.agency, position=Position(r.position),
         position_label=recs.POSITION_LABELS.get(r.position, r.position), response_md=r.response_md,
         response_html=r.response_html, revision=r.revision, is_current=r.is_current, author=view.author,
         author_id=r.author_id, created_at=r.created_at, due_date=r.due_date,
-        action_item_ids=[i.id for i in view.action_items],
-        action_items=[LinkedActionItem(id=i.id, title=i.title, status=i.status, due_date=i.due_date,
+        action_item_ids=[cast(int, i.id) for i in view.action_items],
+        action_items=[LinkedActionItem(id=cast(int, i.id), title=i.title, status=i.status, due_date=i.due_date,
                                        percent_complete=i.percent_complete) for i in view.action_items],
         **extra)
 
@@ -90,10 +88,9 @@ def _current(err: Conflict, rec_id: int) -> Conflict:
     return with_current(err, read)
 
 
-def _one(rec_id: int) -> dict:
-    db = get_session()
-    rec = db.get(Recommendation, rec_id)
-    return recs_json(db, [rec])[0]
+def _one(rec: Recommendation) -> dict:
+    """The recommendation as the API shows it, as it now is."""
+    return recs_json(get_session(), [rec])[0]
 
 
 def _response_days() -> int:
@@ -108,7 +105,7 @@ def _move(rec_id: int, version, to: str, *, note: str = "", response_due=None, p
                                       today=utcnow().date(), response_days=_response_days())
     except Conflict as err:  # a version conflict; a refused move (InvalidTransition) is not one
         raise _current(err, rec_id) from None
-    return _one(rec.id)
+    return _one(rec)
 
 
 def _flag(name: str) -> bool:
@@ -161,8 +158,8 @@ def recommendations():
                tags=TAGS)
 def create_recommendation(json: RecommendationCreate):
     """Draft a recommendation (Advisory Council members)"""
-    rec = recs.create_draft(session=get_session(), actor=actor(), data=json.fields())
-    response = jsonify(_one(rec.id))
+    rec = recs.create_draft(session=get_session(), actor=actor(), rec_in=json)
+    response = jsonify(_one(rec))
     response.status_code = 201
     response.headers["Location"] = url_for("api.recommendation", rec_id=rec.id)
     return response
@@ -182,37 +179,34 @@ def recommendation(rec_id: int):
                resp=responses(200, RecommendationPublic, errors=(400, 401, 403, 404, 409, 422)), tags=TAGS)
 def edit_recommendation(rec_id: int, json: RecommendationUpdate):
     """Authors edit a draft's fields; the secretariat moves the status (or flags the priority). Never both."""
-    data = json.fields()
-    version = data.pop("version", None)
     rec_id = _rec_id(rec_id)
-    drafting = sorted(set(data) & set(RecommendationUpdate.DRAFTING))
-    moving = sorted(set(data) & set(RecommendationUpdate.MOVING))
+    drafting, moving = sorted(json.drafting()), json.moving()
     if drafting and moving:
         message = "Edit a draft's fields or change its status, not both in one request."
-        raise ValidationFailed(message, fields=dict.fromkeys(moving, message))
-    if "status" in data:
-        status = data["status"]
+        raise ValidationFailed(message, fields=dict.fromkeys(sorted(moving), message))
+    if "status" in moving:
+        status = json.status
         if status not in recs.STATUS_LABELS:
             raise ValidationFailed("Unknown status.", fields={"status": f"Use one of {', '.join(recs.STATUS_LABELS)}."})
-        return jsonify(_move(rec_id, version, status, note=data.get("note") or "",
-                             response_due=data.get("response_due"), priority=data.get("priority")))
+        return jsonify(_move(rec_id, json.version, status, note=json.note or "", response_due=json.response_due,
+                             priority=json.priority))
     if moving:
         if moving != ["priority"]:
             raise ValidationFailed("Say where the recommendation moves.", fields=dict.fromkeys(
-                [m for m in moving if m != "priority"], "Send it with the new status."))
+                [m for m in sorted(moving) if m != "priority"], "Send it with the new status."))
         try:
-            rec = rec_workflow.set_priority(session=get_session(), actor=actor(), rec_id=rec_id, version=version,
-                                            priority=data["priority"])
+            rec = rec_workflow.set_priority(session=get_session(), actor=actor(), rec_id=rec_id,
+                                            version=json.version, priority=json.priority)
         except Conflict as err:
             raise _current(err, rec_id) from None
-        return jsonify(_one(rec.id))
+        return jsonify(_one(rec))
     if not drafting:
         raise ValidationFailed("Nothing to change: send the draft's fields, or a status, or a priority.")
     try:
-        rec = recs.update_draft(session=get_session(), actor=actor(), rec_id=rec_id, version=version, data=data)
+        rec = recs.update_draft(session=get_session(), actor=actor(), rec_id=rec_id, rec_in=json)
     except Conflict as err:
         raise _current(err, rec_id) from None
-    return jsonify(_one(rec.id))
+    return jsonify(_one(rec))
 
 
 @api_bp.post("/recommendations/<int:rec_id>/submit")
@@ -241,25 +235,9 @@ def recommendation_responses(rec_id: int):
     every, page, per_page = filters_and_page(lambda _args: _flag("all"), "Some arguments are not valid.")
     db = get_session()
     rec, _ = recs.get_recommendation(session=db, actor=actor(), rec_id=_rec_id(rec_id))
-    views = rec_responses.responses_of(db, rec.id, current_only=not every)
+    views = rec_responses.responses_of(db, rec_id, current_only=not every)
     items = [response_public(v).model_dump(mode="json") for v in page_slice(views, page, per_page)]
     return jsonify(page_of(items, page, per_page, len(views)))
-
-
-def _check_new_items(raw: list | None) -> None:
-    """Each new action item an object checked by NewActionItem, named like new_action_items[1].title."""
-    errors: dict[str, str] = {}
-    for n, item in enumerate(raw or []):
-        prefix = f"new_action_items[{n}]"
-        if not isinstance(item, dict):
-            errors[prefix] = "Each new action item is an object: title, due_date, description_md."
-            continue
-        try:
-            NewActionItem.model_validate(item)
-        except ValidationError as err:
-            errors.update(fields_of(err, NewActionItem, prefix=prefix + "."))
-    if errors:
-        raise ValidationFailed("A new action item has problems.", fields=errors)
 
 
 @api_bp.post("/recommendations/<int:rec_id>/responses")
@@ -267,13 +245,10 @@ def _check_new_items(raw: list | None) -> None:
                                                                                             422)), tags=TAGS)
 def respond_to_recommendation(rec_id: int, json: AgencyResponseCreate):
     """File or revise an agency's response; new action items are created with it, all or nothing."""
-    _check_new_items(json.new_action_items)
     db = get_session()
     rec_id = _rec_id(rec_id)
-    given = json.action_item_ids or []
-    response = rec_responses.respond(session=db, actor=actor(), rec_id=rec_id, agency=json.agency or "",
-                                     position=json.position, response_md=json.response_md or "",
-                                     action_item_ids=given, new_action_items=json.new_action_items or [])
+    given = json.action_item_ids
+    response = rec_responses.respond(session=db, actor=actor(), rec_id=rec_id, response_in=json)
     view = next(v for v in rec_responses.responses_of(db, rec_id) if v.response.id == response.id)
     linked = [i.id for i in view.action_items]
     body = response_public(view, AgencyResponseFiled, created_action_item_ids=sorted(set(linked) - set(given)))

@@ -5,16 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar
 
-from pydantic import PlainSerializer, field_validator
+from annotated_types import Ge, Le, MaxLen
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, Strict, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import AutoString, Field, SQLModel
 from sqlmodel.main import SQLModelConfig
 
+from pitf.errors import ValidationFailed
 from pitf.markdown import MAX_SOURCE
+from pitf.validation import fields_of
 
-from .base import Versioned, created_field, optional_time_field
-from .fields import Flag, RowId, WholeNumber
+from .base import Versioned, created_field, optional_time_field, utcnow
+from .fields import Description, Flag, RowId, Title, WholeNumber, required
 from .vocab import Pillar, Position, RecommendationStatus
 
 # The old names of the vocabularies, kept while callers move over to the enums of .vocab.
@@ -113,48 +116,93 @@ class ResponseActionItem(SQLModel, table=True):
 DATES_BY_AGENCY = 'Must be an object of dates by agency, e.g. {"DOJ": "2027-05-01"}.'
 
 
-# ---- what the API takes and returns --------------------------------------------------------------
-# The input classes check each field's JSON type (every field optional, null left to the service); the
-# service checks the values against RecommendationBase's limits and the database, naming each field.
+# ---- what the API, the pages and the services take -----------------------------------------------
+# Each field's type, limit and vocabulary is checked here, in the platform's words, naming the field; what
+# only the database can tell (does the agency exist, is a co-sponsor a Council member, the version read,
+# the moves allowed) stays in the services (pitf/services/recommendations.py, rec_workflow, rec_responses).
+
+_PILLAR_CHOICE = f"Choose one of {', '.join(Pillar)}."
+_POSITION_CHOICE = f"Choose one of {', '.join(Position)}."
+_ACRONYMS = 'Must be a list of agency acronyms, e.g. ["DHS", "HHS"].'
+_IDS = "Must be a list of ids, e.g. [12, 15]."
+_TEXT = f"Text of at most {MAX_SOURCE:,} characters."
+_YEAR = "A year such as 2027."
+_EXPLAIN = "Explain the agency's position."
+_AT_MOST_ITEMS = f"A list of at most {MAX_NEW_ACTION_ITEMS} new action items."
+
+
+def _empty_if_none(value):
+    # JSON null and an absent form field both mean "none".
+    return [] if value is None else value
+
+
+def _blank_if_none(value):
+    return "" if value is None else value
+
+
+def _this_year_if_blank(value):
+    # No year given (null, an empty form field, 0): the current one.
+    if value is None or value == "" or (type(value) is int and value == 0):
+        return utcnow().year
+    return value
+
+
+def _normal_acronyms(value: list[str]) -> list[str]:
+    return sorted({a.strip().upper() for a in value if a.strip()})
+
+
+ReportYear = Annotated[int, BeforeValidator(_this_year_if_blank), Strict(), Ge(FIRST_YEAR), Le(LAST_YEAR)]
+ChosenPillar = Annotated[Pillar, required(_PILLAR_CHOICE)]
+Acronyms = Annotated[list[str], BeforeValidator(_empty_if_none), AfterValidator(_normal_acronyms)]
+Ids = Annotated[list[RowId], BeforeValidator(_empty_if_none)]
+
 
 class RecommendationCreate(SQLModel):
-    """A new draft."""
+    """A new draft: what its authors write, the agencies it is addressed to (acronyms) and its co-sponsors."""
+
+    model_config = SQLModelConfig(extra="forbid", validate_default=True)  # no year given: this year
+    messages: ClassVar[dict[str, str]] = {
+        "title.missing": "Enter a title.", "title.string_too_short": "Enter a title.",
+        "body_md.string_too_long": _TEXT, "rationale_md.string_too_long": _TEXT,
+        "pillar.missing": _PILLAR_CHOICE, "pillar.enum": _PILLAR_CHOICE,
+        "report_year.greater_than_equal": _YEAR, "report_year.less_than_equal": _YEAR,
+        "target_agencies.list_type": _ACRONYMS, "target_agencies.string_type": _ACRONYMS,
+        "co_sponsor_ids.list_type": _IDS, "co_sponsor_ids.int_type": _IDS,
+    }
+    DRAFTING: ClassVar[tuple[str, ...]] = ("title", "body_md", "rationale_md", "pillar", "report_year",
+                                           "target_agencies", "co_sponsor_ids")
+
+    title: Title
+    body_md: Description = ""
+    rationale_md: Description = ""
+    pillar: ChosenPillar
+    report_year: ReportYear = None  # type: ignore[assignment]  # validated: this year
+    target_agencies: Acronyms = []
+    co_sponsor_ids: Ids = []
+
+
+class RecommendationUpdate(SQLModel):
+    """A PATCH: the authors edit a draft's fields (only those sent change, each with RecommendationCreate's
+    limits), or the secretariat moves the status (with a note, and the response due dates when opening) or
+    flags the priority. Never both in one request."""
 
     model_config = SQLModelConfig(extra="forbid")
-    messages: ClassVar[dict[str, str]] = {
-        "target_agencies.list_type": 'Must be a list of agency acronyms, e.g. ["DHS", "HHS"].',
-        "target_agencies.string_type": 'Must be a list of agency acronyms, e.g. ["DHS", "HHS"].',
-        "co_sponsor_ids.list_type": "Must be a list of ids, e.g. [12, 15].",
-        "co_sponsor_ids.int_type": "Must be a list of ids, e.g. [12, 15].",
-    }
-
-    title: str | None = None
-    body_md: str | None = None
-    rationale_md: str | None = None
-    pillar: str | None = None
-    report_year: WholeNumber | None = None
-    target_agencies: list[str] | None = None
-    co_sponsor_ids: list[RowId] | None = None
-
-    def fields(self) -> dict[str, Any]:
-        """The fields the client sent (a null sent is kept: the service says what it lacks)."""
-        return {name: getattr(self, name) for name in self.model_fields_set}
-
-
-class RecommendationUpdate(RecommendationCreate):
-    """A PATCH: the authors edit a draft's fields, or the secretariat moves the status (with a note, and the
-    response due dates when opening) or flags the priority. Never both in one request."""
-
     messages: ClassVar[dict[str, str]] = {
         **RecommendationCreate.messages,
         "extra_forbidden": "This field cannot be changed.",
         "response_due.dict_type": DATES_BY_AGENCY,
     }
-    DRAFTING: ClassVar[tuple[str, ...]] = ("title", "body_md", "rationale_md", "pillar", "report_year",
-                                           "target_agencies", "co_sponsor_ids")
+    DRAFTING: ClassVar[tuple[str, ...]] = RecommendationCreate.DRAFTING
     MOVING: ClassVar[tuple[str, ...]] = ("status", "note", "response_due", "priority")
 
     version: WholeNumber | None = None
+    title: Title = None  # type: ignore[assignment]  # absent: unchanged; null: refused as blank
+    body_md: Description = None  # type: ignore[assignment]  # null: emptied
+    rationale_md: Description = None  # type: ignore[assignment]
+    pillar: ChosenPillar = None  # type: ignore[assignment]
+    report_year: ReportYear = None  # type: ignore[assignment]  # null: the current year
+    target_agencies: Acronyms = None  # type: ignore[assignment]  # null: none
+    co_sponsor_ids: Ids = None  # type: ignore[assignment]
     status: str | None = None
     note: str | None = None
     response_due: dict[str, Any] | None = None
@@ -167,6 +215,14 @@ class RecommendationUpdate(RecommendationCreate):
         if value is not None and not all(isinstance(v, str) for v in value.values()):
             raise PydanticCustomError("dates_by_agency", DATES_BY_AGENCY)
         return value
+
+    def drafting(self) -> dict[str, Any]:
+        """The draft's fields the client sent, as validated."""
+        return {name: getattr(self, name) for name in self.DRAFTING if name in self.model_fields_set}
+
+    def moving(self) -> list[str]:
+        """The fields of a move (status, note, response_due, priority) the client sent."""
+        return [name for name in self.MOVING if name in self.model_fields_set]
 
 
 class RecommendationStep(SQLModel):
@@ -225,19 +281,40 @@ class NewActionItem(SQLModel):
 
 class AgencyResponseCreate(SQLModel):
     """An agency's response (a first one, or a new revision). Each of new_action_items is checked as a
-    NewActionItem, named new_action_items[n]."""
+    NewActionItem by new_items(), named new_action_items[n]; whether the agency exists and is addressed, and
+    the action items linked are its own, is the service's check (pitf/services/rec_responses.py)."""
 
     model_config = SQLModelConfig(extra="forbid")
     messages: ClassVar[dict[str, str]] = {
-        "action_item_ids.list_type": "Must be a list of ids, e.g. [12, 15].",
-        "action_item_ids.int_type": "Must be a list of ids, e.g. [12, 15].",
+        "position.missing": _POSITION_CHOICE, "position.enum": _POSITION_CHOICE,
+        "response_md.missing": _EXPLAIN,
+        "action_item_ids.list_type": _IDS, "action_item_ids.int_type": _IDS,
+        "new_action_items": _AT_MOST_ITEMS,
     }
 
-    agency: str | None = None
-    position: str | None = None
-    response_md: str | None = None
-    action_item_ids: list[RowId] | None = None
-    new_action_items: list[Any] | None = None
+    agency: Annotated[str, BeforeValidator(_blank_if_none)] = ""
+    position: Annotated[Position, required(_POSITION_CHOICE)]
+    response_md: Annotated[str, required(_EXPLAIN), MaxLen(MAX_SOURCE)]
+    action_item_ids: Ids = []
+    new_action_items: Annotated[list[Any], BeforeValidator(_empty_if_none), MaxLen(MAX_NEW_ACTION_ITEMS)] = []
+
+    def new_items(self) -> list[NewActionItem]:
+        """Each new action item as a NewActionItem, or ValidationFailed naming every bad field as
+        new_action_items[1].title."""
+        errors: dict[str, str] = {}
+        items = []
+        for n, raw in enumerate(self.new_action_items):
+            prefix = f"new_action_items[{n}]"
+            if not isinstance(raw, dict):
+                errors[prefix] = "Each new action item is an object: title, due_date, description_md."
+                continue
+            try:
+                items.append(NewActionItem.model_validate(raw))
+            except ValidationError as err:
+                errors.update(fields_of(err, NewActionItem, prefix=prefix + "."))
+        if errors:
+            raise ValidationFailed("A new action item has problems.", fields=errors)
+        return items
 
 
 class LinkedActionItem(SQLModel):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from pitf import permissions
 from pitf.errors import InvalidTransition, ValidationFailed, require
-from pitf.markdown import MAX_SOURCE, render_markdown
+from pitf.markdown import render_markdown
 from pitf.models import (
     ActionItem,
     Agency,
@@ -22,7 +22,7 @@ from pitf.models import (
     User,
 )
 from pitf.models.actions import CLOSED_STATUSES
-from pitf.models.recommendations import MAX_NEW_ACTION_ITEMS, POSITIONS
+from pitf.models.recommendations import AgencyResponseCreate
 from pitf.services import audit
 from pitf.services.notify import notify
 from pitf.services.recommendations import (
@@ -93,13 +93,14 @@ def _default_committee(session: Session) -> Committee | None:
         select(Committee).order_by(Committee.id)).scalars().first()
 
 
-def respond(*, session: Session, actor, rec_id: int, agency: str, position: str, response_md: str,
-            action_item_ids: list | None = None, new_action_items: list | None = None) -> AgencyResponse:
+def respond(*, session: Session, actor, rec_id: int, response_in: AgencyResponseCreate) -> AgencyResponse:
     """File (or revise) an agency's response, with the commitments it makes. All or nothing."""
     from pitf.services.actions import create_action_item
 
+    new_items = response_in.new_items()  # each new item's fields named, before anything is read
     rec, _ = get_recommendation(session=session, actor=actor, rec_id=rec_id)
-    agency_row = session.execute(select(Agency).where(Agency.acronym == str(agency or "").upper())).scalar()
+    agency = response_in.agency
+    agency_row = session.execute(select(Agency).where(Agency.acronym == agency.upper())).scalar()
     if agency_row is None:
         raise ValidationFailed("Unknown agency.", fields={"agency": f"No agency has the acronym {agency!r}."})
     target = session.get(RecommendationTarget, (rec.id, agency_row.id))
@@ -113,41 +114,24 @@ def respond(*, session: Session, actor, rec_id: int, agency: str, position: str,
         require(False, "A liaison responds only for their own agency.")
     assert target is not None  # can_respond_for holds only for an agency the recommendation is addressed to
     assert rec.id is not None and agency_row.id is not None  # both read from the database
-    errors: dict[str, str] = {}
-    if position not in POSITIONS:
-        errors["position"] = f"Choose one of {', '.join(POSITIONS)}."
-    if not isinstance(response_md, str) or not response_md.strip():
-        errors["response_md"] = "Explain the agency's position."
-    elif len(response_md) > MAX_SOURCE:
-        errors["response_md"] = f"Use at most {MAX_SOURCE:,} characters."
-    ids = action_item_ids or []
-    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
-        errors["action_item_ids"] = "A list of action item ids."
-        ids = []
+    position, response_md, ids = response_in.position, response_in.response_md, response_in.action_item_ids
     linked = {i.id: i for i in session.execute(select(ActionItem).where(ActionItem.id.in_(ids or [-1]))).scalars()}
     if missing := [i for i in ids if i not in linked]:
-        errors["action_item_ids"] = f"No such action item: {', '.join(map(str, missing))}."
-    elif foreign := [i for i in ids if linked[i].lead_agency_id != agency_row.id]:
-        errors["action_item_ids"] = (f"Action item {', '.join(map(str, foreign))} is not led by "
-                                     f"{agency_row.acronym}: link only your agency's commitments.")
-    new_items = new_action_items or []
-    if not isinstance(new_items, list) or len(new_items) > MAX_NEW_ACTION_ITEMS:
-        errors["new_action_items"] = f"A list of at most {MAX_NEW_ACTION_ITEMS} new action items."
-        new_items = []
+        raise ValidationFailed("The response has problems.", fields={
+            "action_item_ids": f"No such action item: {', '.join(map(str, missing))}."})
+    if foreign := [i for i in ids if linked[i].lead_agency_id != agency_row.id]:
+        raise ValidationFailed("The response has problems.", fields={
+            "action_item_ids": f"Action item {', '.join(map(str, foreign))} is not led by "
+                               f"{agency_row.acronym}: link only your agency's commitments."})
     committee = _default_committee(session)
-    if errors:
-        raise ValidationFailed("The response has problems.", fields=errors)
     # Create the new commitments first, inside a savepoint: a bad one undoes those made before it.
     created = []
     savepoint = session.begin_nested()
-    for n, raw in enumerate(new_items):
-        if not isinstance(raw, dict):
-            savepoint.rollback()
-            raise ValidationFailed("Bad item.", fields={f"new_action_items[{n}]": "Each new item is an object."})
+    for n, new in enumerate(new_items):
         try:
             item = create_action_item(session=session, actor=actor, authorized=True, notify_agency=False, data={
-                "title": raw.get("title"), "description_md": raw.get("description_md") or "",
-                "due_date": raw.get("due_date"), "lead_agency": agency_row.acronym, "supporting_agencies": [],
+                "title": new.title, "description_md": new.description_md or "",
+                "due_date": new.due_date, "lead_agency": agency_row.acronym, "supporting_agencies": [],
                 "committee_id": committee.id if committee else None, "pillar": rec.pillar,
                 "priority": "high" if rec.priority else "normal", "recommendation_id": rec.id})
         except ValidationFailed as err:

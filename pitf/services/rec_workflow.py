@@ -151,8 +151,6 @@ def transition(*, session: Session, actor, rec_id: int, version, to: str, note: 
             if due < today:
                 errors[f"response_due.{acronym}"] = "The response date cannot be in the past."
             due_dates[agency_id] = due
-    if priority is not None and not isinstance(priority, bool):
-        errors["priority"] = "true or false."
     if errors:
         raise ValidationFailed("The change has problems.", fields=errors)
     source = rec.status
@@ -190,11 +188,12 @@ def transition(*, session: Session, actor, rec_id: int, version, to: str, note: 
     return rec
 
 
-def set_priority(*, session: Session, actor, rec_id: int, version, priority: bool) -> Recommendation:
+def set_priority(*, session: Session, actor, rec_id: int, version, priority: bool | None) -> Recommendation:
+    """Flag or unflag the recommendation as a priority; None (a null sent) is refused, naming the field."""
     rec, _ = get_recommendation(session=session, actor=actor, rec_id=rec_id)
     require(permissions.is_staff(actor), "Only the secretariat flags priorities.")
     check_version(rec, version)
-    if not isinstance(priority, bool):
+    if priority is None:
         raise ValidationFailed("Bad priority.", fields={"priority": "true or false."})
     if rec.priority != priority:
         audit.record(session, actor=actor, action="recommendation.priority", obj=rec,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -25,20 +25,24 @@ from pitf.models import (
     User,
     utcnow,
 )
-from pitf.models.recommendations import NOTE_LENGTH, RecommendationBase
+from pitf.models.recommendations import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    NOTE_LENGTH,
+    RecommendationCreate,
+    RecommendationUpdate,
+)
 from pitf.models.vocab import Pillar
 from pitf.paging import page_rows
 from pitf.services import audit
 from pitf.services.concurrency import check_version, flush_or_conflict
 from pitf.services.filters import BadFilter, Filter, agency_acronym, choice, flag, read_filters, search_text, sort_order
 from pitf.textutil import contains_pattern
-from pitf.validation import bounds, max_length
+from pitf.validation import validate
 
-# The limits of what authors write, read from the model family (pitf/models/recommendations.py).
-TITLE_LENGTH = max_length(RecommendationBase, "title")
-TEXT_LENGTH = max_length(RecommendationBase, "body_md")
-FIRST_YEAR, LAST_YEAR = bounds(RecommendationBase, "report_year")
 PILLARS = tuple(Pillar)
+# The fields stored as given (validated by RecommendationCreate/Update), with no database check.
+PLAIN_FIELDS = ("title", "body_md", "rationale_md", "pillar", "report_year")
 
 STATUS_LABELS = {"draft": "Draft", "submitted": "Submitted", "under_review": "Under review", "open": "Open",
                  "closed_implemented": "Closed: implemented", "closed_not_implemented": "Closed: not implemented",
@@ -132,6 +136,7 @@ def history_of(session: Session, rec_id: int) -> list[HistoryEntry]:
 
 def record_event(session: Session, rec: Recommendation, actor, source: str | None, target: str, note: str) -> None:
     """Add a step to the recommendation's history (a move, or a response or meeting that keeps the status)."""
+    assert rec.id is not None  # a stored recommendation
     session.add(RecommendationEvent(recommendation_id=rec.id, actor_id=getattr(actor, "id", None),
                                     from_status=source, to_status=target, note=note[:NOTE_LENGTH]))
 
@@ -150,73 +155,37 @@ def authors_of(session: Session, rec: Recommendation) -> list[User]:
 
 # ---- drafting --------------------------------------------------------------------------------
 
-def _resolve(session: Session, actor, data: dict, *, partial: bool, rec: Recommendation | None) -> dict:
+def _resolve(session: Session, actor, fields: dict[str, Any], *, rec: Recommendation | None) -> dict[str, Any]:
+    """Check the validated *fields* (those given) against the database and turn acronyms and ids into the
+    columns and links to write; ValidationFailed lists every problem."""
     errors: dict[str, str] = {}
-    values: dict = {}
-
-    def want(name):
-        return not partial or name in data
-
-    if want("title"):
-        title = data.get("title")
-        if not isinstance(title, str) or not title.strip():
-            errors["title"] = "Enter a title."
-        elif len(title) > TITLE_LENGTH:
-            errors["title"] = f"Use at most {TITLE_LENGTH} characters."
-        else:
-            values["title"] = title.strip()
+    values: dict[str, Any] = {name: fields[name] for name in PLAIN_FIELDS if name in fields}
     for name in ("body_md", "rationale_md"):
-        if want(name):
-            text = data.get(name) or ""
-            if not isinstance(text, str) or len(text) > TEXT_LENGTH:
-                errors[name] = f"Text of at most {TEXT_LENGTH:,} characters."
-            else:
-                values[name] = text
-                values[name.replace("_md", "_html")] = render_markdown(text)
-    if want("pillar"):
-        if data.get("pillar") not in PILLARS:
-            errors["pillar"] = f"Choose one of {', '.join(PILLARS)}."
-        else:
-            values["pillar"] = data["pillar"]
-    if want("report_year"):
-        year = data.get("report_year") or utcnow().year
-        if isinstance(year, str) and year.strip().isascii() and year.strip().isdigit():
-            year = int(year)
-        if isinstance(year, bool) or not isinstance(year, int) or not FIRST_YEAR <= year <= LAST_YEAR:
-            errors["report_year"] = "A year such as 2027."
-        else:
-            values["report_year"] = year
-    if want("target_agencies"):
-        raw = data.get("target_agencies") or []
-        if isinstance(raw, str):
-            raw = raw.replace(";", ",").split(",")
-        if not isinstance(raw, list) or not all(isinstance(a, str) for a in raw):
-            errors["target_agencies"] = "A list of agency acronyms."
-        else:
-            wanted = sorted({a.strip().upper() for a in raw if a.strip()})
-            found = dict(session.execute(select(Agency.acronym, Agency.id).where(
-                Agency.acronym.in_(wanted), Agency.is_active.is_(True))).all())
-            if unknown := [a for a in wanted if a not in found]:
-                errors["target_agencies"] = f"Unknown agency: {', '.join(unknown)}."
-            values["target_ids"] = [found[a] for a in wanted if a in found]
-    if want("co_sponsor_ids"):
-        raw = data.get("co_sponsor_ids") or []
-        if not isinstance(raw, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in raw):
-            errors["co_sponsor_ids"] = "A list of user ids."
-        else:
-            # The filer is never their own co-sponsor; a co-sponsor editing keeps themselves in the list they send.
-            ids = sorted(set(raw) - {rec.filed_by_id if rec else getattr(actor, "id", None)})
-            people = {u.id: u for u in session.execute(select(User).where(User.id.in_(ids))).scalars()} if ids else {}
-            bad = [i for i in ids if i not in people or people[i].role != "council" or not people[i].is_active]
-            if bad:
-                errors["co_sponsor_ids"] = "Co-sponsors must be active Advisory Council members."
-            values["cosponsor_ids"] = [i for i in ids if i not in bad]
+        if name in values:
+            values[name.replace("_md", "_html")] = render_markdown(values[name])
+    if "target_agencies" in fields:
+        wanted = fields["target_agencies"]  # acronyms, upper-cased, sorted, once each (RecommendationCreate)
+        found = cast("dict[str, int]", dict(session.execute(select(Agency.acronym, Agency.id).where(
+            Agency.acronym.in_(wanted), Agency.is_active.is_(True))).tuples().all()))
+        if unknown := [a for a in wanted if a not in found]:
+            errors["target_agencies"] = f"Unknown agency: {', '.join(unknown)}."
+        values["target_ids"] = [found[a] for a in wanted if a in found]
+    if "co_sponsor_ids" in fields:
+        # The filer is never their own co-sponsor; a co-sponsor editing keeps themselves in the list they send.
+        ids = sorted(set(fields["co_sponsor_ids"]) - {rec.filed_by_id if rec else getattr(actor, "id", None)})
+        people = {u.id: u for u in session.execute(select(User).where(User.id.in_(ids))).scalars()} if ids else {}
+        bad = [i for i in ids if i not in people or people[i].role != "council" or not people[i].is_active]
+        if bad:
+            errors["co_sponsor_ids"] = "Co-sponsors must be active Advisory Council members."
+        values["cosponsor_ids"] = [i for i in ids if i not in bad]
     if errors:
         raise ValidationFailed("The recommendation has problems.", fields=errors)
     return values
 
 
-def _set_links(session: Session, rec: Recommendation, values: dict) -> dict:
+def _set_links(session: Session, rec: Recommendation, values: dict[str, Any]) -> dict[str, list[list[int]]]:
+    """Write the agencies addressed and the co-sponsors *values* gives; the changes, for the audit."""
+    assert rec.id is not None  # flushed
     changes = {}
     if "target_ids" in values:
         current = {t.agency_id: t for t in session.execute(select(RecommendationTarget).where(
@@ -229,26 +198,30 @@ def _set_links(session: Session, rec: Recommendation, values: dict) -> dict:
         if wanted != set(current):
             changes["target_agency_ids"] = [sorted(current), sorted(wanted)]
     if "cosponsor_ids" in values:
-        current = {c.user_id: c for c in session.execute(select(RecommendationCosponsor).where(
+        sponsors = {c.user_id: c for c in session.execute(select(RecommendationCosponsor).where(
             RecommendationCosponsor.recommendation_id == rec.id)).scalars()}
         wanted = set(values["cosponsor_ids"])
-        for uid in wanted - set(current):
+        for uid in wanted - set(sponsors):
             session.add(RecommendationCosponsor(recommendation_id=rec.id, user_id=uid))
-        for uid in set(current) - wanted:
-            session.delete(current[uid])
-        if wanted != set(current):
-            changes["co_sponsor_ids"] = [sorted(current), sorted(wanted)]
+        for uid in set(sponsors) - wanted:
+            session.delete(sponsors[uid])
+        if wanted != set(sponsors):
+            changes["co_sponsor_ids"] = [sorted(sponsors), sorted(wanted)]
     return changes
 
 
-def create_draft(*, session: Session, actor, data: dict) -> Recommendation:
+def create_draft(*, session: Session, actor, rec_in: RecommendationCreate | None = None,
+                 data: dict | None = None) -> Recommendation:
+    """Draft a recommendation from *rec_in* (or from *data*, a dict validated here through RecommendationCreate)."""
     require(permissions.can_draft_recommendation(actor), "Only Advisory Council members draft recommendations.")
-    values = _resolve(session, actor, {**{"target_agencies": [], "co_sponsor_ids": []}, **data}, partial=False,
-                      rec=None)
-    links = {k: values.pop(k) for k in ("target_ids", "cosponsor_ids")}
+    if rec_in is None:
+        rec_in = validate(RecommendationCreate, data or {})
+    values = _resolve(session, actor, rec_in.model_dump(), rec=None)
+    links: dict[str, Any] = {k: values.pop(k) for k in ("target_ids", "cosponsor_ids")}
     rec = Recommendation(**values, status="draft", filed_by_id=actor.id)
     session.add(rec)
     session.flush()
+    assert rec.id is not None  # flushed
     changes = audit.creation_changes(rec, ["title", "pillar", "report_year", "status"])
     changes.update(_set_links(session, rec, links))
     session.add(RecommendationEvent(recommendation_id=rec.id, actor_id=actor.id, from_status=None, to_status="draft",
@@ -263,16 +236,15 @@ def flush_recommendation(session: Session) -> None:
     flush_or_conflict(session, "recommendation")
 
 
-def update_draft(*, session: Session, actor, rec_id: int, version, data: dict) -> Recommendation:
+def update_draft(*, session: Session, actor, rec_id: int, rec_in: RecommendationUpdate) -> Recommendation:
+    """Change the draft's fields *rec_in* carries (PATCH semantics), if *rec_in.version* is still current.
+    A move of the status is rec_workflow's; its fields in *rec_in* are not read here."""
     rec, is_author = get_recommendation(session=session, actor=actor, rec_id=rec_id)
     require(permissions.can_edit_recommendation_draft(actor, rec, is_author),
             "Only the authors edit a recommendation, and only while it is a draft.")
-    editable = {"title", "body_md", "rationale_md", "pillar", "report_year", "target_agencies", "co_sponsor_ids"}
-    if unknown := sorted(set(data) - editable - {"version", "status", "note", "response_due", "priority"}):
-        raise ValidationFailed("Unknown fields.", fields=dict.fromkeys(unknown, "This field cannot be changed."))
-    check_version(rec, version)
-    values = _resolve(session, actor, {k: v for k, v in data.items() if k in editable}, partial=True, rec=rec)
-    links = {k: values.pop(k) for k in ("target_ids", "cosponsor_ids") if k in values}
+    check_version(rec, rec_in.version)
+    values = _resolve(session, actor, rec_in.drafting(), rec=rec)
+    links: dict[str, Any] = {k: values.pop(k) for k in ("target_ids", "cosponsor_ids") if k in values}
     with session.no_autoflush:  # one UPDATE, one version: _set_links's queries must not flush the fields first
         changes = audit.apply_changes(rec, values)
         changes.update(_set_links(session, rec, links))
@@ -388,7 +360,7 @@ def list_recommendations(*, session: Session, actor, filters: RecommendationFilt
         stmt = stmt.where(or_(func.lower(Recommendation.title).like(like, escape="\\"),
                               func.lower(Recommendation.body_md).like(like, escape="\\"),
                               func.lower(func.coalesce(Recommendation.number, "")).like(like, escape="\\")))
-    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar()
+    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     order = {
         "number": (Recommendation.report_year.desc(), Recommendation.sequence.asc(), Recommendation.id.desc()),
         "-number": (Recommendation.report_year.asc(), Recommendation.sequence.desc(), Recommendation.id),

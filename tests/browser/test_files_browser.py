@@ -10,7 +10,7 @@ from pitf.services import calendar as cal
 from pitf.services import meetings as mtg
 from pitf.storage import get_storage
 from tests.browser.conftest import sign_in
-from tests.factories import PASSWORD, committee, meeting_in
+from tests.factories import PASSWORD, committee, draft_in, meeting_in
 from tests.unit.test_storage import ELF, PDF
 
 pytestmark = pytest.mark.browser
@@ -64,8 +64,8 @@ def test_recommendation_documents_page(page, base_url, make_user, db, axe, tmp_p
     from pitf.services import recommendations as recs
 
     author = make_user("council")
-    rec = recs.create_draft(session=db, actor=author, data={
-        "title": "Screen shelters", "body_md": "Screen.", "pillar": "protection", "target_agencies": ["DOJ"]})
+    rec = recs.create_draft(session=db, actor=author, rec_in=draft_in({
+        "title": "Screen shelters", "body_md": "Screen.", "pillar": "protection", "target_agencies": ["DOJ"]}))
     db.flush()
     sign_in(page, base_url, author.email, PASSWORD)
     page.goto(f"{base_url}/recommendations/{rec.id}/attachments")

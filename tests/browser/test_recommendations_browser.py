@@ -13,7 +13,7 @@ from pitf.models import utcnow
 from pitf.services import rec_workflow
 from pitf.services import recommendations as recs
 from tests.browser.conftest import sign_in
-from tests.factories import PASSWORD, cast
+from tests.factories import PASSWORD, cast, draft_in
 
 pytestmark = pytest.mark.browser
 TODAY = utcnow().date()
@@ -25,10 +25,10 @@ def people(make_user):
 
 
 def recommendation(db, p, *steps, title="Screen for labor trafficking in shelters"):
-    rec = recs.create_draft(session=db, actor=p["author"], data={
+    rec = recs.create_draft(session=db, actor=p["author"], rec_in=draft_in({
         "title": title, "body_md": "Agencies **should** screen.", "rationale_md": "Survivors report gaps.",
         "pillar": "protection", "target_agencies": ["DOJ", "DHS"], "co_sponsor_ids": [p["cosponsor"].id],
-        "report_year": 2031})
+        "report_year": 2031}))
     for step in steps:
         actor = p["author"] if step == "submitted" else p["staff"]
         rec_workflow.transition(session=db, actor=actor, rec_id=rec.id, version=rec.version, to=step, today=TODAY)

@@ -12,7 +12,7 @@ from pitf.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from pitf.models import AgencyResponse, AuditEntry, Recommendation, RecommendationTarget
 from pitf.services import actions, rec_reports, rec_responses, rec_workflow
 from pitf.services import recommendations as recs
-from tests.factories import cast
+from tests.factories import cast, draft_in, response_in
 
 OPENED_ON = date(2027, 3, 1)  # the day the secretariat opens the recommendations for responses
 TODAY = date(2027, 6, 1)  # the dashboard's day
@@ -43,10 +43,10 @@ def build(db, p) -> dict:
           S2 to DOJ, under review.
     """
     def draft(title, targets, year=2027, **over):
-        return recs.create_draft(session=db, actor=p["author"], data={
+        return recs.create_draft(session=db, actor=p["author"], rec_in=draft_in({
             "title": title, "body_md": f"The Council recommends: {title.lower()}.",
             "rationale_md": "Survivors said so.", "pillar": "protection", "target_agencies": targets,
-            "report_year": year, **over})
+            "report_year": year, **over}))
 
     def move(rec, to, actor=None, **kw):
         actor = actor or (p["author"] if to in ("submitted", "withdrawn") else p["staff"])
@@ -62,9 +62,10 @@ def build(db, p) -> dict:
 
     def respond(rec, who, position, at_, new=(), link=()):
         agency = who.upper()
-        r = rec_responses.respond(session=db, actor=p[who], rec_id=rec.id, agency=agency, position=position,
+        r = rec_responses.respond(session=db, actor=p[who], rec_id=rec.id,
+                                  response_in=response_in(agency=agency, position=position,
                                   response_md=f"{agency} answers **{position}**.", action_item_ids=list(link),
-                                  new_action_items=[{"title": t, "due_date": d} for t, d in new])
+                                  new_action_items=[{"title": t, "due_date": d} for t, d in new]))
         r.created_at = at_
         db.flush()
         return r
@@ -233,9 +234,9 @@ def test_set_report_order(db, people):
     assert entry.changes["order"] == [["2027-01", "2027-02", "2027-03", "2027-04", "2027-05"],
                                       ["2027-03", "2027-01", "2027-05", "2027-02", "2027-04"]]
     # A recommendation submitted later goes to the end until the Council places it.
-    late = recs.create_draft(session=db, actor=people["author"], data={
+    late = recs.create_draft(session=db, actor=people["author"], rec_in=draft_in({
         "title": "Late one", "body_md": "Text.", "pillar": "prevention", "target_agencies": ["DOL"],
-        "report_year": 2027})
+        "report_year": 2027}))
     rec_workflow.transition(session=db, actor=people["author"], rec_id=late.id, version=late.version, to="submitted")
     assert [i.number for i in rec_reports.annual_report(db, 2027).items][-2:] == ["2027-04", "2027-07"]
     # The secretariat may order too.
@@ -321,9 +322,9 @@ def test_report_markdown(db, people):
 
 
 def test_report_markdown_escapes_titles_and_nests_headings(db, people):
-    rec = recs.create_draft(session=db, actor=people["author"], data={
+    rec = recs.create_draft(session=db, actor=people["author"], rec_in=draft_in({
         "title": "Use *all* [tools] # now", "body_md": "# Heading\n\n```\n# not a heading\n```\n\nText.",
-        "pillar": "prevention", "target_agencies": ["DOL"], "report_year": 2029})
+        "pillar": "prevention", "target_agencies": ["DOL"], "report_year": 2029}))
     rec_workflow.transition(session=db, actor=people["author"], rec_id=rec.id, version=rec.version, to="submitted")
     text = rec_reports.report_markdown(rec_reports.annual_report(db, 2029))
     assert "## 2029-01: Use \\*all\\* \\[tools\\] \\# now\n" in text

@@ -18,7 +18,7 @@ from pitf.models import (
 )
 from pitf.services import rec_workflow
 from pitf.services import recommendations as recs
-from tests.factories import create_user
+from tests.factories import create_user, draft_in
 
 YEAR = 2099
 N = 20
@@ -30,9 +30,9 @@ def test_concurrent_submits_get_unique_gapless_numbers(engine):
     with db.session() as s:
         author = create_user(s, role="council", email="numbering.author@test.example.gov")
         staff = create_user(s, role="secretariat", email="numbering.staff@test.example.gov")
-        ids = [recs.create_draft(session=s, actor=author, data={
+        ids = [recs.create_draft(session=s, actor=author, rec_in=draft_in({
             "title": f"Concurrent {i}", "body_md": "Text.", "pillar": "prevention", "target_agencies": ["DOJ"],
-            "report_year": YEAR}).id for i in range(N)]
+            "report_year": YEAR})).id for i in range(N)]
         author_id, staff_id = author.id, staff.id
     barrier = threading.Barrier(N)
     errors: list[BaseException] = []

@@ -9,7 +9,7 @@ from pitf.models import ActionItem, Notification, OutboxEmail, StatusUpdate
 from pitf.services import actions, digests, reminder_settings, reminders
 from pitf.services import meetings as mtg
 from pitf.services.federal_clocks import Clocks
-from tests.factories import committee, meeting_in
+from tests.factories import committee, draft_in, meeting_in
 
 CFG = reminder_settings.defaults()
 CLOCKS = Clocks()
@@ -148,8 +148,8 @@ def test_recommendation_responses_due_overdue_and_escalated(db, make_user, setup
     from pitf.services import recommendations as recs
 
     author = make_user("council")
-    rec = recs.create_draft(session=db, actor=author, data={"title": "Screen shelters", "body_md": "Do it.",
-                                                             "pillar": "protection", "target_agencies": ["DOJ"]})
+    rec = recs.create_draft(session=db, actor=author, rec_in=draft_in({"title": "Screen shelters", "body_md": "Do it.",
+                                                             "pillar": "protection", "target_agencies": ["DOJ"]}))
     rec_workflow.transition(session=db, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
     rec_workflow.transition(session=db, actor=setup["staff"], rec_id=rec.id, version=rec.version, to="under_review")
     rec_workflow.transition(session=db, actor=setup["staff"], rec_id=rec.id, version=rec.version, to="open",

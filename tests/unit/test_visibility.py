@@ -11,7 +11,7 @@ from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
 from pitf.services import rec_workflow, visibility
 from pitf.services import recommendations as recs
-from tests.factories import agency, committee, meeting_in
+from tests.factories import agency, committee, draft_in, meeting_in
 
 GRANTS = "Grantmaking"
 SPOG = "Senior Policy Operating Group"
@@ -57,12 +57,12 @@ def scene(db, make_user):
 
     closed, open_ = meeting(GRANTS, False), meeting(SPOG, True)
     grants_open = meeting(GRANTS, True)
-    rec = recs.create_draft(session=db, actor=people["author"], data={
+    rec = recs.create_draft(session=db, actor=people["author"], rec_in=draft_in({
         "title": "Draft", "body_md": "B", "rationale_md": "R", "pillar": "protection", "target_agencies": ["DOJ"],
-        "co_sponsor_ids": [people["cosponsor"].id], "report_year": 2031})
-    submitted = recs.create_draft(session=db, actor=people["author"], data={
+        "co_sponsor_ids": [people["cosponsor"].id], "report_year": 2031}))
+    submitted = recs.create_draft(session=db, actor=people["author"], rec_in=draft_in({
         "title": "Sent", "body_md": "B", "rationale_md": "R", "pillar": "protection", "target_agencies": ["DOJ"],
-        "report_year": 2031})
+        "report_year": 2031}))
     db.flush()
     rec_workflow.transition(session=db, actor=people["author"], rec_id=submitted.id, version=submitted.version,
                             to="submitted", today=date(2026, 5, 1))

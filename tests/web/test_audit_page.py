@@ -11,7 +11,7 @@ import pytest
 from pitf.models import utcnow
 from pitf.services import actions, audit
 from pitf.services import recommendations as recs
-from tests.factories import agency, committee
+from tests.factories import agency, committee, draft_in
 
 TODAY = utcnow().date()
 
@@ -110,8 +110,8 @@ def test_each_object_links_to_its_page_and_a_removed_one_says_so(db, staff, admi
 
 def test_a_draft_recommendation_is_neither_named_nor_linked(db, make_user, admin):
     author = make_user("council")
-    rec = recs.create_draft(session=db, actor=author, data={
-        "title": "Screen shelters quietly", "body_md": "Text.", "pillar": "protection", "target_agencies": ["DOJ"]})
+    rec = recs.create_draft(session=db, actor=author, rec_in=draft_in({
+        "title": "Screen shelters quietly", "body_md": "Text.", "pillar": "protection", "target_agencies": ["DOJ"]}))
     db.flush()
     html = log(admin, "?kind=Recommendation")
     assert "Screen shelters quietly" not in html

@@ -11,6 +11,7 @@ from pitf.permissions import SYSTEM
 from pitf.services import rec_workflow
 from pitf.services import recommendations as recs
 from tests.conftest import sign_in_client
+from tests.factories import draft_in
 
 
 def as_(app, user):
@@ -34,9 +35,9 @@ def main_part(html: str) -> str:
 @pytest.fixture
 def submitted(db, make_user):
     author = make_user("council")
-    rec = recs.create_draft(session=db, actor=author, data={
+    rec = recs.create_draft(session=db, actor=author, rec_in=draft_in({
         "title": "Screen shelters", "body_md": "Screen for labor trafficking.", "pillar": "protection",
-        "target_agencies": ["DOJ"]})
+        "target_agencies": ["DOJ"]}))
     db.flush()
     rec_workflow.transition(session=db, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
     db.flush()

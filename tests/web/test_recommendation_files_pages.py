@@ -11,7 +11,7 @@ from pitf.permissions import SYSTEM
 from pitf.services import rec_workflow
 from pitf.services import recommendations as recs
 from tests.conftest import sign_in_client
-from tests.factories import cast
+from tests.factories import cast, draft_in
 from tests.unit.test_storage import PDF
 from tests.web.test_files_pages import multipart
 
@@ -23,9 +23,9 @@ def people(make_user):
 
 @pytest.fixture
 def draft(db, people):
-    rec = recs.create_draft(session=db, actor=people["author"], data={
+    rec = recs.create_draft(session=db, actor=people["author"], rec_in=draft_in({
         "title": "Screen shelters", "body_md": "Screen for labor trafficking.", "pillar": "protection",
-        "target_agencies": ["DOJ"], "co_sponsor_ids": [people["cosponsor"].id]})
+        "target_agencies": ["DOJ"], "co_sponsor_ids": [people["cosponsor"].id]}))
     db.flush()
     return rec
 

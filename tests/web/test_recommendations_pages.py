@@ -25,7 +25,7 @@ from pitf.models import (
 from pitf.services import actions, rec_presentations, rec_responses, rec_workflow
 from pitf.services import recommendations as recs
 from tests.conftest import sign_in_client
-from tests.factories import agency, cast, committee
+from tests.factories import agency, cast, committee, draft_change, draft_in, response_in
 
 TODAY = utcnow().date()
 COUNCIL = "U.S. Advisory Council on Human Trafficking"
@@ -55,7 +55,7 @@ def draft(db, p, **over) -> Recommendation:
             "rationale_md": "Survivors report gaps.", "pillar": "protection", "target_agencies": ["DOJ", "DHS"],
             "co_sponsor_ids": [p["cosponsor"].id], "report_year": 2031}
     data.update(over)
-    rec = recs.create_draft(session=db, actor=p["author"], data=data)
+    rec = recs.create_draft(session=db, actor=p["author"], rec_in=draft_in(data))
     db.flush()
     return rec
 
@@ -201,8 +201,8 @@ def test_a_co_sponsor_edits_and_stays_a_co_sponsor(db, people, as_, make_user):
 def test_an_edit_conflict_is_409_and_keeps_what_was_typed(db, people, as_):
     rec = draft(db, people)
     read_version = rec.version
-    recs.update_draft(session=db, actor=people["cosponsor"], rec_id=rec.id, version=rec.version,
-                      data={"body_md": "The co-sponsor's **new** text."})
+    recs.update_draft(session=db, actor=people["cosponsor"], rec_id=rec.id, rec_in=draft_change(rec.version,
+                      {"body_md": "The co-sponsor's **new** text."}))
     db.flush()
     body = post(as_("author"), f"/recommendations/{rec.id}/edit", form_data(
         title="The author's title", body_md="The author's own text.", rationale_md=rec.rationale_md,
@@ -494,8 +494,9 @@ def test_list_filters_and_marks(db, people, as_):
     b = at(db, people, "open", title="Beta data", target_agencies=["DOL"], pillar="prevention", report_year=2032)
     at(db, people, "closed_implemented", title="Gamma closed", target_agencies=["DOJ"])
     at(db, people, "submitted", title="Delta submitted", target_agencies=["HHS"], body_md="About **kiosks**.")
-    rec_responses.respond(session=db, actor=people["doj"], rec_id=a.id, agency="DOJ", position="concur",
-                          response_md="Yes.")
+    rec_responses.respond(session=db, actor=people["doj"], rec_id=a.id,
+                          response_in=response_in(agency="DOJ", position="concur",
+                          response_md="Yes."))
     db.execute(update(RecommendationTarget).where(RecommendationTarget.recommendation_id == b.id)
                .values(response_due=TODAY - timedelta(days=3)))
     db.flush()
@@ -601,10 +602,12 @@ def test_staff_put_the_presentation_on_a_council_meeting_agenda(db, people, as_)
 def test_service_helpers_for_the_pages(db, people):
     a = at(db, people, "open", target_agencies=["DOJ", "DHS"])
     b = at(db, people, "open", title="Other", target_agencies=["DOJ"])
-    rec_responses.respond(session=db, actor=people["doj"], rec_id=a.id, agency="DOJ", position="concur",
-                          response_md="Yes.")
-    rec_responses.respond(session=db, actor=people["doj"], rec_id=a.id, agency="DOJ", position="non_concur",
-                          response_md="No.")
+    rec_responses.respond(session=db, actor=people["doj"], rec_id=a.id,
+                          response_in=response_in(agency="DOJ", position="concur",
+                          response_md="Yes."))
+    rec_responses.respond(session=db, actor=people["doj"], rec_id=a.id,
+                          response_in=response_in(agency="DOJ", position="non_concur",
+                          response_md="No."))
     doj = agency(db, "DOJ").id
     assert rec_responses.responded_agencies(db, [a.id, b.id]) == {a.id: {doj}, b.id: set()}
     assert rec_responses.responded_agencies(db, []) == {}
@@ -616,8 +619,9 @@ def test_service_helpers_for_the_pages(db, people):
         "title": "Still open", "committee_id": vs, "lead_agency": "DOJ",
         "due_date": TODAY.isoformat(), "pillar": "protection"})
     assert [i.id for i in rec_responses.linkable_action_items(db, a.id, doj)] == [open_item.id]
-    rec_responses.respond(session=db, actor=people["doj"], rec_id=a.id, agency="DOJ", position="concur",
-                          response_md="Yes.", action_item_ids=[done.id])
+    rec_responses.respond(session=db, actor=people["doj"], rec_id=a.id,
+                          response_in=response_in(agency="DOJ", position="concur",
+                          response_md="Yes.", action_item_ids=[done.id]))
     assert {i.id for i in rec_responses.linkable_action_items(db, a.id, doj)} == {open_item.id, done.id}
     assert [u.id for u in recs.council_members(db)] == sorted(
         [people[w].id for w in ("author", "cosponsor", "other")],
@@ -669,9 +673,10 @@ def _bulk(db, n: int, start: int, filer_id: int, responder_id: int) -> None:
 
 def test_list_and_page_issue_the_same_queries_at_10_and_1000(db, people, as_, count_queries):
     watched = at(db, people, "open")
-    rec_responses.respond(session=db, actor=people["doj"], rec_id=watched.id, agency="DOJ", position="concur",
+    rec_responses.respond(session=db, actor=people["doj"], rec_id=watched.id,
+                          response_in=response_in(agency="DOJ", position="concur",
                           response_md="Yes.", new_action_items=[
-                     {"title": "One", "due_date": (TODAY + timedelta(days=9)).isoformat()}])
+                     {"title": "One", "due_date": (TODAY + timedelta(days=9)).isoformat()}]))
     db.add(RecommendationCosponsor(recommendation_id=watched.id, user_id=people["other"].id))
     _bulk(db, 9, 0, people["author"].id, people["doj"].id)
     db.flush()
@@ -693,8 +698,9 @@ def test_list_and_page_issue_the_same_queries_at_10_and_1000(db, people, as_, co
     small = counts()
     _bulk(db, 991, 9, people["author"].id, people["doj"].id)
     for k in range(5):
-        rec_responses.respond(session=db, actor=people["doj"], rec_id=watched.id, agency="DOJ", position="concur",
-                              response_md=f"Revision {k + 2}.")
+        rec_responses.respond(session=db, actor=people["doj"], rec_id=watched.id,
+                              response_in=response_in(agency="DOJ", position="concur",
+                              response_md=f"Revision {k + 2}."))
     db.flush()
     assert count(db, Recommendation) >= 1000
     big = counts()

@@ -21,7 +21,7 @@ from pitf.services import recommendations as recs
 from pitf.services.timeutil import to_local
 from pitf.services.tokens import create_token
 from tests.conftest import sign_in_client
-from tests.factories import agency, agenda_items, committee, meeting_in
+from tests.factories import agency, agenda_items, committee, draft_in, meeting_in
 
 CLOSED = "Zebra grant solicitation review"  # the closed meeting's title
 DRAFT = "Yak shelter screening proposal"  # the draft recommendation's title
@@ -78,9 +78,9 @@ def world(db, make_user):
     ended.ended_on = TODAY
     db.flush()
 
-    rec = recs.create_draft(session=db, actor=people["author"], data={
+    rec = recs.create_draft(session=db, actor=people["author"], rec_in=draft_in({
         "title": DRAFT, "body_md": "Screen.", "rationale_md": "Gaps.", "pillar": "protection",
-        "target_agencies": ["DOJ"], "co_sponsor_ids": [people["cosponsor"].id], "report_year": 2031})
+        "target_agencies": ["DOJ"], "co_sponsor_ids": [people["cosponsor"].id], "report_year": 2031}))
     db.flush()
     rec_workflow.transition(session=db, actor=people["author"], rec_id=rec.id, version=rec.version, to="submitted",
                             today=TODAY)  # notifies the secretariat, with the title

@@ -10,9 +10,11 @@ from flask_login import current_user, login_required
 from pitf.db import get_session
 from pitf.errors import ValidationFailed
 from pitf.models import Agency
+from pitf.models.recommendations import AgencyResponseCreate
 from pitf.services import rec_responses
 from pitf.services import recommendations as recs
 from pitf.textutil import parse_id
+from pitf.validation import validate
 from pitf.web.recommendations.forms import ResponseForm
 from pitf.web.recommendations.page import bp, build_response_form, my_target, render_page
 
@@ -52,12 +54,13 @@ def respond(rec_id: int):
                   "due_date": (form.new_items[n].due_date.data or "").strip(),
                   "description_md": (form.new_items[n].description_md.data or "").replace("\r\n", "\n")}
                  for n in sent]
-    linked = [parse_id(v) or -1 for v in form.action_item_ids.data or []]
+    linked = [parse_id(v) or 0 for v in form.action_item_ids.data or []]  # 0: no such action item
     try:
-        response = rec_responses.respond(session=db, actor=current_user, rec_id=rec_id, agency=agency,
-                                         position=form.position.data or "",
-                                         response_md=(form.response_md.data or "").replace("\r\n", "\n"),
-                                         action_item_ids=linked, new_action_items=new_items)
+        response_in = validate(AgencyResponseCreate, {
+            "agency": agency, "position": form.position.data or "",
+            "response_md": (form.response_md.data or "").replace("\r\n", "\n"),
+            "action_item_ids": linked, "new_action_items": new_items})
+        response = rec_responses.respond(session=db, actor=current_user, rec_id=rec_id, response_in=response_in)
     except ValidationFailed as err:
         targeted = my_target(recs.targets_of(db, [rec_id])[rec_id]) is not None
         if "agency" in err.fields or not targeted:

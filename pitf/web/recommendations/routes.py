@@ -17,10 +17,12 @@ from pitf import permissions
 from pitf.db import get_session
 from pitf.errors import Conflict, ValidationFailed, require
 from pitf.models import Agency, Recommendation
+from pitf.models.recommendations import RecommendationCreate, RecommendationUpdate
 from pitf.services import org, rec_responses
 from pitf.services import recommendations as recs
 from pitf.services.csvio import excel_safe
 from pitf.textutil import parse_id
+from pitf.validation import validate
 from pitf.web.actions.routes import MAX_PER_PAGE, PER_PAGE
 from pitf.web.choices import options
 from pitf.web.form_errors import apply_form_errors
@@ -173,8 +175,15 @@ def _form_data(form: RecommendationForm) -> dict:
             "rationale_md": (form.rationale_md.data or "").replace("\r\n", "\n"),
             "pillar": form.pillar.data or "",
             "target_agencies": sorted({a.upper() for a in form.target_agencies.data or []}),
-            "co_sponsor_ids": sorted({parse_id(v) or -1 for v in form.co_sponsor_ids.data or []}),
+            # A value that names no one (0) is refused by the service as no Council member.
+            "co_sponsor_ids": sorted({parse_id(v) or 0 for v in form.co_sponsor_ids.data or []}),
             "report_year": form.report_year.data}
+
+
+def _version(typed: str | None) -> int | str | None:
+    """The version the form carried: a number, or what was typed (refused by RecommendationUpdate, named)."""
+    text = (typed or "").strip()
+    return int(text) if text.isascii() and text.isdigit() else (text or None)
 
 
 def _current_data(rec: Recommendation) -> dict:
@@ -205,7 +214,8 @@ def new():
         form.report_year.data = utc_today().year
     elif form.validate_on_submit():
         try:
-            rec = recs.create_draft(session=get_session(), actor=current_user, data=_form_data(form))
+            rec = recs.create_draft(session=get_session(), actor=current_user,
+                                    rec_in=validate(RecommendationCreate, _form_data(form)))
         except ValidationFailed as err:
             apply_form_errors(form, err, mapping=TO_FORM)
         else:
@@ -231,7 +241,8 @@ def edit(rec_id: int):
         # Send only what changed: two co-authors editing different fields both keep their work.
         changed = {k: v for k, v in typed.items() if v != current[k]}
         try:
-            recs.update_draft(session=db, actor=current_user, rec_id=rec_id, version=form.version.data, data=changed)
+            rec_in = validate(RecommendationUpdate, {**changed, "version": _version(form.version.data)})
+            recs.update_draft(session=db, actor=current_user, rec_id=rec_id, rec_in=rec_in)
         except Conflict:
             rec, _ = reload(rec_id)
             now = _current_data(rec)
