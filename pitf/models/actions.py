@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar
 
-from pydantic import BeforeValidator, ConfigDict, StringConstraints, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BeforeValidator, ConfigDict, StringConstraints
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
@@ -15,8 +14,6 @@ from .fields import (
     Description,
     DueDate,
     OptionalId,
-    QueryDate,
-    QueryId,
     RowId,
     Timestamp,
     Title,
@@ -109,16 +106,6 @@ def _acronyms(value):
 
 def _normal_if_blank(value):
     return value or Priority.NORMAL
-
-
-def _statuses(value):
-    # ?status=open,blocked or ?status=open&status=blocked; "closed" and "active" name groups.
-    raw = [value] if isinstance(value, str) else list(value or [])
-    statuses = [s for item in raw if isinstance(item, str) for s in item.split(",") if s]
-    if bad := [s for s in statuses if s not in (*ActionStatus, "closed", "active")]:
-        raise PydanticCustomError("unknown_status", "Unknown status {bad}; use {known}.",
-                                  {"bad": repr(bad[0]), "known": ", ".join(ActionStatus)})
-    return statuses
 
 
 Acronyms = Annotated[list[str], BeforeValidator(_acronyms)]
@@ -250,37 +237,3 @@ class StatusPosted(SQLModel):
 
     update: StatusUpdatePublic
     item: ActionItemPublic
-
-
-class ActionItemFilterQuery(SQLModel):
-    """The filters of the action item lists (pages, API, CSV export), from query arguments."""
-
-    model_config = ConfigDict(extra="ignore")
-    messages: ClassVar[dict[str, str]] = {
-        "agency_role": "Use lead or supporting.", "overdue": "Use true or false.",
-        "pillar": f"Use one of {', '.join(Pillar)}.", "priority": f"Use one of {', '.join(Priority)}.",
-        "sort": f"Sort by one of {', '.join(SORT_KEYS)}."}
-
-    agency: Annotated[str | None, BeforeValidator(_none_if_blank)] = Field(default=None, description="Acronym")
-    agency_role: Literal["lead", "supporting"] | None = None
-    committee_id: QueryId | None = None
-    status: Annotated[list[str], BeforeValidator(_statuses)] = Field(
-        default=[], description="Statuses, comma-separated or repeated; also closed and active")
-    pillar: Pillar | None = None
-    priority: Priority | None = None
-    overdue: bool = False
-    due_after: QueryDate | None = None
-    due_before: QueryDate | None = None
-    owner_id: QueryId | None = None
-    meeting_id: QueryId | None = None
-    recommendation_id: QueryId | None = None
-    q: str = Field(default="", description="Words in the title or description")
-    sort: Literal[SORT_KEYS] = "due_date"  # type: ignore[valid-type]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_is_absent(cls, data):
-        # `?pillar=` is no filter, as the list pages' links send it.
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if v not in ("", None, [])}
-        return data

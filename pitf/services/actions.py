@@ -39,7 +39,6 @@ from pitf.services.action_queries import (  # noqa: F401  (the reading side, lon
     HistoryEntry,
     ItemDetail,
     ItemView,
-    filters_from,
     get_action_item,
     is_overdue,
     item_detail,

@@ -669,8 +669,8 @@ def _bulk_meetings(db, n: int, start: int) -> None:
     db.flush()
 
 
-def test_list_and_meeting_pages_issue_the_same_queries_at_10_and_1000_meetings(today, meetings_held, db, staff, client_as,
-                                                                              count_queries):
+def test_list_and_meeting_pages_issue_the_same_queries_at_10_and_1000_meetings(today, meetings_held, db, staff,
+                                                                              client_as, count_queries):
     watched = plan(db, staff, start=f"{today + timedelta(days=3)}T10:00:00",
                    end=f"{today + timedelta(days=3)}T12:00:00")
     item = create_action_item(session=db, actor=staff, data={
