@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, ClassVar
 
-from pydantic import BeforeValidator, ConfigDict, StringConstraints
+from pydantic import BeforeValidator, StringConstraints
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
+from sqlmodel.main import SQLModelConfig
 
 from .base import Versioned, created_field, optional_time_field
 from .fields import (
@@ -121,7 +122,7 @@ class ActionItemCreate(ActionItemBase):
     The agencies are acronyms; whether they, the committee, the owner, the meeting and the recommendation
     exist and may be used is the service's check (pitf/services/actions.py)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     messages: ClassVar[dict[str, str]] = {
         "title.string_too_short": "Enter a title.", "title.missing": "Enter a title.",
         "due_date.missing": "Enter the due date, mm/dd/yyyy (for example 01/15/2027).",
@@ -146,7 +147,7 @@ class ActionItemUpdate(SQLModel):
     """A PATCH: only the fields sent change; `version` is the one read. Each field keeps ActionItemCreate's
     limits (an explicit null is refused where a value is required)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     messages: ClassVar[dict[str, str]] = {
         "extra_forbidden": "This field cannot be changed here.", "title.string_too_short": "Enter a title.",
         "status": "Change the status with POST /api/v1/action-items/{item_id}/updates.",
@@ -154,7 +155,7 @@ class ActionItemUpdate(SQLModel):
         "supporting_agencies": "A list of agency acronyms."}
 
     version: WholeNumber
-    title: Title = None  # type: ignore[assignment]  (absent: unchanged; null: refused as blank)
+    title: Title = None  # type: ignore[assignment]  # absent: unchanged; null: refused as blank
     description_md: Description = None  # type: ignore[assignment]
     due_date: DueDate = None  # type: ignore[assignment]
     committee_id: CommitteeId = None  # type: ignore[assignment]
@@ -204,7 +205,7 @@ class ActionItemPublic(SQLModel):
 class StatusUpdateCreate(SQLModel):
     """A new entry of an item's history: a new status and/or a note, with the version read."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     messages: ClassVar[dict[str, str]] = {
         "extra_forbidden": "A status update carries version, status, note_md and percent_complete.",
         "version.missing": "Send the version you read.",

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Select, asc, desc, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import UnaryExpression
 from werkzeug.datastructures import MultiDict
 
 from pitf import permissions
@@ -33,7 +34,7 @@ from pitf.services.filters import (
 from pitf.services.visibility import Related
 from pitf.textutil import contains_pattern
 
-SORTS = {
+SORTS: dict[str, tuple[UnaryExpression, ...]] = {
     "due_date": (asc(ActionItem.due_date), asc(ActionItem.id)),
     "-due_date": (desc(ActionItem.due_date), desc(ActionItem.id)),
     "title": (asc(ActionItem.title), asc(ActionItem.id)),
@@ -98,6 +99,12 @@ class ItemView:
     meeting: Related | None = None
     recommendation: Related | None = None
 
+    @property
+    def item_id(self) -> int:
+        """The id of the item, read from the database (so never None)."""
+        assert self.item.id is not None
+        return self.item.id
+
 
 class HistoryEntry(NamedTuple):
     """One entry of an item's history with who wrote it."""
@@ -134,8 +141,8 @@ def resolve_related(session: Session, actor, views: list[ItemView]) -> None:
     meetings = visibility.related_meetings(session, actor, [v.item.meeting_id for v in views])
     recs = visibility.related_recommendations(session, actor, [v.item.recommendation_id for v in views])
     for v in views:
-        v.meeting = meetings.get(v.item.meeting_id)
-        v.recommendation = recs.get(v.item.recommendation_id)
+        v.meeting = meetings.get(v.item.meeting_id) if v.item.meeting_id is not None else None
+        v.recommendation = recs.get(v.item.recommendation_id) if v.item.recommendation_id is not None else None
 
 
 def item_detail(*, session: Session, actor, item_id: int) -> ItemDetail:
@@ -297,13 +304,13 @@ def list_action_items(*, session: Session, actor, filters: ActionItemFilters, pa
     agency_id = _agency_id(session, filters)  # looked up once for both queries
     base = _filtered(select(ActionItem.id).join(Agency, Agency.id == ActionItem.lead_agency_id), filters, session,
                      today, agency_id)
-    total = session.execute(select(func.count()).select_from(base.subquery())).scalar()
+    total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     stmt = _filtered(_view_select(), filters, session, today, agency_id).order_by(*SORTS[filters.sort])
     rows = session.execute(page_rows(stmt, page, per_page)).all()
     views = [ItemView(r[0], r[1], r[2], r[3], r[4]) for r in rows]
-    supporting = supporting_acronyms(session, [v.item.id for v in views])
+    supporting = supporting_acronyms(session, [v.item_id for v in views])
     for v in views:
-        v.supporting = supporting[v.item.id]
+        v.supporting = supporting[v.item_id]
     resolve_related(session, actor, views)
     return views, total
 
@@ -330,7 +337,7 @@ def updates_of(*, session: Session, actor, item_id: int) -> list[HistoryEntry]:
 def overdue_counts(session: Session, today: date) -> dict[int, int]:
     rows = session.execute(select(ActionItem.lead_agency_id, func.count()).where(
         ActionItem.status.not_in(CLOSED_STATUSES), ActionItem.due_date < today).group_by(ActionItem.lead_agency_id))
-    return dict(rows.all())
+    return dict(rows.tuples())
 
 
 

@@ -319,8 +319,8 @@ def parse_import(session: Session, text: str | bytes) -> ImportPlan:
             plan.errors.append(Problem(None, f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB."))
             return plan
         decoded, plan.encoding, problem = decode_upload(text)
-        if problem:
-            plan.errors.append(Problem(None, problem))
+        if problem or decoded is None:
+            plan.errors.append(Problem(None, problem or "The file cannot be read."))
             return plan
         text = decoded
     records = _read_records(text, plan)
@@ -345,11 +345,11 @@ def parse_import(session: Session, text: str | bytes) -> ImportPlan:
     for start in range(0, len(titles), 1000):
         chunk = titles[start:start + 1000]
         stmt = select(ActionItem).where(ActionItem.external_ref.is_(None), func.lower(ActionItem.title).in_(chunk))
-        for item in session.execute(stmt).scalars():
-            unreferenced.setdefault((item.title.lower(), item.lead_agency_id, item.committee_id), item)
+        for stored in session.execute(stmt).scalars():
+            unreferenced.setdefault((stored.title.lower(), stored.lead_agency_id, stored.committee_id), stored)
     matched: list[tuple[int, dict, ActionItem | None]] = []
     seen_refs: dict[str, int] = {}
-    seen_items: dict[int, int] = {}
+    seen_items: dict[int | None, int] = {}
     for line, v in resolved:
         item = by_ref.get(v["ref"])
         if item is None and v["id"] in by_id:
@@ -377,9 +377,10 @@ def parse_import(session: Session, text: str | bytes) -> ImportPlan:
             seen_items[item.id] = line
         matched.append((line, v, item))
 
-    supporting = _supporting_ids(session, [item.id for _, _, item in matched if item is not None])
+    supporting = _supporting_ids(session, [item.id for _, _, item in matched if item is not None and item.id])
     for line, v, item in matched:
-        plan.rows.append(_plan_row(line, v, item, supporting.get(item.id, set()) if item else set(), look))
+        now = supporting.get(item.id, set()) if item is not None and item.id is not None else set()
+        plan.rows.append(_plan_row(line, v, item, now, look))
     plan.errors.sort(key=lambda p: (p.line or 0))
     if plan.errors:
         plan.rows = []  # nothing is imported from a file with problems; the page lists the problems only
@@ -453,7 +454,7 @@ def apply_import(session: Session, actor, plan: ImportPlan) -> ImportResult:
                     created.append(actions.create_action_item(
                         session=session, actor=actor, data=row.data, external_ref=row.external_ref,
                         status=row.status, notify_agency=False))
-                elif row.action == "update":
+                elif row.action == "update" and row.item_id is not None:
                     actions.update_action_item(session=session, actor=actor, item_id=row.item_id,
                                                version=row.version, data=row.data)
             except (Forbidden, Conflict):
@@ -479,8 +480,8 @@ def _notify_created(session: Session, created: list[ActionItem]) -> None:
             by_agency.setdefault(item.lead_agency_id, []).append(item)
     if not by_agency:
         return
-    acronyms = dict(session.execute(select(Agency.id, Agency.acronym).where(Agency.id.in_(list(by_agency)))).all())
-    liaisons: dict[int, list[User]] = {}
+    acronyms = dict(session.execute(select(Agency.id, Agency.acronym).where(Agency.id.in_(list(by_agency)))).tuples())
+    liaisons: dict[int | None, list[User]] = {}
     for user in session.execute(select(User).where(User.agency_id.in_(list(by_agency)), User.role == "liaison",
                                                    User.is_active.is_(True))).scalars():
         liaisons.setdefault(user.agency_id, []).append(user)
