@@ -337,7 +337,7 @@ def updates_of(*, session: Session, actor, item_id: int) -> list[HistoryEntry]:
 def overdue_counts(session: Session, today: date) -> dict[int, int]:
     rows = session.execute(select(ActionItem.lead_agency_id, func.count()).where(
         ActionItem.status.not_in(CLOSED_STATUSES), ActionItem.due_date < today).group_by(ActionItem.lead_agency_id))
-    return dict(rows.tuples())
+    return dict(rows.tuples().all())
 
 
 

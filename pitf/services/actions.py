@@ -110,7 +110,8 @@ def _resolve(session: Session, data: dict[str, Any], *, partial: bool, current: 
     supporting_ids: list[int] | None = None
     if not partial or "supporting_agencies" in data:
         wanted = sorted({a.strip().upper() for a in data.get("supporting_agencies") or [] if a.strip()})
-        found = dict(session.execute(select(Agency.acronym, Agency.id).where(Agency.acronym.in_(wanted))).tuples())
+        found = dict(session.execute(select(Agency.acronym, Agency.id).where(Agency.acronym.in_(wanted)))
+                     .tuples().all())
         unknown = [a for a in wanted if a not in found]
         if unknown:
             errors["supporting_agencies"] = f"Unknown agency: {', '.join(unknown)}."

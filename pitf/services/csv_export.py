@@ -76,7 +76,7 @@ def export_rows(views: Iterable[ItemView], *, session: Session | None = None, to
 
     def flush() -> Iterator[str]:
         owner_ids = sorted({v.item.owner_id for v in pending if v.item.owner_id})
-        emails = dict(session.execute(select(User.id, User.email).where(User.id.in_(owner_ids))).tuples()) \
+        emails = dict(session.execute(select(User.id, User.email).where(User.id.in_(owner_ids))).tuples().all()) \
             if session is not None and owner_ids else {}
         for v in pending:
             item = v.item

@@ -480,7 +480,8 @@ def _notify_created(session: Session, created: list[ActionItem]) -> None:
             by_agency.setdefault(item.lead_agency_id, []).append(item)
     if not by_agency:
         return
-    acronyms = dict(session.execute(select(Agency.id, Agency.acronym).where(Agency.id.in_(list(by_agency)))).tuples())
+    acronyms = dict(session.execute(select(Agency.id, Agency.acronym).where(Agency.id.in_(list(by_agency))))
+                    .tuples().all())
     liaisons: dict[int | None, list[User]] = {}
     for user in session.execute(select(User).where(User.agency_id.in_(list(by_agency)), User.role == "liaison",
                                                    User.is_active.is_(True))).scalars():
