@@ -120,9 +120,9 @@ def users_create(email, role, agency, name, password_stdin):
         password = secrets.token_urlsafe(15)
     try:
         with get_db().session() as session:
-            user = users.create_user(session=session, actor=SYSTEM, email=email, role=role, agency_acronym=agency,
-                                     name=name or email.split("@")[0], password=password,
-                                     min_length=current_app.config["PITF_PASSWORD_MIN_LENGTH"])
+            user = users.create_user(session=session, actor=SYSTEM, user_in={
+                "email": email, "role": role, "agency": agency, "name": name or email.split("@")[0],
+                "password": password}, min_length=current_app.config["PITF_PASSWORD_MIN_LENGTH"])
             click.echo(f"Created {user.email} ({user.role}{', ' + agency.upper() if agency else ''}).")
     except DomainError as err:
         _fail(err)

@@ -36,8 +36,9 @@ def seed_demo_users(session: Session, logins_path: Path, min_length: int = 12) -
         if session.execute(select(User.id).where(User.email == email)).scalar() is not None:
             continue
         password = secrets.token_urlsafe(12)  # 16 characters, generated here, never fixed in code
-        users.create_user(session=session, actor=SYSTEM, email=email, name=name, role=role,
-                          agency_acronym=agency, password=password, title=title, min_length=min_length)
+        users.create_user(session=session, actor=SYSTEM, user_in={
+            "email": email, "name": name, "role": role, "agency": agency, "password": password, "title": title},
+            min_length=min_length)
         created.append((role, email, password))
     if created:
         logins_path.parent.mkdir(parents=True, exist_ok=True)

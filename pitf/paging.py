@@ -2,7 +2,9 @@
 
 The one paging helper: `read_page_args` reads `page` and `per_page`, `page_rows` / `page_slice` cut the
 page out of a query or a list, `last_page` / `page_numbers` draw the pagination of a page, and
-`page_of` is the API's list envelope. Every page number, page size and id taken from a URL passes here
+`page_of` is the API's list envelope. The API reads `page` and `per_page` through its PageQuery
+(pitf/api/spec.py), whose fields read each value with `page_number` and `parse_id` here.
+Every page number, page size and id taken from a URL passes here
 (ids in query strings and form fields through `pitf.textutil.parse_id`), so each is bounded to what the
 databases hold and written in ASCII digits only: one object has one address,
 and no number in a URL overflows a driver (a 500).
@@ -23,21 +25,33 @@ MAX_PAGE = 1_000_000  # times the largest page size, an offset every database ho
 T = TypeVar("T")
 
 
-def read_page_args(args, *, per_page: int = 50, max_per_page: int = 200,
-                   refuse_over_max: bool = False) -> tuple[int, int, dict[str, str]]:
-    """(page, per_page, errors) from query arguments; each bad value is named in errors (the caller
-    answers 422). A page size over *max_per_page* is cut to it, or refused with *refuse_over_max* (the API)."""
+PAGE_MESSAGE = f"The page must be a whole number from 1 to {MAX_PAGE:,}."
+
+
+def per_page_message(most: int) -> str:
+    return f"Show a whole number from 1 to {most} a page."
+
+
+def page_number(raw) -> int | None:
+    """A page number (1 to MAX_PAGE, ASCII digits) from an address, else None."""
+    number = parse_id(raw)
+    return number if number is not None and number <= MAX_PAGE else None
+
+
+def read_page_args(args, *, per_page: int = 50, max_per_page: int = 200) -> tuple[int, int, dict[str, str]]:
+    """(page, per_page, errors) from a page's query arguments; each bad value is named in errors (the caller
+    answers 422). A page size over *max_per_page* is cut to it (the API refuses it: pitf.api.spec.PageQuery)."""
     errors: dict[str, str] = {}
     page = 1
     if (raw := args.get("page")) not in (None, ""):
-        if (number := parse_id(raw)) is not None and number <= MAX_PAGE:
+        if (number := page_number(raw)) is not None:
             page = number
         else:
-            errors["page"] = f"The page must be a whole number from 1 to {MAX_PAGE:,}."
+            errors["page"] = PAGE_MESSAGE
     if (raw := args.get("per_page")) not in (None, ""):
         number = parse_id(raw)
-        if number is None or refuse_over_max and number > max_per_page:
-            errors["per_page"] = f"Show a whole number from 1 to {max_per_page} a page."
+        if number is None:
+            errors["per_page"] = per_page_message(max_per_page)
         else:
             per_page = min(number, max_per_page)
     return page, per_page, errors

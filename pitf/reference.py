@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pitf.models import Agency, Committee, Membership
+from pitf.models.org import AgencyCreate, CommitteeCreate
 from pitf.permissions import SYSTEM
 from pitf.services import org
 
@@ -50,15 +51,16 @@ def seed_reference(session: Session) -> None:
     for kind, rows in (("department", DEPARTMENTS), ("other", OTHER_AGENCIES)):
         for acronym, name in rows:
             if acronym not in known:
-                org.create_agency(session=session, actor=SYSTEM, acronym=acronym, name=name, kind=kind)
+                org.create_agency(session=session, actor=SYSTEM, agency_in=AgencyCreate.model_validate(
+                    {"acronym": acronym, "name": name, "kind": kind}))
     by_name = {c.name: c for c in session.execute(select(Committee)).scalars()}
 
     def body(name, kind, parent=None, short="", faca=False, quorum="majority_agencies", description=""):
         if name in by_name:
             return by_name[name]
-        c = org.create_committee(session=session, actor=SYSTEM, name=name, kind=kind, short_name=short,
-                                 parent_id=parent.id if parent else None, follows_faca=faca, quorum_rule=quorum,
-                                 description=description)
+        c = org.create_committee(session=session, actor=SYSTEM, committee_in=CommitteeCreate.model_validate({
+            "name": name, "kind": kind, "short_name": short, "parent_id": parent.id if parent else None,
+            "follows_faca": faca, "quorum_rule": quorum, "description": description}))
         by_name[name] = c
         return c
 

@@ -8,7 +8,7 @@ pitf/models, and every refusal reaches the user here: fields named as the API na
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from typing import Any, TypeVar, cast
 
@@ -117,6 +117,27 @@ def validate(model: type[M], data: Any, prefix: str = "") -> M:
         return model.model_validate(data)
     except ValidationError as err:
         raise failure(err, model, prefix) from None
+
+
+def validate_beside(model: type[M], given: M | Mapping[str, Any], summary: str,
+                    database: Callable[[Mapping[str, Any]], dict[str, str]]) -> M:
+    """*given* validated by *model* (an instance is taken as validated), with what only the database can tell
+    (database(values) -> {field: message}) named beside the model's own problems, every one at once, under
+    *summary*. *database* sees the validated values, or the raw ones when some field is invalid."""
+    errors: dict[str, str] = {}
+    checked: M | None = None
+    if isinstance(given, model):
+        checked = given
+    else:
+        try:
+            checked = model.model_validate(dict(given))
+        except ValidationError as err:
+            errors = fields_of(err, model)
+    values = checked.model_dump() if checked is not None else dict(given)
+    errors.update({k: v for k, v in database(values).items() if k not in errors})
+    if errors or checked is None:
+        raise ValidationFailed(summary, fields=errors)
+    return checked
 
 
 # ---- what forms read from the schema classes ------------------------------------------------------

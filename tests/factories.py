@@ -21,9 +21,9 @@ def create_user(db, *, role: str = "viewer", agency: str | None = None, email: s
     n = next(_seq)
     if role == "liaison" and agency is None:
         agency = "DOJ"
-    user = users.create_user(session=db, actor=SYSTEM, email=email or f"{role}{n}@test.example.gov",
-                             name=name or f"{role.capitalize()} Person {n}", role=role, agency_acronym=agency,
-                             password=password)
+    user = users.create_user(session=db, actor=SYSTEM, user_in={
+        "email": email or f"{role}{n}@test.example.gov", "name": name or f"{role.capitalize()} Person {n}",
+        "role": role, "agency": agency, "password": password})
     if not active:
         users.set_active(session=db, actor=SYSTEM, user=user, active=False)
     db.flush()

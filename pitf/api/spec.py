@@ -19,16 +19,17 @@ import copy
 import functools
 import re
 from collections.abc import Callable
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from flask import current_app, request
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 from spectree import Response, SpecTree
 
 from pitf.api import api_bp
 from pitf.api.util import MAX_PER_PAGE, json_body
-from pitf.paging import MAX_PAGE
-from pitf.textutil import MAX_ID
+from pitf.paging import MAX_PAGE, PAGE_MESSAGE, page_number, per_page_message
+from pitf.textutil import MAX_ID, parse_id
 from pitf.validation import failure
 
 T = TypeVar("T")
@@ -57,26 +58,40 @@ class Page(BaseModel, Generic[T]):
     total: int = Field(ge=0)
 
 
+def _page_arg(value: Any) -> Any:
+    # A page number in an address, read as the pages read it (ASCII digits, 1 to MAX_PAGE).
+    if isinstance(value, str):
+        if (number := page_number(value)) is None:
+            raise PydanticCustomError("page", PAGE_MESSAGE)
+        return number
+    return value
+
+
+def _per_page_arg(value: Any) -> Any:
+    # A page size in an address: the API refuses one over MAX_PER_PAGE (a page cuts it).
+    if isinstance(value, str):
+        if (number := parse_id(value)) is None or number > MAX_PER_PAGE:
+            raise PydanticCustomError("per_page", per_page_message(MAX_PER_PAGE))
+        return number
+    return value
+
+
 class PageQuery(BaseModel):
-    """`page` and `per_page` of a list; a list's query model extends it with its filters."""
+    """`page` and `per_page` of a list, the API's one reader of them (validated by spectree, or by
+    filters_and_page beside a list's filters); a list's query model extends it with its filters."""
 
     model_config = ConfigDict(extra="ignore")  # unknown query arguments are ignored, as they always were
-    messages: ClassVar[dict[str, str]] = {"page": f"The page must be a whole number from 1 to {MAX_PAGE:,}.",
-                "per_page": f"Show a whole number from 1 to {MAX_PER_PAGE} a page."}
+    messages: ClassVar[dict[str, str]] = {"page": PAGE_MESSAGE, "per_page": per_page_message(MAX_PER_PAGE)}
 
-    page: int = Field(default=1, ge=1, le=MAX_PAGE)
-    per_page: int = Field(default=50, ge=1, le=MAX_PER_PAGE)
+    page: Annotated[int, BeforeValidator(_page_arg)] = Field(default=1, ge=1, le=MAX_PAGE)
+    per_page: Annotated[int, BeforeValidator(_per_page_arg)] = Field(default=50, ge=1, le=MAX_PER_PAGE)
 
     @model_validator(mode="before")
     @classmethod
     def _blank_is_default(cls, data: Any) -> Any:
-        # `?page=` means the first page, as the pages' own parser reads it; only ASCII digits are numbers.
+        # `?page=` means the first page, as the pages' own parser reads it.
         if isinstance(data, dict):
-            data = {k: v for k, v in data.items() if v not in ("", None)}
-            for name in ("page", "per_page"):
-                value = data.get(name)
-                if isinstance(value, str) and not (value.isascii() and value.strip().isdigit()):
-                    data[name] = "x"  # int parsing refuses it, naming the field
+            return {k: v for k, v in data.items() if v not in ("", None)}
         return data
 
 

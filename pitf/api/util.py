@@ -9,7 +9,7 @@ from flask import g, request
 
 from pitf.errors import ValidationFailed
 from pitf.paging import page_of as page_of  # the one list envelope, named here for the API's modules
-from pitf.paging import read_page_args
+from pitf.validation import validate
 
 MAX_PER_PAGE = 200
 
@@ -61,15 +61,6 @@ def _bad_text(value: Any) -> bool:
     if isinstance(value, dict):
         return any(_bad_text(k) or _bad_text(v) for k, v in value.items())
     return False
-
-
-def pagination() -> tuple[int, int]:
-    """`page` and `per_page` of a list (the one parser the pages use too); 422 naming each bad one."""
-    page, per_page, fields = read_page_args(request.args, per_page=50, max_per_page=MAX_PER_PAGE,
-                                            refuse_over_max=True)
-    if fields:
-        raise ValidationFailed("Bad pagination.", fields=fields)
-    return page, per_page
 
 
 def iso(value: datetime | date | None) -> str | None:
@@ -151,7 +142,10 @@ def with_current(err, read):
 
 
 def filters_and_page(parse, summary: str = "Some filters are not valid."):
-    """(filters, page, per_page) from the query, every bad filter and paging argument named at once."""
+    """(filters, page, per_page) from the query, every bad filter and paging argument named at once: the
+    filters by *parse* (the one list-filter parser), the paging by the API's PageQuery."""
+    from pitf.api.spec import PageQuery  # spec imports this module
+
     problems: dict[str, str] = {}
     filters = None
     page = per_page = 0
@@ -160,7 +154,8 @@ def filters_and_page(parse, summary: str = "Some filters are not valid."):
     except ValidationFailed as err:
         problems.update(err.fields)
     try:
-        page, per_page = pagination()
+        paging = validate(PageQuery, request.args.to_dict())
+        page, per_page = paging.page, paging.per_page
     except ValidationFailed as err:
         problems.update(err.fields)
     if problems:

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar
 
-from pydantic import BeforeValidator, ConfigDict, StringConstraints, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BeforeValidator, StringConstraints
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
+from sqlmodel.main import SQLModelConfig
 
 from .base import Versioned, created_field, optional_time_field
 from .fields import (
     Description,
     DueDate,
     OptionalId,
-    QueryDate,
-    QueryId,
     RowId,
     Timestamp,
     Title,
@@ -111,16 +109,6 @@ def _normal_if_blank(value):
     return value or Priority.NORMAL
 
 
-def _statuses(value):
-    # ?status=open,blocked or ?status=open&status=blocked; "closed" and "active" name groups.
-    raw = [value] if isinstance(value, str) else list(value or [])
-    statuses = [s for item in raw if isinstance(item, str) for s in item.split(",") if s]
-    if bad := [s for s in statuses if s not in (*ActionStatus, "closed", "active")]:
-        raise PydanticCustomError("unknown_status", "Unknown status {bad}; use {known}.",
-                                  {"bad": repr(bad[0]), "known": ", ".join(ActionStatus)})
-    return statuses
-
-
 Acronyms = Annotated[list[str], BeforeValidator(_acronyms)]
 _PILLAR_CHOICE = f"Choose one of {', '.join(Pillar)}."
 _CHOOSE_COMMITTEE = "Choose an existing committee."
@@ -134,7 +122,7 @@ class ActionItemCreate(ActionItemBase):
     The agencies are acronyms; whether they, the committee, the owner, the meeting and the recommendation
     exist and may be used is the service's check (pitf/services/actions.py)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     messages: ClassVar[dict[str, str]] = {
         "title.string_too_short": "Enter a title.", "title.missing": "Enter a title.",
         "due_date.missing": "Enter the due date, mm/dd/yyyy (for example 01/15/2027).",
@@ -159,7 +147,7 @@ class ActionItemUpdate(SQLModel):
     """A PATCH: only the fields sent change; `version` is the one read. Each field keeps ActionItemCreate's
     limits (an explicit null is refused where a value is required)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     messages: ClassVar[dict[str, str]] = {
         "extra_forbidden": "This field cannot be changed here.", "title.string_too_short": "Enter a title.",
         "status": "Change the status with POST /api/v1/action-items/{item_id}/updates.",
@@ -167,7 +155,7 @@ class ActionItemUpdate(SQLModel):
         "supporting_agencies": "A list of agency acronyms."}
 
     version: WholeNumber
-    title: Title = None  # type: ignore[assignment]  (absent: unchanged; null: refused as blank)
+    title: Title = None  # type: ignore[assignment]  # absent: unchanged; null: refused as blank
     description_md: Description = None  # type: ignore[assignment]
     due_date: DueDate = None  # type: ignore[assignment]
     committee_id: CommitteeId = None  # type: ignore[assignment]
@@ -217,7 +205,7 @@ class ActionItemPublic(SQLModel):
 class StatusUpdateCreate(SQLModel):
     """A new entry of an item's history: a new status and/or a note, with the version read."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     messages: ClassVar[dict[str, str]] = {
         "extra_forbidden": "A status update carries version, status, note_md and percent_complete.",
         "version.missing": "Send the version you read.",
@@ -250,37 +238,3 @@ class StatusPosted(SQLModel):
 
     update: StatusUpdatePublic
     item: ActionItemPublic
-
-
-class ActionItemFilterQuery(SQLModel):
-    """The filters of the action item lists (pages, API, CSV export), from query arguments."""
-
-    model_config = ConfigDict(extra="ignore")
-    messages: ClassVar[dict[str, str]] = {
-        "agency_role": "Use lead or supporting.", "overdue": "Use true or false.",
-        "pillar": f"Use one of {', '.join(Pillar)}.", "priority": f"Use one of {', '.join(Priority)}.",
-        "sort": f"Sort by one of {', '.join(SORT_KEYS)}."}
-
-    agency: Annotated[str | None, BeforeValidator(_none_if_blank)] = Field(default=None, description="Acronym")
-    agency_role: Literal["lead", "supporting"] | None = None
-    committee_id: QueryId | None = None
-    status: Annotated[list[str], BeforeValidator(_statuses)] = Field(
-        default=[], description="Statuses, comma-separated or repeated; also closed and active")
-    pillar: Pillar | None = None
-    priority: Priority | None = None
-    overdue: bool = False
-    due_after: QueryDate | None = None
-    due_before: QueryDate | None = None
-    owner_id: QueryId | None = None
-    meeting_id: QueryId | None = None
-    recommendation_id: QueryId | None = None
-    q: str = Field(default="", description="Words in the title or description")
-    sort: Literal[SORT_KEYS] = "due_date"  # type: ignore[valid-type]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_is_absent(cls, data):
-        # `?pillar=` is no filter, as the list pages' links send it.
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if v not in ("", None, [])}
-        return data

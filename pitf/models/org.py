@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, ClassVar, Literal
 
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from pydantic_core import PydanticCustomError
 from sqlalchemy import JSON, CheckConstraint, Index, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
+from sqlmodel.main import SQLModelConfig
 
 from pitf.settings import platform_timezone
 
 from .base import UTCDateTime, Versioned, optional_time_field
+from .fields import _blank_if_none
 from .vocab import (
     COMMITTEE_KIND_LABELS,
     MEMBER_ROLE_LABELS,
@@ -194,3 +199,109 @@ class CommitteePublic(SQLModel):
     follows_faca: bool
     quorum_rule: QuorumRule
     members: list[AgencyMember | PersonMember]
+
+
+# ---- what the administration pages write: their forms' limits and choices, validated by the services ----------
+ACRONYM_LENGTH = 16
+NAME_LENGTH = 200
+EMAIL_LENGTH = 254
+SHORT_NAME_LENGTH = 32
+COMMITTEE_DESCRIPTION_LENGTH = 4000
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _acronym(value):
+    # An agency's key everywhere: letters or digits, kept in capitals.
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _alphanumeric(value: str) -> str:
+    if not value.isalnum():
+        raise PydanticCustomError("acronym", "Use 1 to 16 letters or digits, e.g. DOJ.")
+    return value
+
+
+def _email(value: str) -> str:
+    if not EMAIL_RE.match(value):
+        raise PydanticCustomError("email", "Enter an email address like name@agency.gov.")
+    return value
+
+
+# A name: stripped, never blank, at most 200 characters.
+Name = Annotated[str, BeforeValidator(_blank_if_none), StringConstraints(strip_whitespace=True),
+                 Field(min_length=1, max_length=NAME_LENGTH)]
+Acronym = Annotated[str, BeforeValidator(_acronym), Field(min_length=1, max_length=ACRONYM_LENGTH),
+                    AfterValidator(_alphanumeric)]
+Email = Annotated[str, BeforeValidator(_blank_if_none), StringConstraints(strip_whitespace=True, to_lower=True),
+                  Field(max_length=EMAIL_LENGTH), AfterValidator(_email)]
+OptionalText = Annotated[str, BeforeValidator(_blank_if_none), StringConstraints(strip_whitespace=True)]
+
+
+class AgencyUpdate(SQLModel):
+    """An agency renamed or reclassified (the acronym is its key and does not change)."""
+
+    model_config = SQLModelConfig(extra="forbid")
+    messages: ClassVar[dict[str, str]] = {
+        "acronym": "Use 1 to 16 letters or digits, e.g. DOJ.",
+        "name": f"Enter the agency's name (at most {NAME_LENGTH} characters).",
+        "kind": "Choose department or other."}
+
+    name: Name
+    kind: AgencyKind = AgencyKind.OTHER
+
+
+class AgencyCreate(AgencyUpdate):
+    """A new agency; whether the acronym is free is the service's check."""
+
+    acronym: Acronym
+
+
+class CommitteeCreate(SQLModel):
+    """A body as the administration form writes it; whether the parent exists (and is not below it) and the
+    name is free are the service's checks."""
+
+    model_config = SQLModelConfig(extra="forbid")
+    messages: ClassVar[dict[str, str]] = {
+        "name": f"Enter the committee's name (at most {NAME_LENGTH} characters).",
+        "kind": "Choose a kind of body from the list.", "quorum_rule": "Choose a quorum rule from the list.",
+        "short_name": f"Use at most {SHORT_NAME_LENGTH} characters.",
+        "description": f"Use at most {COMMITTEE_DESCRIPTION_LENGTH:,} characters.",
+        "parent_id": "No such parent committee."}
+
+    name: Name
+    kind: CommitteeKind
+    parent_id: int | None = None
+    short_name: Annotated[OptionalText, Field(max_length=SHORT_NAME_LENGTH)] = ""
+    description: Annotated[OptionalText, Field(max_length=COMMITTEE_DESCRIPTION_LENGTH)] = ""
+    follows_faca: bool = False
+    quorum_rule: QuorumRule = QuorumRule.MAJORITY_AGENCIES
+
+
+class CommitteeUpdate(CommitteeCreate):
+    """A body changed: its fields, and whether it is active."""
+
+    is_active: bool = True
+
+
+class UserUpdate(SQLModel):
+    """A person's account as the administration form writes it; the agency by its acronym (the service looks it
+    up: a liaison needs one)."""
+
+    model_config = SQLModelConfig(extra="forbid")
+    messages: ClassVar[dict[str, str]] = {
+        "email": "Enter an email address like name@agency.gov.",
+        "name.string_too_short": "Enter the person's name.", "name.missing": "Enter the person's name.",
+        "role": f"Choose one of: {', '.join(Role)}.", "title": f"Use at most {NAME_LENGTH} characters."}
+
+    email: Email
+    name: Name
+    title: Annotated[OptionalText, Field(max_length=NAME_LENGTH)] = ""
+    role: Role
+    agency: Annotated[str | None, BeforeValidator(lambda v: v.strip().upper() or None if isinstance(v, str) else v)] \
+        = None
+
+
+class UserCreate(UserUpdate):
+    """A new account with its initial password (the service checks the password's strength)."""
+
+    password: str

@@ -8,21 +8,33 @@ from typing import NamedTuple
 
 from sqlalchemy import Select, asc, desc, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import UnaryExpression
 from werkzeug.datastructures import MultiDict
 
 from pitf import permissions
 from pitf.errors import NotFound, ValidationFailed
 from pitf.models import ActionItem, ActionItemSupport, Agency, Committee, StatusUpdate, User, utcnow
-from pitf.models.actions import ActionItemFilterQuery
+from pitf.models.actions import SORT_KEYS
 from pitf.models.vocab import CLOSED_ACTION_STATUSES as CLOSED_STATUSES
-from pitf.models.vocab import ActionStatus
+from pitf.models.vocab import ActionStatus, Pillar, Priority
 from pitf.paging import page_rows
 from pitf.services import visibility
+from pitf.services.filters import (
+    BadFilter,
+    Filter,
+    agency_acronym,
+    choice,
+    day,
+    flag,
+    read_filters,
+    record_id,
+    search_text,
+    sort_order,
+)
 from pitf.services.visibility import Related
 from pitf.textutil import contains_pattern
-from pitf.validation import validate
 
-SORTS = {
+SORTS: dict[str, tuple[UnaryExpression, ...]] = {
     "due_date": (asc(ActionItem.due_date), asc(ActionItem.id)),
     "-due_date": (desc(ActionItem.due_date), desc(ActionItem.id)),
     "title": (asc(ActionItem.title), asc(ActionItem.id)),
@@ -87,6 +99,12 @@ class ItemView:
     meeting: Related | None = None
     recommendation: Related | None = None
 
+    @property
+    def item_id(self) -> int:
+        """The id of the item, read from the database (so never None)."""
+        assert self.item.id is not None
+        return self.item.id
+
 
 class HistoryEntry(NamedTuple):
     """One entry of an item's history with who wrote it."""
@@ -123,8 +141,8 @@ def resolve_related(session: Session, actor, views: list[ItemView]) -> None:
     meetings = visibility.related_meetings(session, actor, [v.item.meeting_id for v in views])
     recs = visibility.related_recommendations(session, actor, [v.item.recommendation_id for v in views])
     for v in views:
-        v.meeting = meetings.get(v.item.meeting_id)
-        v.recommendation = recs.get(v.item.recommendation_id)
+        v.meeting = meetings.get(v.item.meeting_id) if v.item.meeting_id is not None else None
+        v.recommendation = recs.get(v.item.recommendation_id) if v.item.recommendation_id is not None else None
 
 
 def item_detail(*, session: Session, actor, item_id: int) -> ItemDetail:
@@ -183,23 +201,37 @@ class ActionItemFilters:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in args.items() if v not in (None, "")}
 
 
-def filters_from(query: ActionItemFilterQuery) -> ActionItemFilters:
-    """The service's filters from the validated query (ActionItemFilterQuery or the API's list query)."""
-    return ActionItemFilters(
-        agency=query.agency.strip().upper() if query.agency and query.agency.strip() else None,
-        agency_role=query.agency_role, committee_id=query.committee_id, status=list(query.status),
-        pillar=query.pillar, priority=query.priority, overdue=query.overdue, due_after=query.due_after,
-        due_before=query.due_before, owner_id=query.owner_id, meeting_id=query.meeting_id,
-        recommendation_id=query.recommendation_id, q=query.q.strip()[:200], sort=query.sort)
+def _statuses(raw: list[str]) -> list[str]:
+    """?status=open,blocked or ?status=open&status=blocked; "closed" and "active" name groups."""
+    statuses = [s for item in raw for s in item.split(",") if s]
+    if bad := [s for s in statuses if s not in (*ActionStatus, "closed", "active")]:
+        raise BadFilter(f"Unknown status {bad[0]!r}; use {', '.join(ActionStatus)}.")
+    return statuses
+
+
+# The filters of the action item lists (pages, API, CSV export), read by the one list-filter parser.
+FILTERS = (
+    Filter("agency", agency_acronym),
+    Filter("agency_role", choice(("lead", "supporting"), "Use lead or supporting.")),
+    Filter("committee_id", record_id),
+    Filter("status", _statuses, many=True),
+    Filter("pillar", choice(Pillar)),
+    Filter("priority", choice(Priority)),
+    # The words a boolean query argument has always taken here (pydantic's, in any case).
+    Filter("overdue", flag(true=("true", "1", "yes", "on", "t", "y"), false=("false", "0", "no", "off", "f", "n"))),
+    Filter("due_after", day),
+    Filter("due_before", day),
+    Filter("owner_id", record_id),
+    Filter("meeting_id", record_id),
+    Filter("recommendation_id", record_id),
+    Filter("q", search_text),
+    Filter("sort", sort_order(SORT_KEYS)),
+)
 
 
 def parse_filters(args: MultiDict) -> ActionItemFilters:
     """Read the filters from query arguments; ValidationFailed names each bad one."""
-    data = {name: args.getlist(name) if name == "status" else args.get(name) for name in args}
-    try:
-        return filters_from(validate(ActionItemFilterQuery, data))
-    except ValidationFailed as err:
-        raise ValidationFailed("Some filters are not valid.", fields=err.fields) from None
+    return read_filters(args, ActionItemFilters, FILTERS)
 
 
 def _agency_id(session: Session, f: ActionItemFilters) -> int | None:
@@ -272,13 +304,13 @@ def list_action_items(*, session: Session, actor, filters: ActionItemFilters, pa
     agency_id = _agency_id(session, filters)  # looked up once for both queries
     base = _filtered(select(ActionItem.id).join(Agency, Agency.id == ActionItem.lead_agency_id), filters, session,
                      today, agency_id)
-    total = session.execute(select(func.count()).select_from(base.subquery())).scalar()
+    total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     stmt = _filtered(_view_select(), filters, session, today, agency_id).order_by(*SORTS[filters.sort])
     rows = session.execute(page_rows(stmt, page, per_page)).all()
     views = [ItemView(r[0], r[1], r[2], r[3], r[4]) for r in rows]
-    supporting = supporting_acronyms(session, [v.item.id for v in views])
+    supporting = supporting_acronyms(session, [v.item_id for v in views])
     for v in views:
-        v.supporting = supporting[v.item.id]
+        v.supporting = supporting[v.item_id]
     resolve_related(session, actor, views)
     return views, total
 
@@ -305,7 +337,7 @@ def updates_of(*, session: Session, actor, item_id: int) -> list[HistoryEntry]:
 def overdue_counts(session: Session, today: date) -> dict[int, int]:
     rows = session.execute(select(ActionItem.lead_agency_id, func.count()).where(
         ActionItem.status.not_in(CLOSED_STATUSES), ActionItem.due_date < today).group_by(ActionItem.lead_agency_id))
-    return dict(rows.all())
+    return dict(rows.tuples().all())
 
 
 

@@ -39,7 +39,6 @@ from pitf.services.action_queries import (  # noqa: F401  (the reading side, lon
     HistoryEntry,
     ItemDetail,
     ItemView,
-    filters_from,
     get_action_item,
     is_overdue,
     item_detail,
@@ -111,11 +110,12 @@ def _resolve(session: Session, data: dict[str, Any], *, partial: bool, current: 
     supporting_ids: list[int] | None = None
     if not partial or "supporting_agencies" in data:
         wanted = sorted({a.strip().upper() for a in data.get("supporting_agencies") or [] if a.strip()})
-        found = dict(session.execute(select(Agency.acronym, Agency.id).where(Agency.acronym.in_(wanted))).all())
+        found = dict(session.execute(select(Agency.acronym, Agency.id).where(Agency.acronym.in_(wanted)))
+                     .tuples().all())
         unknown = [a for a in wanted if a not in found]
         if unknown:
             errors["supporting_agencies"] = f"Unknown agency: {', '.join(unknown)}."
-        supporting_ids = [found[a] for a in wanted if a in found and found[a] != lead_id]
+        supporting_ids = [agency_id for a in wanted if (agency_id := found.get(a)) is not None and agency_id != lead_id]
     if not partial or "owner_id" in data:
         oid = data.get("owner_id")
         if oid is None:
@@ -151,6 +151,7 @@ def _resolve(session: Session, data: dict[str, Any], *, partial: bool, current: 
 
 
 def _set_supporting(session: Session, item: ActionItem, agency_ids: list[int]) -> tuple[list[int], list[int]]:
+    assert item.id is not None  # flushed before its supporting agencies are set
     current = set(session.execute(select(ActionItemSupport.agency_id)
                                   .where(ActionItemSupport.action_item_id == item.id)).scalars())
     wanted = set(agency_ids) - {item.lead_agency_id}
@@ -169,10 +170,11 @@ def _agency_people(session: Session, agency_id: int) -> list[User]:
 
 
 def _notify_assignment(session: Session, item: ActionItem, *, reassigned: bool = False) -> None:
-    acronym = session.get(Agency, item.lead_agency_id).acronym
+    lead = session.get(Agency, item.lead_agency_id)
+    acronym = lead.acronym if lead is not None else ""
     people = _agency_people(session, item.lead_agency_id)
-    if item.owner_id:
-        people.append(session.get(User, item.owner_id))
+    if item.owner_id and (owner := session.get(User, item.owner_id)) is not None:
+        people.append(owner)
     verb = "reassigned to" if reassigned else "assigned to"
     notify(session, users=people, kind="action_item_assigned",
            title=f"Action item {verb} {acronym}: {item.title}",
@@ -331,7 +333,7 @@ def post_status_update(*, session: Session, actor, item_id: int, update_in: Stat
     check_version(item, version)
     now = utcnow()
     previous = item.status
-    if changing:
+    if changing and status is not None:
         item.status = status
         item.closed_at = now if status in CLOSED_STATUSES else None
         if status == "done":
@@ -341,13 +343,14 @@ def post_status_update(*, session: Session, actor, item_id: int, update_in: Stat
     if percent_complete is not None:
         item.percent_complete = percent_complete
     item.last_update_at = now
+    assert item.id is not None  # read from the database
     update = StatusUpdate(action_item_id=item.id, author_id=getattr(actor, "id", None),
                           status=item.status, previous_status=previous if changing else None,
                           note_md=note_md, note_html=render_markdown(note_md),
                           percent_complete=percent_complete, created_at=now)
     session.add(update)
     flush_or_conflict(session, "item")
-    changes = {"status": [previous, item.status]} if changing else {}
+    changes: dict[str, list[Any]] = {"status": [previous, item.status]} if changing else {}
     if percent_complete is not None:
         changes["percent_complete"] = [None, percent_complete]
     changes["note_md"] = [None, note_md] if note_md else changes.get("note_md", [None, ""])
@@ -363,5 +366,5 @@ def cancel_action_item(*, session: Session, actor, item_id: int, version, reason
     require(permissions.is_staff(actor), "Only the secretariat cancels an action item.")
     if item.status == "cancelled":
         raise ValidationFailed("Already cancelled.", fields={"status": "This item is already cancelled."})
-    return post_status_update(session=session, actor=actor, item_id=item.id, version=version, status="cancelled",
+    return post_status_update(session=session, actor=actor, item_id=item_id, version=version, status="cancelled",
                               note_md=reason)

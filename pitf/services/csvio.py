@@ -8,14 +8,15 @@ import io
 from dataclasses import dataclass, field
 from datetime import date
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pitf import permissions
 from pitf.errors import Conflict, DomainError, Forbidden, ValidationFailed, require
-from pitf.markdown import MAX_SOURCE
 from pitf.models import ActionItem, ActionItemSupport, Agency, Committee, User
-from pitf.models.actions import ACTION_STATUS_LABELS, ACTION_STATUSES, CLOSED_STATUSES, PILLARS, PRIORITIES
+from pitf.models.actions import ACTION_STATUS_LABELS, CLOSED_STATUSES, ActionItemCreate
+from pitf.models.vocab import ActionStatus
 from pitf.services import actions, audit
 from pitf.services.csv_export import (  # noqa: F401  (long imported from here)
     COLUMN_HELP,
@@ -27,7 +28,8 @@ from pitf.services.csv_export import (  # noqa: F401  (long imported from here)
     export_rows,
 )
 from pitf.services.notify import notify
-from pitf.textutil import BadDate, parse_date, parse_id
+from pitf.textutil import parse_id
+from pitf.validation import field_name, message
 
 REQUIRED_COLUMNS = ("title", "committee", "lead_agency", "due_date", "pillar")
 MAX_ROWS = 5000
@@ -118,14 +120,6 @@ def derived_ref(title: str, lead_acronym: str, committee_name: str) -> str:
     return "csv-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
-def _parse_due(raw: str) -> date | str:
-    """The date, or the sentence saying what is wrong with it (e.g. February 30 does not exist)."""
-    try:
-        return parse_date(raw)
-    except BadDate as err:
-        return str(err)
-
-
 def _normal_status(raw: str) -> str:
     key = raw.strip().lower().replace("-", "_").replace(" ", "_")
     labels = {label.lower().replace(" ", "_"): code for code, label in ACTION_STATUS_LABELS.items()}
@@ -164,21 +158,6 @@ def _resolve_row(line: int, rec: dict[str, str], look: _Lookups, problems: list[
         errors.append(Problem(line, message, column))
 
     out: dict = {}
-    ref = rec.get("external_ref", "").strip()
-    if len(ref) > 100:
-        bad("external_ref", "external_ref is longer than 100 characters.")
-    out["external_ref"] = ref
-    title = rec.get("title", "").strip()
-    if not title:
-        bad("title", "The title is missing.")
-    elif len(title) > TITLE_MAX:
-        bad("title", f"The title has {len(title)} characters; at most {TITLE_MAX}.")
-    out["title"] = title
-    description = rec.get("description", "").replace("\r\n", "\n").replace("\r", "\n")
-    if len(description) > MAX_SOURCE:
-        bad("description", f"The description is longer than {MAX_SOURCE:,} characters.")
-    out["description_md"] = description
-
     raw = rec.get("committee", "").strip()
     committee = look.committees_by_name.get(raw.lower())
     if committee is None and raw:
@@ -224,39 +203,62 @@ def _resolve_row(line: int, rec: dict[str, str], look: _Lookups, problems: list[
             bad("owner_email", f"{email} is not a person of the lead agency {lead.acronym}.")
     out["owner"] = owner
 
-    raw = rec.get("due_date", "").strip()
-    due = _parse_due(raw) if raw else None
-    if not raw:
-        bad("due_date", "The due date is missing.")
-    elif isinstance(due, str):
-        bad("due_date", f"Bad date {raw[:40]!r}: {due}")
-    elif not date(2000, 1, 1) <= due <= date(2100, 12, 31):
-        bad("due_date", f"The due date {raw} is not between 2000 and 2100.")
-    out["due_date"] = due
-
     raw = rec.get("status", "").strip()
     status = _normal_status(raw) if raw else "open"
-    if status not in ACTION_STATUSES:
-        bad("status", f"Unknown status {raw!r}; use {', '.join(ACTION_STATUSES)}.")
+    if status not in tuple(ActionStatus):  # ActionItemCreate has no status: an import sets a new item's own
+        bad("status", f"Unknown status {raw!r}; use {', '.join(ActionStatus)}.")
     out["status"] = status
     out["status_given"] = bool(raw)
-    raw = rec.get("pillar", "").strip()
-    if not raw:
-        bad("pillar", "The pillar is missing.")
-    elif raw.lower() not in PILLARS:
-        bad("pillar", f"Unknown pillar {raw!r}; use {', '.join(PILLARS)}.")
-    out["pillar"] = raw.lower()
-    raw = rec.get("priority", "").strip()
-    if raw and raw.lower() not in PRIORITIES:
-        bad("priority", f"Unknown priority {raw!r}; use {', '.join(PRIORITIES)}.")
-    out["priority"] = raw.lower() or "normal"
     raw = rec.get("id", "").strip()
     if raw and parse_id(raw) is None:  # ASCII digits, within the id column: "²" or 30 digits is no id
         bad("id", f"The id {raw[:20]!r} is not an id of this platform; leave it blank for new items.")
     out["id"] = parse_id(raw) if raw else None
 
-    problems.extend(errors)
+    if (item_in := _validated(rec, out, bad)) is not None:
+        out.update(title=item_in.title, description_md=item_in.description_md, due_date=item_in.due_date,
+                   pillar=str(item_in.pillar), priority=str(item_in.priority),
+                   external_ref=item_in.external_ref or "")
+    problems.extend(sorted(errors, key=lambda e: COLUMNS.index(e.column) if e.column in COLUMNS else len(COLUMNS)))
     return None if errors else out
+
+
+# The cells ActionItemCreate judges (lengths, dates, choices), by column; the others are looked up above.
+CELL_FIELDS = {"external_ref": "external_ref", "title": "title", "description": "description_md",
+               "due_date": "due_date", "pillar": "pillar", "priority": "priority"}
+COLUMN_OF = {name: column for column, name in CELL_FIELDS.items()}
+# The import report's words where a spreadsheet's cell differs from a form's field.
+CELL_MESSAGES = {**ActionItemCreate.messages, "title.string_too_short": "The title is missing.",
+                 "title.missing": "The title is missing.", "due_date.missing": "The due date is missing.",
+                 "pillar.missing": "The pillar is missing."}
+
+
+def _validated(rec: dict[str, str], looked_up: dict, bad) -> ActionItemCreate | None:
+    """The row through ActionItemCreate (the form's and the API's rules); each bad cell reported by its column."""
+    data: dict = {}
+    for column, name in CELL_FIELDS.items():
+        raw = rec.get(column, "")
+        if column == "description":
+            data[name] = raw.replace("\r\n", "\n").replace("\r", "\n")
+        elif raw.strip():  # a blank cell is an absent field (a default, or "missing")
+            data[name] = raw.strip().lower() if column in ("pillar", "priority") else raw
+    # The looked-up values, so the row is validated whole (what could not be looked up is already reported
+    # by its column, and its absence here is not reported again).
+    lead, committee, owner = looked_up["lead"], looked_up["committee"], looked_up["owner"]
+    data.update(supporting_agencies=looked_up["supporting"], owner_id=owner.id if owner else None,
+                **({"committee_id": committee.id} if committee else {}),
+                **({"lead_agency": lead.acronym} if lead else {}))
+    try:
+        return ActionItemCreate.model_validate(data)
+    except ValidationError as err:
+        for error in err.errors(include_url=False):
+            name = field_name(error["loc"])
+            if name not in COLUMN_OF:
+                continue
+            text = message(error, CELL_MESSAGES, name)
+            if error["type"] == "bad_date":
+                text = f"Bad date {rec.get('due_date', '').strip()[:40]!r}: {text}"
+            bad(COLUMN_OF[name], text)
+        return None
 
 
 def _read_records(text: str, plan: ImportPlan) -> list[tuple[int, dict[str, str]]] | None:
@@ -317,8 +319,8 @@ def parse_import(session: Session, text: str | bytes) -> ImportPlan:
             plan.errors.append(Problem(None, f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB."))
             return plan
         decoded, plan.encoding, problem = decode_upload(text)
-        if problem:
-            plan.errors.append(Problem(None, problem))
+        if problem or decoded is None:
+            plan.errors.append(Problem(None, problem or "The file cannot be read."))
             return plan
         text = decoded
     records = _read_records(text, plan)
@@ -343,11 +345,11 @@ def parse_import(session: Session, text: str | bytes) -> ImportPlan:
     for start in range(0, len(titles), 1000):
         chunk = titles[start:start + 1000]
         stmt = select(ActionItem).where(ActionItem.external_ref.is_(None), func.lower(ActionItem.title).in_(chunk))
-        for item in session.execute(stmt).scalars():
-            unreferenced.setdefault((item.title.lower(), item.lead_agency_id, item.committee_id), item)
+        for stored in session.execute(stmt).scalars():
+            unreferenced.setdefault((stored.title.lower(), stored.lead_agency_id, stored.committee_id), stored)
     matched: list[tuple[int, dict, ActionItem | None]] = []
     seen_refs: dict[str, int] = {}
-    seen_items: dict[int, int] = {}
+    seen_items: dict[int | None, int] = {}
     for line, v in resolved:
         item = by_ref.get(v["ref"])
         if item is None and v["id"] in by_id:
@@ -375,9 +377,10 @@ def parse_import(session: Session, text: str | bytes) -> ImportPlan:
             seen_items[item.id] = line
         matched.append((line, v, item))
 
-    supporting = _supporting_ids(session, [item.id for _, _, item in matched if item is not None])
+    supporting = _supporting_ids(session, [item.id for _, _, item in matched if item is not None and item.id])
     for line, v, item in matched:
-        plan.rows.append(_plan_row(line, v, item, supporting.get(item.id, set()) if item else set(), look))
+        now = supporting.get(item.id, set()) if item is not None and item.id is not None else set()
+        plan.rows.append(_plan_row(line, v, item, now, look))
     plan.errors.sort(key=lambda p: (p.line or 0))
     if plan.errors:
         plan.rows = []  # nothing is imported from a file with problems; the page lists the problems only
@@ -451,7 +454,7 @@ def apply_import(session: Session, actor, plan: ImportPlan) -> ImportResult:
                     created.append(actions.create_action_item(
                         session=session, actor=actor, data=row.data, external_ref=row.external_ref,
                         status=row.status, notify_agency=False))
-                elif row.action == "update":
+                elif row.action == "update" and row.item_id is not None:
                     actions.update_action_item(session=session, actor=actor, item_id=row.item_id,
                                                version=row.version, data=row.data)
             except (Forbidden, Conflict):
@@ -477,8 +480,9 @@ def _notify_created(session: Session, created: list[ActionItem]) -> None:
             by_agency.setdefault(item.lead_agency_id, []).append(item)
     if not by_agency:
         return
-    acronyms = dict(session.execute(select(Agency.id, Agency.acronym).where(Agency.id.in_(list(by_agency)))).all())
-    liaisons: dict[int, list[User]] = {}
+    acronyms = dict(session.execute(select(Agency.id, Agency.acronym).where(Agency.id.in_(list(by_agency))))
+                    .tuples().all())
+    liaisons: dict[int | None, list[User]] = {}
     for user in session.execute(select(User).where(User.agency_id.in_(list(by_agency)), User.role == "liaison",
                                                    User.is_active.is_(True))).scalars():
         liaisons.setdefault(user.agency_id, []).append(user)

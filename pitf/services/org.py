@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,9 +14,17 @@ from sqlalchemy.orm import Session
 from pitf import permissions
 from pitf.errors import NotFound, ValidationFailed, require
 from pitf.models import Agency, Committee, Membership, User, utcnow
-from pitf.models.org import AGENCY_KINDS, COMMITTEE_KINDS, MEMBERSHIP_ROLES, QUORUM_RULES
+from pitf.models.org import (
+    COMMITTEE_KINDS,
+    MEMBERSHIP_ROLES,
+    AgencyCreate,
+    AgencyUpdate,
+    CommitteeCreate,
+    CommitteeUpdate,
+)
 from pitf.services import audit
 from pitf.services.concurrency import check_version
+from pitf.validation import validate_beside
 
 # ---- agencies -------------------------------------------------------------------------------
 
@@ -34,28 +43,19 @@ def get_agency(*, session: Session, actor, acronym: str) -> Agency:
     return agency
 
 
-def _agency_errors(session: Session, acronym: str, name: str, kind: str, agency_id: int | None) -> dict:
-    errors = {}
-    if not acronym or not acronym.isalnum() or len(acronym) > 16:
-        errors["acronym"] = "Use 1 to 16 letters or digits, e.g. DOJ."
-    else:
-        clash = session.execute(select(Agency.id).where(Agency.acronym == acronym)).scalar()
-        if clash is not None and clash != agency_id:
-            errors["acronym"] = "Another agency already has this acronym."
-    if not name.strip() or len(name) > 200:
-        errors["name"] = "Enter the agency's name (at most 200 characters)."
-    if kind not in AGENCY_KINDS:
-        errors["kind"] = "Choose department or other."
-    return errors
+def _agency_problems(session: Session, values: Mapping[str, Any], agency_id: int | None) -> dict[str, str]:
+    acronym = str(values.get("acronym") or "").strip().upper()
+    if not acronym or agency_id is not None:
+        return {}
+    clash = session.execute(select(Agency.id).where(Agency.acronym == acronym)).scalar()
+    return {"acronym": "Another agency already has this acronym."} if clash is not None else {}
 
 
-def create_agency(*, session: Session, actor, acronym: str, name: str, kind: str = "other") -> Agency:
+def create_agency(*, session: Session, actor, agency_in: AgencyCreate | Mapping[str, Any]) -> Agency:
     require(permissions.can_manage_agencies(actor))
-    acronym = (acronym or "").strip().upper()
-    errors = _agency_errors(session, acronym, name, kind, None)
-    if errors:
-        raise ValidationFailed("The agency could not be created.", fields=errors)
-    agency = Agency(acronym=acronym, name=name.strip(), kind=kind)
+    checked = validate_beside(AgencyCreate, agency_in, "The agency could not be created.",
+                              lambda values: _agency_problems(session, values, None))
+    agency = Agency(acronym=checked.acronym, name=checked.name, kind=str(checked.kind))
     session.add(agency)
     session.flush()
     audit.record(session, actor=actor, action="agency.created", obj=agency,
@@ -63,14 +63,13 @@ def create_agency(*, session: Session, actor, acronym: str, name: str, kind: str
     return agency
 
 
-def update_agency(*, session: Session, actor, agency: Agency, version, name: str, kind: str) -> Agency:
+def update_agency(*, session: Session, actor, agency: Agency, version,
+                  agency_in: AgencyUpdate | Mapping[str, Any]) -> Agency:
     """Rename or reclassify; the acronym is the key everywhere and does not change."""
     require(permissions.can_manage_agencies(actor))
     check_version(agency, version)
-    errors = _agency_errors(session, agency.acronym, name, kind, agency.id)
-    if errors:
-        raise ValidationFailed("The agency could not be saved.", fields=errors)
-    changes = audit.apply_changes(agency, {"name": name.strip(), "kind": kind})
+    checked = validate_beside(AgencyUpdate, agency_in, "The agency could not be saved.", lambda values: {})
+    changes = audit.apply_changes(agency, {"name": checked.name, "kind": str(checked.kind)})
     if changes:
         audit.record(session, actor=actor, action="agency.updated", obj=agency, changes=changes)
         session.flush()
@@ -129,20 +128,15 @@ def get_committee(*, session: Session, actor, committee_id: int) -> Committee:
     return committee
 
 
-def _committee_errors(session: Session, *, name: str, kind: str, parent_id: int | None, quorum_rule: str,
-                      committee_id: int | None) -> dict:
+def _committee_problems(session: Session, values: Mapping[str, Any], committee_id: int | None) -> dict[str, str]:
+    """What only the database tells of a committee: a name in use, a parent missing or below it."""
     errors = {}
-    if not name.strip() or len(name) > 200:
-        errors["name"] = "Enter the committee's name (at most 200 characters)."
-    else:
-        clash = session.execute(select(Committee.id).where(Committee.name == name.strip())).scalar()
-        if clash is not None and clash != committee_id:
-            errors["name"] = "Another committee already has this name."
-    if kind not in COMMITTEE_KINDS:
-        errors["kind"] = "Choose a kind of body from the list."
-    if quorum_rule not in QUORUM_RULES:
-        errors["quorum_rule"] = "Choose a quorum rule from the list."
-    if parent_id is not None:
+    name = str(values.get("name") or "").strip()
+    clash = session.execute(select(Committee.id).where(Committee.name == name)).scalar() if name else None
+    if clash is not None and clash != committee_id:
+        errors["name"] = "Another committee already has this name."
+    parent_id = values.get("parent_id")
+    if isinstance(parent_id, int) and not isinstance(parent_id, bool):
         parent = session.get(Committee, parent_id)
         if parent is None:
             errors["parent_id"] = "No such parent committee."
@@ -159,20 +153,11 @@ def _committee_errors(session: Session, *, name: str, kind: str, parent_id: int 
     return errors
 
 
-def create_committee(*, session: Session, actor, name: str, kind: str, parent_id: int | None = None,
-                     short_name: str = "", description: str = "", follows_faca: bool = False,
-                     quorum_rule: str = "majority_agencies") -> Committee:
+def create_committee(*, session: Session, actor, committee_in: CommitteeCreate | Mapping[str, Any]) -> Committee:
     require(permissions.can_manage_committees(actor))
-    errors = _committee_errors(session, name=name, kind=kind, parent_id=parent_id, quorum_rule=quorum_rule,
-                               committee_id=None)
-    if len(short_name) > 32:
-        errors["short_name"] = "Use at most 32 characters."
-    if len(description) > 4000:
-        errors["description"] = "Use at most 4,000 characters."
-    if errors:
-        raise ValidationFailed("The committee could not be created.", fields=errors)
-    committee = Committee(name=name.strip(), kind=kind, parent_id=parent_id, short_name=short_name.strip(),
-                          description=description.strip(), follows_faca=follows_faca, quorum_rule=quorum_rule)
+    checked = validate_beside(CommitteeCreate, committee_in, "The committee could not be created.",
+                              lambda values: _committee_problems(session, values, None))
+    committee = Committee(**checked.model_dump(mode="json"))
     session.add(committee)
     session.flush()
     audit.record(session, actor=actor, action="committee.created", obj=committee,
@@ -181,24 +166,13 @@ def create_committee(*, session: Session, actor, name: str, kind: str, parent_id
     return committee
 
 
-def update_committee(*, session: Session, actor, committee: Committee, version, name: str, kind: str,
-                     parent_id: int | None, short_name: str, description: str, follows_faca: bool,
-                     quorum_rule: str, is_active: bool = True) -> Committee:
+def update_committee(*, session: Session, actor, committee: Committee, version,
+                     committee_in: CommitteeUpdate | Mapping[str, Any]) -> Committee:
     require(permissions.can_manage_committees(actor))
     check_version(committee, version)
-    errors = _committee_errors(session, name=name, kind=kind, parent_id=parent_id, quorum_rule=quorum_rule,
-                               committee_id=committee.id)
-    if len(short_name) > 32:
-        errors["short_name"] = "Use at most 32 characters."
-    if len(description) > 4000:
-        errors["description"] = "Use at most 4,000 characters."
-    if errors:
-        raise ValidationFailed("The committee could not be saved.", fields=errors)
-    changes = audit.apply_changes(committee, {
-        "name": name.strip(), "kind": kind, "parent_id": parent_id, "short_name": short_name.strip(),
-        "description": description.strip(), "follows_faca": follows_faca, "quorum_rule": quorum_rule,
-        "is_active": is_active,
-    })
+    checked = validate_beside(CommitteeUpdate, committee_in, "The committee could not be saved.",
+                              lambda values: _committee_problems(session, values, committee.id))
+    changes = audit.apply_changes(committee, checked.model_dump(mode="json"))
     if changes:
         audit.record(session, actor=actor, action="committee.updated", obj=committee, changes=changes)
         session.flush()

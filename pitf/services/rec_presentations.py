@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from pitf import permissions
 from pitf.errors import ValidationFailed, require
 from pitf.models import Agenda, AgendaItem, Committee, Meeting, utcnow
+from pitf.models.agendas import AgendaItemInput
 from pitf.services import agendas, meetings
 from pitf.services.recommendations import get_recommendation, record_event
 from pitf.textutil import parse_id
@@ -74,9 +75,9 @@ def present_at_meeting(*, session: Session, actor, rec_id: int, meeting_id) -> P
         raise ValidationFailed("Already there.", fields={"meeting_id": "The recommendation is already on that "
                                                                        "meeting's agenda."})
     items = agendas.agenda_items_as_input(view)
-    items.append({"title": f"Presentation of recommendation {rec.number}: {rec.title}"[:300],
-                  "presenter": presenter.name[:200], "duration_minutes": 15, "notes_md": "",
-                  "recommendation_id": rec.id})
+    items.append(AgendaItemInput(title=f"Presentation of recommendation {rec.number}: {rec.title}"[:300],
+                                 presenter=presenter.name[:200], duration_minutes=15, notes_md="",
+                                 recommendation_id=rec.id))
     view = agendas.put_agenda(session=session, actor=actor, meeting_id=meeting.id, version=view.agenda.version,
                                items=items)
     item = next(r.item for r in view.rows if r.item.recommendation_id == rec.id)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import zoneinfo
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,13 +12,12 @@ from sqlalchemy.orm import Session
 from pitf import permissions
 from pitf.errors import NotFound, ValidationFailed, require
 from pitf.models import Agency, User, utcnow
-from pitf.models.org import ROLES
+from pitf.models.org import UserCreate, UserUpdate
 from pitf.security import hash_password, new_secret
 from pitf.services import audit
 from pitf.services.auth import normalize_email, rotate_session_token, validate_password
 from pitf.settings import platform_timezone
-
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+from pitf.validation import validate_beside
 
 
 def get_user(*, session: Session, actor, user_id: int) -> User:
@@ -33,43 +33,38 @@ def find_agency(session: Session, acronym: str | None) -> Agency | None:
     return session.execute(select(Agency).where(Agency.acronym == acronym.strip().upper())).scalar_one_or_none()
 
 
-def _validate(session: Session, *, email: str, name: str, role: str, agency: Agency | None,
-              agency_given: bool, user_id: int | None = None) -> dict[str, str]:
+def _user_problems(session: Session, values: Mapping[str, Any], user_id: int | None = None) -> dict[str, str]:
+    """What only the database tells of an account: an email in use, an agency that does not exist or is
+    missing for a liaison."""
     errors: dict[str, str] = {}
-    if not EMAIL_RE.match(email) or len(email) > 254:
-        errors["email"] = "Enter an email address like name@agency.gov."
-    else:
-        clash = session.execute(select(User.id).where(User.email == email)).scalar()
-        if clash is not None and clash != user_id:
-            errors["email"] = "Another account already uses this email address."
-    if not name.strip():
-        errors["name"] = "Enter the person's name."
-    elif len(name) > 200:
-        errors["name"] = "Use at most 200 characters."
-    if role not in ROLES:
-        errors["role"] = f"Choose one of: {', '.join(ROLES)}."
-    if agency_given and agency is None:
+    email = normalize_email(str(values.get("email") or ""))
+    clash = session.execute(select(User.id).where(User.email == email)).scalar() if email else None
+    if clash is not None and clash != user_id:
+        errors["email"] = "Another account already uses this email address."
+    acronym = values.get("agency")
+    agency = find_agency(session, acronym) if isinstance(acronym, str) else None
+    if acronym and agency is None:
         errors["agency"] = "No agency has that acronym."
-    elif role == "liaison" and agency is None:
+    elif values.get("role") == "liaison" and agency is None:
         errors["agency"] = "An agency liaison must belong to an agency."
     return errors
 
 
-def create_user(*, session: Session, actor, email: str, name: str, role: str, agency_acronym: str | None = None,
-                password: str, title: str = "", min_length: int = 12, timezone: str | None = None) -> User:
+def create_user(*, session: Session, actor, user_in: UserCreate | Mapping[str, Any], min_length: int = 12,
+                timezone: str | None = None) -> User:
     require(permissions.can_manage_users(actor))
-    email = normalize_email(email)
-    agency = find_agency(session, agency_acronym)
-    errors = _validate(session, email=email, name=name, role=role, agency=agency,
-                       agency_given=bool(agency_acronym))
-    try:
-        validate_password(password, min_length=min_length)
-    except ValidationFailed as exc:
-        errors.update(exc.fields)
-    if errors:
-        raise ValidationFailed("The account could not be created.", fields=errors)
-    user = User(email=email, name=name.strip(), role=role, agency_id=agency.id if agency else None,
-                title=title.strip(), password_hash=hash_password(password), session_token=new_secret(24),
+
+    def problems(values: Mapping[str, Any]) -> dict[str, str]:
+        errors = _user_problems(session, values)
+        try:
+            validate_password(str(values.get("password") or ""), min_length=min_length)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+        return errors
+    checked = validate_beside(UserCreate, user_in, "The account could not be created.", problems)
+    agency = find_agency(session, checked.agency)
+    user = User(email=checked.email, name=checked.name, role=str(checked.role), agency_id=agency.id if agency else None,
+                title=checked.title, password_hash=hash_password(checked.password), session_token=new_secret(24),
                 timezone=timezone or platform_timezone(), password_changed_at=utcnow())
     session.add(user)
     session.flush()
@@ -78,23 +73,20 @@ def create_user(*, session: Session, actor, email: str, name: str, role: str, ag
     return user
 
 
-def update_user(*, session: Session, actor, user: User, version: int | None, name: str, role: str,
-                agency_acronym: str | None, title: str = "", email: str | None = None) -> User:
+def update_user(*, session: Session, actor, user: User, version: int | str | None,
+                user_in: UserUpdate | Mapping[str, Any]) -> User:
     require(permissions.can_manage_users(actor))
     from pitf.services.concurrency import check_version
 
     check_version(user, version)
-    email = normalize_email(email) if email is not None else user.email
-    agency = find_agency(session, agency_acronym)
-    errors = _validate(session, email=email, name=name, role=role, agency=agency,
-                       agency_given=bool(agency_acronym), user_id=user.id)
-    if errors:
-        raise ValidationFailed("The account could not be saved.", fields=errors)
-    if user.id == getattr(actor, "id", None) and role != "admin":
+    checked = validate_beside(UserUpdate, user_in, "The account could not be saved.",
+                              lambda values: _user_problems(session, values, user.id))
+    if user.id == getattr(actor, "id", None) and checked.role != "admin":
         raise ValidationFailed("You cannot remove your own administrator role.",
                                fields={"role": "Ask another administrator to change your role."})
-    changes = audit.apply_changes(user, {"email": email, "name": name.strip(), "role": role,
-                                         "agency_id": agency.id if agency else None, "title": title.strip()})
+    agency = find_agency(session, checked.agency)
+    changes = audit.apply_changes(user, {"email": checked.email, "name": checked.name, "role": str(checked.role),
+                                         "agency_id": agency.id if agency else None, "title": checked.title})
     if changes:
         if "role" in changes or "agency_id" in changes:
             rotate_session_token(user)  # privileges changed: sign the person in again

@@ -6,9 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import request
+from flask import redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
 
+from pitf.db import get_session
 from pitf.errors import ValidationFailed
+from pitf.models import Agency
 from pitf.paging import last_page, page_numbers, read_paging
 
 
@@ -57,3 +61,12 @@ def read_list(parse: Callable[[], Any], fetch: Callable[[Any, int, int], tuple[l
     if chosen != per_page:
         query_args["per_page"] = chosen
     return ListPage(filters, found, total, page, chosen, errors, query_args)
+
+
+def liaison_start(endpoint: str, **narrowing: Any) -> Response | None:
+    """A liaison's first visit of a list (no arguments): a redirect to what concerns their own agency,
+    narrowed by *narrowing*; None for anyone else, or once the list has arguments."""
+    if request.args or current_user.role != "liaison" or not current_user.agency_id:
+        return None
+    agency = get_session().get(Agency, current_user.agency_id)
+    return redirect(url_for(endpoint, agency=agency.acronym, **narrowing)) if agency is not None else None

@@ -235,3 +235,20 @@ def test_export_then_import_round_trips_without_changes(db, staff):
     assert plan.created == 0 and plan.updated == 0 and plan.unchanged == before
     csvio.apply_import(db, staff, plan)
     assert count(db) == before
+
+
+def test_a_rows_cells_are_judged_by_action_item_create_with_its_limits(db):
+    long_title = "T" * (csvio.TITLE_MAX + 1)
+    text = HEADER + (
+        f"L-1,{long_title},,Victim Services,DOJ,,,2027-01-01,,protection,\n"   # line 2
+        f"{'R' * 101},Long ref,,Victim Services,DOJ,,,1999-12-31,,Protection,\n"  # line 3
+        "L-3,No date or pillar,,Victim Services,DOJ,,,,,,\n"                     # line 4
+    )
+    plan = csvio.parse_import(db, text)
+    found = {(p.line, p.column): p.message for p in plan.errors}
+    assert found[(2, "title")] == f"Use at most {csvio.TITLE_MAX} characters."
+    assert found[(3, "external_ref")] == "Use at most 100 characters."
+    assert found[(3, "due_date")] == "Enter a due date between 2000 and 2100."
+    assert (3, "pillar") not in found  # a pillar's case does not matter
+    assert found[(4, "due_date")] == "The due date is missing." and found[(4, "pillar")] == "The pillar is missing."
+    assert f"At most {csvio.TITLE_MAX} characters" in csvio.COLUMN_HELP["title"]

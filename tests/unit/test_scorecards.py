@@ -123,7 +123,7 @@ def test_done_without_a_close_time_counts_as_done_but_not_in_the_rate(db, add_it
 
 def test_summary_has_every_active_agency_and_a_total(db, doj_record, add_item, make_user):
     # a retired agency's items are in neither its row (it has none) nor the total
-    xyz = org.create_agency(session=db, actor=SYSTEM, acronym="XYZ", name="Retired Agency")
+    xyz = org.create_agency(session=db, actor=SYSTEM, agency_in={"acronym": "XYZ", "name": "Retired Agency"})
     db.flush()
     add_item("XYZ", due=date(2024, 1, 1), status="done", closed_at=at(date(2025, 1, 1)))
     add_item("XYZ", due=date(2024, 1, 1), status="open")

@@ -217,3 +217,34 @@ def test_unexpected_error_is_a_500_page(app, client_as):
 
     r = client_as("viewer").get("/boom-for-test")
     assert r.status_code == 500 and "Something went wrong" in r.get_data(as_text=True)
+
+
+def test_admin_services_validate_through_the_model_families_naming_every_problem_at_once(db):
+    from pitf.errors import ValidationFailed
+    from pitf.models.org import AgencyCreate, CommitteeCreate, UserCreate
+    from pitf.permissions import SYSTEM
+    from pitf.services import org, users
+    from pitf.validation import max_length
+    from pitf.web.admin.forms import AgencyForm, CommitteeForm, UserForm
+
+    with pytest.raises(ValidationFailed) as err:
+        org.create_agency(session=db, actor=SYSTEM, agency_in={"acronym": " doj ", "name": " ", "kind": "x"})
+    assert err.value.fields == {"acronym": "Another agency already has this acronym.",
+                                "name": "Enter the agency's name (at most 200 characters).",
+                                "kind": "Choose department or other."}
+    with pytest.raises(ValidationFailed) as err:
+        org.create_committee(session=db, actor=SYSTEM, committee_in={
+            "name": "Grantmaking", "kind": "club", "short_name": "S" * 33, "parent_id": 2_000_000})
+    assert err.value.fields == {"name": "Another committee already has this name.",
+                                "kind": "Choose a kind of body from the list.",
+                                "short_name": "Use at most 32 characters.", "parent_id": "No such parent committee."}
+    with pytest.raises(ValidationFailed) as err:
+        users.create_user(session=db, actor=SYSTEM, user_in={"email": "nobody", "name": "N" * 201, "role": "liaison",
+                                                             "password": "short"})
+    assert set(err.value.fields) == {"email", "name", "agency", "password"}
+    assert err.value.fields["name"] == "Use at most 200 characters."
+    # The forms' limits are the models'.
+    for form, model, name in ((AgencyForm, AgencyCreate, "acronym"), (CommitteeForm, CommitteeCreate, "short_name"),
+                              (UserForm, UserCreate, "email")):
+        lengths = [v.max for v in getattr(form, name).kwargs["validators"] if hasattr(v, "max")]
+        assert lengths == [max_length(model, name)]

@@ -26,7 +26,12 @@ from tests.factories import agency, agenda_items, attendance_entries, committee,
 SPOG = "Senior Policy Operating Group"
 COUNCIL = "U.S. Advisory Council on Human Trafficking"
 GRANTS = "Grantmaking"
-TODAY = local_date(utcnow(), "America/New_York")
+
+
+@pytest.fixture
+def today() -> date:
+    """Today in the platform's zone, read when the test runs (a run crossing midnight sees one day per test)."""
+    return local_date(utcnow(), "America/New_York")
 
 
 def plan(db, staff, body=GRANTS, start="2027-03-15T10:00:00", end="2027-03-15T12:00:00", **extra) -> Meeting:
@@ -108,12 +113,12 @@ def chair_of(db, make_user, body, role="chair"):
 
 # ---- the list ----------------------------------------------------------------------------------
 
-def test_list_shows_upcoming_meetings_in_the_viewers_zone_with_status_and_agenda(db, staff, client_as):
+def test_list_shows_upcoming_meetings_in_the_viewers_zone_with_status_and_agenda(today, db, staff, client_as):
     soon = plan(db, staff, title="Soon", start="2030-03-15T10:00:00", end="2030-03-15T11:00:00")
     later = plan(db, staff, title="Later", start="2030-06-14T10:00:00", end="2030-06-14T11:00:00")
     plan(db, staff, title="Long ago", start="2020-06-15T10:00:00", end="2020-06-15T11:00:00")
     set_agenda(db, staff, soon, [{"title": "Opening"}])
-    agendas.publish_agenda(session=db, actor=staff, meeting_id=soon.id, clocks=fc.Clocks(), today=TODAY)
+    agendas.publish_agenda(session=db, actor=staff, meeting_id=soon.id, clocks=fc.Clocks(), today=today)
     mtg.cancel_meeting(session=db, actor=staff, meeting_id=later.id,
         cancel_in=MeetingCancel(version=later.version, cancel_reason="Shutdown."))
     db.flush()
@@ -190,8 +195,8 @@ def test_meeting_page_for_a_reader_and_for_a_planner(meeting_clock, db, staff, c
     assert "Your time: Monday, March 15, 2027, 7:00 AM PDT to 9:00 AM PDT" in page(reader, f"/meetings/{m.id}")
 
 
-def test_faca_meeting_shows_notice_and_certification_clocks(db, staff, client_as):
-    day = TODAY + timedelta(days=30)
+def test_faca_meeting_shows_notice_and_certification_clocks(today, db, staff, client_as):
+    day = today + timedelta(days=30)
     m = plan(db, staff, body=COUNCIL, start=f"{day}T10:00:00", end=f"{day}T12:00:00",
              federal_register_notice_date=(day - timedelta(days=10)).isoformat())
     html = text(page(client_as("secretariat"), f"/meetings/{m.id}"))
@@ -487,10 +492,10 @@ def test_bad_item_is_422_at_its_field_and_changes_nothing(db, staff, client_as):
     assert agenda_titles(db, m) == ["Keep"]
 
 
-def test_linked_action_item_and_recommendation_links(db, staff, client_as):
+def test_linked_action_item_and_recommendation_links(today, db, staff, client_as):
     item = create_action_item(session=db, actor=staff, data={
         "title": "Share the screening protocol", "committee_id": committee(db, GRANTS).id, "lead_agency": "DOJ",
-        "pillar": "protection", "due_date": (TODAY + timedelta(days=20)).isoformat()}, notify_agency=False)
+        "pillar": "protection", "due_date": (today + timedelta(days=20)).isoformat()}, notify_agency=False)
     m = plan(db, staff)
     c = client_as("secretariat")
     html = page(c, f"/meetings/{m.id}/agenda")
@@ -520,7 +525,7 @@ def test_stale_agenda_is_409_shown_as_it_is_now_with_the_typed_item_kept(db, sta
     assert "Someone else changed the agenda" in body
 
 
-def test_overdue_review_button(db, staff, client_as):
+def test_overdue_review_button(today, db, staff, client_as):
     m = plan(db, staff)
     c = client_as("secretariat")
     html = page(c, f"/meetings/{m.id}/agenda")
@@ -529,7 +534,7 @@ def test_overdue_review_button(db, staff, client_as):
     assert "Grantmaking has no overdue commitments." in body
     create_action_item(session=db, actor=staff, data={
         "title": "Late grant report", "committee_id": committee(db, GRANTS).id, "lead_agency": "HHS",
-        "pillar": "protection", "due_date": (TODAY - timedelta(days=3)).isoformat()}, notify_agency=False)
+        "pillar": "protection", "due_date": (today - timedelta(days=3)).isoformat()}, notify_agency=False)
     db.flush()
     r = post(c, f"/meetings/{m.id}/agenda/overdue", {"version": hidden(html, "version")})
     rows = agendas.agenda_view(db, m).rows
@@ -557,8 +562,8 @@ def test_publish_notifies_the_members(db, staff, client_as, make_user):
     assert "Agenda published" in page(c, f"/meetings/{m.id}")
 
 
-def test_short_notice_publish_of_a_faca_meeting_needs_the_reason(db, staff, client_as):
-    day = TODAY + timedelta(days=30)
+def test_short_notice_publish_of_a_faca_meeting_needs_the_reason(today, db, staff, client_as):
+    day = today + timedelta(days=30)
     m = plan(db, staff, body=COUNCIL, start=f"{day}T10:00:00", end=f"{day}T12:00:00",
              federal_register_notice_date=(day - timedelta(days=10)).isoformat())
     set_agenda(db, staff, m, [{"title": "Findings"}])
@@ -666,13 +671,13 @@ def _bulk_meetings(db, n: int, start: int) -> None:
     db.flush()
 
 
-def test_list_and_meeting_pages_issue_the_same_queries_at_10_and_1000_meetings(meetings_held, db, staff, client_as,
-                                                                              count_queries):
-    watched = plan(db, staff, start=f"{TODAY + timedelta(days=3)}T10:00:00",
-                   end=f"{TODAY + timedelta(days=3)}T12:00:00")
+def test_list_and_meeting_pages_issue_the_same_queries_at_10_and_1000_meetings(today, meetings_held, db, staff,
+                                                                              client_as, count_queries):
+    watched = plan(db, staff, start=f"{today + timedelta(days=3)}T10:00:00",
+                   end=f"{today + timedelta(days=3)}T12:00:00")
     item = create_action_item(session=db, actor=staff, data={
         "title": "Linked item", "committee_id": committee(db, GRANTS).id, "lead_agency": "DOJ",
-        "pillar": "protection", "due_date": (TODAY + timedelta(days=20)).isoformat()}, notify_agency=False)
+        "pillar": "protection", "due_date": (today + timedelta(days=20)).isoformat()}, notify_agency=False)
     set_agenda(db, staff, watched, [{"title": f"Item {k}", "duration_minutes": 10, "presenter_agency": "DOS",
                                      "notes_md": f"Note **{k}**", "action_item_id": item.id} for k in range(6)])
     att.put_attendance(session=db, actor=staff, meeting_id=watched.id, entries=attendance_entries(db, [
@@ -702,10 +707,10 @@ def test_list_and_meeting_pages_issue_the_same_queries_at_10_and_1000_meetings(m
 
 # ---- the service helpers added for these pages --------------------------------------------------
 
-def test_service_helpers_for_the_pages(db, staff, make_user):
+def test_service_helpers_for_the_pages(today, db, staff, make_user):
     published, draft = plan(db, staff, title="Published"), plan(db, staff, title="Draft")
     set_agenda(db, staff, published, [{"title": "Opening"}])
-    agendas.publish_agenda(session=db, actor=staff, meeting_id=published.id, clocks=fc.Clocks(), today=TODAY)
+    agendas.publish_agenda(session=db, actor=staff, meeting_id=published.id, clocks=fc.Clocks(), today=today)
     assert agendas.published_agenda_ids(db, [published.id, draft.id]) == {published.id}
     assert agendas.published_agenda_ids(db, []) == set()
     # Who plans what: every active body for the secretariat, their own for chairs and co-chairs, else nothing.
@@ -857,8 +862,8 @@ def _options(html: str, select_id: str) -> dict[str, str]:
     return {v: htmllib.unescape(label) for v, label in re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)<', select)}
 
 
-def test_agenda_pickers_list_by_number_and_title_only_what_may_be_linked(db, staff, client_as, make_user):
-    due = (TODAY + timedelta(days=20)).isoformat()
+def test_agenda_pickers_list_by_number_and_title_only_what_may_be_linked(today, db, staff, client_as, make_user):
+    due = (today + timedelta(days=20)).isoformat()
     mine = create_action_item(session=db, actor=staff, data={
         "title": "Share the screening protocol", "committee_id": committee(db, GRANTS).id, "lead_agency": "DOJ",
         "pillar": "protection", "due_date": due}, notify_agency=False)

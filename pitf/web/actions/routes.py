@@ -10,14 +10,14 @@ from flask_login import current_user, login_required
 from pitf import permissions
 from pitf.db import get_session
 from pitf.errors import Conflict, ValidationFailed, require
-from pitf.models import Agency, utcnow
+from pitf.models import utcnow
 from pitf.models.actions import ACTION_STATUS_LABELS, ACTION_STATUSES, CLOSED_STATUSES, PILLAR_LABELS, PRIORITIES
 from pitf.services import actions, org
 from pitf.textutil import parse_id
 from pitf.web.actions.forms import ActionItemForm, CancelForm, StatusUpdateForm
 from pitf.web.choices import options
 from pitf.web.form_errors import apply_form_errors
-from pitf.web.list_page import read_list
+from pitf.web.list_page import liaison_start, read_list
 
 bp = Blueprint("actions", __name__, url_prefix="/action-items")
 
@@ -51,11 +51,9 @@ def _checked_statuses(raw: list[str]) -> set[str]:
 @login_required
 def index():
     db = get_session()
-    if not request.args and current_user.role == "liaison" and current_user.agency_id:
-        # A liaison starts with their own agency's open commitments, the most overdue first.
-        agency = db.get(Agency, current_user.agency_id)
-        if agency is not None:
-            return redirect(url_for("actions.index", agency=agency.acronym, status="active", sort="due_date"))
+    # A liaison starts with their own agency's open commitments, the most overdue first.
+    if start := liaison_start("actions.index", status="active", sort="due_date"):
+        return start
     listed = read_list(lambda: actions.parse_filters(request.args), lambda filters, page, per_page:
                        actions.list_action_items(session=db, actor=current_user, filters=filters, page=page,
                                                  per_page=per_page), per_page=PER_PAGE, max_per_page=MAX_PER_PAGE)
@@ -82,7 +80,7 @@ def _status_form(detail: actions.ItemDetail) -> StatusUpdateForm:
 
 
 def _newest_update_id(detail: actions.ItemDetail) -> int:
-    return max((entry.update.id for entry in detail.updates), default=0)
+    return max((entry.update.id or 0 for entry in detail.updates), default=0)
 
 
 def _render_item(detail: actions.ItemDetail, form: StatusUpdateForm, *, status: int = 200, conflict=None):
@@ -138,7 +136,7 @@ def _conflict(item_id: int, form: StatusUpdateForm):
     db.rollback()  # a conflict found at flush leaves the session unusable; reread the item as it is now
     detail = actions.item_detail(session=db, actor=current_user, item_id=item_id)
     seen = _int_or_none(form.seen_update_id.data) or 0
-    since = [entry for entry in detail.updates if entry.update.id > seen]
+    since = [entry for entry in detail.updates if (entry.update.id or 0) > seen]
     fresh = _status_form(detail)
     # What they typed stays; only the version (and what they have now seen) moves to the current item.
     fresh.status.data = form.status.data

@@ -5,22 +5,29 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import DataRequired, Length, Optional
 
 from pitf.models.org import (
-    AGENCY_KINDS,
     COMMITTEE_KIND_LABELS,
     MEMBERSHIP_ROLE_LABELS,
-    QUORUM_RULES,
     ROLE_LABELS,
+    AgencyCreate,
+    AgencyKind,
+    CommitteeCreate,
+    QuorumRule,
+    Role,
+    UserCreate,
 )
+from pitf.validation import max_length
 from pitf.web.choices import options
 
-ROLE_CHOICES = list(ROLE_LABELS.items())
+ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in Role]
 QUORUM_LABELS = {"majority_agencies": "Majority of member agencies", "majority_members": "Majority of members"}
 
 
 class UserForm(FlaskForm):
-    email = EmailField("Email address", validators=[DataRequired("Enter an email address."), Length(max=254)])
-    name = StringField("Full name", validators=[DataRequired("Enter the person's name."), Length(max=200)])
-    title = StringField("Job title", validators=[Optional(), Length(max=200)])
+    email = EmailField("Email address", validators=[DataRequired("Enter an email address."),
+                                                    Length(max=max_length(UserCreate, "email"))])
+    name = StringField("Full name", validators=[DataRequired("Enter the person's name."),
+                                                Length(max=max_length(UserCreate, "name"))])
+    title = StringField("Job title", validators=[Optional(), Length(max=max_length(UserCreate, "title"))])
     role = SelectField("Role", choices=options(ROLE_CHOICES))
     agency = SelectField("Agency", choices=[], validate_choice=False,
                          description="Required for agency liaisons.")
@@ -41,20 +48,25 @@ class ConfirmForm(FlaskForm):
 
 
 class AgencyForm(FlaskForm):
-    acronym = StringField("Acronym", validators=[DataRequired("Enter the acronym."), Length(max=16)])
-    name = StringField("Name", validators=[DataRequired("Enter the name."), Length(max=200)])
-    kind = SelectField("Kind", choices=options((k, k.capitalize()) for k in AGENCY_KINDS))
+    acronym = StringField("Acronym", validators=[DataRequired("Enter the acronym."),
+                                                 Length(max=max_length(AgencyCreate, "acronym"))])
+    name = StringField("Name", validators=[DataRequired("Enter the name."),
+                                           Length(max=max_length(AgencyCreate, "name"))])
+    kind = SelectField("Kind", choices=options((k.value, k.capitalize()) for k in AgencyKind))
     version = HiddenField()
 
 
 class CommitteeForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Enter the name."), Length(max=200)])
-    short_name = StringField("Short name", validators=[Optional(), Length(max=32)])
+    name = StringField("Name", validators=[DataRequired("Enter the name."),
+                                           Length(max=max_length(CommitteeCreate, "name"))])
+    short_name = StringField("Short name", validators=[Optional(),
+                                                       Length(max=max_length(CommitteeCreate, "short_name"))])
     kind = SelectField("Kind of body", choices=options(COMMITTEE_KIND_LABELS.items()))
     parent_id = SelectField("Part of", choices=[], validate_choice=False)
-    description = TextAreaField("Description", validators=[Optional(), Length(max=4000)])
+    description = TextAreaField("Description", validators=[Optional(),
+                                                          Length(max=max_length(CommitteeCreate, "description"))])
     follows_faca = BooleanField("Follows FACA procedures (public notice, certified minutes)")
-    quorum_rule = SelectField("Quorum rule", choices=options((q, QUORUM_LABELS[q]) for q in QUORUM_RULES))
+    quorum_rule = SelectField("Quorum rule", choices=options((q.value, QUORUM_LABELS[q]) for q in QuorumRule))
     is_active = BooleanField("Active", default=True)
     version = HiddenField()
 

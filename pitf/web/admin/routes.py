@@ -68,10 +68,10 @@ def user_new():
     form.agency.choices = _agency_choices(db)
 
     def save():
-        user = users.create_user(session=db, actor=current_user, email=form.email.data, name=form.name.data,
-                                 role=form.role.data, agency_acronym=form.agency.data or None,
-                                 password=form.password.data, title=form.title.data or "",
-                                 min_length=_min_length())
+        user = users.create_user(session=db, actor=current_user, user_in={
+            "email": form.email.data, "name": form.name.data, "role": form.role.data,
+            "agency": form.agency.data or None, "password": form.password.data, "title": form.title.data or ""},
+            min_length=_min_length())
         return f"Account created for {user.name}.", url_for("admin.user_list")
 
     return form_page(form, save, "admin/user_form.html", user=None)
@@ -91,9 +91,9 @@ def user_edit(user_id: int):
         form.version.data = user.version
 
     def save():
-        users.update_user(session=db, actor=current_user, user=user, version=form.version.data,
-                          name=form.name.data, role=form.role.data, agency_acronym=form.agency.data or None,
-                          title=form.title.data or "", email=form.email.data)
+        users.update_user(session=db, actor=current_user, user=user, version=form.version.data, user_in={
+            "email": form.email.data, "name": form.name.data, "role": form.role.data,
+            "agency": form.agency.data or None, "title": form.title.data or ""})
         return f"Saved {user.name}.", url_for("admin.user_list")
 
     return form_page(form, save, "admin/user_form.html", user=user, reset_form=ResetPasswordForm(),
@@ -147,8 +147,8 @@ def agency_new():
     form = AgencyForm()
 
     def save():
-        agency = org.create_agency(session=get_session(), actor=current_user, acronym=form.acronym.data,
-                                   name=form.name.data, kind=form.kind.data)
+        agency = org.create_agency(session=get_session(), actor=current_user, agency_in={
+            "acronym": form.acronym.data, "name": form.name.data, "kind": form.kind.data})
         return f"Added {agency.acronym}.", url_for("org.agency", acronym=agency.acronym)
 
     return form_page(form, save, "admin/agency_form.html", agency=None)
@@ -167,7 +167,7 @@ def agency_edit(acronym: str):
 
     def save():
         org.update_agency(session=db, actor=current_user, agency=agency, version=form.version.data,
-                          name=form.name.data, kind=form.kind.data)
+                          agency_in={"name": form.name.data, "kind": form.kind.data})
         return f"Saved {agency.acronym}.", url_for("org.agency", acronym=agency.acronym)
 
     return form_page(form, save, "admin/agency_form.html", agency=agency, confirm=ConfirmForm())
@@ -199,6 +199,13 @@ def _parent(value: str | None) -> int | None:
     return parse_id(value)
 
 
+def _committee_fields(form: CommitteeForm) -> dict:
+    """What the committee form sends, as CommitteeCreate names it."""
+    return {"name": form.name.data, "kind": form.kind.data, "parent_id": _parent(form.parent_id.data),
+            "short_name": form.short_name.data or "", "description": form.description.data or "",
+            "follows_faca": form.follows_faca.data, "quorum_rule": form.quorum_rule.data}
+
+
 @bp.route("/committees/new", methods=["GET", "POST"])
 @login_required
 def committee_new():
@@ -208,10 +215,7 @@ def committee_new():
     form.parent_id.choices = _parent_choices(db)
 
     def save():
-        c = org.create_committee(session=db, actor=current_user, name=form.name.data, kind=form.kind.data,
-                                 parent_id=_parent(form.parent_id.data), short_name=form.short_name.data or "",
-                                 description=form.description.data or "",
-                                 follows_faca=form.follows_faca.data, quorum_rule=form.quorum_rule.data)
+        c = org.create_committee(session=db, actor=current_user, committee_in=_committee_fields(form))
         return f"Created {c.name}.", url_for("org.committee", committee_id=c.id)
 
     return form_page(form, save, "admin/committee_form.html", committee=None)
@@ -231,10 +235,7 @@ def committee_edit(committee_id: int):
 
     def save():
         org.update_committee(session=db, actor=current_user, committee=c, version=form.version.data,
-                             name=form.name.data, kind=form.kind.data, parent_id=_parent(form.parent_id.data),
-                             short_name=form.short_name.data or "", description=form.description.data or "",
-                             follows_faca=form.follows_faca.data, quorum_rule=form.quorum_rule.data,
-                             is_active=form.is_active.data)
+                             committee_in={**_committee_fields(form), "is_active": form.is_active.data})
         return f"Saved {c.name}.", url_for("org.committee", committee_id=c.id)
 
     return form_page(form, save, "admin/committee_form.html", committee=c)

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from pitf import permissions
 from pitf.db import get_session
 from pitf.errors import Conflict, ValidationFailed, require
-from pitf.models import Agency, Recommendation
+from pitf.models import Recommendation
 from pitf.models.recommendations import RecommendationCreate, RecommendationUpdate
 from pitf.services import org, rec_responses
 from pitf.services import recommendations as recs
@@ -26,7 +26,7 @@ from pitf.validation import validate
 from pitf.web.actions.routes import MAX_PER_PAGE, PER_PAGE
 from pitf.web.choices import options
 from pitf.web.form_errors import apply_form_errors
-from pitf.web.list_page import read_list
+from pitf.web.list_page import liaison_start, read_list
 
 # Imported for their views, which they add to the one blueprint.
 from pitf.web.recommendations import moves_routes, responses_routes  # noqa: F401
@@ -88,11 +88,9 @@ def _rows(db, rows: list[Recommendation], today: date) -> list[Row]:
 @login_required
 def index():
     db = get_session()
-    if not request.args and current_user.role == "liaison" and current_user.agency_id:
-        # A liaison starts with what is addressed to their agency, the response due first.
-        agency = db.get(Agency, current_user.agency_id)
-        if agency is not None:
-            return redirect(url_for("recommendations.index", agency=agency.acronym, status="open", sort="due"))
+    # A liaison starts with what is addressed to their agency, the response due first.
+    if start := liaison_start("recommendations.index", status="open", sort="due"):
+        return start
     today = utc_today()
     listed = read_list(lambda: recs.parse_filters(request.args), lambda filters, page, per_page:
                        recs.list_recommendations(session=db, actor=current_user, filters=filters, page=page,
