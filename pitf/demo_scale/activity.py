@@ -3,7 +3,7 @@ notifications people received about the unit's items, meetings and recommendatio
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -53,6 +53,7 @@ def add_notifications(session: Session, ctx: Context, first: int, unit_items: di
     if not people:
         return 0
     items = list(unit_items.values())
+    midnight = datetime(ctx.today.year, ctx.today.month, ctx.today.day, tzinfo=UTC)  # the same all day
     rows = []
     for k in range(len(items) * NOTIFICATIONS_PER_ITEM):
         g = rng("notification", first + k)
@@ -75,7 +76,7 @@ def add_notifications(session: Session, ctx: Context, first: int, unit_items: di
         else:
             kind, title, url, body = ("action_item_assigned", f"Action item: {item['title']}",
                                       f"/action-items/{item_id}", "")
-        created = ctx.now - timedelta(minutes=g.randint(10, 730 * 24 * 60))
+        created = midnight - timedelta(minutes=g.randint(10, 730 * 24 * 60))
         read = created + timedelta(minutes=g.randint(5, 3 * 24 * 60)) if g.random() < 0.95 else None
         rows.append({"user_id": people[k % len(people)], "kind": kind, "title": title[:300], "body": body,
                      "url": url, "dedup_key": None, "created_at": created,

@@ -36,6 +36,18 @@ def _snapshot(db):
                              frozenset(supports.get(i.id, ())), tuple(history.get(i.id, ()))) for i in items}
 
 
+def _extras(db):
+    """The scale meetings, recommendations and notifications, by what makes them (not by id)."""
+    from pitf.models import Meeting, Notification, Recommendation
+
+    meetings = sorted(db.execute(select(Meeting.title, Meeting.starts_at, Meeting.status, Meeting.committee_id)
+                                 .where(Meeting.title.not_like("Demo: %"))).tuples().all())
+    recs = sorted(db.execute(select(Recommendation.report_year, Recommendation.title, Recommendation.status)
+                             .where(Recommendation.title.not_like("Screen for labor%"))).tuples().all())
+    notes = sorted(db.execute(select(Notification.user_id, Notification.kind, Notification.created_at)).tuples().all())
+    return meetings, recs, notes
+
+
 def test_scale_load_is_deterministic_and_sized(db):
     savepoint = db.begin_nested()
     first = load_scale(db, 1, items_per_unit=50)
@@ -78,7 +90,7 @@ def test_growing_adds_only_the_missing_items_and_matches_a_fresh_load(db):
     savepoint = db.begin_nested()
     load_scale(db, 2, items_per_unit=30)
     db.flush()
-    fresh = _snapshot(db)
+    fresh, fresh_extras = _snapshot(db), _extras(db)
     savepoint.rollback()
     load_scale(db, 1, items_per_unit=30)
     db.flush()
@@ -88,6 +100,7 @@ def test_growing_adds_only_the_missing_items_and_matches_a_fresh_load(db):
     assert grown.items_added == 30 and grown.updates_added == 300
     after = _snapshot(db)
     assert after == fresh
+    assert _extras(db) == fresh_extras and fresh_extras[0] and fresh_extras[1]
     assert {k: after[k] for k in small} == small
 
 
