@@ -259,6 +259,8 @@ def wrk(opts, url: str, header: str, duration: str) -> tuple[float, float, float
     if (m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)):
         problems += [f"{n} {kind}" for kind, n in zip(("connect errors", "read errors", "write errors", "timeouts"),
                                                        m.groups(), strict=True) if n != "0"]
+    if int(re.search(r"(\d+) requests in", out).group(1)) == 0:  # type: ignore[union-attr]
+        problems.append(f"no answer within {duration}")  # wrk then prints 0 for the latencies
     errors = ", ".join(problems)
     return rps, p50, p99, errors
 
