@@ -51,5 +51,10 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+## The benchmark (bench/README.md): pitf demo --scale data, gunicorn as in production, wrk on every page.
+## Options: BENCH_DATABASE=sqlite|postgresql BENCH_SCALE=10 BENCH_DURATION=15s BENCH_CONNECTIONS=8 BENCH_ONLY=...
+bench: $(VENV)/.installed-run
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

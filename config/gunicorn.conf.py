@@ -14,6 +14,6 @@ errorlog = "-"
 # X-Forwarded-For (sign-in lockouts count per address).
 # gunicorn 25.1+ opens a control socket (for `gunicornc`) at $XDG_RUNTIME_DIR/gunicorn.ctl or
 # ~/.gunicorn/gunicorn.ctl: one path for every instance a user runs, so a second instance on the machine
-# (make run beside bench/run.sh, two deployments under one account) takes over or removes the first's.
+# (make run beside make bench, two deployments under one account) takes over or removes the first's.
 # The platform does not use it: off. (Older gunicorn ignores the unknown name.)
 control_socket_disable = True

@@ -60,8 +60,9 @@ def reference():
 
 @click.command("demo")
 @click.option("--scale", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Also add N x 5,000 action items with N x 50,000 status updates (deterministic; "
-                   "running it again adds only what is missing).")
+              help="Also add N x 5,000 action items with N x 50,000 status updates, and in proportion "
+                   "meetings, recommendations, notifications and audit entries (deterministic; running it "
+                   "again adds only what is missing).")
 @with_appcontext
 def demo(scale):
     """Load the reference data and demo accounts; running it again changes nothing."""
@@ -82,16 +83,17 @@ def demo(scale):
 
 
 def _demo_scale(scale: int) -> None:
-    from pitf.demo_scale import ITEMS_PER_UNIT, load_scale
+    from pitf.demo_scale import load_scale, planned
 
-    total = scale * ITEMS_PER_UNIT
-    with click.progressbar(length=total, label=f"Scale {scale}: {total:,} action items", file=sys.stderr,
-                           show_pos=True) as bar:
+    counts = planned(scale)
+    label = f"Scale {scale}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items())
+    with click.progressbar(length=sum(counts.values()), label=label, file=sys.stderr, show_pos=True) as bar:
         with get_db().session() as session:
             result = load_scale(session, scale, progress=bar.update)
-    if result.items_added:
-        click.echo(f"Added {result.items_added:,} action items with {result.updates_added:,} status updates "
-                   f"in {result.seconds:.0f} s.")
+    if result.items_added or result.added:
+        more = ", ".join(f"{v:,} {k}" for k, v in result.added.items())
+        click.echo(f"Added {result.items_added:,} action items with {result.updates_added:,} status updates"
+                   + (f"; {more}" if more else "") + f" in {result.seconds:.0f} s.")
     else:
         click.echo(f"The scale {scale} data set is already loaded; nothing added.")
 

@@ -1,11 +1,20 @@
 """The scale loader: deterministic, idempotent, able to grow, and consistent with the rules of the data."""
 
+import pytest
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
+from pitf.demo import load_demo
 from pitf.demo_scale import load_scale
 from pitf.models import ActionItem, ActionItemSupport, AuditEntry, StatusUpdate, utcnow
 from pitf.models.actions import ACTION_STATUSES, CLOSED_STATUSES, PILLARS, PRIORITIES
+
+
+@pytest.fixture(autouse=True)
+def demo(db, tmp_path):
+    """The demo accounts the scale data's meetings and recommendations are run by (`pitf demo` loads them first)."""
+    load_demo(db, tmp_path)
+    db.flush()
 
 
 def _counts(db):
@@ -25,6 +34,18 @@ def _snapshot(db):
         history.setdefault(item_id, []).append((status, note))
     return {i.external_ref: (i.title, i.lead_agency_id, i.committee_id, i.due_date, i.status, i.pillar, i.priority,
                              frozenset(supports.get(i.id, ())), tuple(history.get(i.id, ()))) for i in items}
+
+
+def _extras(db):
+    """The scale meetings, recommendations and notifications, by what makes them (not by id)."""
+    from pitf.models import Meeting, Notification, Recommendation
+
+    meetings = sorted(db.execute(select(Meeting.title, Meeting.starts_at, Meeting.status, Meeting.committee_id)
+                                 .where(Meeting.title.not_like("Demo: %"))).tuples().all())
+    recs = sorted(db.execute(select(Recommendation.report_year, Recommendation.title, Recommendation.status)
+                             .where(Recommendation.title.not_like("Screen for labor%"))).tuples().all())
+    notes = sorted(db.execute(select(Notification.user_id, Notification.kind, Notification.created_at)).tuples().all())
+    return meetings, recs, notes
 
 
 def test_scale_load_is_deterministic_and_sized(db):
@@ -54,15 +75,22 @@ def test_scale_load_is_idempotent_and_audited_once(db):
     assert len(entries) == 1
     assert entries[0].changes["action_items_added"] == [None, 50]
     assert entries[0].changes["status_updates_added"] == [None, 500]
-    assert db.execute(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == "action_item.created")).scalar() == 0  # not one entry per row
+    # The trail of each item is its creation and its last four status updates, as the services write them.
+    per_item = dict(db.execute(select(AuditEntry.object_id, func.count()).where(
+        AuditEntry.object_type == "ActionItem", AuditEntry.action.like("action_item.%"))
+        .group_by(AuditEntry.object_id)).tuples().all())
+    updates = dict(db.execute(select(StatusUpdate.action_item_id, func.count()).join(
+        ActionItem, ActionItem.id == StatusUpdate.action_item_id).where(ActionItem.external_ref.like("scale-%"))
+        .group_by(StatusUpdate.action_item_id)).tuples().all())
+    scale_ids = db.execute(select(ActionItem.id).where(ActionItem.external_ref.like("scale-%"))).scalars().all()
+    assert {i: per_item.get(i) for i in scale_ids} == {i: 1 + min(4, updates.get(i, 0)) for i in scale_ids}
 
 
 def test_growing_adds_only_the_missing_items_and_matches_a_fresh_load(db):
     savepoint = db.begin_nested()
     load_scale(db, 2, items_per_unit=30)
     db.flush()
-    fresh = _snapshot(db)
+    fresh, fresh_extras = _snapshot(db), _extras(db)
     savepoint.rollback()
     load_scale(db, 1, items_per_unit=30)
     db.flush()
@@ -72,6 +100,7 @@ def test_growing_adds_only_the_missing_items_and_matches_a_fresh_load(db):
     assert grown.items_added == 30 and grown.updates_added == 300
     after = _snapshot(db)
     assert after == fresh
+    assert _extras(db) == fresh_extras and fresh_extras[0] and fresh_extras[1]
     assert {k: after[k] for k in small} == small
 
 
@@ -115,3 +144,48 @@ def test_demo_command_takes_a_scale(app, db, monkeypatch):
     db.expire_all()
     assert db.execute(select(func.count()).select_from(ActionItem).where(
         ActionItem.external_ref.like("scale-%"))).scalar() == 40
+
+
+def test_a_unit_holds_everything_in_proportion_and_a_second_run_adds_nothing(db):
+    from pitf.models import Meeting, Minutes
+
+    before = _counts(db)
+    result = load_scale(db, 2, items_per_unit=200)
+    db.flush()
+    after = _counts(db)
+    added = {name: after[name] - before[name] for name in after}
+    # Per 5,000 items: 250 meetings, 125 recommendations, 20,000 notifications, over 20,000 audit entries.
+    assert (added["actionitem"], added["statusupdate"]) == (400, 4000)
+    assert (added["meeting"], added["recommendation"], added["notification"]) == (20, 10, 1600)
+    assert added["auditentry"] >= 4 * 400
+    assert result.added == {"meetings": 20, "recommendations": 10, "notifications": 1600,
+                            "audit entries": added["auditentry"] - 1}  # less the load's own entry
+    assert added["agenda"] and added["agendaitem"] >= 4 * added["agenda"] and added["attendance"]
+    assert added["minutes"] == added["minutesrevision"] - sum(  # a corrected one has two revisions
+        1 for m in db.execute(select(Minutes.revision)).scalars() if m == 2)
+    assert added["agencyresponse"] and added["recommendationtarget"] >= 10 and added["recommendationevent"] >= 10
+    now = utcnow()
+    scale = db.execute(select(Meeting).where(Meeting.title.not_like("Demo: %"))).scalars().all()
+    past = [m for m in scale if m.ends_at < now and m.status == "scheduled"]
+    assert past and any(m.starts_at > now for m in scale)
+    assert len({m.committee_id for m in scale}) > 3
+    minutes = {m.meeting_id: m for m in db.execute(select(Minutes)).scalars()}
+    old = [m for m in past if (now - m.ends_at).days > 45]
+    assert sum(minutes[m.id].status == "approved" for m in old if m.id in minutes) >= 0.7 * len(old)
+    again = load_scale(db, 2, items_per_unit=200)
+    db.flush()
+    assert (again.items_added, again.added) == (0, {})
+    assert _counts(db) == after
+
+
+def test_recommendations_come_in_every_status_with_unique_numbers(db):
+    from pitf.demo_scale.context import build_context
+    from pitf.demo_scale.recommendations import STATUS_WEIGHTS, plan
+    from pitf.models.recommendations import RECOMMENDATION_STATUSES
+
+    ctx = build_context(db)
+    rows = [plan(r, ctx, {})[0] for r in range(1, 126)]  # one unit's worth
+    assert {row["status"] for row in rows} == {s for s, _ in STATUS_WEIGHTS} == set(RECOMMENDATION_STATUSES)
+    numbers = [row["number"] for row in rows if row["number"]]
+    assert len(numbers) == len(set(numbers)) and all(row["report_year"] < ctx.today.year for row in rows)
+    assert all((row["closed_at"] is not None) == row["status"].startswith("closed") for row in rows)

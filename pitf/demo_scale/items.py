@@ -1,32 +1,25 @@
-"""`pitf demo --scale N`: a deterministic large data set of action items and their histories, bulk inserted."""
+"""The scale data's action items and their histories: item n is the same whatever else is loaded."""
 
 from __future__ import annotations
 
 import random
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from pitf.markdown import render_markdown
-from pitf.models import ActionItem, ActionItemSupport, Agency, Committee, StatusUpdate, User, utcnow
+from pitf.models import ActionItem, ActionItemSupport, StatusUpdate
 from pitf.models.actions import CLOSED_STATUSES, PILLARS
-from pitf.permissions import SYSTEM
-from pitf.services import audit
 
-SEED = "pitf-scale-2026"
+from .context import SEED, Context
+from .context import at as _at
+
 REF_PREFIX = "scale-"
 ITEMS_PER_UNIT = 5000
 UPDATES_PER_ITEM = 10  # on average: N*5,000 items carry N*50,000 status updates
 CHUNK = 5000
+Built = tuple[int, dict, list[dict]]  # an item's id, its row and its history
 
-# Agencies that lead most National Action Plan commitments weigh more; the others still lead some.
-LEAD_WEIGHTS = {"DOJ": 8, "DHS": 8, "DOL": 6, "HHS": 6, "DOS": 6, "USAID": 3, "FBI": 3, "DOD": 2, "USDT": 2,
-                "ED": 2, "DOT": 2, "HUD": 2, "USDA": 1, "DOC": 1, "DOI": 1, "EEOC": 1, "ODNI": 1, "OMB": 1,
-                "USTR": 1, "NSC": 1, "DPC": 1}
 VERBS = ["Expand", "Publish", "Strengthen", "Deliver", "Update", "Coordinate", "Assess", "Fund", "Develop",
          "Review", "Pilot", "Standardize"]
 SUBJECTS = ["trauma-informed training", "forced labor screening", "victim identification protocols",
@@ -67,63 +60,13 @@ STATUS_WEIGHTS_PAST = (("done", 45), ("open", 18), ("in_progress", 22), ("blocke
 STATUS_WEIGHTS_FUTURE = (("open", 35), ("in_progress", 40), ("blocked", 10), ("done", 12), ("cancelled", 3))
 
 
-@dataclass
-class ScaleResult:
-    scale: int
-    items_added: int
-    updates_added: int
-    supports_added: int
-    seconds: float
-
-
-@dataclass
-class _Context:
-    today: date
-    now: datetime
-    agencies: list[tuple[int, str]]
-    lead_weights: list[int]
-    committees: list[int]
-    committee_weights: list[int]
-    liaisons: dict[int, list[int]]
-    secretariat_id: int | None
-
-
-def _context(session: Session) -> _Context:
-    agencies = [(a.id, a.acronym) for a in session.execute(
-        select(Agency).where(Agency.is_active.is_(True)).order_by(Agency.acronym)).scalars()]
-    committees = list(session.execute(select(Committee).where(Committee.is_active.is_(True))
-                                      .order_by(Committee.name)).scalars())
-    if not agencies or not committees:
-        raise RuntimeError("Load the reference data first (pitf demo).")
-    liaisons: dict[int, list[int]] = {}
-    for uid, agency_id in session.execute(select(User.id, User.agency_id).where(
-            User.role == "liaison", User.is_active.is_(True), User.agency_id.is_not(None)).order_by(User.id)):
-        liaisons.setdefault(agency_id, []).append(uid)
-    secretariat = session.execute(select(User.id).where(User.role == "secretariat", User.is_active.is_(True))
-                                  .order_by(User.id).limit(1)).scalar()
-    now = utcnow().replace(microsecond=0)
-    return _Context(today=now.date(), now=now, agencies=agencies,
-                    lead_weights=[LEAD_WEIGHTS.get(a, 1) for _, a in agencies],
-                    committees=[c.id for c in committees],
-                    # Standing SPOG committees carry most of the work; the bodies above them less.
-                    committee_weights=[1 if c.kind in ("task_force", "advisory_council") else
-                                       3 if c.kind == "operating_group" else 5 for c in committees],
-                    liaisons=liaisons, secretariat_id=secretariat)
-
-
 def _update_count(n: int) -> int:
     """0 to 20 updates, paired so that every two items have exactly twenty: the total is exact."""
     spread = random.Random(f"{SEED}:pair:{(n - 1) // 2}").randint(0, UPDATES_PER_ITEM)
     return UPDATES_PER_ITEM + spread if n % 2 else UPDATES_PER_ITEM - spread
 
 
-def _at(day: date, rng: random.Random) -> datetime:
-    """A weekday working hour, Eastern-ish, as UTC."""
-    return datetime(day.year, day.month, day.day, rng.randint(13, 21), rng.randint(0, 59), rng.randint(0, 59),
-                    tzinfo=UTC)
-
-
-def _item(n: int, ctx: _Context, html: Callable[[str], str]) -> tuple[dict, list[int], list[dict]]:
+def _item(n: int, ctx: Context) -> tuple[dict, list[int], list[dict]]:
     """Item number *n*: its row, its supporting agency ids, and its history; the same for the same n."""
     rng = random.Random(f"{SEED}:{n}")
     lead_id, _lead = rng.choices(ctx.agencies, weights=ctx.lead_weights)[0]
@@ -163,10 +106,10 @@ def _item(n: int, ctx: _Context, html: Callable[[str], str]) -> tuple[dict, list
         author = rng.choice(people) if people and status != "cancelled" else ctx.secretariat_id
         updates.append({"author_id": author, "status": status,
                         "previous_status": previous if status != previous else None, "note_md": note,
-                        "note_html": html(note), "percent_complete": percent if status != "open" else None,
+                        "note_html": ctx.html(note), "percent_complete": percent if status != "open" else None,
                         "created_at": at})
     last = times[-1] if times else None
-    row = {"title": title, "description_md": description, "description_html": html(description),
+    row = {"title": title, "description_md": description, "description_html": ctx.html(description),
            "committee_id": committee_id, "meeting_id": None, "recommendation_id": None, "lead_agency_id": lead_id,
            "owner_id": owner_id, "due_date": due, "status": status, "pillar": pillar, "priority": priority,
            "percent_complete": percent if status != "open" else None, "external_ref": f"{REF_PREFIX}{n}",
@@ -182,32 +125,14 @@ def existing_numbers(session: Session) -> set[int]:
     return {int(r[len(REF_PREFIX):]) for r in refs.scalars() if r[len(REF_PREFIX):].isdigit()}
 
 
-def load_scale(session: Session, scale: int, *, items_per_unit: int | None = None,
-               progress: Callable[[int], None] | None = None) -> ScaleResult:
-    """Add the items scale-1 .. scale-(scale*items_per_unit) that are missing, with their histories."""
-    items_per_unit = items_per_unit or ITEMS_PER_UNIT
-    if scale < 1 or items_per_unit < 1:
-        raise ValueError("The scale and the items per unit must be at least 1.")
-    started = time.monotonic()
-    have = existing_numbers(session)
-    missing = [n for n in range(1, scale * items_per_unit + 1) if n not in have]
-    if progress and len(have):
-        progress(scale * items_per_unit - len(missing))
-    if not missing:
-        return ScaleResult(scale, 0, 0, 0, time.monotonic() - started)
-    ctx = _context(session)
-    rendered: dict[str, str] = {}
-
-    def html(text: str) -> str:  # render each distinct text once, not once per row
-        if text not in rendered:
-            rendered[text] = render_markdown(text)
-        return rendered[text]
-
+def insert_items(session: Session, ctx: Context, numbers: list[int]) -> tuple[dict[int, Built], int, int]:
+    """Insert items *numbers* with their histories; return {n: (id, row, history)}, updates and supports added."""
     items_t, support_t, updates_t = ActionItem.__table__, ActionItemSupport.__table__, StatusUpdate.__table__
+    out: dict[int, Built] = {}
     added_updates = added_supports = 0
-    for start in range(0, len(missing), CHUNK):
-        numbers = missing[start:start + CHUNK]
-        built = [_item(n, ctx, html) for n in numbers]
+    for start in range(0, len(numbers), CHUNK):
+        chunk = numbers[start:start + CHUNK]
+        built = [_item(n, ctx) for n in chunk]
         ids = session.execute(insert(items_t).returning(items_t.c.id, sort_by_parameter_order=True),
                               [row for row, _, _ in built]).scalars().all()
         supports = [{"action_item_id": item_id, "agency_id": a}
@@ -220,12 +145,19 @@ def load_scale(session: Session, scale: int, *, items_per_unit: int | None = Non
             session.execute(insert(updates_t), updates[i:i + 10 * CHUNK])
         added_supports += len(supports)
         added_updates += len(updates)
-        if progress:
-            progress(len(numbers))
-    # One audit entry for the whole load, not one per row.
-    audit.record(session, actor=SYSTEM, action="demo.scale", object_type="ActionItem",
-                 changes={"scale": [None, scale], "action_items": [len(have), len(have) + len(missing)],
-                          "action_items_added": [None, len(missing)], "status_updates_added": [None, added_updates],
-                          "supporting_agencies_added": [None, added_supports]})
-    session.flush()
-    return ScaleResult(scale, len(missing), added_updates, added_supports, time.monotonic() - started)
+        for n, item_id, (row, _, history) in zip(chunk, ids, built, strict=True):
+            out[n] = (item_id, row, history)
+    return out, added_updates, added_supports
+
+
+def rebuild_items(session: Session, ctx: Context, numbers: list[int]) -> dict[int, Built]:
+    """Items *numbers*, already stored (loaded before their unit's other data): their ids and generated rows."""
+    if not numbers:
+        return {}
+    ids = dict(session.execute(select(ActionItem.external_ref, ActionItem.id).where(
+        ActionItem.external_ref.in_([f"{REF_PREFIX}{n}" for n in numbers]))).tuples().all())
+    out: dict[int, Built] = {}
+    for n in numbers:
+        row, _, history = _item(n, ctx)
+        out[n] = (ids[f"{REF_PREFIX}{n}"], row, history)
+    return out
