@@ -77,7 +77,7 @@ def action_items(query: ActionItemListQuery):
     today = utcnow().date()
     views, total = actions.list_action_items(session=get_session(), actor=actor(),
                                              filters=actions.filters_from(query), page=query.page,
-                                             per_page=query.per_page, today=today)
+                                             per_page=query.per_page, today=today, descriptions=True)
     return Page[ActionItemPublic](items=[item_public(v, today) for v in views], page=query.page,
                                   per_page=query.per_page, total=total)
 
