@@ -4,7 +4,8 @@ Revision ID: 5e7a1c2d9b40
 Revises: b4cae1cc2998
 Create Date: 2026-12-01 07:00:00
 
-- The list sorts' indexes end in the id that breaks ties, so a page's ids come from the index alone.
+- The list sorts' indexes end in the id that breaks ties, so a page's ids come from the index alone;
+  the audit log's actions are indexed (its filter lists them by a loose index scan).
 - `rowtally` holds the row count of the large tables (pitf.models.tallies.TALLIED_TABLES), kept by triggers
   in the same transaction as each insert and delete: an unfiltered list knows its exact total at once.
   PostgreSQL: one statement-level trigger per table and operation, adding to the slot of the connection
@@ -102,6 +103,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_actionitem_updated_at', ['updated_at', 'id'], unique=False)
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.create_index('ix_notification_user_created', ['user_id', 'created_at', 'id'], unique=False)
+    with op.batch_alter_table('auditentry', schema=None) as batch_op:
+        batch_op.create_index('ix_auditentry_action', ['action'], unique=False)
 
     op.create_table('rowtally',
     sa.Column('table_name', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -127,6 +130,8 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS pitf_row_tally()")
     op.drop_table('rowtally')
+    with op.batch_alter_table('auditentry', schema=None) as batch_op:
+        batch_op.drop_index('ix_auditentry_action')
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index('ix_notification_user_created')
     with op.batch_alter_table('actionitem', schema=None) as batch_op:
