@@ -11,7 +11,7 @@ Create Date: 2026-12-01 07:00:00
   PostgreSQL: one statement-level trigger per table and operation, adding to the slot of the connection
   (backend id modulo 16) so concurrent writers do not queue on one row. SQLite: row-level triggers (its
   writers are serialized anyway). A later SQLite batch migration that rebuilds a tallied table drops its
-  triggers: tests/unit/test_row_tallies.py fails then, so the rebuild recreates them (create_tally_triggers).
+  triggers: tests/unit/test_fast_lists.py fails then, so such a migration recreates them (create_tally_triggers).
 - Free text on PostgreSQL: pg_trgm GIN indexes serving `ILIKE '%words%'` (not in the models: PostgreSQL only,
   see pitf.models.actions.TRIGRAM_INDEXES). Where the extension cannot be created (no privilege), the
   migration goes on without them and free text scans, as on SQLite.
