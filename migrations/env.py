@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import pitf.models  # noqa: F401  (registers every table)
 from pitf.db import make_engine
+from pitf.migrate import compared
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -18,6 +19,7 @@ def _configure(connection) -> None:
         target_metadata=target_metadata,
         compare_type=True,
         render_as_batch=True,
+        include_object=compared,
     )
 
 

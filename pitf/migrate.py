@@ -33,5 +33,13 @@ def upgrade(bind: Engine | Connection, revision: str = "head") -> None:
         command.upgrade(alembic_config(connection=bind), revision)
 
 
+def compared(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's include_object: what autogenerate compares. The indexes the migrations make for one database
+    only (the trigram indexes of PostgreSQL) are not in the models; they are left out of the comparison."""
+    from pitf.models.actions import TRIGRAM_INDEXES
+
+    return not (type_ == "index" and name in TRIGRAM_INDEXES)
+
+
 def heads() -> list[str]:
     return list(ScriptDirectory.from_config(alembic_config()).get_heads())

@@ -1,21 +1,26 @@
 """Paging of every list (pages, API, admin) and numbers read from addresses: page numbers, sizes and ids.
 
-The one paging helper: `read_page_args` reads `page` and `per_page`, `page_rows` / `page_slice` cut the
-page out of a query or a list, `last_page` / `page_numbers` draw the pagination of a page, and
-`page_of` is the API's list envelope. The API reads `page` and `per_page` through its PageQuery
-(pitf/api/spec.py), whose fields read each value with `page_number` and `parse_id` here.
-Every page number, page size and id taken from a URL passes here
-(ids in query strings and form fields through `pitf.textutil.parse_id`), so each is bounded to what the
-databases hold and written in ASCII digits only: one object has one address,
-and no number in a URL overflows a driver (a 500).
+The one paging helper: `read_page_args` reads `page` and `per_page`; `page_keys` finds the keys of one page
+through an index and `in_order` reads their rows (a deferred join: a deep page skips index entries, never
+rows), `page_rows` / `page_slice` cut the page out of a small query or a list; `count_rows` and `table_rows`
+count a list without reading its rows; `show_page` turns a page past the end into the last page;
+`last_page` / `page_numbers` draw the pagination of a page, and `page_of` is the API's list envelope.
+Every page number, page size and id taken from a URL passes here (ids in query strings and form fields
+through `pitf.textutil.parse_id`), so each is bounded to what the databases hold and written in ASCII
+digits only: one object has one address, and no number in a URL overflows a driver (a 500).
+The API reads `page` and `per_page` through its PageQuery (pitf/api/spec.py), whose fields read each value
+with `page_number` and `parse_id` here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TypeVar
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 from werkzeug.routing import IntegerConverter, ValidationError
 
 from pitf.textutil import MAX_ID, parse_id
@@ -67,6 +72,81 @@ def read_paging(args, errors: dict, *, per_page: int = 50, max_per_page: int = 2
 def page_rows(stmt: Select, page: int, per_page: int) -> Select:
     """The query cut to one page (page 1 is the first)."""
     return stmt.offset((page - 1) * per_page).limit(per_page)
+
+
+class Window(NamedTuple):
+    """Where one page lies in its list: skip *offset* keys, take *limit*, in the list's order or its reverse."""
+
+    offset: int
+    limit: int
+    reverse: bool
+
+
+def window(page: int, per_page: int, total: int | None = None) -> Window:
+    """The page's place, read from the nearer end of the list when its *total* is known: the last page of
+    200,000 entries skips nothing (backwards), page 600 of 1,000 skips 20,000 keys instead of 29,950. A page
+    past the end takes nothing (no query at all)."""
+    start = (page - 1) * per_page
+    if total is None or start < total / 2:
+        return Window(start, per_page if total is None else max(0, min(per_page, total - start)), False)
+    end = min(start + per_page, total)
+    return Window(total - end, max(0, end - start), True)
+
+
+def reverse_order(clause) -> Any:
+    """The ORDER BY term that reads the other way (asc <-> desc; the default order of NULLs flips with it)."""
+    if isinstance(clause, UnaryExpression) and clause.modifier in (operators.asc_op, operators.desc_op):
+        return clause.element.asc() if clause.modifier is operators.desc_op else clause.element.desc()
+    return clause.desc()
+
+
+def page_keys(session: Session, keys: Select, order: Sequence, page: int, per_page: int,
+              total: int | None = None) -> list:
+    """The keys of one page, in the list's *order*. *keys* selects the key (the id) with the list's joins and
+    filters only: with an index on the sort key ending in the id, the database pages through the index alone
+    (index-only) and no row is read before the page is known. With *total* a page past the middle is read
+    backwards from the end (see `window`)."""
+    where = window(page, per_page, total)
+    if where.limit <= 0:
+        return []
+    terms = [reverse_order(c) for c in order] if where.reverse else list(order)
+    found = list(session.execute(keys.order_by(*terms).offset(where.offset).limit(where.limit)).scalars())
+    return found[::-1] if where.reverse else found
+
+
+K = TypeVar("K", bound=Hashable)
+
+
+def in_order(rows: Iterable[T], keys: Sequence[K], key: Callable[[T], K]) -> list[T]:
+    """*rows* read by key (`WHERE id IN (...)`, in no particular order) put back in the order of *keys*."""
+    by_key = {key(row): row for row in rows}
+    return [by_key[k] for k in keys if k in by_key]
+
+
+def count_rows(session: Session, keys: Select) -> int:
+    """How many rows *keys* finds: counted over the keys alone (an index where one serves), never the rows."""
+    return session.execute(select(func.count()).select_from(keys.order_by(None).subquery())).scalar_one()
+
+
+def table_rows(session: Session, table: str) -> int:
+    """How many rows a large *table* holds, exactly, in one indexed read: the database keeps the count in
+    `rowtally` itself (triggers written by the migration `row_tallies`, on every insert and delete, in the
+    same transaction), so an unfiltered list knows its total without counting 500,000 rows."""
+    from pitf.models.tallies import RowTally  # the models import this module's numbers
+
+    return int(session.execute(select(func.coalesce(func.sum(RowTally.row_count), 0))  # PostgreSQL: numeric
+                               .where(RowTally.table_name == table)).scalar_one())
+
+
+def show_page(fetch: Callable[[int], tuple[Sequence[T], int]], page: int, per_page: int
+              ) -> tuple[Sequence[T], int, int]:
+    """(rows, total, page shown) of a page of the site: a page past the end shows the last page (two quick
+    queries: the first found the total and, past the end, read no rows)."""
+    rows, total = fetch(page)
+    if not rows and page > (last := last_page(total, per_page)):
+        page = last
+        rows, total = fetch(page)
+    return rows, total, page
 
 
 def page_slice(rows: Sequence[T], page: int, per_page: int) -> Sequence[T]:

@@ -94,7 +94,7 @@ def action_items():
     filters, page, per_page = filters_and_page(actions.parse_filters, "Some fields are not valid.")
     today = utcnow().date()
     views, total = actions.list_action_items(session=get_session(), actor=actor(), filters=filters, page=page,
-                                             per_page=per_page, today=today)
+                                             per_page=per_page, today=today, descriptions=True)
     return jsonify(Page[ActionItemPublic](items=[item_public(v, today) for v in views], page=page,
                                           per_page=per_page, total=total).model_dump(mode="json"))
 

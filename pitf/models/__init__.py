@@ -27,6 +27,7 @@ from .recommendations import (
     RecommendationTarget,
     ResponseActionItem,
 )
+from .tallies import RowTally
 
 __all__ = [
     "ActionItem",
@@ -58,6 +59,7 @@ __all__ = [
     "RecommendationTarget",
     "ReminderLog",
     "ResponseActionItem",
+    "RowTally",
     "Setting",
     "StatusUpdate",
     "User",

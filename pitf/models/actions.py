@@ -33,6 +33,12 @@ PRIORITIES = tuple(Priority)
 SORT_KEYS = ("due_date", "-due_date", "title", "-title", "status", "-status", "lead_agency", "-lead_agency",
              "updated", "-updated")
 EXTERNAL_REF_LENGTH = 100  # the reference of the item in an agency's own tracker
+# Free text (`q`) on PostgreSQL: trigram indexes (pg_trgm, GIN) serve `col ILIKE '%words%'`, by name: (table,
+# column). The migration `fast_lists` creates them on PostgreSQL only, so they stay out of the metadata (which
+# cannot tell Alembic "one dialect only"); pitf.migrate.compared tells autogenerate to leave them be. SQLite
+# scans, bounded by the list's own limits.
+TRIGRAM_INDEXES = {"ix_actionitem_title_trgm": ("actionitem", "title"),
+                   "ix_actionitem_description_trgm": ("actionitem", "description_md")}
 __all__ = ["ACTION_STATUS_LABELS", "PILLAR_LABELS"]  # still imported from here
 
 
@@ -46,11 +52,13 @@ class ActionItemBase(SQLModel):
 class ActionItem(Versioned, ActionItemBase, table=True):
     __table_args__ = (
         Index("ix_actionitem_lead_status_due", "lead_agency_id", "status", "due_date"),
-        Index("ix_actionitem_status_due", "status", "due_date"),
         Index("ix_actionitem_committee_status", "committee_id", "status"),
-        # Sorts and filters of the list (see services.actions.SORTS): each has an index.
-        Index("ix_actionitem_title", "title"),
-        Index("ix_actionitem_updated_at", "updated_at"),
+        # Sorts and filters of the list (see services.action_queries.SORTS): each has an index, ending in the
+        # id that breaks ties, so a page's ids are found in the index alone (pitf.paging.page_keys).
+        Index("ix_actionitem_due_id", "due_date", "id"),
+        Index("ix_actionitem_status_due", "status", "due_date", "id"),
+        Index("ix_actionitem_title", "title", "id"),
+        Index("ix_actionitem_updated_at", "updated_at", "id"),
         Index("ix_actionitem_priority_due", "priority", "due_date"),
     )
     id: int | None = Field(default=None, primary_key=True)

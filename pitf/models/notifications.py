@@ -15,7 +15,9 @@ OUTBOX_STATES = tuple(OutboxState)  # the old name, kept while callers move over
 
 
 class Notification(SQLModel, table=True):
-    __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),)
+    __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),
+                      # The list's order, newest first, ending in the id: a page's ids from the index alone.
+                      Index("ix_notification_user_created", "user_id", "created_at", "id"))
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id")
     kind: str = Field(max_length=48)

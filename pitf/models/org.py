@@ -143,7 +143,9 @@ class ApiToken(SQLModel, table=True):
 class AuditEntry(SQLModel, table=True):
     """Who changed what, when: the before and after of every write."""
 
-    __table_args__ = (Index("ix_auditentry_object", "object_type", "object_id"),)
+    __table_args__ = (Index("ix_auditentry_object", "object_type", "object_id"),
+                      # The filter's list of actions is read from it (one probe per distinct action).
+                      Index("ix_auditentry_action", "action"))
     id: int | None = Field(default=None, primary_key=True)
     actor_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     actor_label: str = Field(default="", max_length=254)

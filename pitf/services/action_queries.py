@@ -7,7 +7,7 @@ from datetime import date
 from typing import NamedTuple
 
 from sqlalchemy import Select, asc, desc, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from sqlalchemy.sql.elements import UnaryExpression
 from werkzeug.datastructures import MultiDict
 
@@ -17,7 +17,7 @@ from pitf.models import ActionItem, ActionItemSupport, Agency, Committee, Status
 from pitf.models.actions import SORT_KEYS
 from pitf.models.vocab import CLOSED_ACTION_STATUSES as CLOSED_STATUSES
 from pitf.models.vocab import ActionStatus, Pillar, Priority
-from pitf.paging import page_rows
+from pitf.paging import count_rows, in_order, page_keys, table_rows
 from pitf.services import visibility
 from pitf.services.filters import (
     BadFilter,
@@ -277,10 +277,17 @@ def _filtered(stmt: Select, f: ActionItemFilters, session: Session, today: date,
         if getattr(f, name) is not None:
             stmt = stmt.where(getattr(ActionItem, name) == getattr(f, name))
     if f.q:
+        # ILIKE: PostgreSQL's trigram indexes serve it (models.actions.TRIGRAM_INDEXES); SQLite writes it
+        # lower(col) LIKE lower(pattern) and scans. (Issue 13's full-text search will take this over.)
         like = contains_pattern(f.q)
-        stmt = stmt.where(or_(func.lower(ActionItem.title).like(like, escape="\\"),
-                              func.lower(ActionItem.description_md).like(like, escape="\\")))
+        stmt = stmt.where(or_(ActionItem.title.ilike(like, escape="\\"),
+                              ActionItem.description_md.ilike(like, escape="\\")))
     return stmt
+
+
+def _unfiltered(f: ActionItemFilters) -> bool:
+    """Whether *f* keeps every item (whatever the order): the total is then the table's row tally."""
+    return replace(f, sort="due_date") == ActionItemFilters()
 
 
 def _visible_filters(session: Session, actor, f: ActionItemFilters) -> ActionItemFilters:
@@ -295,19 +302,26 @@ def _visible_filters(session: Session, actor, f: ActionItemFilters) -> ActionIte
 
 
 def list_action_items(*, session: Session, actor, filters: ActionItemFilters, page: int = 1, per_page: int = 50,
-                      today: date | None = None) -> tuple[list[ItemView], int]:
-    """One page of items matching *filters*, and the total: three queries whatever the size."""
+                      today: date | None = None, descriptions: bool = False) -> tuple[list[ItemView], int]:
+    """One page of items matching *filters*, and the total, in a fixed number of queries whatever the size.
+
+    The total is the table's row tally when nothing is filtered, else a count over the ids (indexes, not rows);
+    the page's ids are found through the sort's index (pitf.paging.page_keys) before its rows are read; the
+    rows leave out the descriptions unless *descriptions* (the API and the CSV export show them)."""
     if not permissions.can_view_action_items(actor):
         raise NotFound("No such list.")
     filters = _visible_filters(session, actor, filters)
     today = today or utcnow().date()
     agency_id = _agency_id(session, filters)  # looked up once for both queries
-    base = _filtered(select(ActionItem.id).join(Agency, Agency.id == ActionItem.lead_agency_id), filters, session,
-                     today, agency_id)
-    total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    stmt = _filtered(_view_select(), filters, session, today, agency_id).order_by(*SORTS[filters.sort])
-    rows = session.execute(page_rows(stmt, page, per_page)).all()
-    views = [ItemView(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+    keys = select(ActionItem.id)
+    if filters.sort in ("lead_agency", "-lead_agency"):
+        keys = keys.join(Agency, Agency.id == ActionItem.lead_agency_id)
+    keys = _filtered(keys, filters, session, today, agency_id)
+    total = table_rows(session, "actionitem") if _unfiltered(filters) else count_rows(session, keys)
+    ids = page_keys(session, keys, SORTS[filters.sort], page, per_page, total)
+    shown = [] if descriptions else [defer(ActionItem.description_md), defer(ActionItem.description_html)]
+    rows = session.execute(_view_select().where(ActionItem.id.in_(ids)).options(*shown)).all() if ids else []
+    views = [ItemView(r[0], r[1], r[2], r[3], r[4]) for r in in_order(rows, ids, key=lambda r: r[0].id)]
     supporting = supporting_acronyms(session, [v.item_id for v in views])
     for v in views:
         v.supporting = supporting[v.item_id]
@@ -321,7 +335,7 @@ def iter_action_items(*, session: Session, actor, filters: ActionItemFilters, to
     page = 1
     while True:
         views, _total = list_action_items(session=session, actor=actor, filters=filters, page=page,
-                                          per_page=batch, today=today)
+                                          per_page=batch, today=today, descriptions=True)
         yield from views
         if len(views) < batch:
             return

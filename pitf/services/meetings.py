@@ -22,7 +22,7 @@ from pitf.models import (
     utcnow,
 )
 from pitf.models.meetings import MeetingCancel, MeetingCreate, MeetingUpdate
-from pitf.paging import page_rows
+from pitf.paging import count_rows, in_order, page_keys
 from pitf.services import audit, visibility
 from pitf.services.concurrency import check_version, flush_or_conflict
 from pitf.services.filters import BadFilter, Filter, choice, read_filters, whole_number
@@ -241,7 +241,7 @@ def list_meetings(*, session: Session, actor, filters: MeetingFilters, page: int
                   now: datetime | None = None) -> tuple[list[tuple[Meeting, Committee]], int]:
     if not permissions.is_signed_in(actor):
         raise NotFound("No such list.")
-    stmt = _visible(select(Meeting, Committee).join(Committee, Committee.id == Meeting.committee_id), session, actor)
+    stmt = _visible(select(Meeting.id), session, actor)
     if filters.committee_id is not None:
         stmt = stmt.where(Meeting.committee_id == filters.committee_id)
     if filters.start:
@@ -253,9 +253,13 @@ def list_meetings(*, session: Session, actor, filters: MeetingFilters, page: int
     if filters.upcoming:
         stmt = stmt.where(Meeting.ends_at >= (now or utcnow()))
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    # Counted over the ids, the page's ids found first (pitf.paging.page_keys), then their rows.
+    total = count_rows(session, stmt)
     order = Meeting.starts_at.asc() if filters.upcoming else Meeting.starts_at.desc()
-    rows = session.execute(page_rows(stmt.order_by(order, Meeting.id), page, per_page)).all()
-    return [tuple(r) for r in rows], total
+    ids = page_keys(session, stmt, (order, Meeting.id), page, per_page, total)
+    rows = session.execute(select(Meeting, Committee).join(Committee, Committee.id == Meeting.committee_id)
+                           .where(Meeting.id.in_(ids))).all() if ids else []
+    return [(m, c) for m, c in in_order(rows, ids, key=lambda r: r[0].id)], total
 
 
 # ---- planning --------------------------------------------------------------------------------

@@ -45,6 +45,8 @@ def list_notifications(*, session: Session, actor, unread_only: bool = False, pa
     where = [_mine(actor)]
     if unread_only:
         where.append(Notification.read_at.is_(None))
+    # One person's notifications are few (thousands at most): one query reads the page in the order of the
+    # index (user_id, created_at, id), the count is index-only over (user_id, read_at).
     total = session.execute(select(func.count()).select_from(Notification).where(*where)).scalar_one()
     rows = list(session.execute(page_rows(
         select(Notification).where(*where)

@@ -33,7 +33,7 @@ from pitf.models.recommendations import (
     RecommendationUpdate,
 )
 from pitf.models.vocab import Pillar
-from pitf.paging import page_rows
+from pitf.paging import count_rows, in_order, page_keys
 from pitf.services import audit
 from pitf.services.concurrency import check_version, flush_or_conflict
 from pitf.services.filters import BadFilter, Filter, agency_acronym, choice, flag, read_filters, search_text, sort_order
@@ -323,8 +323,8 @@ def list_recommendations(*, session: Session, actor, filters: RecommendationFilt
         raise NotFound("No such list.")
     today = today or utcnow().date()
     own = select(RecommendationCosponsor.recommendation_id).where(RecommendationCosponsor.user_id == actor.id)
-    stmt = select(Recommendation).where(or_(Recommendation.status != "draft", Recommendation.filed_by_id == actor.id,
-                                            Recommendation.id.in_(own)))
+    stmt = select(Recommendation.id).where(or_(Recommendation.status != "draft", Recommendation.filed_by_id == actor.id,
+                                               Recommendation.id.in_(own)))
     agency_id = None
     if filters.agency:
         agency_id = session.execute(select(Agency.id).where(Agency.acronym == filters.agency)).scalar()
@@ -360,7 +360,7 @@ def list_recommendations(*, session: Session, actor, filters: RecommendationFilt
         stmt = stmt.where(or_(func.lower(Recommendation.title).like(like, escape="\\"),
                               func.lower(Recommendation.body_md).like(like, escape="\\"),
                               func.lower(func.coalesce(Recommendation.number, "")).like(like, escape="\\")))
-    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    total = count_rows(session, stmt)
     order = {
         "number": (Recommendation.report_year.desc(), Recommendation.sequence.asc(), Recommendation.id.desc()),
         "-number": (Recommendation.report_year.asc(), Recommendation.sequence.desc(), Recommendation.id),
@@ -370,5 +370,8 @@ def list_recommendations(*, session: Session, actor, filters: RecommendationFilt
         "due": (select(func.min(RecommendationTarget.response_due)).where(
             RecommendationTarget.recommendation_id == Recommendation.id).scalar_subquery().asc(), Recommendation.id),
     }[filters.sort]
-    rows = list(session.execute(page_rows(stmt.order_by(*order), page, per_page)).scalars())
+    # The page's ids first (pitf.paging.page_keys), then their rows.
+    ids = page_keys(session, stmt, order, page, per_page, total)
+    rows = in_order(session.execute(select(Recommendation).where(Recommendation.id.in_(ids))).scalars(), ids,
+                    key=lambda r: r.id) if ids else []
     return rows, total

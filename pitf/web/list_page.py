@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from pitf.db import get_session
 from pitf.errors import ValidationFailed
 from pitf.models import Agency
-from pitf.paging import last_page, page_numbers, read_paging
+from pitf.paging import last_page, page_numbers, read_paging, show_page
 
 
 @dataclass
@@ -41,8 +41,9 @@ class ListPage:
 def read_list(parse: Callable[[], Any], fetch: Callable[[Any, int, int], tuple[list, int]], *, per_page: int,
               max_per_page: int, problems: dict[str, str] | None = None, fixed_size: bool = False) -> ListPage:
     """Read paging, then parse() the filters; only when all is valid, fetch(filters, page, per_page) from the
-    service. *problems* are the page's own findings (named after paging's, before the filters'); a page of
-    *fixed_size* checks a per_page given but always shows per_page rows."""
+    service (a page past the end shows the last page). *problems* are the page's own findings (named after
+    paging's, before the filters'); a page of *fixed_size* checks a per_page given but always shows per_page
+    rows."""
     errors: dict[str, str] = {}
     page, chosen = read_paging(request.args, errors, per_page=per_page, max_per_page=max_per_page)
     chosen = per_page if fixed_size else chosen
@@ -54,7 +55,8 @@ def read_list(parse: Callable[[], Any], fetch: Callable[[Any, int, int], tuple[l
         errors.update(err.fields)
     if filters is not None and not errors:
         try:
-            found, total = fetch(filters, page, chosen)
+            shown, total, page = show_page(lambda number: fetch(filters, number, chosen), page, chosen)
+            found = list(shown)
         except ValidationFailed as err:
             errors.update(err.fields)
     query_args = filters.query_args() if filters is not None and hasattr(filters, "query_args") else {}

@@ -557,7 +557,9 @@ def test_list_and_item_pages_issue_the_same_queries_at_10_and_1000_items(db, sta
     _bulk_items(db, 9, 0, owner.id)
     c = client_as("viewer")
     urls = ["/action-items/?per_page=50", "/action-items/?agency=DOJ&status=active&q=bulk&per_page=50",
-            f"/action-items/{watched.id}"]
+            f"/action-items/{watched.id}",
+            # a deeper page: the last of 10 items (read from the end), the second of 1,000 (from the start)
+            "/action-items/?per_page=5&page=2", "/action-items/?agency=DOJ&per_page=3&page=2&sort=title"]
     page(c, urls[0])  # warm up: first-request work is not the page's
 
     def counts() -> list[int]:

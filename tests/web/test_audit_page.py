@@ -216,3 +216,33 @@ def test_names_are_loaded_per_page_not_per_entry(db, staff, make_user, admin, co
         new_item(db, staff, title=f"Item {n}", lead_agency="DHS", supporting_agencies=["DOL"])
         _entry(db, staff, name=f"N{n}")
     assert queries() == few
+
+
+def test_first_and_last_pages_issue_the_same_queries_at_60_and_1000_entries(db, staff, admin, count_queries):
+    """The unfiltered total is the row tally and a page's ids are found before its rows: first, middle and last
+    pages cost the same number of queries however long the log is."""
+    from sqlalchemy import func, insert, select
+
+    from pitf.models import AuditEntry
+
+    def add(n: int) -> None:
+        db.execute(insert(AuditEntry), [{"actor_id": staff.id, "actor_label": "", "action": "agency.updated",
+                                         "object_type": "Agency", "object_id": agency(db, "DOJ").id,
+                                         "changes": {"name": ["Before", f"N{k}"]}, "created_at": utcnow()}
+                                        for k in range(n)])
+        db.flush()
+
+    def queries() -> list[int]:
+        total = db.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+        found = []
+        for page in (1, 2, -(-total // 20)):
+            with count_queries() as q:
+                html = log(admin, f"?per_page=20&page={page}")
+            assert "There is no page" not in main_text(html) and f"{total:,}" in main_text(html)
+            found.append(q.count)
+        return found
+
+    add(60)
+    few = queries()
+    add(940)
+    assert queries() == few

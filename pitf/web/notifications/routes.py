@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from pitf.db import get_session
 from pitf.errors import ValidationFailed
-from pitf.paging import last_page, page_numbers, read_paging
+from pitf.paging import last_page, page_numbers, read_paging, show_page
 from pitf.security import is_safe_next
 from pitf.services import notifications
 from pitf.services.notifications import CHANNELS
@@ -59,8 +59,9 @@ def index():
     unread_only = (request.args.get("unread") or "").lower() in TRUE
     rows, total = [], 0
     if not errors:
-        rows, total = notifications.list_notifications(session=get_session(), actor=current_user._get_current_object(),
-                                                       unread_only=unread_only, page=page, per_page=per_page)
+        rows, total, page = show_page(lambda number: notifications.list_notifications(
+            session=get_session(), actor=current_user._get_current_object(), unread_only=unread_only, page=number,
+            per_page=per_page), page, per_page)
     query_args = {"unread": "1"} if unread_only else {}
     if per_page != PER_PAGE:
         query_args["per_page"] = per_page
