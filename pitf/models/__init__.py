@@ -2,7 +2,7 @@
 
 from pitf import db as _db  # noqa: F401  (sets the naming convention before any table)
 
-from .actions import ActionItem, ActionItemSupport, StatusUpdate
+from .actions import ActionItem, ActionItemSupport, ScoreTally, StatusUpdate
 from .base import utcnow
 from .meetings import (
     Agenda,
@@ -58,6 +58,7 @@ __all__ = [
     "RecommendationTarget",
     "ReminderLog",
     "ResponseActionItem",
+    "ScoreTally",
     "Setting",
     "StatusUpdate",
     "User",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from pitf.models import (
@@ -20,7 +20,7 @@ from pitf.models import (
     User,
 )
 from pitf.models.actions import CLOSED_STATUSES
-from pitf.services import visibility
+from pitf.services import scorecards, visibility
 
 UPCOMING_MEETINGS = 8
 
@@ -77,23 +77,15 @@ def agency_commitments(session: Session, agency_id: int, today: date, limit: int
 def build_dashboard(*, session: Session, actor: User, now: datetime) -> Dashboard:
     today = now.date()
     dash = Dashboard(role=actor.role)
-    open_filter = ActionItem.status.not_in(CLOSED_STATUSES)
     if actor.agency_id:
         dash.agency = session.get(Agency, actor.agency_id)
         dash.commitments = agency_commitments(session, actor.agency_id, today)
     if actor.role in ("admin", "secretariat", "viewer"):
-        rows = session.execute(
-            select(Agency.acronym, Agency.name,
-                   func.count(ActionItem.id).label("open"),
-                   func.coalesce(func.sum(case((ActionItem.due_date < today, 1), else_=0)), 0).label("overdue"))
-            .join(ActionItem, and_(ActionItem.lead_agency_id == Agency.id, open_filter), isouter=True)
-            .where(Agency.is_active.is_(True))
-            .group_by(Agency.id, Agency.acronym, Agency.name)
-            .order_by(Agency.acronym)
-        ).all()
+        counts = scorecards.open_and_overdue(session, today)  # kept by ScoreTally: no scan of the items
+        rows = [AgencyLoad(a.acronym, a.name, *counts.get(a.id, (0, 0))) for a in session.execute(
+            select(Agency.id, Agency.acronym, Agency.name).where(Agency.is_active.is_(True)).order_by(Agency.acronym))]
         # Most overdue first: the secretariat chases from the top.
-        dash.agency_load = sorted((AgencyLoad(r.acronym, r.name, r.open, r.overdue) for r in rows),
-                                  key=lambda a: (-a.overdue, -a.open, a.acronym))
+        dash.agency_load = sorted(rows, key=lambda a: (-a.overdue, -a.open, a.acronym))
         dash.totals = {
             "open": sum(a.open for a in dash.agency_load),
             "overdue": sum(a.overdue for a in dash.agency_load),
