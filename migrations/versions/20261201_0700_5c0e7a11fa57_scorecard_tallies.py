@@ -146,7 +146,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('agency_id', 'role', 'pillar', 'bucket', 'due_key', name=op.f('pk_scoretally'))
     )
     with op.batch_alter_table('scoretally', schema=None) as batch_op:
-        batch_op.create_index('ix_scoretally_bucket_key', ['bucket', 'due_key'], unique=False)
+        batch_op.create_index('ix_scoretally_bucket_key', ['bucket', 'due_key', 'agency_id', 'role', 'pillar', 'n'],
+                              unique=False)
     bind = op.get_bind()
     sql = _Sql(bind.dialect.name)
     # The items already there, then the triggers for every change from now on (one transaction).

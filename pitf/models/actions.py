@@ -108,7 +108,8 @@ class ScoreTally(SQLModel, table=True):
     - bucket "late_days", pillar '', due_key the days late of an item done late (for the median).
     pitf/services/scorecards.py reads them; n may be 0."""
 
-    __table_args__ = (Index("ix_scoretally_bucket_key", "bucket", "due_key"),)
+    # Covering: every read of the scorecards is a range of this index (bucket, then the month or day).
+    __table_args__ = (Index("ix_scoretally_bucket_key", "bucket", "due_key", "agency_id", "role", "pillar", "n"),)
     agency_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     role: str = Field(primary_key=True, max_length=1)
     pillar: str = Field(primary_key=True, max_length=16)

@@ -116,6 +116,9 @@ def _day_key(day: date) -> int:
     return day.year * 10000 + day.month * 100 + day.day
 
 
+T = ScoreTally.__table__.c  # Core columns: the rows come back as plain tuples, without the ORM's loading
+
+
 def _tally_rows(session: Session, today: date, *where) -> tuple[Sequence[Row], Sequence[Row], Sequence[Row]]:
     """(bucket sums, overdue this month, days late) from ScoreTally: a few thousand rows whatever the items.
 
@@ -123,22 +126,18 @@ def _tally_rows(session: Session, today: date, *where) -> tuple[Sequence[Row], S
     "open_day" rows from the first of this month to yesterday. Nothing stored depends on today's date."""
     month = _month_key(today)
     sums = session.execute(
-        select(ScoreTally.agency_id, ScoreTally.role, ScoreTally.pillar, ScoreTally.bucket,
-               func.sum(ScoreTally.n).label("n"),
-               func.sum(case((and_(ScoreTally.bucket == "open", ScoreTally.due_key < month), ScoreTally.n),
-                             else_=0)).label("overdue"))
-        .where(ScoreTally.bucket.in_(COUNT_BUCKETS), *where)
-        .group_by(ScoreTally.agency_id, ScoreTally.role, ScoreTally.pillar, ScoreTally.bucket)
+        select(T.agency_id, T.role, T.pillar, T.bucket, func.sum(T.n),
+               func.sum(case((and_(T.bucket == "open", T.due_key < month), T.n), else_=0)))
+        .where(T.bucket.in_(COUNT_BUCKETS), *where)
+        .group_by(T.agency_id, T.role, T.pillar, T.bucket)
     ).all()
     this_month = session.execute(
-        select(ScoreTally.agency_id, ScoreTally.role, ScoreTally.pillar, func.sum(ScoreTally.n).label("n"))
-        .where(ScoreTally.bucket == "open_day", ScoreTally.due_key >= month * 100, ScoreTally.due_key < _day_key(today),
-               *where)
-        .group_by(ScoreTally.agency_id, ScoreTally.role, ScoreTally.pillar)
+        select(T.agency_id, T.role, T.pillar, func.sum(T.n))
+        .where(T.bucket == "open_day", T.due_key >= month * 100, T.due_key < _day_key(today), *where)
+        .group_by(T.agency_id, T.role, T.pillar)
     ).all()
     late = session.execute(
-        select(ScoreTally.agency_id, ScoreTally.due_key, ScoreTally.n)
-        .where(ScoreTally.bucket == "late_days", ScoreTally.n > 0, *where)
+        select(T.agency_id, T.due_key, T.n).where(T.bucket == "late_days", T.n > 0, *where)
     ).all()
     return sums, this_month, late
 
@@ -148,59 +147,61 @@ def _median(days: dict[int, int]) -> float | None:
     total = sum(days.values())
     if not total:
         return None
-    wanted = sorted({(total + 1) // 2, (total + 2) // 2})  # 1-based ranks of the middle item(s)
-    found: list[int] = []
+    low_rank, high_rank = (total + 1) // 2, (total + 2) // 2  # 1-based ranks of the middle item(s)
+    low = high = None
     seen = 0
     for value in sorted(days):
         seen += days[value]
-        while len(found) < len(wanted) and seen >= wanted[len(found)]:
-            found.append(value)
-    if len(wanted) == 1:
-        return float(found[0])
-    return (found[0] + found[1]) / 2
+        if low is None and seen >= low_rank:
+            low = value
+        if seen >= high_rank:
+            high = value
+            break
+    assert low is not None and high is not None
+    return (low + high) / 2
 
 
 def _fill_cards(cards: dict[int, Scorecard], rows: tuple[Sequence[Row], Sequence[Row], Sequence[Row]]
                 ) -> dict[int, dict[int, int]]:
     """Add the tally rows of the agencies in *cards* to them; return each one's days-late distribution."""
     sums, this_month, late = rows
-    for row in sums:
-        card = cards.get(row.agency_id)
+    for agency_id, role, pillar, bucket, n, overdue in sums:
+        card = cards.get(agency_id)
         if card is None:
             continue
-        if row.role == "S":  # only open items are kept for supporting agencies
-            card.supporting_open = (card.supporting_open or 0) + row.n
-            card.supporting_overdue = (card.supporting_overdue or 0) + row.overdue
+        if role == "S":  # only open items are kept for supporting agencies
+            card.supporting_open = (card.supporting_open or 0) + n
+            card.supporting_overdue = (card.supporting_overdue or 0) + overdue
             continue
         counts = Counts()
-        if row.bucket == "open":
-            counts.open, counts.overdue = row.n, row.overdue
-        elif row.bucket == "cancelled":
-            counts.cancelled = row.n
+        if bucket == "open":
+            counts.open, counts.overdue = n, overdue
+        elif bucket == "cancelled":
+            counts.cancelled = n
         else:
-            counts.done = row.n
-            if row.bucket == "done_on_time":
-                counts.done_on_time = row.n
-            elif row.bucket == "done_late":
-                counts.done_late = row.n
+            counts.done = n
+            if bucket == "done_on_time":
+                counts.done_on_time = n
+            elif bucket == "done_late":
+                counts.done_late = n
         card.add(counts)
-        if row.pillar in card.by_pillar:
-            card.by_pillar[row.pillar].add(counts)
-    for row in this_month:
-        card = cards.get(row.agency_id)
+        if pillar in card.by_pillar:
+            card.by_pillar[pillar].add(counts)
+    for agency_id, role, pillar, n in this_month:
+        card = cards.get(agency_id)
         if card is None:
             continue
-        if row.role == "S":
-            card.supporting_overdue = (card.supporting_overdue or 0) + row.n
+        if role == "S":
+            card.supporting_overdue = (card.supporting_overdue or 0) + n
         else:
-            card.overdue += row.n
-            if row.pillar in card.by_pillar:
-                card.by_pillar[row.pillar].overdue += row.n
+            card.overdue += n
+            if pillar in card.by_pillar:
+                card.by_pillar[pillar].overdue += n
     distributions: dict[int, dict[int, int]] = {agency_id: {} for agency_id in cards}
-    for row in late:
-        if row.agency_id in distributions:
-            days = distributions[row.agency_id]
-            days[row.due_key] = days.get(row.due_key, 0) + row.n
+    for agency_id, days_late, n in late:
+        days = distributions.get(agency_id)
+        if days is not None:
+            days[days_late] = days.get(days_late, 0) + n
     for agency_id, card in cards.items():
         card.median_days_late = _median(distributions[agency_id])
         card.supporting_open = card.supporting_open or 0
@@ -214,7 +215,7 @@ def agency_scorecard(session: Session, agency_id: int, today: date) -> Scorecard
     if agency is None:
         raise NotFound("No such agency.")
     card = Scorecard(acronym=agency.acronym, name=agency.name)
-    _fill_cards({agency_id: card}, _tally_rows(session, today, ScoreTally.agency_id == agency_id))
+    _fill_cards({agency_id: card}, _tally_rows(session, today, T.agency_id == agency_id))
     return card
 
 
@@ -241,19 +242,17 @@ def open_and_overdue(session: Session, today: date) -> dict[int, tuple[int, int]
     """{agency_id: (open, overdue)} over the items each agency leads (2 queries, a few thousand rows)."""
     month = _month_key(today)
     found: dict[int, list[int]] = {}
-    for row in session.execute(
-        select(ScoreTally.agency_id, func.sum(ScoreTally.n).label("n"),
-               func.sum(case((ScoreTally.due_key < month, ScoreTally.n), else_=0)).label("overdue"))
-        .where(ScoreTally.bucket == "open", ScoreTally.role == "L").group_by(ScoreTally.agency_id)
+    for agency_id, n, overdue in session.execute(
+        select(T.agency_id, func.sum(T.n), func.sum(case((T.due_key < month, T.n), else_=0)))
+        .where(T.bucket == "open", T.role == "L").group_by(T.agency_id)
     ):
-        found[row.agency_id] = [row.n, row.overdue]
-    for row in session.execute(
-        select(ScoreTally.agency_id, func.sum(ScoreTally.n).label("n"))
-        .where(ScoreTally.bucket == "open_day", ScoreTally.due_key >= month * 100,
-               ScoreTally.due_key < _day_key(today), ScoreTally.role == "L")
-        .group_by(ScoreTally.agency_id)
+        found[agency_id] = [n, overdue]
+    for agency_id, n in session.execute(
+        select(T.agency_id, func.sum(T.n))
+        .where(T.bucket == "open_day", T.due_key >= month * 100, T.due_key < _day_key(today), T.role == "L")
+        .group_by(T.agency_id)
     ):
-        found.setdefault(row.agency_id, [0, 0])[1] += row.n
+        found.setdefault(agency_id, [0, 0])[1] += n
     return {agency_id: (int(o), int(d)) for agency_id, (o, d) in found.items()}
 
 
