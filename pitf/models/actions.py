@@ -7,7 +7,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BeforeValidator, ConfigDict, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Index, Text
+from sqlalchemy import Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from .base import Versioned, created_field, optional_time_field
@@ -54,6 +54,10 @@ class ActionItem(Versioned, ActionItemBase, table=True):
         Index("ix_actionitem_title", "title"),
         Index("ix_actionitem_updated_at", "updated_at"),
         Index("ix_actionitem_priority_due", "priority", "due_date"),
+        # The open items in due order (a dashboard's commitments): services.dashboard.OPEN_AS_INDEXED.
+        Index("ix_actionitem_open_due", "due_date", "id", "lead_agency_id",
+              sqlite_where=text("status NOT IN ('done', 'cancelled')"),
+              postgresql_where=text("status NOT IN ('done', 'cancelled')")),
     )
     id: int | None = Field(default=None, primary_key=True)
     description_html: str = Field(default="", sa_type=Text)

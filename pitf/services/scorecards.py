@@ -256,6 +256,14 @@ def open_and_overdue(session: Session, today: date) -> dict[int, tuple[int, int]
     return {agency_id: (int(o), int(d)) for agency_id, (o, d) in found.items()}
 
 
+def open_commitments(session: Session, agency_id: int) -> tuple[int, int]:
+    """(open items the agency leads, open items it supports), from ScoreTally (one query)."""
+    found = dict(session.execute(
+        select(T.role, func.sum(T.n)).where(T.bucket == "open", T.agency_id == agency_id).group_by(T.role)
+    ).tuples().all())
+    return int(found.get("L") or 0), int(found.get("S") or 0)
+
+
 def overdue_items(session: Session, agency_id: int, today: date, limit: int = 20) -> list[OverdueItem]:
     """The agency's overdue lead items, longest overdue first (one query)."""
     rows = session.execute(
