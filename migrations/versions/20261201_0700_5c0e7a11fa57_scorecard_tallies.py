@@ -147,7 +147,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('agency_id', 'role', 'pillar', 'bucket', 'due_key', name=op.f('pk_scoretally'))
     )
     with op.batch_alter_table('scoretally', schema=None) as batch_op:
-        batch_op.create_index('ix_scoretally_bucket_key', ['bucket', 'due_key', 'agency_id', 'role', 'pillar', 'n'],
+        batch_op.create_index('ix_scoretally_due_key', ['due_key', 'agency_id', 'role', 'pillar', 'n'], unique=False)
+        batch_op.create_index('ix_scoretally_bucket_group', ['bucket', 'agency_id', 'role', 'pillar', 'due_key', 'n'],
                               unique=False)
     open_only = sa.text("status NOT IN ('done', 'cancelled')")
     with op.batch_alter_table('actionitem', schema=None) as batch_op:
@@ -167,5 +168,6 @@ def downgrade() -> None:
     with op.batch_alter_table('actionitem', schema=None) as batch_op:
         batch_op.drop_index('ix_actionitem_open_due')
     with op.batch_alter_table('scoretally', schema=None) as batch_op:
-        batch_op.drop_index('ix_scoretally_bucket_key')
+        batch_op.drop_index('ix_scoretally_bucket_group')
+        batch_op.drop_index('ix_scoretally_due_key')
     op.drop_table('scoretally')

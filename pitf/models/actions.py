@@ -112,8 +112,10 @@ class ScoreTally(SQLModel, table=True):
     - bucket "late_days", pillar '', due_key the days late of an item done late (for the median).
     pitf/services/scorecards.py reads them; n may be 0."""
 
-    # Covering: every read of the scorecards is a range of this index (bucket, then the month or day).
-    __table_args__ = (Index("ix_scoretally_bucket_key", "bucket", "due_key", "agency_id", "role", "pillar", "n"),)
+    # Covering indexes: the sums by bucket read the first in group order (no sort); a range of days the second
+    # (only "open_day" keys have eight digits, so the range alone picks them, and SQLite's planner uses it).
+    __table_args__ = (Index("ix_scoretally_bucket_group", "bucket", "agency_id", "role", "pillar", "due_key", "n"),
+                      Index("ix_scoretally_due_key", "due_key", "agency_id", "role", "pillar", "n"))
     agency_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     role: str = Field(primary_key=True, max_length=1)
     pillar: str = Field(primary_key=True, max_length=16)

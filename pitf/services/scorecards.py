@@ -119,6 +119,12 @@ def _day_key(day: date) -> int:
 T = ScoreTally.__table__.c  # Core columns: the rows come back as plain tuples, without the ORM's loading
 
 
+def _days_before(today: date) -> tuple:
+    """The "open_day" rows from the first of today's month to yesterday: only their keys have eight digits
+    (yyyymmdd), so the range alone picks them, through ix_scoretally_due_key."""
+    return T.due_key >= _month_key(today) * 100, T.due_key < _day_key(today)
+
+
 def _tally_rows(session: Session, today: date, *where) -> tuple[Sequence[Row], Sequence[Row], Sequence[Row]]:
     """(bucket sums, overdue this month, days late) from ScoreTally: a few thousand rows whatever the items.
 
@@ -129,11 +135,11 @@ def _tally_rows(session: Session, today: date, *where) -> tuple[Sequence[Row], S
         select(T.agency_id, T.role, T.pillar, T.bucket, func.sum(T.n),
                func.sum(case((and_(T.bucket == "open", T.due_key < month), T.n), else_=0)))
         .where(T.bucket.in_(COUNT_BUCKETS), *where)
-        .group_by(T.agency_id, T.role, T.pillar, T.bucket)
+        .group_by(T.bucket, T.agency_id, T.role, T.pillar)  # the order of ix_scoretally_bucket_group: no sort
     ).all()
     this_month = session.execute(
         select(T.agency_id, T.role, T.pillar, func.sum(T.n))
-        .where(T.bucket == "open_day", T.due_key >= month * 100, T.due_key < _day_key(today), *where)
+        .where(*_days_before(today), *where)
         .group_by(T.agency_id, T.role, T.pillar)
     ).all()
     late = session.execute(
@@ -173,20 +179,19 @@ def _fill_cards(cards: dict[int, Scorecard], rows: tuple[Sequence[Row], Sequence
             card.supporting_open = (card.supporting_open or 0) + n
             card.supporting_overdue = (card.supporting_overdue or 0) + overdue
             continue
-        counts = Counts()
-        if bucket == "open":
-            counts.open, counts.overdue = n, overdue
-        elif bucket == "cancelled":
-            counts.cancelled = n
-        else:
-            counts.done = n
-            if bucket == "done_on_time":
-                counts.done_on_time = n
-            elif bucket == "done_late":
-                counts.done_late = n
-        card.add(counts)
-        if pillar in card.by_pillar:
-            card.by_pillar[pillar].add(counts)
+        by_pillar = card.by_pillar.get(pillar)
+        for counts in (card, by_pillar) if by_pillar is not None else (card,):
+            if bucket == "open":
+                counts.open += n
+                counts.overdue += overdue
+            elif bucket == "cancelled":
+                counts.cancelled += n
+            else:
+                counts.done += n
+                if bucket == "done_on_time":
+                    counts.done_on_time += n
+                elif bucket == "done_late":
+                    counts.done_late += n
     for agency_id, role, pillar, n in this_month:
         card = cards.get(agency_id)
         if card is None:
@@ -249,7 +254,7 @@ def open_and_overdue(session: Session, today: date) -> dict[int, tuple[int, int]
         found[agency_id] = [n, overdue]
     for agency_id, n in session.execute(
         select(T.agency_id, func.sum(T.n))
-        .where(T.bucket == "open_day", T.due_key >= month * 100, T.due_key < _day_key(today), T.role == "L")
+        .where(*_days_before(today), T.role == "L")
         .group_by(T.agency_id)
     ):
         found.setdefault(agency_id, [0, 0])[1] += n
