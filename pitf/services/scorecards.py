@@ -116,7 +116,7 @@ def _day_key(day: date) -> int:
     return day.year * 10000 + day.month * 100 + day.day
 
 
-T = ScoreTally.__table__.c  # Core columns: the rows come back as plain tuples, without the ORM's loading
+T = ScoreTally.__table__.c  # type: ignore[attr-defined]  # Core columns: plain tuples, no ORM loading
 
 
 def _days_before(today: date) -> tuple:
