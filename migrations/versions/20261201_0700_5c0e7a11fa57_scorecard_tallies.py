@@ -1,5 +1,4 @@
-"""scorecard tallies: counts kept by triggers, so scorecards and dashboards read a few hundred rows; open items
-in due order
+"""scorecard tallies: counts kept by triggers, so scorecards and dashboards read a few hundred rows
 
 Revision ID: 5c0e7a11fa57
 Revises: b4cae1cc2998
@@ -150,10 +149,6 @@ def upgrade() -> None:
         batch_op.create_index('ix_scoretally_due_key', ['due_key', 'agency_id', 'role', 'pillar', 'n'], unique=False)
         batch_op.create_index('ix_scoretally_bucket_group', ['bucket', 'agency_id', 'role', 'pillar', 'due_key', 'n'],
                               unique=False)
-    open_only = sa.text("status NOT IN ('done', 'cancelled')")
-    with op.batch_alter_table('actionitem', schema=None) as batch_op:
-        batch_op.create_index('ix_actionitem_open_due', ['due_date', 'id', 'lead_agency_id'], unique=False,
-                              sqlite_where=open_only, postgresql_where=open_only)
     bind = op.get_bind()
     sql = _Sql(bind.dialect.name)
     # The items already there, then the triggers for every change from now on (one transaction).
@@ -165,8 +160,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     drop_triggers(op.get_bind())
-    with op.batch_alter_table('actionitem', schema=None) as batch_op:
-        batch_op.drop_index('ix_actionitem_open_due')
     with op.batch_alter_table('scoretally', schema=None) as batch_op:
         batch_op.drop_index('ix_scoretally_bucket_group')
         batch_op.drop_index('ix_scoretally_due_key')

@@ -2,7 +2,7 @@
 
 from pitf import db as _db  # noqa: F401  (sets the naming convention before any table)
 
-from .actions import ActionItem, ActionItemSupport, ScoreTally, StatusUpdate
+from .actions import ActionItem, ActionItemSupport, OpenCommitment, ScoreTally, StatusUpdate
 from .base import utcnow
 from .meetings import (
     Agenda,
@@ -50,6 +50,7 @@ __all__ = [
     "MinutesRevision",
     "JobRun",
     "Notification",
+    "OpenCommitment",
     "OutboxEmail",
     "Recommendation",
     "RecommendationCosponsor",

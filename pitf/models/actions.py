@@ -7,7 +7,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BeforeValidator, ConfigDict, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Index, Text, text
+from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
 from .base import Versioned, created_field, optional_time_field
@@ -54,10 +54,6 @@ class ActionItem(Versioned, ActionItemBase, table=True):
         Index("ix_actionitem_title", "title"),
         Index("ix_actionitem_updated_at", "updated_at"),
         Index("ix_actionitem_priority_due", "priority", "due_date"),
-        # The open items in due order (a dashboard's commitments): services.dashboard.OPEN_AS_INDEXED.
-        Index("ix_actionitem_open_due", "due_date", "id", "lead_agency_id",
-              sqlite_where=text("status NOT IN ('done', 'cancelled')"),
-              postgresql_where=text("status NOT IN ('done', 'cancelled')")),
     )
     id: int | None = Field(default=None, primary_key=True)
     description_html: str = Field(default="", sa_type=Text)
@@ -122,6 +118,18 @@ class ScoreTally(SQLModel, table=True):
     bucket: str = Field(primary_key=True, max_length=16)
     due_key: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     n: int = Field(default=0)
+
+
+class OpenCommitment(SQLModel, table=True):
+    """An open action item of an agency, as lead (L) or supporter (S), with its due date: kept by the database
+    triggers of migration 20261201_0730 like ScoreTally, so that a dashboard reads an agency's first commitments
+    in due order from one index, whatever the number of items."""
+
+    __table_args__ = (Index("ix_opencommitment_agency_due", "agency_id", "due_date", "action_item_id"),)
+    agency_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    action_item_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    role: str = Field(primary_key=True, max_length=1)
+    due_date: date
 
 
 # ---- what the API, the forms and the CSV import read and write -----------------------------------

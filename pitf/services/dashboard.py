@@ -5,21 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import exists, func, or_, select, text
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from pitf.models import (
     ActionItem,
-    ActionItemSupport,
     Agency,
     Committee,
     Meeting,
+    OpenCommitment,
     Recommendation,
     RecommendationCosponsor,
     RecommendationTarget,
     User,
 )
-from pitf.models.actions import CLOSED_STATUSES
 from pitf.services import scorecards, visibility
 
 UPCOMING_MEETINGS = 8
@@ -56,37 +55,24 @@ class Dashboard:
     recommendations: list[Recommendation] = field(default_factory=list)
 
 
-# The partial index ix_actionitem_open_due holds the open items in due order; both databases use it only when the
-# query repeats its condition word for word, with the values written out (not bound parameters).
-OPEN_AS_INDEXED = text("actionitem.status NOT IN ('done', 'cancelled')")
-# Up to this many open commitments, read them all through the agency's own rows; past it, walk the open items in
-# due order and stop at the limit (about limit x all open / the agency's open rows: a few hundred).
-FEW_COMMITMENTS = 1000
-
-
 def agency_commitments(session: Session, agency_id: int, today: date, limit: int = 50) -> list[Commitment]:
     """The agency's open commitments, lead and supporting, overdue first then by due date (overdue items are
-    the ones due before today, so due date order puts them first)."""
-    lead_open, supporting_open = scorecards.open_commitments(session, agency_id)
-    if not lead_open + supporting_open:
-        return []
-    supports = select(ActionItemSupport.action_item_id).where(ActionItemSupport.agency_id == agency_id)
-    query = (
+    the ones due before today, so due date order puts them first): the first *limit* rows of OpenCommitment's
+    index for the agency, whatever the number of items."""
+    rows = session.execute(
         select(ActionItem.id, ActionItem.title, Agency.acronym.label("lead_agency"), ActionItem.due_date,
                ActionItem.status, ActionItem.pillar, ActionItem.lead_agency_id)
+        .select_from(OpenCommitment)
+        .join(ActionItem, ActionItem.id == OpenCommitment.action_item_id)
         .join(Agency, Agency.id == ActionItem.lead_agency_id)
-        .order_by(ActionItem.due_date, ActionItem.id).limit(limit)
-    )
-    if lead_open + supporting_open <= FEW_COMMITMENTS:
-        ids = select(ActionItem.id).where(ActionItem.lead_agency_id == agency_id,
-                                          ActionItem.status.not_in(CLOSED_STATUSES)).union_all(supports)
-        query = query.where(ActionItem.id.in_(ids), ActionItem.status.not_in(CLOSED_STATUSES))
-    else:
-        query = query.where(OPEN_AS_INDEXED, or_(ActionItem.lead_agency_id == agency_id, exists(
-            supports.where(ActionItemSupport.action_item_id == ActionItem.id))))
+        # An agency that leads an item and is also listed among its supporters sees it once, as lead.
+        .where(OpenCommitment.agency_id == agency_id,
+               or_(OpenCommitment.role == "L", ActionItem.lead_agency_id != agency_id))
+        .order_by(OpenCommitment.due_date, OpenCommitment.action_item_id).limit(limit)
+    ).all()
     return [Commitment(id=r.id, title=r.title, lead_agency=r.lead_agency, due_date=r.due_date, status=r.status,
                        pillar=r.pillar, role="lead" if r.lead_agency_id == agency_id else "supporting",
-                       overdue=r.due_date < today) for r in session.execute(query)]
+                       overdue=r.due_date < today) for r in rows]
 
 
 def build_dashboard(*, session: Session, actor: User, now: datetime) -> Dashboard:

@@ -261,14 +261,6 @@ def open_and_overdue(session: Session, today: date) -> dict[int, tuple[int, int]
     return {agency_id: (int(o), int(d)) for agency_id, (o, d) in found.items()}
 
 
-def open_commitments(session: Session, agency_id: int) -> tuple[int, int]:
-    """(open items the agency leads, open items it supports), from ScoreTally (one query)."""
-    found = dict(session.execute(
-        select(T.role, func.sum(T.n)).where(T.bucket == "open", T.agency_id == agency_id).group_by(T.role)
-    ).tuples().all())
-    return int(found.get("L") or 0), int(found.get("S") or 0)
-
-
 def validator(session: Session) -> tuple:
     """What changes whenever a scorecard may (the newest change to an item, the newest item, the agencies), read
     in one query from indexes: the pages' ETag (pitf/web/conditional.py). Every service write of an item bumps

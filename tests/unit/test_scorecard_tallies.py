@@ -1,4 +1,5 @@
-"""ScoreTally, the counts the scorecards and dashboards read: kept right by every write path, never stale.
+"""ScoreTally and OpenCommitment, what the scorecards and dashboards read: kept right by every write path, never
+stale.
 
 Each test changes items one way (the services, the CSV import, bulk SQL as the demo loader writes) and then
 compares the table with a count worked out in Python from the items themselves."""
@@ -9,13 +10,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import delete, insert, inspect, select, text, update
 
-from pitf.models import ActionItem, ActionItemSupport, ScoreTally
+from pitf.models import ActionItem, ActionItemSupport, OpenCommitment, ScoreTally
 from pitf.models.actions import CLOSED_STATUSES
 from pitf.services import actions, csvio, scorecards
 from tests.factories import agency, committee
 
-TRIGGERS = ("scoretally_item_insert", "scoretally_item_update", "scoretally_item_delete",
-            "scoretally_support_insert", "scoretally_support_update", "scoretally_support_delete")
+TRIGGERS = tuple(f"{table}_{row}_{event}" for table in ("scoretally", "opencommitment")
+                 for row in ("item", "support") for event in ("insert", "update", "delete"))
 
 
 def expected(db) -> Counter:
@@ -50,9 +51,22 @@ def kept(db) -> Counter:
                     for t in db.execute(select(ScoreTally).where(ScoreTally.n != 0)).scalars()})
 
 
+def expected_commitments(db) -> set:
+    supports: dict[int, list[int]] = {}
+    for s in db.execute(select(ActionItemSupport)).scalars():
+        supports.setdefault(s.action_item_id, []).append(s.agency_id)
+    want = set()
+    for i in db.execute(select(ActionItem).where(ActionItem.status.not_in(CLOSED_STATUSES))).scalars():
+        want.add((i.lead_agency_id, i.id, "L", i.due_date))
+        want.update((a, i.id, "S", i.due_date) for a in supports.get(i.id, []))
+    return want
+
+
 def assert_kept(db):
     db.expire_all()
     assert kept(db) == expected(db)
+    assert set(db.execute(select(OpenCommitment.agency_id, OpenCommitment.action_item_id, OpenCommitment.role,
+                                 OpenCommitment.due_date)).tuples()) == expected_commitments(db)
 
 
 def new_item(db, staff, **over):
@@ -69,7 +83,7 @@ def test_triggers_are_installed(db, dialect):
     else:
         names = db.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")).scalars().all()
     assert set(TRIGGERS) <= set(names), "a migration dropped the scoretally triggers: create them again"
-    assert "scoretally" in inspect(db.connection()).get_table_names()
+    assert {"scoretally", "opencommitment"} <= set(inspect(db.connection()).get_table_names())
 
 
 def test_the_services_keep_the_tally(db, staff, make_user):
