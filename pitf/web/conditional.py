@@ -7,11 +7,17 @@ sign-out form and any other form carries it), the unread count of the bell, the 
 counted from today). The view adds its validator, computed after its access check, so a 304 is never an answer
 to someone who may not see the page. A page with a flashed message waiting is always rendered (the message is
 shown once). Such pages are sent "private, no-cache": kept by the browser only, and asked again every time.
+
+Each worker also keeps the last pages it rendered by their tag (RENDERED, at most RENDERED_MAX): a request whose
+tag is there gets that page again without rendering it. The tag names the user, their session and the data, so
+the copy is only ever the same page for the same session; a change of data is a new tag, and an old copy simply
+stops being asked for (nothing has to agree between workers or machines).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from pathlib import Path
 
 from flask import Flask, Response, g, make_response, request, session
@@ -23,6 +29,8 @@ from pitf.services.timeutil import today_here
 from pitf.settings import ROOT
 
 CACHE_CONTROL = "private, no-cache"
+RENDERED_MAX = 256
+RENDERED: OrderedDict[str, bytes] = OrderedDict()  # tag -> the page's body, most recently used last
 
 
 def _code_version() -> str:
@@ -55,6 +63,12 @@ def not_modified(*validator) -> Response | None:
         response = make_response("", 304)
         _label(response, tag)
         return response
+    body = RENDERED.get(tag)
+    if body is not None:
+        RENDERED.move_to_end(tag)
+        response = make_response(body)
+        _label(response, tag)
+        return response
     return None
 
 
@@ -70,4 +84,8 @@ def register_conditional(app: Flask) -> None:
         tag = g.pop("_pitf_etag", None)
         if tag and response.status_code == 200:
             _label(response, tag)
+            if tag not in RENDERED and not response.direct_passthrough and response.mimetype == "text/html":
+                RENDERED[tag] = response.get_data()
+                while len(RENDERED) > RENDERED_MAX:
+                    RENDERED.popitem(last=False)
         return response

@@ -84,3 +84,21 @@ def test_api_tag_never_opens_what_the_caller_may_not_see(client, api_as):
     headers, _user = api_as("viewer")
     r = client.get("/api/v1/action-items/987654", headers={**headers, "If-None-Match": '*'})
     assert r.status_code == 404 and "ETag" not in r.headers
+
+
+def test_the_same_page_again_is_the_copy_the_worker_rendered(client_as, db, staff, count_queries):
+    item = _item(db, staff)
+    c = client_as("viewer")
+    with count_queries() as first:
+        r1 = c.get("/scorecards/DOJ")
+    with count_queries() as again:
+        r2 = c.get("/scorecards/DOJ")
+    assert r2.status_code == 200 and r2.data == r1.data and r2.headers["ETag"] == r1.headers["ETag"]
+    assert again.count < first.count
+    other = client_as("viewer").get("/scorecards/DOJ")  # another session: its own page, its own tag
+    assert other.headers["ETag"] != r1.headers["ETag"]
+    actions.cancel_action_item(session=db, actor=staff, item_id=item.id, version=item.version, reason="Dropped.")
+    db.flush()
+    with count_queries() as changed:
+        r3 = c.get("/scorecards/DOJ")
+    assert r3.headers["ETag"] != r1.headers["ETag"] and r3.data != r1.data and changed.count == first.count
