@@ -32,8 +32,13 @@ def _sqlite_url(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create the engine for *url* with the per-dialect settings the platform relies on."""
+def make_engine(url: str, *, echo: bool = False, statement_timeout_ms: int = 0, pool_size: int = 5,
+                max_overflow: int = 10) -> Engine:
+    """Create the engine for *url* with the per-dialect settings the platform relies on.
+
+    PostgreSQL only: *statement_timeout_ms* (0: none) is set on every connection, so that one slow query is
+    cancelled rather than holding a worker; *pool_size* connections are kept per process (each gunicorn
+    worker is one), *max_overflow* more opened when a burst needs them. SQLite ignores the three."""
     if _sqlite_url(url):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -55,7 +60,31 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+    if statement_timeout_ms:
+        timeout = int(statement_timeout_ms)
+
+        @event.listens_for(engine, "connect")
+        def _statement_timeout(dbapi_conn, _record):
+            # A session setting: it holds for every transaction of the pooled connection.
+            with dbapi_conn.cursor() as cur:
+                cur.execute(f"SET statement_timeout = {timeout}")
+            dbapi_conn.commit()
+
+    return engine
+
+
+def is_statement_timeout(exc: BaseException) -> bool:
+    """Whether *exc* is PostgreSQL cancelling a statement that ran past statement_timeout."""
+    from sqlalchemy.exc import OperationalError
+
+    if not isinstance(exc, OperationalError):
+        return False
+    try:
+        from psycopg.errors import QueryCanceled
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return False
+    return isinstance(exc.orig, QueryCanceled)
 
 
 class Database:
@@ -91,7 +120,10 @@ class Database:
 
 def init_app(app: Flask, bind: Engine | Connection | None = None) -> Database:
     if bind is None:
-        bind = make_engine(app.config["PITF_DATABASE_URL"], echo=app.config.get("PITF_SQL_ECHO", False))
+        bind = make_engine(app.config["PITF_DATABASE_URL"], echo=app.config.get("PITF_SQL_ECHO", False),
+                           statement_timeout_ms=app.config.get("PITF_STATEMENT_TIMEOUT", 0),
+                           pool_size=app.config.get("PITF_DB_POOL_SIZE", 5),
+                           max_overflow=app.config.get("PITF_DB_MAX_OVERFLOW", 10))
     db = Database(bind)
     app.extensions["pitf_db"] = db
 

@@ -28,6 +28,9 @@ def upgrade(bind: Engine | Connection, revision: str = "head") -> None:
     """Bring the database behind *bind* to *revision*."""
     if isinstance(bind, Engine):
         with bind.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # A migration filling a table may rightly take longer than a page's PITF_STATEMENT_TIMEOUT.
+                connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             command.upgrade(alembic_config(connection=connection), revision)
     else:
         command.upgrade(alembic_config(connection=bind), revision)

@@ -104,6 +104,13 @@ def load_settings(overrides: dict | None = None) -> dict:
         "PITF_RESPONSE_DAYS": _int("PITF_RESPONSE_DAYS", 60),
         "PITF_PROXY_HOPS": _int("PITF_PROXY_HOPS", 0),
         "PITF_SQL_ECHO": os.environ.get("PITF_SQL_ECHO", "") == "1",
+        # PostgreSQL only (README, Deployment): a statement running longer is cancelled and the user gets a
+        # "busy, try again" page (503) instead of a worker held for minutes; 0 turns it off. The pool is per
+        # process: each gunicorn worker keeps PITF_DB_POOL_SIZE connections, and opens up to
+        # PITF_DB_MAX_OVERFLOW more in a burst.
+        "PITF_STATEMENT_TIMEOUT": _int("PITF_STATEMENT_TIMEOUT", 30000),
+        "PITF_DB_POOL_SIZE": _int("PITF_DB_POOL_SIZE", 5),
+        "PITF_DB_MAX_OVERFLOW": _int("PITF_DB_MAX_OVERFLOW", 10),
         # Email (pitf/mail.py): without PITF_MAIL_URL, email waits in the outbox and nothing is lost.
         "PITF_MAIL_URL": os.environ.get("PITF_MAIL_URL", ""),
         "PITF_MAIL_FROM": os.environ.get("PITF_MAIL_FROM") or "PITF Coordination Platform <no-reply@pitf.example.gov>",
@@ -135,5 +142,10 @@ def load_settings(overrides: dict | None = None) -> dict:
     if cfg["PITF_LOGIN_ADDRESS_LIMIT"] < 2:
         raise ConfigError("PITF_LOGIN_ADDRESS_LIMIT counts distinct accounts and must be at least 2, "
                           f"got {cfg['PITF_LOGIN_ADDRESS_LIMIT']!r}")
+    for name in ("PITF_STATEMENT_TIMEOUT", "PITF_DB_MAX_OVERFLOW"):
+        if cfg[name] < 0:
+            raise ConfigError(f"{name} must be 0 or more, got {cfg[name]!r}")
+    if cfg["PITF_DB_POOL_SIZE"] < 1:
+        raise ConfigError(f"PITF_DB_POOL_SIZE must be at least 1, got {cfg['PITF_DB_POOL_SIZE']!r}")
     cfg["SECRET_KEY"] = overrides.get("SECRET_KEY") or _secret_key(env, instance)
     return cfg

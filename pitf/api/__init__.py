@@ -49,6 +49,15 @@ def _no_cookie(response):
     # The API is stateless: never set or refresh a session cookie on an API response.
     response.headers.pop("Set-Cookie", None)
     response.headers["Cache-Control"] = "no-store"
+    if request.method in ("GET", "HEAD") and response.status_code == 200 and response.is_json \
+            and not response.direct_passthrough:
+        # Conditional GET: the tag is a hash of this caller's own answer (what their token may see, nothing
+        # else), so If-None-Match gets a 304 only when that answer is unchanged. Kept by the caller only,
+        # and asked again every time.
+        response.add_etag(weak=True)
+        response.headers["Cache-Control"] = "private, no-cache"
+        response.vary.add("Authorization")
+        response.make_conditional(request)
     return response
 
 

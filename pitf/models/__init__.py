@@ -2,7 +2,7 @@
 
 from pitf import db as _db  # noqa: F401  (sets the naming convention before any table)
 
-from .actions import ActionItem, ActionItemSupport, StatusUpdate
+from .actions import ActionItem, ActionItemSupport, OpenCommitment, ScoreTally, StatusUpdate
 from .base import utcnow
 from .meetings import (
     Agenda,
@@ -51,6 +51,7 @@ __all__ = [
     "MinutesRevision",
     "JobRun",
     "Notification",
+    "OpenCommitment",
     "OutboxEmail",
     "Recommendation",
     "RecommendationCosponsor",
@@ -60,6 +61,7 @@ __all__ = [
     "ReminderLog",
     "ResponseActionItem",
     "RowTally",
+    "ScoreTally",
     "Setting",
     "StatusUpdate",
     "User",

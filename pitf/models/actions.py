@@ -102,6 +102,42 @@ class StatusUpdate(SQLModel, table=True):
     created_at: datetime = created_field()
 
 
+class ScoreTally(SQLModel, table=True):
+    """How many action items fall in one bucket of the scorecards, kept by database triggers.
+
+    The triggers of migration 20261201_0700 add and subtract on every insert, update and delete of an
+    action item or a supporting agency, in the same transaction, whatever the code path (a bulk load too).
+    Rows (role L: the agency leads; S: it supports, only open items, pillar ''):
+    - bucket "open", due_key yyyymm of the due date; bucket "open_day", due_key yyyymmdd (what is overdue
+      is read from these and today's date, so nothing goes stale at midnight);
+    - buckets "done_on_time", "done_late", "done_undated", "cancelled", due_key 0;
+    - bucket "late_days", pillar '', due_key the days late of an item done late (for the median).
+    pitf/services/scorecards.py reads them; n may be 0."""
+
+    # Covering indexes: the sums by bucket read the first in group order (no sort); a range of days the second
+    # (only "open_day" keys have eight digits, so the range alone picks them, and SQLite's planner uses it).
+    __table_args__ = (Index("ix_scoretally_bucket_group", "bucket", "agency_id", "role", "pillar", "due_key", "n"),
+                      Index("ix_scoretally_due_key", "due_key", "agency_id", "role", "pillar", "n"))
+    agency_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    role: str = Field(primary_key=True, max_length=1)
+    pillar: str = Field(primary_key=True, max_length=16)
+    bucket: str = Field(primary_key=True, max_length=16)
+    due_key: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    n: int = Field(default=0)
+
+
+class OpenCommitment(SQLModel, table=True):
+    """An open action item of an agency, as lead (L) or supporter (S), with its due date: kept by the database
+    triggers of migration 20261201_0730 like ScoreTally, so that a dashboard reads an agency's first commitments
+    in due order from one index, whatever the number of items."""
+
+    __table_args__ = (Index("ix_opencommitment_agency_due", "agency_id", "due_date", "action_item_id"),)
+    agency_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    action_item_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    role: str = Field(primary_key=True, max_length=1)
+    due_date: date
+
+
 # ---- what the API, the forms and the CSV import read and write -----------------------------------
 
 def _acronyms(value):

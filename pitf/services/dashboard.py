@@ -5,22 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from pitf.models import (
     ActionItem,
-    ActionItemSupport,
     Agency,
     Committee,
     Meeting,
+    OpenCommitment,
     Recommendation,
     RecommendationCosponsor,
     RecommendationTarget,
     User,
 )
-from pitf.models.actions import CLOSED_STATUSES
-from pitf.services import visibility
+from pitf.services import scorecards, visibility
 
 UPCOMING_MEETINGS = 8
 
@@ -57,17 +56,19 @@ class Dashboard:
 
 
 def agency_commitments(session: Session, agency_id: int, today: date, limit: int = 50) -> list[Commitment]:
-    """The agency's open commitments, lead and supporting, overdue first then by due date."""
-    supporting = select(ActionItemSupport.action_item_id).where(ActionItemSupport.agency_id == agency_id)
-    overdue = ActionItem.due_date < today
+    """The agency's open commitments, lead and supporting, overdue first then by due date (overdue items are
+    the ones due before today, so due date order puts them first): the first *limit* rows of OpenCommitment's
+    index for the agency, whatever the number of items."""
     rows = session.execute(
         select(ActionItem.id, ActionItem.title, Agency.acronym.label("lead_agency"), ActionItem.due_date,
                ActionItem.status, ActionItem.pillar, ActionItem.lead_agency_id)
+        .select_from(OpenCommitment)
+        .join(ActionItem, ActionItem.id == OpenCommitment.action_item_id)
         .join(Agency, Agency.id == ActionItem.lead_agency_id)
-        .where(or_(ActionItem.lead_agency_id == agency_id, ActionItem.id.in_(supporting)),
-               ActionItem.status.not_in(CLOSED_STATUSES))
-        .order_by(case((overdue, 0), else_=1), ActionItem.due_date, ActionItem.id)
-        .limit(limit)
+        # An agency that leads an item and is also listed among its supporters sees it once, as lead.
+        .where(OpenCommitment.agency_id == agency_id,
+               or_(OpenCommitment.role == "L", ActionItem.lead_agency_id != agency_id))
+        .order_by(OpenCommitment.due_date, OpenCommitment.action_item_id).limit(limit)
     ).all()
     return [Commitment(id=r.id, title=r.title, lead_agency=r.lead_agency, due_date=r.due_date, status=r.status,
                        pillar=r.pillar, role="lead" if r.lead_agency_id == agency_id else "supporting",
@@ -77,23 +78,15 @@ def agency_commitments(session: Session, agency_id: int, today: date, limit: int
 def build_dashboard(*, session: Session, actor: User, now: datetime) -> Dashboard:
     today = now.date()
     dash = Dashboard(role=actor.role)
-    open_filter = ActionItem.status.not_in(CLOSED_STATUSES)
     if actor.agency_id:
         dash.agency = session.get(Agency, actor.agency_id)
         dash.commitments = agency_commitments(session, actor.agency_id, today)
     if actor.role in ("admin", "secretariat", "viewer"):
-        rows = session.execute(
-            select(Agency.acronym, Agency.name,
-                   func.count(ActionItem.id).label("open"),
-                   func.coalesce(func.sum(case((ActionItem.due_date < today, 1), else_=0)), 0).label("overdue"))
-            .join(ActionItem, and_(ActionItem.lead_agency_id == Agency.id, open_filter), isouter=True)
-            .where(Agency.is_active.is_(True))
-            .group_by(Agency.id, Agency.acronym, Agency.name)
-            .order_by(Agency.acronym)
-        ).all()
+        counts = scorecards.open_and_overdue(session, today)  # kept by ScoreTally: no scan of the items
+        rows = [AgencyLoad(a.acronym, a.name, *counts.get(a.id, (0, 0))) for a in session.execute(
+            select(Agency.id, Agency.acronym, Agency.name).where(Agency.is_active.is_(True)).order_by(Agency.acronym))]
         # Most overdue first: the secretariat chases from the top.
-        dash.agency_load = sorted((AgencyLoad(r.acronym, r.name, r.open, r.overdue) for r in rows),
-                                  key=lambda a: (-a.overdue, -a.open, a.acronym))
+        dash.agency_load = sorted(rows, key=lambda a: (-a.overdue, -a.open, a.acronym))
         dash.totals = {
             "open": sum(a.open for a in dash.agency_load),
             "overdue": sum(a.overdue for a in dash.agency_load),

@@ -20,16 +20,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Date, Integer, Row, and_, case, func, or_, select
+from sqlalchemy import Date, Row, and_, case, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql.expression import FunctionElement
 
 from pitf.errors import NotFound
-from pitf.models import ActionItem, ActionItemSupport, Agency
+from pitf.models import ActionItem, Agency, ScoreTally
 from pitf.models.actions import CLOSED_STATUSES, PILLARS
 
-# ---- SQL: the UTC day an item was closed, and how many days after its due date ------------------
+# ---- SQL: the UTC day of a timestamp (the recommendation reports count in it too) ------------------
 
 class utc_day(FunctionElement):  # noqa: N801 - an SQL function, named like one
     """The UTC calendar day of a timestamp column."""
@@ -50,30 +50,7 @@ def _utc_day_postgresql(element, compiler, **kw):
     return f"CAST(({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC') AS DATE)"
 
 
-class days_after(FunctionElement):  # noqa: N801 - an SQL function, named like one
-    """days_after(later_day, earlier_day): whole days between two dates."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(days_after)
-def _days_after_sqlite(element, compiler, **kw):
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
-
-
-@compiles(days_after, "postgresql")
-def _days_after_postgresql(element, compiler, **kw):
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"({later} - {earlier})"
-
-
-CLOSED_DAY = utc_day(ActionItem.closed_at)
 IS_OPEN = ActionItem.status.not_in(CLOSED_STATUSES)
-IS_DONE = ActionItem.status == "done"
-DONE_ON_TIME = and_(IS_DONE, ActionItem.closed_at.is_not(None), CLOSED_DAY <= ActionItem.due_date)
-DONE_LATE = and_(IS_DONE, ActionItem.closed_at.is_not(None), CLOSED_DAY > ActionItem.due_date)
 
 
 # ---- results ------------------------------------------------------------------------------------
@@ -126,107 +103,172 @@ class OverdueItem:
     days_overdue: int
 
 
-# ---- queries --------------------------------------------------------------------------------------
+# ---- queries: the counts kept in ScoreTally (migration 20261201_0700), read in three queries -------------
 
-def _when(condition: ColumnElement) -> ColumnElement:
-    """1 where *condition* holds, else NULL: count() of it counts the rows that match."""
-    return case((condition, 1))
+COUNT_BUCKETS = ("open", "done_on_time", "done_late", "done_undated", "cancelled")
 
 
-def _counts_by_agency_and_pillar(session: Session, today: date, *where) -> Sequence[Row]:
-    """Rows of lead_agency_id, pillar and the Counts' fields (open ... done_late) per group, one query."""
-    return session.execute(
-        select(ActionItem.lead_agency_id, ActionItem.pillar,
-               func.count(_when(IS_OPEN)).label("open"),
-               func.count(_when(and_(IS_OPEN, ActionItem.due_date < today))).label("overdue"),
-               func.count(_when(IS_DONE)).label("done"),
-               func.count(_when(ActionItem.status == "cancelled")).label("cancelled"),
-               func.count(_when(DONE_ON_TIME)).label("done_on_time"),
-               func.count(_when(DONE_LATE)).label("done_late"))
-        .where(*where)
-        .group_by(ActionItem.lead_agency_id, ActionItem.pillar)
+def _month_key(day: date) -> int:
+    return day.year * 100 + day.month
+
+
+def _day_key(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+T = ScoreTally.__table__.c  # type: ignore[attr-defined]  # Core columns: plain tuples, no ORM loading
+
+
+def _days_before(today: date) -> tuple:
+    """The "open_day" rows from the first of today's month to yesterday: only their keys have eight digits
+    (yyyymmdd), so the range alone picks them, through ix_scoretally_due_key."""
+    return T.due_key >= _month_key(today) * 100, T.due_key < _day_key(today)
+
+
+def _tally_rows(session: Session, today: date, *where) -> tuple[Sequence[Row], Sequence[Row], Sequence[Row]]:
+    """(bucket sums, overdue this month, days late) from ScoreTally: a few thousand rows whatever the items.
+
+    Overdue = open with a due date before *today*: the "open" rows of the months before this one, plus the
+    "open_day" rows from the first of this month to yesterday. Nothing stored depends on today's date."""
+    month = _month_key(today)
+    sums = session.execute(
+        select(T.agency_id, T.role, T.pillar, T.bucket, func.sum(T.n),
+               func.sum(case((and_(T.bucket == "open", T.due_key < month), T.n), else_=0)))
+        .where(T.bucket.in_(COUNT_BUCKETS), *where)
+        .group_by(T.bucket, T.agency_id, T.role, T.pillar)  # the order of ix_scoretally_bucket_group: no sort
     ).all()
-
-
-def _supporting_counts(session: Session, today: date, *where) -> dict[int, tuple[int, int]]:
-    """{agency_id: (open, overdue)} over the items each agency supports, one query."""
-    rows = session.execute(
-        select(ActionItemSupport.agency_id, func.count().label("open"),
-               func.count(_when(ActionItem.due_date < today)).label("overdue"))
-        .join(ActionItem, ActionItem.id == ActionItemSupport.action_item_id)
-        .where(IS_OPEN, *where)
-        .group_by(ActionItemSupport.agency_id)
+    this_month = session.execute(
+        select(T.agency_id, T.role, T.pillar, func.sum(T.n))
+        .where(*_days_before(today), *where)
+        .group_by(T.agency_id, T.role, T.pillar)
     ).all()
-    return {r.agency_id: (r.open, r.overdue) for r in rows}
+    late = session.execute(
+        select(T.agency_id, T.due_key, T.n).where(T.bucket == "late_days", T.n > 0, *where)
+    ).all()
+    return sums, this_month, late
 
 
-def _median_days_late(session: Session, *where, by_agency: bool) -> dict[int | None, float]:
-    """Median days late of the items done late, computed in SQL ({agency_id or None: median})."""
-    days = days_after(CLOSED_DAY, ActionItem.due_date)
-    partition = ActionItem.lead_agency_id if by_agency else None
-    late = (
-        select(ActionItem.lead_agency_id.label("g"), days.label("d"),
-               func.row_number().over(partition_by=partition, order_by=days).label("rn"),
-               func.count().over(partition_by=partition).label("n"))
-        .where(DONE_LATE, *where)
-    ).subquery()
-    # Rows (n+1)//2 and (n+2)//2 are the middle row twice (n odd) or the two middle rows (n even).
-    middle = or_(late.c.rn == (late.c.n + 1) // 2, late.c.rn == (late.c.n + 2) // 2)
-    if by_agency:
-        medians = {r.g: r.median for r in session.execute(
-            select(late.c.g, func.avg(late.c.d).label("median")).where(middle).group_by(late.c.g))}
-    else:
-        medians = {None: session.execute(select(func.avg(late.c.d)).where(middle)).scalar()}
-    return {group: float(median) for group, median in medians.items() if median is not None}
+def _median(days: dict[int, int]) -> float | None:
+    """The median of a distribution {days late: how many items} (the mean of the middle two when even)."""
+    total = sum(days.values())
+    if not total:
+        return None
+    low_rank, high_rank = (total + 1) // 2, (total + 2) // 2  # 1-based ranks of the middle item(s)
+    low = high = None
+    seen = 0
+    for value in sorted(days):
+        seen += days[value]
+        if low is None and seen >= low_rank:
+            low = value
+        if seen >= high_rank:
+            high = value
+            break
+    assert low is not None and high is not None
+    return (low + high) / 2
 
 
-def _fill(card: Scorecard, rows: Sequence[Row]) -> None:
-    for row in rows:
-        counts = Counts(open=row.open, overdue=row.overdue, done=row.done, cancelled=row.cancelled,
-                        done_on_time=row.done_on_time, done_late=row.done_late)
-        card.add(counts)
-        if row.pillar in card.by_pillar:
-            card.by_pillar[row.pillar].add(counts)
+def _fill_cards(cards: dict[int, Scorecard], rows: tuple[Sequence[Row], Sequence[Row], Sequence[Row]]
+                ) -> dict[int, dict[int, int]]:
+    """Add the tally rows of the agencies in *cards* to them; return each one's days-late distribution."""
+    sums, this_month, late = rows
+    for agency_id, role, pillar, bucket, n, overdue in sums:
+        card = cards.get(agency_id)
+        if card is None:
+            continue
+        if role == "S":  # only open items are kept for supporting agencies
+            card.supporting_open = (card.supporting_open or 0) + n
+            card.supporting_overdue = (card.supporting_overdue or 0) + overdue
+            continue
+        by_pillar = card.by_pillar.get(pillar)
+        for counts in (card, by_pillar) if by_pillar is not None else (card,):
+            if bucket == "open":
+                counts.open += n
+                counts.overdue += overdue
+            elif bucket == "cancelled":
+                counts.cancelled += n
+            else:
+                counts.done += n
+                if bucket == "done_on_time":
+                    counts.done_on_time += n
+                elif bucket == "done_late":
+                    counts.done_late += n
+    for agency_id, role, pillar, n in this_month:
+        card = cards.get(agency_id)
+        if card is None:
+            continue
+        if role == "S":
+            card.supporting_overdue = (card.supporting_overdue or 0) + n
+        else:
+            card.overdue += n
+            if pillar in card.by_pillar:
+                card.by_pillar[pillar].overdue += n
+    distributions: dict[int, dict[int, int]] = {agency_id: {} for agency_id in cards}
+    for agency_id, days_late, n in late:
+        days = distributions.get(agency_id)
+        if days is not None:
+            days[days_late] = days.get(days_late, 0) + n
+    for agency_id, card in cards.items():
+        card.median_days_late = _median(distributions[agency_id])
+        card.supporting_open = card.supporting_open or 0
+        card.supporting_overdue = card.supporting_overdue or 0
+    return distributions
 
 
 def agency_scorecard(session: Session, agency_id: int, today: date) -> Scorecard:
-    """The scorecard of the agency with *agency_id* over the items it leads (4 queries at most)."""
+    """The scorecard of the agency with *agency_id* over the items it leads (4 queries)."""
     agency = session.get(Agency, agency_id)
     if agency is None:
         raise NotFound("No such agency.")
     card = Scorecard(acronym=agency.acronym, name=agency.name)
-    _fill(card, _counts_by_agency_and_pillar(session, today, ActionItem.lead_agency_id == agency_id))
-    card.median_days_late = _median_days_late(
-        session, ActionItem.lead_agency_id == agency_id, by_agency=False).get(None)
-    card.supporting_open, card.supporting_overdue = _supporting_counts(
-        session, today, ActionItemSupport.agency_id == agency_id).get(agency_id, (0, 0))
+    _fill_cards({agency_id: card}, _tally_rows(session, today, T.agency_id == agency_id))
     return card
 
 
 def summary(session: Session, today: date) -> list[Scorecard]:
-    """One scorecard per active agency (by acronym), then the total row over those agencies (5 queries)."""
+    """One scorecard per active agency (by acronym), then the total row over those agencies (4 queries)."""
     agencies = session.execute(
         select(Agency.id, Agency.acronym, Agency.name).where(Agency.is_active.is_(True)).order_by(Agency.acronym)
     ).all()
-    active = ActionItem.lead_agency_id.in_(select(Agency.id).where(Agency.is_active.is_(True)))
     cards = {a.id: Scorecard(acronym=a.acronym, name=a.name) for a in agencies}
+    distributions = _fill_cards(cards, _tally_rows(session, today))
     total = Scorecard()
-    rows = _counts_by_agency_and_pillar(session, today, active)
-    for row in rows:
-        if row.lead_agency_id in cards:
-            _fill(cards[row.lead_agency_id], [row])
-    _fill(total, rows)
-    for agency_id, median in _median_days_late(session, active, by_agency=True).items():
-        if agency_id in cards:
-            cards[agency_id].median_days_late = median
-    total.median_days_late = _median_days_late(session, active, by_agency=False).get(None)
-    for agency_id, (open_, overdue) in _supporting_counts(session, today).items():
-        if agency_id in cards:
-            cards[agency_id].supporting_open, cards[agency_id].supporting_overdue = open_, overdue
-    for card in cards.values():
-        if card.supporting_open is None:
-            card.supporting_open = card.supporting_overdue = 0
+    all_days: dict[int, int] = {}
+    for agency_id, card in cards.items():
+        total.add(card)
+        for pillar, counts in card.by_pillar.items():
+            total.by_pillar[pillar].add(counts)
+        for days, n in distributions[agency_id].items():
+            all_days[days] = all_days.get(days, 0) + n
+    total.median_days_late = _median(all_days)
     return [*cards.values(), total]
+
+
+def open_and_overdue(session: Session, today: date) -> dict[int, tuple[int, int]]:
+    """{agency_id: (open, overdue)} over the items each agency leads (2 queries, a few thousand rows)."""
+    month = _month_key(today)
+    found: dict[int, list[int]] = {}
+    for agency_id, n, overdue in session.execute(
+        select(T.agency_id, func.sum(T.n), func.sum(case((T.due_key < month, T.n), else_=0)))
+        .where(T.bucket == "open", T.role == "L").group_by(T.agency_id)
+    ):
+        found[agency_id] = [n, overdue]
+    for agency_id, n in session.execute(
+        select(T.agency_id, func.sum(T.n))
+        .where(*_days_before(today), T.role == "L")
+        .group_by(T.agency_id)
+    ):
+        found.setdefault(agency_id, [0, 0])[1] += n
+    return {agency_id: (int(o), int(d)) for agency_id, (o, d) in found.items()}
+
+
+def validator(session: Session) -> tuple:
+    """What changes whenever a scorecard may (the newest change to an item, the newest item, the agencies), read
+    in one query from indexes: the pages' ETag (pitf/web/conditional.py). Every service write of an item bumps
+    its updated_at, a change of its supporting agencies included."""
+    return tuple(session.execute(select(
+        select(func.max(ActionItem.updated_at)).scalar_subquery(), select(func.max(ActionItem.id)).scalar_subquery(),
+        select(func.max(Agency.updated_at)).scalar_subquery(), select(func.count(Agency.id)).scalar_subquery(),
+    )).one())
 
 
 def overdue_items(session: Session, agency_id: int, today: date, limit: int = 20) -> list[OverdueItem]:

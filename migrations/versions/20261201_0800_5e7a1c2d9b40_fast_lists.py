@@ -1,7 +1,7 @@
 """fast lists: sort indexes ending in the id, row tallies kept by triggers, trigram indexes on PostgreSQL
 
 Revision ID: 5e7a1c2d9b40
-Revises: b4cae1cc2998
+Revises: 8d2f4b6c1e90
 Create Date: 2026-12-01 07:00:00
 
 - The list sorts' indexes end in the id that breaks ties, so a page's ids come from the index alone;
@@ -23,7 +23,7 @@ import pitf.models.base
 
 
 revision = '5e7a1c2d9b40'
-down_revision = 'b4cae1cc2998'
+down_revision = '8d2f4b6c1e90'
 branch_labels = None
 depends_on = None
 

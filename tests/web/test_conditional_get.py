@@ -1,0 +1,104 @@
+"""Conditional GET: a 304 only when the asker's own view is unchanged, never another user's, never a lost message."""
+
+from datetime import date, timedelta
+
+from pitf.models import User
+from pitf.services import actions
+from pitf.services.notify import notify
+from tests.factories import committee
+
+
+def _item(db, staff):
+    return actions.create_action_item(session=db, actor=staff, data={
+        "title": "Train task forces", "committee_id": committee(db, "Victim Services").id, "lead_agency": "DOJ",
+        "due_date": (date.today() + timedelta(days=30)).isoformat(), "pillar": "protection"})
+
+
+def _again(client, path, r):
+    return client.get(path, headers={"If-None-Match": r.headers["ETag"]})
+
+
+def test_scorecards_answer_304_until_an_item_changes(client_as, db, staff):
+    item = _item(db, staff)
+    c = client_as("viewer")
+    for path in ("/scorecards/", "/scorecards/DOJ"):
+        r = c.get(path)
+        assert r.status_code == 200 and r.headers["ETag"].startswith('W/"')
+        assert r.headers["Cache-Control"] == "private, no-cache" and "Cookie" in r.headers["Vary"]
+        again = _again(c, path, r)
+        assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == r.headers["ETag"]
+    r = c.get("/scorecards/")
+    actions.post_status_update(session=db, actor=staff, item_id=item.id, version=item.version, status="blocked",
+                               note_md="Waiting.")
+    db.flush()
+    changed = _again(c, "/scorecards/", r)
+    assert changed.status_code == 200 and changed.headers["ETag"] != r.headers["ETag"]
+
+
+def test_one_users_tag_is_never_another_users_304(client_as):
+    viewer, other_viewer, liaison = client_as("viewer"), client_as("viewer"), client_as("liaison", agency="DOJ")
+    r = viewer.get("/scorecards/")
+    for other in (other_viewer, liaison):
+        answer = _again(other, "/scorecards/", r)
+        assert answer.status_code == 200 and answer.headers["ETag"] != r.headers["ETag"]
+
+
+def test_a_new_notification_or_a_waiting_message_renders_the_page(client_as, db):
+    c = client_as("viewer")
+    r = c.get("/scorecards/")
+    notify(db, users=[db.get(User, c.user.id)], kind="test", title="Something new", url="/scorecards/")
+    db.flush()
+    r2 = _again(c, "/scorecards/", r)
+    assert r2.status_code == 200 and r2.headers["ETag"] != r.headers["ETag"]
+    with c.session_transaction() as sess:
+        sess["_flashes"] = [("success", "Saved.")]
+    r3 = _again(c, "/scorecards/", r2)
+    assert r3.status_code == 200 and "Saved." in r3.get_data(as_text=True)
+
+
+def test_signed_out_browser_gets_no_304(client, client_as):
+    r = client_as("viewer").get("/scorecards/")
+    answer = _again(client, "/scorecards/", r)
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+
+
+def test_api_item_and_list_answer_304_while_unchanged(client, api_as, db, staff):
+    item = _item(db, staff)
+    headers, _user = api_as("viewer")
+    for path in (f"/api/v1/action-items/{item.id}", "/api/v1/action-items?per_page=5"):
+        r = client.get(path, headers=headers)
+        assert r.status_code == 200 and r.headers["ETag"].startswith('W/"')
+        assert r.headers["Cache-Control"] == "private, no-cache" and "Authorization" in r.headers["Vary"]
+        assert "Set-Cookie" not in r.headers
+        again = client.get(path, headers={**headers, "If-None-Match": r.headers["ETag"]})
+        assert again.status_code == 304 and again.data == b""
+    r = client.get(f"/api/v1/action-items/{item.id}", headers=headers)
+    actions.update_action_item(session=db, actor=staff, item_id=item.id, version=item.version,
+                               data={"title": "Train all task forces"})
+    db.flush()
+    changed = client.get(f"/api/v1/action-items/{item.id}", headers={**headers, "If-None-Match": r.headers["ETag"]})
+    assert changed.status_code == 200 and changed.get_json()["title"] == "Train all task forces"
+
+
+def test_api_tag_never_opens_what_the_caller_may_not_see(client, api_as):
+    headers, _user = api_as("viewer")
+    r = client.get("/api/v1/action-items/987654", headers={**headers, "If-None-Match": '*'})
+    assert r.status_code == 404 and "ETag" not in r.headers
+
+
+def test_the_same_page_again_is_the_copy_the_worker_rendered(client_as, db, staff, count_queries):
+    item = _item(db, staff)
+    c = client_as("viewer")
+    with count_queries() as first:
+        r1 = c.get("/scorecards/DOJ")
+    with count_queries() as again:
+        r2 = c.get("/scorecards/DOJ")
+    assert r2.status_code == 200 and r2.data == r1.data and r2.headers["ETag"] == r1.headers["ETag"]
+    assert again.count < first.count
+    other = client_as("viewer").get("/scorecards/DOJ")  # another session: its own page, its own tag
+    assert other.headers["ETag"] != r1.headers["ETag"]
+    actions.cancel_action_item(session=db, actor=staff, item_id=item.id, version=item.version, reason="Dropped.")
+    db.flush()
+    with count_queries() as changed:
+        r3 = c.get("/scorecards/DOJ")
+    assert r3.headers["ETag"] != r1.headers["ETag"] and r3.data != r1.data and changed.count == first.count
