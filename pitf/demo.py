@@ -150,9 +150,9 @@ def seed_demo_meetings(session: Session) -> None:
     bodies = {c.name: c for c in session.execute(select(Committee)).scalars()}
 
     def meeting(body, title, day, start="10:00:00", end="12:00:00", **extra):
-        return mtg.create_meeting(session=session, actor=staff, data={
+        return mtg.create_meeting(session=session, actor=staff, meeting_in=mtg.read_meeting(session, {
             "committee_id": bodies[body].id, "title": f"Demo: {title}", "starts_at": f"{day}T{start}",
-            "ends_at": f"{day}T{end}", "location": "Harry S Truman Building, Washington, DC", **extra})
+            "ends_at": f"{day}T{end}", "location": "Harry S Truman Building, Washington, DC", **extra}))
 
     past = meeting(SPOG, "SPOG quarterly meeting", _local_day(-30))
     agenda = agendas.get_agenda(session, past)
@@ -189,19 +189,21 @@ def seed_demo_meetings(session: Session) -> None:
 def seed_demo_recommendations(session: Session) -> None:
     """One open recommendation of the Council, waiting for DOJ's and DHS's answers."""
     from pitf.models import Recommendation
+    from pitf.models.recommendations import RecommendationCreate
     from pitf.services import rec_workflow
     from pitf.services import recommendations as recs
+    from pitf.validation import validate
 
     if session.execute(select(Recommendation.id).where(Recommendation.title.like("Screen for labor%"))).first():
         return
     author = _user(session, "council.chair@pitf.example.gov")
     staff = _user(session, "iga@pitf.example.gov")
-    rec = recs.create_draft(session=session, actor=author, data={
+    rec = recs.create_draft(session=session, actor=author, rec_in=validate(RecommendationCreate, {
         "title": "Screen for labor trafficking in federally funded shelters",
         "body_md": "Agencies funding shelters should require screening for **labor** as well as sex trafficking.",
         "rationale_md": "Survivors of labor trafficking are often missed by screening tools built for sex "
                         "trafficking.", "pillar": "protection", "target_agencies": ["DOJ", "HHS"],
-        "report_year": utcnow().year})
+        "report_year": utcnow().year}))
     assert rec.id is not None  # flushed
     rec_workflow.transition(session=session, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
     rec_workflow.transition(session=session, actor=staff, rec_id=rec.id, version=rec.version, to="under_review")

@@ -352,11 +352,8 @@ def check_new_meeting(*, session: Session, actor, meeting_in: MeetingCreate) -> 
     return values
 
 
-def create_meeting(*, session: Session, actor, meeting_in: MeetingCreate | None = None,
-                   data: dict[str, Any] | None = None) -> Meeting:
-    """Schedule the meeting *meeting_in* (or *data*, validated here by MeetingCreate: the demo data's way)."""
-    if meeting_in is None:
-        meeting_in = read_meeting(session, data or {})
+def create_meeting(*, session: Session, actor, meeting_in: MeetingCreate) -> Meeting:
+    """Schedule the meeting *meeting_in*."""
     values = check_new_meeting(session=session, actor=actor, meeting_in=meeting_in)
     meeting = Meeting(**values, status="scheduled", created_by_id=getattr(actor, "id", None))
     session.add(meeting)

@@ -38,7 +38,6 @@ from pitf.services import audit
 from pitf.services.concurrency import check_version, flush_or_conflict
 from pitf.services.filters import BadFilter, Filter, agency_acronym, choice, flag, read_filters, search_text, sort_order
 from pitf.textutil import contains_pattern
-from pitf.validation import validate
 
 PILLARS = tuple(Pillar)
 # The fields stored as given (validated by RecommendationCreate/Update), with no database check.
@@ -210,12 +209,9 @@ def _set_links(session: Session, rec: Recommendation, values: dict[str, Any]) ->
     return changes
 
 
-def create_draft(*, session: Session, actor, rec_in: RecommendationCreate | None = None,
-                 data: dict | None = None) -> Recommendation:
-    """Draft a recommendation from *rec_in* (or from *data*, a dict validated here through RecommendationCreate)."""
+def create_draft(*, session: Session, actor, rec_in: RecommendationCreate) -> Recommendation:
+    """Draft a recommendation from *rec_in*."""
     require(permissions.can_draft_recommendation(actor), "Only Advisory Council members draft recommendations.")
-    if rec_in is None:
-        rec_in = validate(RecommendationCreate, data or {})
     values = _resolve(session, actor, rec_in.model_dump(), rec=None)
     links: dict[str, Any] = {k: values.pop(k) for k in ("target_ids", "cosponsor_ids")}
     rec = Recommendation(**values, status="draft", filed_by_id=actor.id)

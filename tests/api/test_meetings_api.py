@@ -12,7 +12,7 @@ from pitf.services import actions, agendas
 from pitf.services import attendance as att
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
-from tests.factories import agenda_items, attendance_entries, committee, meeting_in
+from tests.factories import agenda_items, attendance_entries, committee, draft_in, meeting_in
 
 BASE = "/api/v1/meetings"
 SPOG = "Senior Policy Operating Group"
@@ -1192,9 +1192,9 @@ def test_an_agenda_item_names_a_recommendation_by_its_number(client, api_as, db,
     author = make_user("council")
     data = {"body_md": "Agencies should.", "rationale_md": "Gaps.", "pillar": "protection",
             "target_agencies": ["DOJ"], "report_year": 2031}
-    rec = recs.create_draft(session=db, actor=author, data={**data, "title": "Screen in every shelter"})
+    rec = recs.create_draft(session=db, actor=author, rec_in=draft_in({**data, "title": "Screen in every shelter"}))
     rec_workflow.transition(session=db, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
-    secret = recs.create_draft(session=db, actor=author, data={**data, "title": "Secret draft"})
+    secret = recs.create_draft(session=db, actor=author, rec_in=draft_in({**data, "title": "Secret draft"}))
     db.flush()
     meeting = plan(db, staff)
     headers, _ = api_as("secretariat")

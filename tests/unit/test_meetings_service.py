@@ -14,7 +14,7 @@ from pitf.services import attendance as att
 from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
 from pitf.validation import validate
-from tests.factories import agenda_items, attendance_entries, committee, meeting_in, meeting_update
+from tests.factories import agenda_items, attendance_entries, committee, draft_in, meeting_in, meeting_update
 
 SPOG = "Senior Policy Operating Group"
 COUNCIL = "U.S. Advisory Council on Human Trafficking"
@@ -446,9 +446,9 @@ def test_agenda_link_choices_are_this_bodys_open_items_and_submitted_recommendat
     author = make_user("council")
     data = {"body_md": "b", "rationale_md": "r", "pillar": "protection", "target_agencies": ["DOJ"],
             "report_year": 2031}
-    rec = recs.create_draft(session=db, actor=author, data={**data, "title": "Submitted one"})
+    rec = recs.create_draft(session=db, actor=author, rec_in=draft_in({**data, "title": "Submitted one"}))
     rec_workflow.transition(session=db, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
-    draft = recs.create_draft(session=db, actor=author, data={**data, "title": "Draft one"})
+    draft = recs.create_draft(session=db, actor=author, rec_in=draft_in({**data, "title": "Draft one"}))
     db.flush()
     for who in (staff, author, make_user("viewer")):  # a draft is offered to nobody, not even its author
         assert agenda_links.recommendation_choices(db, who) == [(rec.id, f"{rec.number}: Submitted one")]

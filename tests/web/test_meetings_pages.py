@@ -21,7 +21,7 @@ from pitf.services import meetings as mtg
 from pitf.services.actions import create_action_item
 from pitf.services.meeting_series import suggest_next_date
 from pitf.services.timeutil import local_date
-from tests.factories import agency, agenda_items, attendance_entries, committee, meeting_in
+from tests.factories import agency, agenda_items, attendance_entries, committee, draft_in, meeting_in
 
 SPOG = "Senior Policy Operating Group"
 COUNCIL = "U.S. Advisory Council on Human Trafficking"
@@ -850,9 +850,10 @@ def _recs(db, make_user):
     author = make_user("council")
     data = {"body_md": "Agencies should.", "rationale_md": "Gaps.", "pillar": "protection",
             "target_agencies": ["DOJ"], "report_year": 2031}
-    submitted = recs.create_draft(session=db, actor=author, data={**data, "title": "Screen in every shelter"})
+    submitted = recs.create_draft(session=db, actor=author,
+                                  rec_in=draft_in({**data, "title": "Screen in every shelter"}))
     rec_workflow.transition(session=db, actor=author, rec_id=submitted.id, version=submitted.version, to="submitted")
-    hidden_draft = recs.create_draft(session=db, actor=author, data={**data, "title": "Secret draft idea"})
+    hidden_draft = recs.create_draft(session=db, actor=author, rec_in=draft_in({**data, "title": "Secret draft idea"}))
     db.flush()
     return submitted, hidden_draft
 
