@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from pitf.models import ActionItem, ActionItemSupport, StatusUpdate
 from pitf.models.actions import CLOSED_STATUSES, PILLARS
 
-from .context import SEED, Context
+from .context import SEED, Context, table
 from .context import at as _at
 
 REF_PREFIX = "scale-"
@@ -122,12 +122,12 @@ def _item(n: int, ctx: Context) -> tuple[dict, list[int], list[dict]]:
 
 def existing_numbers(session: Session) -> set[int]:
     refs = session.execute(select(ActionItem.external_ref).where(ActionItem.external_ref.like(f"{REF_PREFIX}%")))
-    return {int(r[len(REF_PREFIX):]) for r in refs.scalars() if r[len(REF_PREFIX):].isdigit()}
+    return {int(r[len(REF_PREFIX):]) for r in refs.scalars() if r is not None and r[len(REF_PREFIX):].isdigit()}
 
 
 def insert_items(session: Session, ctx: Context, numbers: list[int]) -> tuple[dict[int, Built], int, int]:
     """Insert items *numbers* with their histories; return {n: (id, row, history)}, updates and supports added."""
-    items_t, support_t, updates_t = ActionItem.__table__, ActionItemSupport.__table__, StatusUpdate.__table__
+    items_t, support_t, updates_t = table(ActionItem), table(ActionItemSupport), table(StatusUpdate)
     out: dict[int, Built] = {}
     added_updates = added_supports = 0
     for start in range(0, len(numbers), CHUNK):
@@ -154,8 +154,9 @@ def rebuild_items(session: Session, ctx: Context, numbers: list[int]) -> dict[in
     """Items *numbers*, already stored (loaded before their unit's other data): their ids and generated rows."""
     if not numbers:
         return {}
-    ids = dict(session.execute(select(ActionItem.external_ref, ActionItem.id).where(
-        ActionItem.external_ref.in_([f"{REF_PREFIX}{n}" for n in numbers]))).tuples().all())
+    ids: dict[str | None, int] = {ref: item_id for ref, item_id in session.execute(
+        select(ActionItem.external_ref, ActionItem.id).where(
+            ActionItem.external_ref.in_([f"{REF_PREFIX}{n}" for n in numbers]))).tuples() if item_id is not None}
     out: dict[int, Built] = {}
     for n in numbers:
         row, _, history = _item(n, ctx)
