@@ -48,6 +48,7 @@ def _pid_alive(pid: int) -> bool:
 
 def _reset_postgres(engine, schema: str) -> None:
     with engine.begin() as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(725101)"))  # one worker at a time (pg_trgm below)
         # Schemas left by runs that were killed before their teardown.
         for (name,) in conn.execute(text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'pitf_test_%'")):
             pid = name.removeprefix("pitf_test_")
@@ -55,6 +56,15 @@ def _reset_postgres(engine, schema: str) -> None:
                 conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        # pg_trgm (the migrations' trigram indexes) lives in public, made once under a lock: created by a
+        # worker's migration inside its own schema, it would go (with every worker's indexes) when that schema
+        # is dropped, and two workers creating it at once collide.
+        where = conn.execute(text("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
+                                  "ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'")).scalar()
+        if where is None:
+            conn.execute(text("CREATE EXTENSION pg_trgm SCHEMA public"))
+        elif where != "public":
+            conn.execute(text("ALTER EXTENSION pg_trgm SET SCHEMA public"))
 
 
 _SCHEMAS: dict[int, str] = {}
