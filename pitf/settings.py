@@ -111,6 +111,8 @@ def load_settings(overrides: dict | None = None) -> dict:
         "PITF_STATEMENT_TIMEOUT": _int("PITF_STATEMENT_TIMEOUT", 30000),
         "PITF_DB_POOL_SIZE": _int("PITF_DB_POOL_SIZE", 5),
         "PITF_DB_MAX_OVERFLOW": _int("PITF_DB_MAX_OVERFLOW", 10),
+        # Rendered pages each worker keeps for a repeat of the same request (pitf/conditional.py); 0: none.
+        "PITF_PAGE_CACHE_ENTRIES": _int("PITF_PAGE_CACHE_ENTRIES", 256),
         # Email (pitf/mail.py): without PITF_MAIL_URL, email waits in the outbox and nothing is lost.
         "PITF_MAIL_URL": os.environ.get("PITF_MAIL_URL", ""),
         "PITF_MAIL_FROM": os.environ.get("PITF_MAIL_FROM") or "PITF Coordination Platform <no-reply@pitf.example.gov>",
@@ -142,7 +144,7 @@ def load_settings(overrides: dict | None = None) -> dict:
     if cfg["PITF_LOGIN_ADDRESS_LIMIT"] < 2:
         raise ConfigError("PITF_LOGIN_ADDRESS_LIMIT counts distinct accounts and must be at least 2, "
                           f"got {cfg['PITF_LOGIN_ADDRESS_LIMIT']!r}")
-    for name in ("PITF_STATEMENT_TIMEOUT", "PITF_DB_MAX_OVERFLOW"):
+    for name in ("PITF_STATEMENT_TIMEOUT", "PITF_DB_MAX_OVERFLOW", "PITF_PAGE_CACHE_ENTRIES"):
         if cfg[name] < 0:
             raise ConfigError(f"{name} must be 0 or more, got {cfg[name]!r}")
     if cfg["PITF_DB_POOL_SIZE"] < 1:

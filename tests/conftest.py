@@ -274,8 +274,18 @@ class QueryCounter:
 
 @pytest.fixture
 def count_queries(connection):
-    """with count_queries() as q: client.get(...); assert q.count == N"""
-    return lambda: QueryCounter(connection)
+    """with count_queries() as q: client.get(...); assert q.count == N
+
+    What is counted is a page rendered: the worker's copies of pages (pitf/conditional.py) are dropped first,
+    unless keep_copies=True (the page cache's own tests)."""
+    from pitf.conditional import RENDERED
+
+    def start(*, keep_copies: bool = False) -> QueryCounter:
+        if not keep_copies:
+            RENDERED.clear()
+        return QueryCounter(connection)
+
+    return start
 
 
 class _MeetingClock:

@@ -48,16 +48,9 @@ def _no_nul_in_query():
 def _no_cookie(response):
     # The API is stateless: never set or refresh a session cookie on an API response.
     response.headers.pop("Set-Cookie", None)
+    # A read answered with a tag (pitf/conditional.py: 304 while this caller's answer is unchanged) is labelled
+    # "private, no-cache" after this; anything else is not kept at all.
     response.headers["Cache-Control"] = "no-store"
-    if request.method in ("GET", "HEAD") and response.status_code == 200 and response.is_json \
-            and not response.direct_passthrough:
-        # Conditional GET: the tag is a hash of this caller's own answer (what their token may see, nothing
-        # else), so If-None-Match gets a 304 only when that answer is unchanged. Kept by the caller only,
-        # and asked again every time.
-        response.add_etag(weak=True)
-        response.headers["Cache-Control"] = "private, no-cache"
-        response.vary.add("Authorization")
-        response.make_conditional(request)
     return response
 
 
@@ -72,3 +65,6 @@ def _http_error(err: HTTPException):
 
 
 from pitf.api import actions, files, meetings, notifications, recommendations, resources, spec  # noqa: E402,F401  (routes register on import)
+from pitf.conditional import api_from_cache  # noqa: E402
+
+api_bp.before_request(api_from_cache)  # after the token check and the body's parsing: those come first

@@ -261,16 +261,6 @@ def open_and_overdue(session: Session, today: date) -> dict[int, tuple[int, int]
     return {agency_id: (int(o), int(d)) for agency_id, (o, d) in found.items()}
 
 
-def validator(session: Session) -> tuple:
-    """What changes whenever a scorecard may (the newest change to an item, the newest item, the agencies), read
-    in one query from indexes: the pages' ETag (pitf/web/conditional.py). Every service write of an item bumps
-    its updated_at, a change of its supporting agencies included."""
-    return tuple(session.execute(select(
-        select(func.max(ActionItem.updated_at)).scalar_subquery(), select(func.max(ActionItem.id)).scalar_subquery(),
-        select(func.max(Agency.updated_at)).scalar_subquery(), select(func.count(Agency.id)).scalar_subquery(),
-    )).one())
-
-
 def overdue_items(session: Session, agency_id: int, today: date, limit: int = 20) -> list[OverdueItem]:
     """The agency's overdue lead items, longest overdue first (one query)."""
     rows = session.execute(

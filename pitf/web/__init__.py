@@ -34,6 +34,6 @@ def register_web(app: Flask) -> None:
     register_jinja(app)
     register_error_handlers(app)
 
-    from pitf.web.conditional import register_conditional
+    from pitf.conditional import register_conditional
 
     register_conditional(app)

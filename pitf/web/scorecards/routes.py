@@ -13,7 +13,6 @@ from pitf.errors import NotFound
 from pitf.models import Agency, utcnow
 from pitf.models.actions import PILLAR_LABELS, PILLARS
 from pitf.services import org, scorecards
-from pitf.web.conditional import not_modified
 
 bp = Blueprint("scorecards", __name__, url_prefix="/scorecards")
 
@@ -28,8 +27,6 @@ OVERDUE_SERIES = ("overdue", "Overdue", "#b50909", "red")
 def index():
     if not permissions.can_view_action_items(current_user):
         raise NotFound("No such page.")
-    if (cached := not_modified(*scorecards.validator(get_session()))) is not None:
-        return cached
     rows = scorecards.summary(get_session(), utcnow().date())
     agencies, total = rows[:-1], rows[-1]
     most = max(agencies, key=lambda c: (c.overdue, c.open), default=None)
@@ -49,8 +46,6 @@ def agency(acronym: str):
     if not permissions.can_view_action_items(current_user):
         raise NotFound("No agency has that acronym.")
     a: Agency = org.get_agency(session=db, actor=current_user, acronym=acronym)
-    if (cached := not_modified(*scorecards.validator(db))) is not None:
-        return cached
     today = utcnow().date()
     assert a.id is not None  # read from the database
     card = scorecards.agency_scorecard(db, a.id, today)
