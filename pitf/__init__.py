@@ -14,6 +14,7 @@ from pitf import db as dbmod
 from pitf.settings import load_settings
 
 csrf = CSRFProtect()
+SEEN_AT_STEP = 60  # seconds: how finely a session's last activity is kept (the idle limit is in minutes)
 login_manager = LoginManager()
 
 CSP = (
@@ -152,7 +153,8 @@ def _init_login(app: Flask) -> None:
             session.clear()
             flash("Your session ended after a period of inactivity. Sign in again to continue.", "info")
             return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
-        session["seen_at"] = now
+        if now - seen_at >= SEEN_AT_STEP:
+            session["seen_at"] = now  # to the minute: an unchanged session sends no new cookie
         return None
 
     @app.before_request

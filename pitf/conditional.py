@@ -142,7 +142,8 @@ def page_from_cache() -> Response | None:
         return None
     if not current_user.is_authenticated:
         return None
-    generate_csrf()  # the session's token exists before the session is part of the tag
+    if "csrf_token" not in session:
+        generate_csrf()  # the session's token exists before the session is part of the tag
     g._pitf_session_state = state = _session_state()
     return _answer(_tag("page", current_user.id, state))
 

@@ -35,9 +35,10 @@ _SQLITE_VERSION = text("SELECT n FROM dataversion WHERE id = 1")
 
 def data_version(session: Session) -> str:
     """The version of everything in the database, as this transaction sees it (one statement)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return str(session.execute(_PG_VERSION).scalar_one())
-    return str(session.execute(_SQLITE_VERSION).scalar_one())
+    connection = session.connection()  # Core, not the ORM: this runs on every request
+    if connection.dialect.name == "postgresql":
+        return str(connection.execute(_PG_VERSION).scalar_one())
+    return str(connection.execute(_SQLITE_VERSION).scalar_one())
 
 
 # ---- SQLite: the counter and its triggers ----------------------------------------------------------

@@ -125,6 +125,9 @@ def load_settings(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
         "PERMANENT_SESSION_LIFETIME": _int("PITF_SESSION_MAX_HOURS", 12) * 3600,
+        # The cookie is sent again when the session changes (its last activity, kept to the minute), not on
+        # every answer: its lifetime is renewed while the user is active, and a repeat costs no signing.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "REMEMBER_COOKIE_DURATION": 0,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": production,

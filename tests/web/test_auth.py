@@ -242,6 +242,19 @@ def test_idle_session_ends(client_as):
     assert r.status_code == 302 and "/login" in r.headers["Location"]
 
 
+def test_activity_keeps_the_session_alive_to_the_minute_without_a_new_cookie_each_time(client_as):
+    c = client_as("viewer")
+    c.get("/dashboard")  # the first page settles the session (its CSRF token)
+    assert "Set-Cookie" not in c.get("/dashboard").headers  # nothing changed within the minute
+    with c.session_transaction() as sess:
+        sess["seen_at"] = time.time() - 29 * 60
+    r = c.get("/dashboard")
+    assert r.status_code == 200 and "pitf_session=" in r.headers["Set-Cookie"]
+    with c.session_transaction() as sess:
+        assert time.time() - sess["seen_at"] < 60  # renewed: the idle half hour starts again
+    assert c.get("/dashboard").status_code == 200
+
+
 def test_session_ends_after_twelve_hours_even_when_active(client_as):
     c = client_as("viewer")
     with c.session_transaction() as sess:
