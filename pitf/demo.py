@@ -12,7 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pitf.models import ActionItem, ActionItemSupport, Committee, Membership, User, utcnow
+from pitf.models.agendas import AgendaItemInput
+from pitf.models.attendance import AttendanceEntryInput
 from pitf.models.meetings import MinutesUpdate
+from pitf.models.vocab import AttendanceStatus
 from pitf.permissions import SYSTEM
 from pitf.reference import COUNCIL, SPOG, WORKING_GROUP, agency_ids, seed_reference
 from pitf.services import audit, org, users
@@ -157,15 +160,16 @@ def seed_demo_meetings(session: Session) -> None:
     past = meeting(SPOG, "SPOG quarterly meeting", _local_day(-30))
     agenda = agendas.get_agenda(session, past)
     agendas.put_agenda(session=session, actor=staff, meeting_id=past.id, version=agenda.version, items=[
-        {"title": "Welcome and introductions", "presenter": "TIP Office Director", "presenter_agency": "DOS",
-         "duration_minutes": 10},
-        {"title": "Forced labor in federal supply chains", "presenter_agency": "DHS", "duration_minutes": 40},
-        {"title": "Trauma-informed training for task forces", "presenter_agency": "DOJ", "duration_minutes": 40},
-        {"title": "Next steps", "duration_minutes": 20}])
+        AgendaItemInput(title="Welcome and introductions", presenter="TIP Office Director", presenter_agency="DOS",
+                        duration_minutes=10),
+        AgendaItemInput(title="Forced labor in federal supply chains", presenter_agency="DHS", duration_minutes=40),
+        AgendaItemInput(title="Trauma-informed training for task forces", presenter_agency="DOJ",
+                        duration_minutes=40),
+        AgendaItemInput(title="Next steps", duration_minutes=20)])
     agendas.publish_agenda(session=session, actor=staff, meeting_id=past.id, clocks=fc.Clocks(),
                            today=_local_day(-45), now=utcnow() - timedelta(days=45))
     att.put_attendance(session=session, actor=staff, meeting_id=past.id, entries=[
-        {"name": f"{a} representative", "agency": a, "status": "present"}
+        AttendanceEntryInput(name=f"{a} representative", agency=a, status=AttendanceStatus.PRESENT)
         for a in ("DOS", "DOJ", "DHS", "DOL", "HHS", "USDT", "DOD", "ED", "HUD", "DOT", "USAID", "FBI")])
     minutes = mins.save_minutes(session=session, actor=staff, meeting_id=past.id,
                                 changes=MinutesUpdate(version=None,

@@ -8,7 +8,7 @@ pitf/models, and every refusal reaches the user here: fields named as the API na
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any, TypeVar, cast
 
@@ -18,6 +18,8 @@ from pydantic import BaseModel, ValidationError
 from pitf.errors import ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
+E = TypeVar("E")
+V = TypeVar("V")
 
 SUMMARY = "Some fields are not valid."
 
@@ -138,6 +140,22 @@ def validate_beside(model: type[M], given: M | Mapping[str, Any], summary: str,
     if errors or checked is None:
         raise ValidationFailed(summary, fields=errors)
     return checked
+
+
+def check_entries(entries: Sequence[E], name: str, check: Callable[[E, str], tuple[V, dict[str, str]]],
+                  summary: str) -> list[V]:
+    """What *check(entry, prefix)* makes of each of a list's validated entries (its values, and the problems
+    only the stored data can tell, named under the prefix: `items[2].action_item_id`); ValidationFailed under
+    *summary* naming every problem of every entry at once."""
+    errors: dict[str, str] = {}
+    made = []
+    for i, entry in enumerate(entries):
+        values, problems = check(entry, f"{name}[{i}].")
+        errors.update(problems)
+        made.append(values)
+    if errors:
+        raise ValidationFailed(summary, fields=errors)
+    return made
 
 
 # ---- what forms read from the schema classes ------------------------------------------------------

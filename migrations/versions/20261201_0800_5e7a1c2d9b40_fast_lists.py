@@ -8,10 +8,9 @@ Create Date: 2026-12-01 07:00:00
   the audit log's actions are indexed (its filter lists them by a loose index scan).
 - `rowtally` holds the row count of the large tables (pitf.models.tallies.TALLIED_TABLES), kept by triggers
   in the same transaction as each insert and delete: an unfiltered list knows its exact total at once.
-  PostgreSQL: one statement-level trigger per table and operation, adding to the slot of the connection
-  (backend id modulo 16) so concurrent writers do not queue on one row. SQLite: row-level triggers (its
-  writers are serialized anyway). A later SQLite batch migration that rebuilds a tallied table drops its
-  triggers: tests/unit/test_fast_lists.py fails then, so such a migration recreates them (create_tally_triggers).
+  The triggers are built in pitf/dbtriggers.py: on PostgreSQL statement-level, adding to the slot of the
+  connection; on SQLite row-level. A later SQLite batch migration that rebuilds a tallied table drops its
+  triggers, so such a migration recreates them (dbtriggers.reinstall_table_triggers).
 - Free text on PostgreSQL: pg_trgm GIN indexes serving `ILIKE '%words%'` (not in the models: PostgreSQL only,
   see pitf.models.actions.TRIGRAM_INDEXES). Where the extension cannot be created (no privilege), the
   migration goes on without them and free text scans, as on SQLite.
@@ -20,6 +19,7 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 import pitf.models.base
+from pitf import dbtriggers
 
 
 revision = '5e7a1c2d9b40'
@@ -27,52 +27,9 @@ down_revision = '8d2f4b6c1e90'
 branch_labels = None
 depends_on = None
 
-TALLIED = ("actionitem", "auditentry")
+TALLIED = dbtriggers.ROW_TALLIED
 TRIGRAM = {"ix_actionitem_title_trgm": ("actionitem", "title"),
            "ix_actionitem_description_trgm": ("actionitem", "description_md")}
-
-PG_TALLY_FUNCTION = """
-CREATE OR REPLACE FUNCTION pitf_row_tally() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE delta bigint;
-BEGIN
-  IF TG_OP = 'TRUNCATE' THEN
-    DELETE FROM rowtally WHERE table_name = TG_TABLE_NAME;
-    RETURN NULL;
-  ELSIF TG_OP = 'INSERT' THEN
-    SELECT count(*) INTO delta FROM tally_new;
-  ELSE
-    SELECT -count(*) INTO delta FROM tally_old;
-  END IF;
-  IF delta <> 0 THEN
-    INSERT INTO rowtally (table_name, slot, row_count) VALUES (TG_TABLE_NAME, pg_backend_pid() % 16, delta)
-    ON CONFLICT (table_name, slot) DO UPDATE SET row_count = rowtally.row_count + EXCLUDED.row_count;
-  END IF;
-  RETURN NULL;
-END $$
-"""
-
-
-def create_tally_triggers(table: str) -> None:
-    """The triggers that keep *table*'s row count in rowtally (for a migration that rebuilds the table)."""
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"CREATE TRIGGER tally_insert_{table} AFTER INSERT ON {table} REFERENCING NEW TABLE AS "
-                   f"tally_new FOR EACH STATEMENT EXECUTE FUNCTION pitf_row_tally()")
-        op.execute(f"CREATE TRIGGER tally_delete_{table} AFTER DELETE ON {table} REFERENCING OLD TABLE AS "
-                   f"tally_old FOR EACH STATEMENT EXECUTE FUNCTION pitf_row_tally()")
-        op.execute(f"CREATE TRIGGER tally_truncate_{table} AFTER TRUNCATE ON {table} "
-                   f"FOR EACH STATEMENT EXECUTE FUNCTION pitf_row_tally()")
-    else:
-        op.execute(f"CREATE TRIGGER tally_insert_{table} AFTER INSERT ON {table} BEGIN "
-                   f"INSERT INTO rowtally (table_name, slot, row_count) VALUES ('{table}', 0, 1) "
-                   f"ON CONFLICT (table_name, slot) DO UPDATE SET row_count = row_count + 1; END")
-        op.execute(f"CREATE TRIGGER tally_delete_{table} AFTER DELETE ON {table} BEGIN "
-                   f"UPDATE rowtally SET row_count = row_count - 1 WHERE table_name = '{table}' AND slot = 0; END")
-
-
-def drop_tally_triggers(table: str) -> None:
-    postgres = op.get_bind().dialect.name == "postgresql"
-    for what in ("insert", "delete", "truncate") if postgres else ("insert", "delete"):
-        op.execute(f"DROP TRIGGER IF EXISTS tally_{what}_{table}" + (f" ON {table}" if postgres else ""))
 
 
 def _trigram_indexes() -> None:
@@ -112,11 +69,9 @@ def upgrade() -> None:
     sa.Column('row_count', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('table_name', 'slot', name=op.f('pk_rowtally'))
     )
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(PG_TALLY_FUNCTION)
     for table in TALLIED:
-        op.execute(f"INSERT INTO rowtally (table_name, slot, row_count) SELECT '{table}', 0, count(*) FROM {table}")
-        create_tally_triggers(table)
+        op.execute(dbtriggers.tally_fill(table))
+        dbtriggers.install(op.get_bind(), dbtriggers.ROWTALLY, [table])
     if op.get_bind().dialect.name == "postgresql":
         _trigram_indexes()
 
@@ -125,10 +80,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for name in TRIGRAM:
             op.execute(f"DROP INDEX IF EXISTS {name}")
-    for table in TALLIED:
-        drop_tally_triggers(table)
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION IF EXISTS pitf_row_tally()")
+    dbtriggers.drop(op.get_bind(), dbtriggers.ROWTALLY)
     op.drop_table('rowtally')
     with op.batch_alter_table('auditentry', schema=None) as batch_op:
         batch_op.drop_index('ix_auditentry_action')

@@ -10,7 +10,7 @@ trigger on every table. PostgreSQL needs nothing: its version is the transaction
 """
 from alembic import op
 
-from pitf.dataversion import drop_version_triggers, install_version_triggers
+from pitf.dbtriggers import drop_version_triggers, install_version_triggers
 
 revision = '7d3e9a4b2c61'
 down_revision = '5e7a1c2d9b40'

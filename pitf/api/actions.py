@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
 
 from flask import jsonify, url_for
-from pydantic import Field
 
 from pitf.api import api_bp
-from pitf.api.spec import Page, PageQuery, documented, responses, spec
+from pitf.api.spec import Page, PageQuery, documented, list_query, responses, spec
 from pitf.api.util import actor, checked_id, filters_and_page, with_current
 from pitf.db import get_session
 from pitf.errors import Conflict
 from pitf.models import Agency, utcnow
 from pitf.models.actions import (
-    SORT_KEYS,
     ActionItem,
     ActionItemCreate,
     ActionItemPublic,
@@ -24,33 +21,19 @@ from pitf.models.actions import (
     StatusUpdateCreate,
     StatusUpdatePublic,
 )
-from pitf.models.fields import QueryDate, QueryId
-from pitf.models.vocab import Pillar, Priority
 from pitf.paging import page_slice
 from pitf.services import actions
+from pitf.services.action_queries import ActionItemFilters
 from pitf.services.actions import HistoryEntry, ItemView, is_overdue
 
 TAGS = ["action items"]
 
 
-class ActionItemListQuery(PageQuery):
+# The list's filters, for the document, derived from the one declaration of them (ActionItemFilters).
+ActionItemListQuery = list_query(
+    "ActionItemListQuery", ActionItemFilters,
     """The list's filters, for the document: the view reads them with the one list-filter parser (as the pages
-    and the CSV export do), which reports a bad filter and a bad page together in one 422."""
-
-    agency: str | None = Field(default=None, description="Acronym")
-    agency_role: Literal["lead", "supporting"] | None = None
-    committee_id: QueryId | None = None
-    status: list[str] = Field(default=[], description="Statuses, comma-separated or repeated; also closed and active")
-    pillar: Pillar | None = None
-    priority: Priority | None = None
-    overdue: bool = False
-    due_after: QueryDate | None = None
-    due_before: QueryDate | None = None
-    owner_id: QueryId | None = None
-    meeting_id: QueryId | None = None
-    recommendation_id: QueryId | None = None
-    q: str = Field(default="", description="Words in the title or description")
-    sort: Literal[SORT_KEYS] = "due_date"  # type: ignore[valid-type]
+    and the CSV export do), which reports a bad filter and a bad page together in one 422.""")
 
 
 # What the API shows straight from the row: every public field that is a column, except the two links, which

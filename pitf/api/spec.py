@@ -16,13 +16,15 @@ reaches it: the body's malformed JSON is a 400 and every invalid field a 422 in 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import re
+import typing
 from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from flask import current_app, request
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
 from pydantic_core import PydanticCustomError
 from spectree import Response, SpecTree
 
@@ -154,6 +156,17 @@ class PitfSpec(SpecTree):
             self.also_refuse[view] = also_refuse
             return view
         return remember
+
+
+def list_query(name: str, filters: type, doc: str) -> type[PageQuery]:
+    """A list's query model for the document: `page`, `per_page` and the fields of the list's filters dataclass
+    (services: each filter declared once, with filter_field's description), in its order."""
+    hints = typing.get_type_hints(filters, include_extras=True)
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(filters):
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        fields[f.name] = (hints[f.name], Field(default=default, description=f.metadata.get("description")))
+    return create_model(name, __base__=PageQuery, __doc__=doc, __module__=filters.__module__, **fields)
 
 
 def documented(**declaration):

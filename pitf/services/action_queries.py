@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from sqlalchemy import Select, asc, desc, func, or_, select
 from sqlalchemy.orm import Session, defer
@@ -15,16 +15,18 @@ from pitf import permissions
 from pitf.errors import NotFound, ValidationFailed
 from pitf.models import ActionItem, ActionItemSupport, Agency, Committee, StatusUpdate, User, utcnow
 from pitf.models.actions import SORT_KEYS
+from pitf.models.fields import QueryDate, QueryId
 from pitf.models.vocab import CLOSED_ACTION_STATUSES as CLOSED_STATUSES
 from pitf.models.vocab import ActionStatus, Pillar, Priority
 from pitf.paging import count_rows, in_order, page_keys, table_rows
 from pitf.services import visibility
 from pitf.services.filters import (
     BadFilter,
-    Filter,
     agency_acronym,
     choice,
     day,
+    declared_filters,
+    filter_field,
     flag,
     read_filters,
     record_id,
@@ -174,22 +176,38 @@ def _history(session: Session, item_id: int, *, newest_first: bool) -> list[Hist
 
 # ---- filters and lists -----------------------------------------------------------------------
 
+def _statuses(raw: list[str]) -> list[str]:
+    """?status=open,blocked or ?status=open&status=blocked; "closed" and "active" name groups."""
+    statuses = [s for item in raw for s in item.split(",") if s]
+    if bad := [s for s in statuses if s not in (*ActionStatus, "closed", "active")]:
+        raise BadFilter(f"Unknown status {bad[0]!r}; use {', '.join(ActionStatus)}.")
+    return statuses
+
+
 @dataclass
 class ActionItemFilters:
-    agency: str | None = None
-    agency_role: str | None = None  # "lead", "supporting", or None for either
-    committee_id: int | None = None
-    status: list[str] = field(default_factory=list)
-    pillar: str | None = None
-    priority: str | None = None
-    overdue: bool = False
-    due_after: date | None = None
-    due_before: date | None = None
-    owner_id: int | None = None
-    meeting_id: int | None = None
-    recommendation_id: int | None = None
-    q: str = ""
-    sort: str = "due_date"
+    """The filters of the action item lists (pages, API, CSV export), each declared once: its type and default,
+    how the one list-filter parser reads it, and what the API's document says (api/actions.py derives the
+    list's query model from these fields)."""
+
+    agency: str | None = filter_field(agency_acronym, description="Acronym")
+    agency_role: Literal["lead", "supporting"] | None = filter_field(  # None: either
+        choice(("lead", "supporting"), "Use lead or supporting."))
+    committee_id: QueryId | None = filter_field(record_id)
+    status: list[str] = filter_field(_statuses, many=True,
+                                     description="Statuses, comma-separated or repeated; also closed and active")
+    pillar: Pillar | None = filter_field(choice(Pillar))
+    priority: Priority | None = filter_field(choice(Priority))
+    # The words a boolean query argument has always taken here (pydantic's, in any case).
+    overdue: bool = filter_field(flag(true=("true", "1", "yes", "on", "t", "y"),
+                                      false=("false", "0", "no", "off", "f", "n")), default=False)
+    due_after: QueryDate | None = filter_field(day)
+    due_before: QueryDate | None = filter_field(day)
+    owner_id: QueryId | None = filter_field(record_id)
+    meeting_id: QueryId | None = filter_field(record_id)
+    recommendation_id: QueryId | None = filter_field(record_id)
+    q: str = filter_field(search_text, default="", description="Words in the title or description")
+    sort: Literal[SORT_KEYS] = filter_field(sort_order(SORT_KEYS), default="due_date")  # type: ignore[valid-type]
 
     def query_args(self) -> dict:
         """The filters as URL query arguments (for links that keep them)."""
@@ -201,32 +219,8 @@ class ActionItemFilters:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in args.items() if v not in (None, "")}
 
 
-def _statuses(raw: list[str]) -> list[str]:
-    """?status=open,blocked or ?status=open&status=blocked; "closed" and "active" name groups."""
-    statuses = [s for item in raw for s in item.split(",") if s]
-    if bad := [s for s in statuses if s not in (*ActionStatus, "closed", "active")]:
-        raise BadFilter(f"Unknown status {bad[0]!r}; use {', '.join(ActionStatus)}.")
-    return statuses
-
-
 # The filters of the action item lists (pages, API, CSV export), read by the one list-filter parser.
-FILTERS = (
-    Filter("agency", agency_acronym),
-    Filter("agency_role", choice(("lead", "supporting"), "Use lead or supporting.")),
-    Filter("committee_id", record_id),
-    Filter("status", _statuses, many=True),
-    Filter("pillar", choice(Pillar)),
-    Filter("priority", choice(Priority)),
-    # The words a boolean query argument has always taken here (pydantic's, in any case).
-    Filter("overdue", flag(true=("true", "1", "yes", "on", "t", "y"), false=("false", "0", "no", "off", "f", "n"))),
-    Filter("due_after", day),
-    Filter("due_before", day),
-    Filter("owner_id", record_id),
-    Filter("meeting_id", record_id),
-    Filter("recommendation_id", record_id),
-    Filter("q", search_text),
-    Filter("sort", sort_order(SORT_KEYS)),
-)
+FILTERS = declared_filters(ActionItemFilters)
 
 
 def parse_filters(args: MultiDict) -> ActionItemFilters:

@@ -23,7 +23,7 @@ from pitf.services import meetings as mtg
 from pitf.services.concurrency import check_version, flush_or_conflict
 from pitf.services.notify import notify
 from pitf.services.timeutil import to_local
-from pitf.validation import max_length, validate
+from pitf.validation import check_entries, max_length, validate
 
 
 @dataclass
@@ -114,32 +114,36 @@ def _item_links(session: Session, item: AgendaItemInput, prefix: str) -> tuple[d
     return values, errors
 
 
+def _item_values(session: Session, item: AgendaItemInput, prefix: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The columns of a stored item made of *item*, and the stored data's problems with it (see _item_links)."""
+    links, problems = _item_links(session, item, prefix)
+    return {**item.model_dump(include=set(AgendaItemBase.model_fields)), **links,
+            "notes_html": render_markdown(item.notes_md)}, problems
+
+
+def _require_few_enough(items: Sequence[object]) -> None:
+    if len(items) > MAX_AGENDA_ITEMS:
+        raise ValidationFailed("Bad agenda.", fields={"items": f"A list of at most {MAX_AGENDA_ITEMS} items."})
+
+
 def read_items(session: Session, raws: Sequence[AgendaItemInput | dict[str, Any]]) -> list[AgendaItemInput]:
     """Agenda items given as dicts (a form's, a client's) validated by AgendaItemInput; ValidationFailed names
     every problem of every item, the stored data's included (`items[2].action_item_id`)."""
-    if len(raws) > MAX_AGENDA_ITEMS:
-        raise ValidationFailed("Bad agenda.", fields={"items": f"A list of at most {MAX_AGENDA_ITEMS} items."})
+    _require_few_enough(raws)
     return read_entries(AgendaItemInput, raws, "items", beside=lambda item, prefix: _item_links(
         session, item, prefix)[1])
 
 
 def put_agenda(*, session: Session, actor, meeting_id: int, version,
-               items: Sequence[AgendaItemInput | dict[str, Any]]) -> AgendaView:
-    """Replace the agenda's items (in order). The version read must be current. (A dict among *items* is
-    validated here by AgendaItemInput: the way of callers not yet moved to the class.)"""
+               items: Sequence[AgendaItemInput]) -> AgendaView:
+    """Replace the agenda's items (in order; read_items makes them of a client's dicts). The version read must
+    be current."""
     meeting, _committee, _ = mtg.get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
     agenda = get_agenda(session, meeting)
     check_version(agenda, version)
-    checked = read_items(session, items)
-    errors: dict[str, str] = {}
-    new_values = []
-    for i, item in enumerate(checked):
-        links, problems = _item_links(session, item, f"items[{i}].")
-        errors.update(problems)
-        new_values.append({**item.model_dump(include=set(AgendaItemBase.model_fields)), **links,
-                           "notes_html": render_markdown(item.notes_md)})
-    if errors:
-        raise ValidationFailed("The agenda has problems.", fields=errors)
+    _require_few_enough(items)
+    new_values = check_entries(items, "items", lambda item, prefix: _item_values(session, item, prefix),
+                               "The agenda has problems.")
     existing = list(session.execute(select(AgendaItem).where(AgendaItem.agenda_id == agenda.id)
                                     .order_by(AgendaItem.position, AgendaItem.id)).scalars())
     before = [i.title for i in existing]

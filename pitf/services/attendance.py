@@ -18,6 +18,7 @@ from pitf.models.vocab import AttendanceStatus, AttendeeKind
 from pitf.services import audit
 from pitf.services import meetings as mtg
 from pitf.services.timeutil import local_date
+from pitf.validation import check_entries
 
 
 @dataclass
@@ -110,33 +111,32 @@ def _entry_values(session: Session, entry: AttendanceEntryInput, prefix: str) ->
             "status": entry.status, "represented_by": entry.represented_by}, errors
 
 
+def _require_few_enough(entries: Sequence[object]) -> None:
+    if len(entries) > MAX_ATTENDANCE_ENTRIES:
+        raise ValidationFailed("Bad attendance.", fields={
+            "entries": f"A list of at most {MAX_ATTENDANCE_ENTRIES} entries."})
+
+
 def read_entries(session: Session, raws: Sequence[AttendanceEntryInput | dict[str, Any]]) \
         -> list[AttendanceEntryInput]:
     """Attendance entries given as dicts (a form's, a client's) validated by AttendanceEntryInput;
     ValidationFailed names every problem of every entry, the stored data's included (`entries[2].agency`)."""
-    if len(raws) > MAX_ATTENDANCE_ENTRIES:
-        raise ValidationFailed("Bad attendance.", fields={
-            "entries": f"A list of at most {MAX_ATTENDANCE_ENTRIES} entries."})
+    _require_few_enough(raws)
     return entries_of(AttendanceEntryInput, raws, "entries",
                       beside=lambda entry, prefix: _entry_values(session, entry, prefix)[1])
 
 
 def put_attendance(*, session: Session, actor, meeting_id: int,
-                   entries: Sequence[AttendanceEntryInput | dict[str, Any]]) -> tuple[list[Attendance], Quorum]:
-    """Replace the attendance list: people by account or by name, their agency, and their status. (A dict
-    among *entries* is validated here by AttendanceEntryInput: the way of callers not yet moved to the class.)"""
+                   entries: Sequence[AttendanceEntryInput]) -> tuple[list[Attendance], Quorum]:
+    """Replace the attendance list: people by account or by name, their agency, and their status (read_entries
+    makes the entries of a client's dicts)."""
     meeting, committee, _ = mtg.get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
     if entries:  # clearing a list recorded by mistake stays possible
         require_attendance_day(meeting)
-    checked = read_entries(session, entries)
-    errors: dict[str, str] = {}
-    rows = []
-    for i, entry in enumerate(checked):
-        values, problems = _entry_values(session, entry, f"entries[{i}].")
-        errors.update(problems)
-        rows.append(Attendance(meeting_id=meeting.id, **values))
-    if errors:
-        raise ValidationFailed("The attendance list has problems.", fields=errors)
+    _require_few_enough(entries)
+    rows = [Attendance(meeting_id=meeting.id, **values) for values in check_entries(
+        entries, "entries", lambda entry, prefix: _entry_values(session, entry, prefix),
+        "The attendance list has problems.")]
     before = [a.name for a in attendance_of(session, meeting)]
     for old in attendance_of(session, meeting):
         session.delete(old)

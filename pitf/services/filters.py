@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -30,6 +31,23 @@ class Filter:
     read: Callable[[Any], Any]
     attr: str = ""
     many: bool = False
+
+
+def filter_field(read: Callable[[Any], Any], *, default: Any = None, many: bool = False,
+                 description: str | None = None) -> Any:
+    """A field of a list's filters dataclass declaring its query argument once: its default, how the parser
+    reads it (*read* and *many*, as Filter's) and what the API's document says of it (*description*).
+    A field read with *many* defaults to an empty list."""
+    metadata = {"read": read, "many": many, "description": description}
+    if many:
+        return dataclasses.field(default_factory=list, metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def declared_filters(filters: type) -> tuple[Filter, ...]:
+    """The Filters a dataclass declares with filter_field, in its order."""
+    return tuple(Filter(f.name, f.metadata["read"], many=f.metadata["many"]) for f in dataclasses.fields(filters)
+                 if "read" in f.metadata)
 
 
 def read_filters(args, make: Callable[..., F], fields: Iterable[Filter],

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from pitf.models import ActionItem, ActionItemSupport, AuditEntry, StatusUpdate
-from pitf.services import actions
+from pitf.models.actions import SORT_KEYS
+from pitf.services import action_queries, actions
 from tests.factories import agency, committee
 
 TODAY = date.today()
@@ -604,3 +605,12 @@ def test_openapi_schemas_match_what_is_served(client, api_as, db, staff):
     for name, served in (("ActionItemPublic", posted["item"]), ("StatusUpdatePublic", posted["update"])):
         assert set(schemas[name]["required"]) <= set(served) <= set(schemas[name]["properties"]), name
     assert set(posted) == set(schemas["StatusPosted"]["required"])
+
+
+def test_the_documented_filters_are_the_ones_the_list_reads(client):
+    """Each filter is declared once (ActionItemFilters): the document lists exactly what the parser reads."""
+    get = client.get("/api/v1/openapi.json").json["paths"]["/action-items"]["get"]
+    documented = {p["name"]: p for p in get["parameters"] if p["in"] == "query"}
+    assert list(documented) == ["page", "per_page", *(f.name for f in action_queries.FILTERS)]
+    assert documented["status"]["description"].startswith("Statuses, comma-separated or repeated")
+    assert documented["sort"]["schema"]["enum"] == list(SORT_KEYS)

@@ -2,7 +2,8 @@
 
 from sqlalchemy import text
 
-from pitf.dataversion import data_version, install_version_triggers, tables_without_triggers, tracked_tables
+from pitf.dataversion import data_version
+from pitf.dbtriggers import install_version_triggers, tables_without_triggers, tracked_tables
 from pitf.models import Agency
 
 

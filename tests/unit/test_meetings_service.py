@@ -7,6 +7,8 @@ from sqlalchemy import select
 
 from pitf.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from pitf.models import AuditEntry, Membership, Notification
+from pitf.models.agendas import MAX_AGENDA_ITEMS, AgendaItemInput
+from pitf.models.attendance import MAX_ATTENDANCE_ENTRIES, AttendanceEntryInput
 from pitf.models.meetings import MeetingCancel, MeetingCopy, MeetingSeriesPlan
 from pitf.permissions import SYSTEM
 from pitf.services import agendas, meeting_series, org
@@ -179,6 +181,35 @@ def test_bad_agenda_items_are_refused_and_change_nothing(db, staff, item, field)
             items=agenda_items(db, [item]))
     assert field in err.value.fields
     assert [r.item.title for r in agendas.agenda_view(db, m).rows] == ["Keep"]
+
+
+def test_every_bad_item_of_the_agenda_is_named_at_once(db, staff):
+    m = plan(db, staff)
+    items = [AgendaItemInput(title="Fine"), AgendaItemInput(title="x", presenter_agency="ZZZ"),
+             AgendaItemInput(title="y", action_item_id=99999999, recommendation_number="1999-99")]
+    with pytest.raises(ValidationFailed) as err:
+        agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version,
+                           items=items)
+    assert err.value.message == "The agenda has problems."
+    assert err.value.fields == {"items[1].presenter_agency": "No agency has the acronym 'ZZZ'.",
+                                "items[2].action_item_id": "No such action item.",
+                                "items[2].recommendation_number": "No submitted recommendation has the number "
+                                                                  "1999-99."}
+    assert agendas.agenda_view(db, m).rows == []
+
+
+def test_the_limits_of_the_lists_hold_for_items_built_in_code(db, staff, meetings_held):
+    """A service that adds an item (a presentation, the overdue review) meets the same limit as a client."""
+    m = plan(db, staff)
+    with pytest.raises(ValidationFailed) as err:
+        agendas.put_agenda(session=db, actor=staff, meeting_id=m.id, version=agendas.get_agenda(db, m).version,
+                           items=[AgendaItemInput(title=f"Item {n}") for n in range(MAX_AGENDA_ITEMS + 1)])
+    assert err.value.fields == {"items": f"A list of at most {MAX_AGENDA_ITEMS} items."}
+    with pytest.raises(ValidationFailed) as err:
+        att.put_attendance(session=db, actor=staff, meeting_id=m.id, entries=[
+            AttendanceEntryInput(name=f"Person {n}") for n in range(MAX_ATTENDANCE_ENTRIES + 1)])
+    assert err.value.fields == {"entries": f"A list of at most {MAX_ATTENDANCE_ENTRIES} entries."}
+    assert agendas.agenda_view(db, m).rows == [] and att.attendance_of(db, m) == []
 
 
 def test_move_item_by_keyboard_friendly_buttons(db, staff):

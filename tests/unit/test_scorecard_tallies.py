@@ -8,10 +8,13 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, insert, inspect, select, text, update
+from sqlalchemy import delete, func, insert, inspect, select, text, update
+from sqlalchemy import table as sql_table
 
+from pitf import dbtriggers
 from pitf.models import ActionItem, ActionItemSupport, OpenCommitment, ScoreTally
 from pitf.models.actions import CLOSED_STATUSES
+from pitf.paging import table_rows
 from pitf.services import actions, csvio, scorecards
 from tests.factories import agency, committee
 
@@ -77,13 +80,40 @@ def new_item(db, staff, **over):
     return actions.create_action_item(session=db, actor=staff, data=data)
 
 
-def test_triggers_are_installed(db, dialect):
+def trigger_definitions(db, dialect) -> dict[str, str]:
+    """Each trigger of this database (this schema on PostgreSQL) with its definition, and its function's."""
     if dialect == "sqlite":
-        names = db.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars().all()
-    else:
-        names = db.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")).scalars().all()
-    assert set(TRIGGERS) <= set(names), "a migration dropped the scoretally triggers: create them again"
-    assert {"scoretally", "opencommitment"} <= set(inspect(db.connection()).get_table_names())
+        return dict(db.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).tuples().all())
+    return dict(db.execute(text(
+        "SELECT t.tgname, pg_get_triggerdef(t.oid) || ' ' || pg_get_functiondef(t.tgfoid) FROM pg_trigger t "
+        "JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal AND c.relnamespace = "
+        "current_schema()::regnamespace")).tuples().all())
+
+
+def test_triggers_are_installed(db, dialect):
+    names = set(trigger_definitions(db, dialect))
+    assert set(TRIGGERS) <= names, "a migration dropped the scoretally triggers: create them again"
+    assert {t.name for t in dbtriggers.triggers(dialect)} <= names, "a migration dropped a summary's triggers"
+    assert {"scoretally", "opencommitment", "rowtally"} <= set(inspect(db.connection()).get_table_names())
+
+
+@pytest.mark.parametrize("table", ["actionitem", "actionitemsupport", "auditentry"])
+def test_a_rebuilt_tables_triggers_are_installed_again_as_they_were(db, dialect, staff, table):
+    """What a migration rebuilding *table* calls after its batch: the same triggers, still keeping the tallies."""
+    before = trigger_definitions(db, dialect)
+    on_table = {t.name for t in dbtriggers.triggers(dialect, tables=[table])}
+    assert on_table and on_table <= set(before)
+    dbtriggers.drop(db.connection(), dbtriggers.SCORETALLY, [table])
+    dbtriggers.drop(db.connection(), dbtriggers.ROWTALLY, [table])
+    assert not {t.name for t in dbtriggers.triggers(dialect, dbtriggers.SCORETALLY, [table])} & set(
+        trigger_definitions(db, dialect))
+    dbtriggers.reinstall_table_triggers(db.connection(), table)  # some missing, some there: all as they were
+    assert trigger_definitions(db, dialect) == before
+    new_item(db, staff)
+    assert_kept(db)
+    for tallied in dbtriggers.ROW_TALLIED:
+        assert table_rows(db, tallied) == db.execute(select(func.count()).select_from(
+            sql_table(tallied))).scalar_one()
 
 
 def test_the_services_keep_the_tally(db, staff, make_user):
