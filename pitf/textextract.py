@@ -128,8 +128,9 @@ def child_command(reader: str, max_chars: int, timeout: float, memory_mb: int) -
 
 
 def _in_child(reader: str, data: bytes, max_chars: int, timeout: float, memory_mb: int) -> str:
+    # A bare environment: the process parsing someone's file sees no secret or database address.
     done = subprocess.run(child_command(reader, max_chars, timeout, memory_mb),  # noqa: S603 - fixed argv
-                          input=data, capture_output=True, timeout=timeout, check=False)
+                          input=data, capture_output=True, timeout=timeout, check=False, env={"LC_ALL": "C.UTF-8"})
     if done.returncode != 0:
         lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
         reason = lines[-1] if lines else f"the reader stopped with code {done.returncode}"

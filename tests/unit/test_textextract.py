@@ -133,6 +133,14 @@ def test_a_reader_that_runs_too_long_is_stopped(caplog, monkeypatch):
     assert "took more than 1 s" in caplog.text
 
 
+def test_the_child_sees_no_secret(monkeypatch):
+    monkeypatch.setenv("PITF_SECRET_KEY", "do-not-leak")
+    monkeypatch.setattr(textextract, "child_command", lambda *args: [
+        sys.executable, "-c", "import os, sys; sys.stdout.write(' '.join(f'{k}={v}' for k, v in os.environ.items()))"])
+    text = textextract.extract_text(b"%PDF-1.4", "a.pdf", "application/pdf")
+    assert "do-not-leak" not in text and "PITF_" not in text
+
+
 def test_the_child_runs_isolated_with_caps_that_leave_room_for_real_files():
     cmd = textextract.child_command("pdf", 1000, 5, 256)
     assert cmd[:3] == [sys.executable, "-E", "-P"] and cmd[-3:] == ["1000", "6", "256"]
