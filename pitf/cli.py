@@ -300,8 +300,48 @@ def jobs_run(job, now_text):
         raise SystemExit(1)
 
 
+@click.group("attachments")
+def attachments_group():
+    """Documents of meetings and recommendations."""
+
+
+@attachments_group.command("extract")
+@click.option("--again", is_flag=True, help="Read every PDF, Word and plain-text document again, not only those "
+                                            "never read (after raising PITF_EXTRACT_MAX_CHARS or the timeout).")
+@with_appcontext
+def attachments_extract(again: bool):
+    """Read the text of documents uploaded before text was read on upload (for search)."""
+    from pitf.services.attachments import documents_to_read, keep_texts, read_text
+    from pitf.storage import get_storage
+
+    if current_app.config["PITF_EXTRACT_TIMEOUT"] <= 0:
+        raise click.ClickException("Text extraction is off (PITF_EXTRACT_TIMEOUT=0).")
+    storage = get_storage(current_app)
+    with get_db().session(write=False) as session:
+        documents = documents_to_read(session=session, again=again)
+    if not documents:
+        click.echo("Every PDF, Word and plain-text document has its text; nothing to read.")
+        return
+    with_text, batch = 0, 20
+    with click.progressbar(length=len(documents), label=f"Reading {len(documents):,} documents", file=sys.stderr,
+                           show_pos=True) as bar:
+        for start in range(0, len(documents), batch):
+            # Read outside any transaction (seconds per file at worst), then write the batch at once: the
+            # platform keeps running, and SQLite's write lock is held only for the short write.
+            texts = {}
+            for doc in documents[start:start + batch]:
+                texts[doc.id] = read_text(storage, doc.storage_key, doc.filename, doc.content_type)
+                with_text += bool(texts[doc.id])
+                bar.update(1)
+            with get_db().session() as session:
+                keep_texts(session=session, texts=texts)
+    click.echo(f"Read {len(documents):,} documents: {with_text:,} with text, {len(documents) - with_text:,} without "
+               "(scanned, empty or unreadable; the log says why).")
+
+
 def register_cli(app: Flask) -> None:
-    for command in (db_group, reference, demo, users_group, tokens_group, scheduler_command, jobs_group):
+    for command in (db_group, reference, demo, users_group, tokens_group, scheduler_command, jobs_group,
+                    attachments_group):
         app.cli.add_command(command)
 
 

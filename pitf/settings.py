@@ -141,6 +141,12 @@ def load_settings(overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": _int("PITF_MAX_UPLOAD_MB", 25) * 1024 * 1024 + 64 * 1024,
         "PITF_MAX_UPLOAD_MB": _int("PITF_MAX_UPLOAD_MB", 25),
         "PITF_STORAGE": os.environ.get("PITF_STORAGE", "local"),  # file storage backend (pitf/storage.py)
+        # The text of uploaded PDF, Word and plain-text files, for search (pitf/textextract.py): at most this many
+        # characters, read in a child process killed after this many seconds (0 turns extraction off) and
+        # capped at this much memory.
+        "PITF_EXTRACT_MAX_CHARS": _int("PITF_EXTRACT_MAX_CHARS", 200_000),
+        "PITF_EXTRACT_TIMEOUT": _int("PITF_EXTRACT_TIMEOUT", 10),
+        "PITF_EXTRACT_MEMORY_MB": _int("PITF_EXTRACT_MEMORY_MB", 1024),
         "JSON_SORT_KEYS": False,
     }
     cfg.update(overrides)
@@ -150,6 +156,12 @@ def load_settings(overrides: dict | None = None) -> dict:
     for name in ("PITF_STATEMENT_TIMEOUT", "PITF_DB_MAX_OVERFLOW", "PITF_PAGE_CACHE_ENTRIES"):
         if cfg[name] < 0:
             raise ConfigError(f"{name} must be 0 or more, got {cfg[name]!r}")
+    if cfg["PITF_EXTRACT_MAX_CHARS"] < 1:
+        raise ConfigError(f"PITF_EXTRACT_MAX_CHARS must be at least 1, got {cfg['PITF_EXTRACT_MAX_CHARS']!r}")
+    if cfg["PITF_EXTRACT_TIMEOUT"] < 0:
+        raise ConfigError(f"PITF_EXTRACT_TIMEOUT must be 0 (off) or more seconds, got {cfg['PITF_EXTRACT_TIMEOUT']!r}")
+    if cfg["PITF_EXTRACT_MEMORY_MB"] < 256:
+        raise ConfigError(f"PITF_EXTRACT_MEMORY_MB must be at least 256, got {cfg['PITF_EXTRACT_MEMORY_MB']!r}")
     if cfg["PITF_DB_POOL_SIZE"] < 1:
         raise ConfigError(f"PITF_DB_POOL_SIZE must be at least 1, got {cfg['PITF_DB_POOL_SIZE']!r}")
     cfg["SECRET_KEY"] = overrides.get("SECRET_KEY") or _secret_key(env, instance)

@@ -8,7 +8,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, StringConstraints, WithJsonSchema, field_serializer
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy.orm import deferred
 from sqlmodel import Field, SQLModel
 
 from pitf.markdown import MAX_SOURCE
@@ -442,8 +443,14 @@ class MinutesComment(SQLModel, table=True):
     deleted_at: datetime | None = optional_time_field()
 
 
+# Deferred: a list of documents, the audit log or the minutes never load texts of up to 200,000 characters.
+_EXTRACTED_TEXT = Column("extracted_text", Text, nullable=True)
+
+
 class Attachment(SQLModel, table=True):
     """A stored file of a meeting or a recommendation; removal is soft."""
+
+    __mapper_args__ = {"properties": {"extracted_text": deferred(_EXTRACTED_TEXT)}}
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
@@ -457,6 +464,10 @@ class Attachment(SQLModel, table=True):
     uploaded_by_id: int = Field(foreign_key="user.id")
     created_at: datetime = created_field()
     deleted_at: datetime | None = optional_time_field()
+    # The text of a PDF, Word or plain-text file, read on upload for search (pitf/textextract.py): NULL when
+    # not read (another type, extraction off, or uploaded before it existed: `pitf attachments extract`),
+    # "" when there was none or reading failed. Bounded by PITF_EXTRACT_MAX_CHARS; never in the API.
+    extracted_text: str | None = Field(default=None, sa_column=_EXTRACTED_TEXT)
 
 
 class MeetingSeries(SQLModel, table=True):

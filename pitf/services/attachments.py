@@ -16,6 +16,7 @@ not reach the database is deleted again.
 
 from __future__ import annotations
 
+import logging
 import os
 import unicodedata
 import zipfile
@@ -23,10 +24,10 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 import magic
-from sqlalchemy import event, exists, select
+from sqlalchemy import event, exists, select, update
 from sqlalchemy.orm import Session
 
-from pitf import permissions
+from pitf import permissions, textextract
 from pitf.errors import Forbidden, NotFound, ValidationFailed, require
 from pitf.models import Attachment, Recommendation, User, utcnow
 from pitf.models.meetings import ATTACHMENT_KINDS
@@ -34,6 +35,8 @@ from pitf.models.recommendations import RecommendationCosponsor, RecommendationT
 from pitf.services import audit
 from pitf.services.meetings import get_meeting, get_meeting_for_planning
 from pitf.storage import MB, Storage, TooLarge, new_key, too_large_message
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 25 * MB
 SNIFF_BYTES = 8 * 1024
@@ -283,6 +286,44 @@ def _delete_if_rolled_back(session: Session, storage: Storage, key: str) -> None
         event.listen(session, "after_soft_rollback", _discard_new_files)
 
 
+# ---- text for search ----------------------------------------------------------------------------
+
+def read_text(storage: Storage, key: str, filename: str, content_type: str) -> str | None:
+    """The stored file's text for search (pitf/textextract.py): None if its type has none; never raises."""
+    if content_type not in textextract.READERS:
+        return None
+    try:
+        with storage.open(key) as fh:
+            return textextract.extract_text(fh, filename, content_type)
+    except OSError as exc:
+        log.warning("No text from %r: the stored file could not be read: %s", filename, exc)
+        return ""
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    id: int
+    storage_key: str
+    filename: str
+    content_type: str
+
+
+def documents_to_read(*, session: Session, again: bool = False) -> list[StoredDocument]:
+    """The documents whose text was never read (with *again*: every readable one), removed ones too."""
+    where = [Attachment.content_type.in_(list(textextract.READERS))]
+    if not again:
+        where.append(Attachment.extracted_text.is_(None))
+    rows = session.execute(select(Attachment.id, Attachment.storage_key, Attachment.filename,
+                                  Attachment.content_type).where(*where).order_by(Attachment.id)).all()
+    return [StoredDocument(*row) for row in rows]
+
+
+def keep_texts(*, session: Session, texts: dict[int, str | None]) -> None:
+    """Store texts read by read_text (outside any transaction: reading may take seconds) for their documents."""
+    for attachment_id, text in texts.items():
+        session.execute(update(Attachment).where(Attachment.id == attachment_id).values(extracted_text=text))
+
+
 # ---- the service --------------------------------------------------------------------------------
 
 def add_attachment(*, session: Session, actor, storage: Storage, kind: str, meeting_id: int | None = None,
@@ -323,7 +364,8 @@ def add_attachment(*, session: Session, actor, storage: Storage, kind: str, meet
                         f"(it is a zip archive). Accepted: {ACCEPTED_TEXT}.")
         attachment = Attachment(meeting_id=meeting_id, recommendation_id=recommendation_id, filename=name,
                                 storage_key=key, size=stored.size, content_type=detected.content_type,
-                                sha256=stored.sha256, kind=kind, uploaded_by_id=actor.id, created_at=utcnow())
+                                sha256=stored.sha256, kind=kind, uploaded_by_id=actor.id, created_at=utcnow(),
+                                extracted_text=read_text(storage, key, name, detected.content_type))
         session.add(attachment)
         session.flush()
         audit.record(session, actor=actor, action="attachment.added", obj=attachment,
