@@ -37,11 +37,12 @@ def upgrade(bind: Engine | Connection, revision: str = "head") -> None:
 
 
 def compared(obj, name, type_, reflected, compare_to) -> bool:
-    """Alembic's include_object: what autogenerate compares. The indexes the migrations make for one database
-    only (the trigram indexes of PostgreSQL) are not in the models; they are left out of the comparison."""
+    """Alembic's include_object: what autogenerate compares. What the migrations make for one database only (the
+    trigram indexes of PostgreSQL, SQLite's data-version counter) is not in the models; it is left out."""
+    from pitf.dbtriggers import VERSION_TABLE
     from pitf.models.actions import TRIGRAM_INDEXES
 
-    return not (type_ == "index" and name in TRIGRAM_INDEXES)
+    return not ((type_ == "index" and name in TRIGRAM_INDEXES) or (type_ == "table" and name == VERSION_TABLE))
 
 
 def heads() -> list[str]:

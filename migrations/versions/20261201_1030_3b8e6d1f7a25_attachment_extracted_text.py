@@ -26,3 +26,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('attachment', schema=None) as batch_op:
         batch_op.drop_column('extracted_text')
+    from pitf.dbtriggers import reinstall_table_triggers
+
+    reinstall_table_triggers(op.get_bind(), 'attachment')  # SQLite's batch rebuilt the table without them
