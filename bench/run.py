@@ -332,7 +332,9 @@ def main() -> None:
 
 def report(opts, results: list[Result], instance: Path) -> None:
     health = results[0].rps or 1.0
-    lines = [f"{opts.database}, scale {opts.scale}, gunicorn {opts.workers} sync workers, "
+    entries = os.environ.get("PITF_PAGE_CACHE_ENTRIES", "256")
+    cache = "page cache off (every request rendered)" if entries == "0" else f"page cache {entries} pages per worker"
+    lines = [f"{opts.database}, scale {opts.scale}, gunicorn {opts.workers} sync workers, {cache}, "
              f"wrk -t{opts.threads} -c{opts.connections} -d{opts.duration}, {time.strftime('%Y-%m-%d %H:%M')} UTC, "
              f"{os.cpu_count()} cores, load average {os.getloadavg()[1]:.1f} (5 min) at the end", "",
              "| page | req/s | p50 ms | p99 ms | share of /healthz | errors |", "|---|---:|---:|---:|---:|---|"]
