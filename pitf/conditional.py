@@ -12,7 +12,8 @@ The tag of a request names everything its answer depends on:
 - the minute: a page showing "today", "overdue" or a time is rendered again at least once a minute.
 
 A request whose tag the browser already has (If-None-Match) gets a 304; one whose tag this worker rendered gets
-that copy (at most PITF_PAGE_CACHE_ENTRIES pages per worker, least recently used first out). The copy is only
+that copy (at most PITF_PAGE_CACHE_ENTRIES pages per worker, least recently used first out; a page over a packet
+is also kept gzipped, compressed once, and sent so to browsers that take gzip). The copy is only
 ever the answer the same user with the same session got for the same address and data, so no access check is
 skipped: the view made it for them. Nothing has to agree between workers or machines: a change of data is a new
 tag, and an old copy simply stops being asked for.
@@ -25,10 +26,12 @@ the browser only and asked again every time.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,7 +45,9 @@ from pitf.settings import ROOT
 
 CACHE_CONTROL = "private, no-cache"
 CACHED_TYPES = ("text/html", "application/json")
-NOT_REPLAYED = {"set-cookie", "content-length", "etag", "cache-control", "vary", "date"}
+NOT_REPLAYED = {"set-cookie", "content-length", "etag", "cache-control", "vary", "date", "content-encoding"}
+GZIP_FROM = 1400  # bytes: a body under one packet gains nothing from compression
+GZIP_LEVEL = 5
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -59,23 +64,32 @@ def _code_version() -> str:
 CODE_VERSION = _code_version()
 
 
+@dataclass
+class Copy:
+    """A page as rendered: its status, body, the body gzipped (when worth it) and the headers to send again."""
+
+    status: int
+    body: bytes
+    gzipped: bytes | None
+    headers: list[tuple[str, str]]
+
+
 class PageCache:
     """The pages one worker rendered, by tag, least recently used first out."""
 
     def __init__(self) -> None:
-        self.pages: OrderedDict[str, tuple[int, bytes, list[tuple[str, str]]]] = OrderedDict()
+        self.pages: OrderedDict[str, Copy] = OrderedDict()
 
-    def get(self, tag: str) -> tuple[int, bytes, list[tuple[str, str]]] | None:
+    def get(self, tag: str) -> Copy | None:
         page = self.pages.get(tag)
         if page is not None:
             self.pages.move_to_end(tag)
         return page
 
-    def put(self, tag: str, response: Response, most: int) -> None:
+    def put(self, tag: str, page: Copy, most: int) -> None:
         if most <= 0:
             return
-        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in NOT_REPLAYED]
-        self.pages[tag] = (response.status_code, response.get_data(), headers)
+        self.pages[tag] = page
         while len(self.pages) > most:
             self.pages.popitem(last=False)
 
@@ -123,17 +137,28 @@ def _answer(tag: str) -> Response | None:
     page = RENDERED.get(tag)
     if page is None:
         return None
-    status, body, headers = page
-    response = Response(body, status=status, headers=headers)
+    response = Response(page.body, status=page.status, headers=page.headers)
+    if page.gzipped is not None and _takes_gzip():
+        _gzipped(response, page.gzipped)
     g._pitf_from_cache = True
     label(response, tag)
     return response
+
+
+def _takes_gzip() -> bool:
+    return request.accept_encodings["gzip"] > 0
+
+
+def _gzipped(response: Response, body: bytes) -> None:
+    response.set_data(body)
+    response.headers["Content-Encoding"] = "gzip"
 
 
 def label(response: Response, tag: str) -> None:
     response.set_etag(tag, weak=True)
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.vary.add("Authorization" if request.blueprint == "api" else "Cookie")
+    response.vary.add("Accept-Encoding")
 
 
 def page_from_cache() -> Response | None:
@@ -170,7 +195,14 @@ def keep(response: Response) -> Response:
     state = g.pop("_pitf_session_state", None)
     if state is not None and (session.get("_flashes") or _session_state() != state):
         return response  # the view changed the session: a copy would not change it again
-    RENDERED.put(tag, response, current_app.config["PITF_PAGE_CACHE_ENTRIES"])
+    body = response.get_data()
+    # Compressed once, when the page is kept (a large report is ten times smaller); sent to browsers that take it.
+    gzipped = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0) if len(body) >= GZIP_FROM else None
+    RENDERED.put(tag, Copy(response.status_code, body, gzipped,
+                           [(k, v) for k, v in response.headers.items() if k.lower() not in NOT_REPLAYED]),
+                 current_app.config["PITF_PAGE_CACHE_ENTRIES"])
+    if gzipped is not None and _takes_gzip():
+        _gzipped(response, gzipped)
     return response
 
 
