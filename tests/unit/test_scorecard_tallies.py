@@ -86,6 +86,18 @@ def test_triggers_are_installed(db, dialect):
     assert {"scoretally", "opencommitment"} <= set(inspect(db.connection()).get_table_names())
 
 
+def test_insert_triggers_run_once_per_statement_on_postgresql(db, dialect):
+    """A bulk insert (the demo loader's COPY) adds its rows' sums once, not once per row (migration
+    bulk_insert_triggers): per row they took 85% of the time of inserting 5,000 items."""
+    if dialect != "postgresql":
+        pytest.skip("SQLite has no transition tables; its triggers run per row")
+    per_row = dict(db.execute(text(  # this test run's schema: other runs' may hold other versions
+        "SELECT t.tgname, (t.tgtype & 1) = 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace")).tuples().all())
+    inserts = [name for name in TRIGGERS if name.endswith("_insert")]
+    assert len(inserts) == 4 and {name: per_row.get(name) for name in inserts} == dict.fromkeys(inserts, False)
+
+
 def test_the_services_keep_the_tally(db, staff, make_user):
     doj = make_user("liaison", agency="DOJ")
     item = new_item(db, staff)
