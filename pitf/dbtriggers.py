@@ -7,6 +7,14 @@ Triggers change the summary in the same statement as the change to the table the
 migration that rebuilds a watched table in batch mode ("move and copy": actionitem, actionitemsupport,
 auditentry) calls `reinstall_table_triggers(bind, table)` after the batch. A trigger's SQL changed here reaches
 only new databases: change it with a migration that drops and installs it again.
+
+On PostgreSQL the INSERT triggers of scoretally and opencommitment run once per statement, over the statement's
+new rows (a transition table, NEW_ROWS): a one-row insert does what a row-level trigger did, a bulk insert or a
+COPY (the scale loader's) does it once; per row they took 85% of the time of inserting 5,000 items. Their UPDATE
+triggers have a column list, which a trigger with a transition table cannot have, so UPDATE and DELETE stay per
+row, as do all of SQLite's (no transition tables; its bulk loads were never slowed by them). Until migration
+b7d41e9c3a52 (bulk_insert_triggers) the PostgreSQL INSERT triggers were per row too: `row_level=True` builds them
+so, for its downgrade.
 """
 
 from __future__ import annotations
@@ -39,6 +47,9 @@ class Trigger:
     own_function: bool  # PostgreSQL: a function of the trigger's name, dropped with it
 
 
+NEW_ROWS = "new_rows"  # the transition table of PostgreSQL's statement-level INSERT triggers
+
+
 def _row_trigger(summary: str, name: str, table: str, event: str, statements: list[str]) -> Trigger:
     """A row-level trigger running *statements* (on PostgreSQL through a function of its own name)."""
     body = "; ".join(statements) + ";"
@@ -48,6 +59,23 @@ def _row_trigger(summary: str, name: str, table: str, event: str, statements: li
         postgresql=(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                     f"{body} RETURN NULL; END $$",
                     f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()"),
+        own_function=True)
+
+
+def _insert_trigger(summary: str, name: str, table: str, per_row: list[str], per_statement: list[str],
+                    row_level: bool) -> Trigger:
+    """An INSERT trigger: row-level on SQLite (running *per_row*, over NEW); on PostgreSQL statement-level over
+    the transition table NEW_ROWS (running *per_statement*), or row-level if *row_level*."""
+    row = _row_trigger(summary, name, table, "INSERT", per_row)
+    if row_level:
+        return row
+    body = "; ".join(per_statement) + ";"
+    return Trigger(
+        name=name, summary=summary, table=table, sqlite=row.sqlite,
+        postgresql=(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    f"{body} RETURN NULL; END $$",
+                    f"CREATE TRIGGER {name} AFTER INSERT ON {table} REFERENCING NEW TABLE AS {NEW_ROWS} "
+                    f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"),
         own_function=True)
 
 
@@ -91,12 +119,14 @@ class ScoreSql:
                 f"WHEN {x}.status = 'done' THEN CASE WHEN {x}.closed_at IS NULL THEN 'done_undated' "
                 f"WHEN {self.closed_day(x)} <= {x}.due_date THEN 'done_on_time' ELSE 'done_late' END END")
 
-    def item_rows(self, x: str, sign: int, source: str = "") -> list[str]:
+    def item_rows(self, x: str, sign: int, items: str = "") -> list[str]:
         """SELECTs of the rows one item adds (sign 1) or takes away (sign -1), as lead and as supported.
-        *source* is the FROM clause naming *x* when it is not a trigger's NEW or OLD."""
-        where = "WHERE" if not source else f"{source} WHERE"
-        supports = (f"FROM actionitemsupport s WHERE s.action_item_id = {x}.id AND" if not source else
-                    f"FROM actionitemsupport s JOIN actionitem {x} ON {x}.id = s.action_item_id WHERE")
+        *items* is the table of items named *x* (actionitem, or a transition table) when *x* is not a trigger's
+        NEW or OLD."""
+        source = f"FROM {items} {x}" if items else ""
+        where = "WHERE" if not items else f"{source} WHERE"
+        supports = (f"FROM actionitemsupport s WHERE s.action_item_id = {x}.id AND" if not items else
+                    f"FROM actionitemsupport s JOIN {items} {x} ON {x}.id = s.action_item_id WHERE")
         return [
             f"SELECT {x}.lead_agency_id AS agency_id, 'L' AS role, {x}.pillar AS pillar, {self.bucket(x)} AS bucket, "
             f"CASE WHEN {self.is_open(x)} THEN {self.month(x)} ELSE 0 END AS due_key, {sign} AS n {source}",
@@ -107,9 +137,11 @@ class ScoreSql:
             f"SELECT s.agency_id, 'S', '', 'open_day', {self.day(x)}, {sign} {supports} {self.is_open(x)}",
         ]
 
-    def support_rows(self, y: str, sign: int) -> list[str]:
-        """SELECTs of the rows a supporting agency *y* (NEW or OLD) adds or takes away."""
-        src = f"FROM actionitem i WHERE i.id = {y}.action_item_id AND {self.is_open('i')}"
+    def support_rows(self, y: str, sign: int, supports: str = "") -> list[str]:
+        """SELECTs of the rows a supporting agency *y* (NEW or OLD) adds or takes away; the rows of table
+        *supports* (a transition table) named *y* if given."""
+        src = (f"FROM actionitem i WHERE i.id = {y}.action_item_id AND {self.is_open('i')}" if not supports else
+               f"FROM {supports} {y} JOIN actionitem i ON i.id = {y}.action_item_id WHERE {self.is_open('i')}")
         return [f"SELECT {y}.agency_id AS agency_id, 'S' AS role, '' AS pillar, 'open' AS bucket, "
                 f"{self.month('i')} AS due_key, {sign} AS n {src}",
                 f"SELECT {y}.agency_id, 'S', '', 'open_day', {self.day('i')}, {sign} {src}"]
@@ -124,7 +156,7 @@ class ScoreSql:
     def fill(self) -> str:
         """The statement filling an empty scoretally from the items already there."""
         return (f"INSERT INTO scoretally ({SCORE_KEY}, n) SELECT {SCORE_KEY}, SUM(n) FROM "
-                f"({' UNION ALL '.join(self.item_rows('i', 1, 'FROM actionitem i'))}) c "
+                f"({' UNION ALL '.join(self.item_rows('i', 1, 'actionitem'))}) c "
                 f"WHERE bucket IS NOT NULL GROUP BY {SCORE_KEY} HAVING SUM(n) <> 0")
 
 
@@ -140,7 +172,7 @@ _SCORE_TRIGGERS = [
 ]
 
 
-def _score_triggers(dialect: str) -> list[Trigger]:
+def _score_triggers(dialect: str, row_level: bool) -> list[Trigger]:
     sql = ScoreSql(dialect)
     made = []
     for name, table, event, old, new in _SCORE_TRIGGERS:
@@ -150,7 +182,11 @@ def _score_triggers(dialect: str) -> list[Trigger]:
                 selects += sql.item_rows(row, sign)
             elif kind == "support":
                 selects += sql.support_rows(row, sign)
-        made.append(_row_trigger(SCORETALLY, name, table, event, [sql.apply(selects)]))
+        if event != "INSERT":
+            made.append(_row_trigger(SCORETALLY, name, table, event, [sql.apply(selects)]))
+            continue
+        added = sql.item_rows("x", 1, NEW_ROWS) if new == "item" else sql.support_rows("y", 1, NEW_ROWS)
+        made.append(_insert_trigger(SCORETALLY, name, table, [sql.apply(selects)], [sql.apply(added)], row_level))
     return made
 
 
@@ -159,17 +195,26 @@ def _score_triggers(dialect: str) -> list[Trigger]:
 COMMITMENT_COLUMNS = "agency_id, action_item_id, role, due_date"
 
 
-def _commitment_rows(x: str) -> str:
-    """INSERT of the rows of item *x* (NEW) when it is open: its lead, its supporters."""
+def _commitment_rows(x: str, items: str = "") -> str:
+    """INSERT of the rows of item *x* (NEW, or the rows of table *items*) when it is open: its lead, its
+    supporters."""
+    if items:
+        return (f"INSERT INTO opencommitment ({COMMITMENT_COLUMNS}) "
+                f"SELECT {x}.lead_agency_id, {x}.id, 'L', {x}.due_date FROM {items} {x} WHERE {x}.status IN {OPEN} "
+                f"UNION ALL SELECT s.agency_id, {x}.id, 'S', {x}.due_date FROM actionitemsupport s "
+                f"JOIN {items} {x} ON {x}.id = s.action_item_id WHERE {x}.status IN {OPEN} ON CONFLICT DO NOTHING")
     return (f"INSERT INTO opencommitment ({COMMITMENT_COLUMNS}) "
             f"SELECT {x}.lead_agency_id, {x}.id, 'L', {x}.due_date WHERE {x}.status IN {OPEN} "
             f"UNION ALL SELECT s.agency_id, {x}.id, 'S', {x}.due_date FROM actionitemsupport s "
             f"WHERE s.action_item_id = {x}.id AND {x}.status IN {OPEN} ON CONFLICT DO NOTHING")
 
 
-def _commitment_support_row(y: str) -> str:
+def _commitment_support_row(y: str, supports: str = "") -> str:
+    """INSERT of the row of supporting agency *y* (NEW, or the rows of table *supports*) when its item is open."""
+    source = (f"FROM actionitem i WHERE i.id = {y}.action_item_id AND" if not supports else
+              f"FROM {supports} {y} JOIN actionitem i ON i.id = {y}.action_item_id WHERE")
     return (f"INSERT INTO opencommitment ({COMMITMENT_COLUMNS}) SELECT {y}.agency_id, i.id, 'S', i.due_date "
-            f"FROM actionitem i WHERE i.id = {y}.action_item_id AND i.status IN {OPEN} ON CONFLICT DO NOTHING")
+            f"{source} i.status IN {OPEN} ON CONFLICT DO NOTHING")
 
 
 def _forget_item(x: str) -> str:
@@ -188,13 +233,16 @@ COMMITMENT_FILL = (f"INSERT INTO opencommitment ({COMMITMENT_COLUMNS}) "
                    f"JOIN actionitem i ON i.id = s.action_item_id WHERE i.status IN {OPEN}")
 
 
-def _commitment_triggers() -> list[Trigger]:
-    return [_row_trigger(OPENCOMMITMENT, name, table, event, statements) for name, table, event, statements in [
-        ("opencommitment_item_insert", "actionitem", "INSERT", [_commitment_rows("NEW")]),
+def _commitment_triggers(row_level: bool) -> list[Trigger]:
+    return [
+        _insert_trigger(OPENCOMMITMENT, "opencommitment_item_insert", "actionitem", [_commitment_rows("NEW")],
+                        [_commitment_rows("x", NEW_ROWS)], row_level),
+        _insert_trigger(OPENCOMMITMENT, "opencommitment_support_insert", "actionitemsupport",
+                        [_commitment_support_row("NEW")], [_commitment_support_row("y", NEW_ROWS)], row_level),
+    ] + [_row_trigger(OPENCOMMITMENT, name, table, event, statements) for name, table, event, statements in [
         ("opencommitment_item_update", "actionitem", "UPDATE OF lead_agency_id, status, due_date",
          [_forget_item("OLD"), _commitment_rows("NEW")]),
         ("opencommitment_item_delete", "actionitem", "DELETE", [_forget_item("OLD")]),
-        ("opencommitment_support_insert", "actionitemsupport", "INSERT", [_commitment_support_row("NEW")]),
         ("opencommitment_support_update", "actionitemsupport", "UPDATE",
          [_forget_support("OLD"), _commitment_support_row("NEW")]),
         ("opencommitment_support_delete", "actionitemsupport", "DELETE", [_forget_support("OLD")]),
@@ -257,9 +305,12 @@ def tally_fill(table: str) -> str:
 
 # ---- installing and dropping --------------------------------------------------------------------------------
 
-def triggers(dialect: str, summary: str | None = None, tables: Iterable[str] | None = None) -> list[Trigger]:
-    """The triggers of *summary* (every summary if None) on *dialect*, those on *tables* only if given."""
-    every = [*_score_triggers(dialect), *_commitment_triggers(),
+def triggers(dialect: str, summary: str | None = None, tables: Iterable[str] | None = None, *,
+             row_level: bool = False) -> list[Trigger]:
+    """The triggers of *summary* (every summary if None) on *dialect*, those on *tables* only if given.
+    *row_level*: PostgreSQL's INSERT triggers of scoretally and opencommitment per row, as they were before
+    migration b7d41e9c3a52 (its downgrade)."""
+    every = [*_score_triggers(dialect, row_level), *_commitment_triggers(row_level),
              *(t for table in ROW_TALLIED for t in _tally_triggers(table, dialect))]
     wanted = set(tables) if tables is not None else None
     return [t for t in every if (summary is None or t.summary == summary) and (wanted is None or t.table in wanted)]
@@ -269,13 +320,13 @@ def _run(bind, statement: str) -> None:
     bind.execute(sa.text(statement))
 
 
-def install(bind, summary: str, tables: Iterable[str] | None = None) -> None:
+def install(bind, summary: str, tables: Iterable[str] | None = None, *, row_level: bool = False) -> None:
     """Create *summary*'s triggers (on *tables* only if given) on the database behind *bind* (a connection:
-    `op.get_bind()` in a migration)."""
+    `op.get_bind()` in a migration); *row_level* as for `triggers`."""
     dialect = bind.dialect.name
     if summary == ROWTALLY and dialect == "postgresql":
         _run(bind, PG_TALLY_FUNCTION)  # shared by every table's triggers; CREATE OR REPLACE
-    for trigger in triggers(dialect, summary, tables):
+    for trigger in triggers(dialect, summary, tables, row_level=row_level):
         for statement in trigger.postgresql if dialect == "postgresql" else trigger.sqlite:
             _run(bind, statement)
 
@@ -291,6 +342,25 @@ def drop(bind, summary: str, tables: Iterable[str] | None = None) -> None:
             _run(bind, f"DROP FUNCTION IF EXISTS {trigger.name}()")
     if summary == ROWTALLY and pg and tables is None:
         _run(bind, "DROP FUNCTION IF EXISTS pitf_row_tally()")
+
+
+# The triggers migration b7d41e9c3a52 made statement-level on PostgreSQL.
+STATEMENT_INSERTS = ("scoretally_item_insert", "scoretally_support_insert", "opencommitment_item_insert",
+                     "opencommitment_support_insert")
+
+
+def reinstall_insert_triggers(bind, *, row_level: bool = False) -> None:
+    """PostgreSQL: the INSERT triggers of scoretally and opencommitment (STATEMENT_INSERTS) and their functions
+    dropped and created again, once per statement, or per row if *row_level* (migration b7d41e9c3a52 and its
+    downgrade). A no-op on SQLite, whose triggers are per row either way."""
+    if bind.dialect.name != "postgresql":
+        return
+    for trigger in triggers(bind.dialect.name, row_level=row_level):
+        if trigger.name in STATEMENT_INSERTS:
+            _run(bind, f"DROP TRIGGER IF EXISTS {trigger.name} ON {trigger.table}")
+            _run(bind, f"DROP FUNCTION IF EXISTS {trigger.name}()")
+            for statement in trigger.postgresql:
+                _run(bind, statement)
 
 
 def reinstall_table_triggers(bind, table: str) -> None:

@@ -5,22 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from pitf.models import AuditEntry, Notification
 
+from .bulk import insert_rows
 from .context import Context, rng, table
 from .items import Built
 
 AUDITED_UPDATES = 4  # the last four status updates of each item are in the audit log (with its creation)
 NOTIFICATIONS_PER_ITEM = 4
-CHUNK = 20000
-
-
-def _insert(session: Session, table, rows: list[dict]) -> None:
-    for i in range(0, len(rows), CHUNK):
-        session.execute(insert(table), rows[i:i + CHUNK])
 
 
 def add_item_audit(session: Session, ctx: Context, unit_items: dict[int, Built]) -> int:
@@ -42,7 +36,7 @@ def add_item_audit(session: Session, ctx: Context, unit_items: dict[int, Built])
                          "action": "action_item.status_update" if changing else "action_item.note",
                          "object_type": "ActionItem", "object_id": item_id, "changes": changes,
                          "created_at": u["created_at"]})
-    _insert(session, table(AuditEntry), rows)
+    insert_rows(session, table(AuditEntry), rows)
     return len(rows)
 
 
@@ -81,5 +75,5 @@ def add_notifications(session: Session, ctx: Context, first: int, unit_items: di
         rows.append({"user_id": people[k % len(people)], "kind": kind, "title": title[:300], "body": body,
                      "url": url, "dedup_key": None, "created_at": created,
                      "read_at": read if read and read < ctx.now else None})
-    _insert(session, table(Notification), rows)
+    insert_rows(session, table(Notification), rows)
     return len(rows)

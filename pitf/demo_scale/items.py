@@ -5,12 +5,13 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pitf.models import ActionItem, ActionItemSupport, StatusUpdate
 from pitf.models.actions import CLOSED_STATUSES, PILLARS
 
+from .bulk import insert_returning_ids, insert_rows
 from .context import SEED, Context, table
 from .context import at as _at
 
@@ -133,16 +134,14 @@ def insert_items(session: Session, ctx: Context, numbers: list[int]) -> tuple[di
     for start in range(0, len(numbers), CHUNK):
         chunk = numbers[start:start + CHUNK]
         built = [_item(n, ctx) for n in chunk]
-        ids = session.execute(insert(items_t).returning(items_t.c.id, sort_by_parameter_order=True),
-                              [row for row, _, _ in built]).scalars().all()
+        ids = insert_returning_ids(session, items_t, [row for row, _, _ in built])
         supports = [{"action_item_id": item_id, "agency_id": a}
                     for item_id, (_, supporting, _) in zip(ids, built, strict=True) for a in supporting]
         updates = [{"action_item_id": item_id, **u}
                    for item_id, (_, _, history) in zip(ids, built, strict=True) for u in history]
         if supports:
-            session.execute(insert(support_t), supports)
-        for i in range(0, len(updates), 10 * CHUNK):
-            session.execute(insert(updates_t), updates[i:i + 10 * CHUNK])
+            insert_rows(session, support_t, supports)
+        insert_rows(session, updates_t, updates)
         added_supports += len(supports)
         added_updates += len(updates)
         for n, item_id, (row, _, history) in zip(chunk, ids, built, strict=True):

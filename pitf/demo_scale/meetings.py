@@ -14,6 +14,7 @@ from pitf.markdown import render_markdown
 from pitf.models import Agenda, AgendaItem, Attendance, AuditEntry, Meeting, Minutes, MinutesRevision
 from pitf.services.minutes import certification_text
 
+from .bulk import insert_rows
 from .context import Body, Context, rng, table
 from .items import SUBJECTS, Built
 
@@ -139,7 +140,7 @@ def add_meetings(session: Session, ctx: Context, first: int, count: int, unit_it
                 for mid, p in agendas]
         agenda_ids = session.execute(insert(at).returning(at.c.id, sort_by_parameter_order=True),
                                      rows).scalars().all()
-        session.execute(insert(table(AgendaItem)), [
+        insert_rows(session, table(AgendaItem), [
             {**item, "agenda_id": aid, "presenter_user_id": None, "notes_md": "", "notes_html": "", "version": 1,
              "created_at": row["created_at"], "updated_at": row["created_at"]}
             for aid, row, (_, p) in zip(agenda_ids, rows, agendas, strict=True) for item in p[3]["items"]])
@@ -150,7 +151,7 @@ def add_meetings(session: Session, ctx: Context, first: int, count: int, unit_it
     attendance = [{**a, "meeting_id": mid, "version": 1, "created_at": p[0]["ends_at"], "updated_at": p[0]["ends_at"]}
                   for mid, p in zip(ids, plans, strict=True) for a in p[4]]
     if attendance:
-        session.execute(insert(table(Attendance)), attendance)
+        insert_rows(session, table(Attendance), attendance)
     minutes, revisions = [], []
     for mid, (row, body, topics, _, att, state, g) in zip(ids, plans, strict=True):
         if state is None:
@@ -189,8 +190,8 @@ def add_meetings(session: Session, ctx: Context, first: int, count: int, unit_it
         mt2 = table(Minutes)
         minute_ids = session.execute(insert(mt2).returning(mt2.c.id, sort_by_parameter_order=True),
                                      minutes).scalars().all()
-        session.execute(insert(table(MinutesRevision)), [
+        insert_rows(session, table(MinutesRevision), [
             {**rev, "minutes_id": mid} for mid, revs in zip(minute_ids, revisions, strict=True) for rev in revs])
-    session.execute(insert(table(AuditEntry)), audits)
+    insert_rows(session, table(AuditEntry), audits)
     out.audit = len(audits)
     return out

@@ -21,6 +21,7 @@ from pitf.models import (
 )
 from pitf.models.actions import PILLARS
 
+from .bulk import insert_rows
 from .context import Context, rng, table
 from .items import AUDIENCES, SUBJECTS, Built
 
@@ -160,8 +161,8 @@ def add_recommendations(session: Session, ctx: Context, first: int, count: int,
             taken.update(mine)
             if position != "non_concur":
                 item_recs += [{"b_id": unit_items[n][0], "b_rec": rec_id} for n in mine]
-    session.execute(insert(table(RecommendationTarget)), targets)
-    session.execute(insert(table(RecommendationEvent)), events)
+    insert_rows(session, table(RecommendationTarget), targets)
+    insert_rows(session, table(RecommendationEvent), events)
     if responses:
         resp_t = table(AgencyResponse)
         resp_ids = session.execute(insert(resp_t).returning(resp_t.c.id, sort_by_parameter_order=True),
@@ -169,12 +170,12 @@ def add_recommendations(session: Session, ctx: Context, first: int, count: int,
         rows = [{"response_id": rid, "action_item_id": item_id}
                 for rid, items in zip(resp_ids, links, strict=True) for item_id in items]
         if rows:
-            session.execute(insert(table(ResponseActionItem)), rows)
+            insert_rows(session, table(ResponseActionItem), rows)
     if item_recs:
         items_t = table(ActionItem)
         session.execute(update(items_t).where(items_t.c.id == bindparam("b_id"))
                         .values(recommendation_id=bindparam("b_rec")), item_recs)
-    session.execute(insert(table(AuditEntry)), audits)
+    insert_rows(session, table(AuditEntry), audits)
     out.audit = len(audits)
     _bump_counters(session, plans)
     return out

@@ -8,6 +8,8 @@ from pitf.demo import load_demo
 from pitf.demo_scale import load_scale
 from pitf.models import ActionItem, ActionItemSupport, AuditEntry, StatusUpdate, utcnow
 from pitf.models.actions import ACTION_STATUSES, CLOSED_STATUSES, PILLARS, PRIORITIES
+from pitf.paging import table_rows
+from tests.unit.test_scorecard_tallies import assert_kept
 
 
 @pytest.fixture(autouse=True)
@@ -128,6 +130,19 @@ def test_scale_items_follow_the_rules_of_the_data(db):
         assert item.lead_agency_id not in supporters and len(supporters) <= 3
     assert sum(len(h) for h in updates.values()) == 600
     assert len({i.lead_agency_id for i in items}) > 5 and len({i.committee_id for i in items}) > 3
+
+
+def test_the_summary_rows_equal_a_recount_after_a_load(db):
+    """The loader writes in bulk (COPY on PostgreSQL, once per table and unit): the tables the triggers keep
+    (scorecard tallies, open commitments, row counts) must come out as a recount of what it loaded."""
+    load_scale(db, 1, items_per_unit=120)
+    db.flush()
+    load_scale(db, 2, items_per_unit=120)  # growing: the second unit's rows add to the first's
+    db.flush()
+    assert db.execute(select(func.count()).select_from(ActionItemSupport)).scalar() > 50
+    assert_kept(db)
+    for table in (ActionItem, AuditEntry):
+        assert table_rows(db, table.__tablename__) == db.execute(select(func.count()).select_from(table)).scalar()
 
 
 def test_demo_command_takes_a_scale(app, db, monkeypatch):
