@@ -38,10 +38,16 @@ def upgrade(bind: Engine | Connection, revision: str = "head") -> None:
 
 def compared(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic's include_object: what autogenerate compares. The indexes the migrations make for one database
-    only (the trigram indexes of PostgreSQL) are not in the models; they are left out of the comparison."""
+    only (the trigram indexes of PostgreSQL, the search index's tsvector column and GIN index, SQLite's FTS5
+    tables) are not in the models; they are left out of the comparison."""
     from pitf.models.actions import TRIGRAM_INDEXES
+    from pitf.models.search import FTS_TABLE, GIN_INDEX, TSV_COLUMN
 
-    return not (type_ == "index" and name in TRIGRAM_INDEXES)
+    if type_ == "table" and name is not None and (name == FTS_TABLE or name.startswith(FTS_TABLE + "_")):
+        return False  # SQLite's FTS5 table and its shadow tables
+    if type_ == "column" and name == TSV_COLUMN and getattr(getattr(obj, "table", None), "name", "") == "searchdocument":
+        return False
+    return not (type_ == "index" and name in (*TRIGRAM_INDEXES, GIN_INDEX))
 
 
 def heads() -> list[str]:

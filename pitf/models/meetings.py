@@ -457,6 +457,9 @@ class Attachment(SQLModel, table=True):
     uploaded_by_id: int = Field(foreign_key="user.id")
     created_at: datetime = created_field()
     deleted_at: datetime | None = optional_time_field()
+    # The text of the file (PDF, Word, plain text) for the search index, filled when it is extracted; the
+    # index reads it with the file name (pitf.services.search_index).
+    extracted_text: str = Field(default="", sa_type=Text)
 
 
 class MeetingSeries(SQLModel, table=True):

@@ -1,0 +1,259 @@
+"""The search index kept in step with the text: which rows make which documents, refreshed on every flush.
+
+Each kind of document is one SELECT over its source tables (`_documents`), used both ways: a full rebuild
+inserts everything it yields (`rebuild`, the migration and `pitf search reindex`), and a flush that wrote
+some source rows deletes and re-inserts the documents of just those rows (`refresh_after_flush`, a session
+event), in the same transaction as the text.
+
+Why a session event rather than triggers: a document is made from several tables (a meeting's agenda items,
+the minutes revision each audience reads, a response's recommendation's status), which would be some twenty
+triggers written twice (PL/pgSQL and SQLite) and kept in step with each other; here it is one SELECT per
+kind, the same on both databases, and every write of the platform goes through the ORM (the only Core
+writes, the outbox's and the scale loader's, touch no indexed text; the scale loader rebuilds the index once
+at its end, which is faster than a row-by-row trigger on half a million status updates). The one matching
+structure per database (PostgreSQL's generated tsvector column, SQLite's FTS5 table and its three triggers on
+searchdocument) follows the document rows by itself.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import and_, case, delete, event, func, insert, literal, not_, or_, select, true
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement, Select
+
+from pitf.models import (
+    ActionItem,
+    AgencyResponse,
+    Agenda,
+    AgendaItem,
+    Attachment,
+    Meeting,
+    Minutes,
+    MinutesRevision,
+    Recommendation,
+    SearchDocument,
+    StatusUpdate,
+)
+from pitf.models.search import FTS_TABLE, MAX_BODY, MEMBER, PLANNER, READER
+
+KINDS = ("action_item", "status_update", "meeting", "minutes", "recommendation", "response", "attachment")
+DOC = SearchDocument.__table__  # type: ignore[attr-defined]
+COLUMNS = ("kind", "source_id", "title", "body", "status", "item_id", "meeting_id", "recommendation_id",
+           "committee_id", "agency_id", "doc_date", "closed", "draft", "min_access", "max_access")
+BATCH = 20_000  # source rows per INSERT ... SELECT of a rebuild (one progress step each)
+
+
+def _text(*parts: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The parts joined by spaces (nulls as blanks), cut at MAX_BODY characters."""
+    joined: ColumnElement[Any] = func.coalesce(parts[0], "")
+    for part in parts[1:]:
+        joined = joined + " " + func.coalesce(part, "")
+    return func.substr(joined, 1, MAX_BODY)
+
+
+def _agg(dialect: str, value: ColumnElement[Any]) -> ColumnElement[Any]:
+    return func.string_agg(value, " ") if dialect == "postgresql" else func.group_concat(value, " ")
+
+
+def _row(kind: str, source_id, title, body, *, status: Any = "", item_id: Any = None, meeting_id: Any = None,
+         recommendation_id: Any = None, committee_id: Any = None, agency_id: Any = None, doc_date: Any = None,
+         closed: Any = False, draft: Any = False, min_access: Any = READER, max_access: Any = PLANNER):
+    values = dict(kind=literal(kind), source_id=source_id, title=title, body=body, status=status, item_id=item_id,
+                  meeting_id=meeting_id, recommendation_id=recommendation_id, committee_id=committee_id,
+                  agency_id=agency_id, doc_date=doc_date, closed=closed, draft=draft, min_access=min_access,
+                  max_access=max_access)
+    return [(v if isinstance(v, ColumnElement) else literal(v, DOC.c[k].type)).label(k) for k, v in values.items()]
+
+
+def _documents(kind: str, dialect: str) -> tuple[Select, dict[str, ColumnElement[Any]], ColumnElement[Any]]:
+    """The SELECT yielding *kind*'s documents, the source columns a refresh may pick them by (named like
+    the document's columns), and the source column that orders a rebuild's batches."""
+    if kind == "action_item":
+        ai = ActionItem.__table__.c  # type: ignore[attr-defined]
+        stmt = select(*_row(kind, ai.id, ai.title, _text(ai.description_md, ai.cancel_reason, ai.external_ref),
+                            status=ai.status, item_id=ai.id, committee_id=ai.committee_id,
+                            agency_id=ai.lead_agency_id, doc_date=ai.created_at))
+        return stmt, {"source_id": ai.id}, ai.id
+    if kind == "status_update":
+        su, ai = StatusUpdate.__table__.c, ActionItem.__table__.c  # type: ignore[attr-defined]
+        stmt = (select(*_row(kind, su.id, literal(""), _text(su.note_md), status=su.status,
+                             item_id=su.action_item_id, committee_id=ai.committee_id, agency_id=ai.lead_agency_id,
+                             doc_date=su.created_at))
+                .select_from(StatusUpdate.__table__.join(ActionItem.__table__, ai.id == su.action_item_id))
+                .where(su.note_md != ""))
+        return stmt, {"source_id": su.id, "item_id": su.action_item_id}, su.id
+    if kind == "meeting":
+        m, a, i = (t.__table__.c for t in (Meeting, Agenda, AgendaItem))  # type: ignore[attr-defined]
+        agenda = (select(_agg(dialect, i.title + " " + i.presenter + " " + i.notes_md))
+                  .select_from(AgendaItem.__table__.join(Agenda.__table__, a.id == i.agenda_id))
+                  .where(a.meeting_id == m.id).scalar_subquery())
+        stmt = select(*_row(kind, m.id, m.title, _text(agenda, m.location, m.cancel_reason), status=m.status,
+                            meeting_id=m.id, committee_id=m.committee_id, doc_date=m.starts_at,
+                            closed=not_(m.is_open)))
+        return stmt, {"source_id": m.id, "meeting_id": m.id}, m.id
+    if kind == "minutes":
+        r, n, m = (t.__table__.c for t in (MinutesRevision, Minutes, Meeting))  # type: ignore[attr-defined]
+        # Only the revisions someone reads (services.minutes.minutes_for), with who reads each: planners the
+        # working revision; members it too once circulated, else the approved one; every reader of the
+        # meeting the approved one.
+        current = r.revision == n.revision
+        stmt = (select(*_row(kind, r.id, "Minutes: " + m.title, _text(case((current, n.body_md), else_=r.body_md)),
+                             status=case((current, n.status), else_=literal("approved")), meeting_id=m.id,
+                             committee_id=m.committee_id, doc_date=m.starts_at, closed=not_(m.is_open),
+                             min_access=case((not_(current), READER), (n.status == "approved", READER),
+                                             (n.status == "circulated", MEMBER), else_=PLANNER),
+                             max_access=case((current, PLANNER), (n.status == "draft", MEMBER), else_=READER)))
+                .select_from(MinutesRevision.__table__.join(Minutes.__table__, n.id == r.minutes_id)
+                             .join(Meeting.__table__, m.id == n.meeting_id))
+                .where(or_(current, r.revision == n.approved_revision)))
+        return stmt, {"meeting_id": m.id}, r.id
+    if kind == "recommendation":
+        rec = Recommendation.__table__.c  # type: ignore[attr-defined]
+        stmt = select(*_row(kind, rec.id, _text(rec.number, rec.title), _text(rec.body_md, rec.rationale_md),
+                            status=rec.status, recommendation_id=rec.id, doc_date=rec.created_at,
+                            draft=rec.status == "draft"))
+        return stmt, {"source_id": rec.id, "recommendation_id": rec.id}, rec.id
+    if kind == "response":
+        resp, rec = AgencyResponse.__table__.c, Recommendation.__table__.c  # type: ignore[attr-defined]
+        stmt = (select(*_row(kind, resp.id, literal(""), _text(resp.response_md), status=resp.position,
+                             recommendation_id=rec.id, agency_id=resp.agency_id, doc_date=resp.created_at,
+                             draft=rec.status == "draft"))
+                .select_from(AgencyResponse.__table__.join(Recommendation.__table__, rec.id == resp.recommendation_id))
+                .where(resp.is_current.is_(True)))
+        return stmt, {"source_id": resp.id, "recommendation_id": resp.recommendation_id}, resp.id
+    if kind == "attachment":
+        f, m, rec = (t.__table__.c for t in (Attachment, Meeting, Recommendation))  # type: ignore[attr-defined]
+        stmt = (select(*_row(kind, f.id, f.filename, _text(f.extracted_text), status=f.kind, meeting_id=f.meeting_id,
+                             recommendation_id=f.recommendation_id, committee_id=m.committee_id,
+                             doc_date=f.created_at, closed=func.coalesce(not_(m.is_open), False),
+                             draft=func.coalesce(rec.status == "draft", False)))
+                .select_from(Attachment.__table__.outerjoin(Meeting.__table__, m.id == f.meeting_id)
+                             .outerjoin(Recommendation.__table__, rec.id == f.recommendation_id))
+                .where(f.deleted_at.is_(None)))
+        return stmt, {"source_id": f.id, "meeting_id": f.meeting_id, "recommendation_id": f.recommendation_id}, f.id
+    raise ValueError(f"Unknown kind of document {kind!r}")
+
+
+def _insert(session: Session, stmt: Select) -> None:
+    session.connection().execute(insert(DOC).from_select(list(COLUMNS), stmt))
+
+
+def refresh(session: Session, kind: str, by: str, ids: Iterable[int]) -> None:
+    """Make *kind*'s documents picked by *by* (a document column: source_id, item_id, meeting_id,
+    recommendation_id) among *ids* again from their source rows (none when the rows are gone)."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return
+    stmt, keys, _order = _documents(kind, session.get_bind().dialect.name)
+    conn = session.connection()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        conn.execute(delete(DOC).where(DOC.c.kind == kind, DOC.c[by].in_(chunk)))
+        _insert(session, stmt.where(keys[by].in_(chunk)))
+
+
+def rebuild(session: Session, progress: Callable[[int], None] | None = None) -> int:
+    """Empty the index and make every document again; return how many there are. *progress(n)* is told of
+    every batch of n source rows done (see planned_rows for the total)."""
+    conn = session.connection()
+    dialect = conn.dialect.name
+    conn.execute(delete(DOC))
+    for kind in KINDS:
+        stmt, _keys, order = _documents(kind, dialect)
+        table = order.table
+        last = 0
+        while True:
+            ids = list(conn.execute(select(order).select_from(table).where(order > last).order_by(order)
+                                    .limit(BATCH)).scalars())
+            if not ids:
+                break
+            _insert(session, stmt.where(order >= ids[0], order <= ids[-1]))
+            last = ids[-1]
+            if progress:
+                progress(len(ids))
+    if dialect == "sqlite":
+        conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+    return conn.execute(select(func.count()).select_from(DOC)).scalar_one()
+
+
+def planned_rows(session: Session) -> int:
+    """The source rows a rebuild reads (the progress bar's length)."""
+    dialect = session.get_bind().dialect.name
+    total = 0
+    for kind in KINDS:
+        order = _documents(kind, dialect)[2]
+        total += session.execute(select(func.count()).select_from(order.table)).scalar_one()
+    return total
+
+
+# ---- in step with every flush ------------------------------------------------------------------------
+
+def _changed(obj: Any, *names: str) -> bool:
+    from sqlalchemy import inspect
+
+    state = inspect(obj)
+    return any(state.attrs[n].history.has_changes() for n in names)
+
+
+def _targets(session: Session) -> dict[tuple[str, str], set[int]]:
+    """What the pending flush changes: (kind, document column) -> ids."""
+    todo: dict[tuple[str, str], set[int]] = defaultdict(set)
+    agenda_ids: set[int] = set()
+    minutes_ids: set[int] = set()
+    for obj in [*session.new, *session.dirty, *session.deleted]:
+        gone_or_new = obj in session.new or obj in session.deleted
+        if isinstance(obj, ActionItem):
+            todo["action_item", "source_id"].add(obj.id)
+            if gone_or_new or _changed(obj, "committee_id", "lead_agency_id"):
+                todo["status_update", "item_id"].add(obj.id)
+        elif isinstance(obj, StatusUpdate):
+            todo["status_update", "source_id"].add(obj.id)
+        elif isinstance(obj, Meeting):
+            todo["meeting", "source_id"].add(obj.id)
+            if gone_or_new or _changed(obj, "title", "is_open", "committee_id", "starts_at"):
+                todo["minutes", "meeting_id"].add(obj.id)
+                todo["attachment", "meeting_id"].add(obj.id)
+        elif isinstance(obj, AgendaItem):
+            agenda_ids.add(obj.agenda_id)
+        elif isinstance(obj, Minutes):
+            todo["minutes", "meeting_id"].add(obj.meeting_id)
+        elif isinstance(obj, MinutesRevision):
+            minutes_ids.add(obj.minutes_id)
+        elif isinstance(obj, Recommendation):
+            todo["recommendation", "source_id"].add(obj.id)
+            if gone_or_new or _changed(obj, "status"):
+                todo["response", "recommendation_id"].add(obj.id)
+                todo["attachment", "recommendation_id"].add(obj.id)
+        elif isinstance(obj, AgencyResponse):
+            todo["response", "source_id"].add(obj.id)
+        elif isinstance(obj, Attachment):
+            todo["attachment", "source_id"].add(obj.id)
+    if agenda_ids:
+        todo["meeting", "source_id"].update(session.connection().execute(
+            select(Agenda.meeting_id).where(Agenda.id.in_(sorted(agenda_ids)))).scalars())  # type: ignore[attr-defined]
+    if minutes_ids:
+        todo["minutes", "meeting_id"].update(session.connection().execute(
+            select(Minutes.meeting_id).where(Minutes.id.in_(sorted(minutes_ids)))).scalars())  # type: ignore[attr-defined]
+    return todo
+
+
+@event.listens_for(Session, "after_flush")
+def refresh_after_flush(session: Session, _context) -> None:
+    """Refresh the documents of the rows this flush wrote, in its transaction."""
+    todo = _targets(session)
+    for (kind, by), ids in todo.items():
+        refresh(session, kind, by, ids)
+
+
+def is_empty(session: Session) -> bool:
+    return session.execute(select(true()).select_from(DOC).limit(1)).first() is None
+
+
+def documents_of(session: Session, kind: str, source_ids: Iterable[int]) -> list[SearchDocument]:
+    """The stored documents of *kind* for these rows (tests and the CLI's checks)."""
+    return list(session.execute(select(SearchDocument).where(
+        and_(SearchDocument.kind == kind, SearchDocument.source_id.in_(sorted(source_ids))))).scalars())
