@@ -45,7 +45,8 @@ def compared(obj, name, type_, reflected, compare_to) -> bool:
 
     if type_ == "table" and name is not None and (name == FTS_TABLE or name.startswith(FTS_TABLE + "_")):
         return False  # SQLite's FTS5 table and its shadow tables
-    if type_ == "column" and name == TSV_COLUMN and getattr(getattr(obj, "table", None), "name", "") == "searchdocument":
+    if type_ == "column" and name == TSV_COLUMN and getattr(getattr(obj, "table", None), "name", "") == \
+            "searchdocument":
         return False
     return not (type_ == "index" and name in (*TRIGRAM_INDEXES, GIN_INDEX))
 

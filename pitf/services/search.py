@@ -20,7 +20,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from markupsafe import Markup, escape
-from sqlalchemy import and_, bindparam, case, column, exists, false, func, literal, literal_column, or_, select, table, true
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    column,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    true,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -38,7 +52,7 @@ from pitf.models import (
 )
 from pitf.models.search import FTS_TABLE, MEMBER, PLANNER, READER
 from pitf.paging import MAX_PAGE, page_rows
-from pitf.services.search_index import DOC, KINDS
+from pitf.services.search_index import DOC, KINDS, table_of
 from pitf.services.search_query import SearchQuery, parse
 
 KIND_LABELS = {"action_item": "Action items", "status_update": "Status updates", "meeting": "Meetings",
@@ -103,7 +117,7 @@ def _reader(session: Session, actor) -> _Reader:
     ).scalars()
     return _Reader(staff, frozenset(r[0] for r in rows),
                    frozenset(r[0] for r in rows if r[2] == actor.id and r[1] in ("chair", "co_chair")),
-                   frozenset(authored))
+                   frozenset(i for i in authored if i is not None))
 
 
 def _ids(values: frozenset[int]) -> list[int]:
@@ -133,11 +147,11 @@ def _may_read(actor, who: _Reader) -> ColumnElement[bool]:
     return and_(meeting_ok, rec_ok, minutes_ok, files_ok)
 
 
-def _filters(session: Session, committee: int | None, agency: int | str | None, year: int | None
-             ) -> list[ColumnElement[bool]]:
+def _filters(session: Session, committee: int | None, agency: int | str | None, year: int | None,
+             errors: dict[str, str]) -> list[ColumnElement[bool]]:
+    """The filters as SQL conditions; a bad one is named in *errors*."""
     c = DOC.c
     where: list[ColumnElement[bool]] = []
-    errors: dict[str, str] = {}
     if committee is not None:
         where.append(c.committee_id == committee)
     if agency is not None:
@@ -159,8 +173,6 @@ def _filters(session: Session, committee: int | None, agency: int | str | None, 
         else:
             where.append(and_(c.doc_date >= datetime(year, 1, 1, tzinfo=UTC),
                               c.doc_date < datetime(year + 1, 1, 1, tzinfo=UTC)))
-    if errors:
-        raise ValidationFailed("Some filters are not valid.", fields=errors)
     return where
 
 
@@ -193,14 +205,19 @@ class _Dialect:
         if self.postgres:
             options = (f"StartSel={_START}, StopSel={_STOP}, MaxWords={SNIPPET_WORDS}, MinWords=12, "
                        f"ShortWord=2, MaxFragments=2, FragmentDelimiter=\" … \"")
-            text = func.coalesce(func.nullif(DOC.c.body, ""), DOC.c.title)
+            # ts_headline drops what looks like a tag: it is given the text escaped, so "<script>" stays text.
+            text: ColumnElement[Any] = func.coalesce(func.nullif(DOC.c.body, ""), DOC.c.title)
+            for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+                text = func.replace(text, char, entity)
             return func.ts_headline(literal_column("'english'"), text, self._tsquery(), literal(options))
         return func.snippet(literal_column(FTS_TABLE), -1, _START, _STOP, "…", SNIPPET_WORDS)
 
 
-def highlight(raw: str | None) -> Markup:
-    """A database's snippet as HTML: the text escaped, only the highlight marks made <mark>."""
-    return Markup(str(escape(raw or "")).replace(_START, "<mark>").replace(_STOP, "</mark>"))
+def highlight(raw: str | None, *, escaped: bool = False) -> Markup:
+    """A database's snippet as HTML: the text escaped, only the highlight marks made <mark>. *escaped*: the
+    database was given the text with &, < and > escaped already (PostgreSQL), so only a stray < or > is."""
+    text = (raw or "").replace("<", "&lt;").replace(">", "&gt;") if escaped else str(escape(raw or ""))
+    return Markup(text.replace(_START, "<mark>").replace(_STOP, "</mark>"))  # noqa: S704 (escaped above)
 
 
 def _target(kind: str, source_id: int, row: Any) -> Target:
@@ -242,16 +259,16 @@ def search(session: Session, actor, q: str | None, *, kind: str | None = None, c
         errors["page"] = f"A page from 1 to {MAX_PAGE:,}."
     if not 1 <= per_page <= MAX_PER_PAGE:
         errors["per_page"] = f"From 1 to {MAX_PER_PAGE} a page."
+    where = _filters(session, committee, agency, year, errors)
     if errors:
         raise ValidationFailed("Some filters are not valid.", fields=errors)
-    where = [*_filters(session, committee, agency, year)]
     d = _Dialect(session.get_bind().dialect.name, query)
     who = _reader(session, actor)
     where += [d.match(), _may_read(actor, who)]
     c = DOC.c
-    counts = {k: n for k, n in session.execute(
+    matched: dict[str, int] = {row[0]: row[1] for row in session.execute(
         select(c.kind, func.count()).select_from(d.source()).where(*where).group_by(c.kind), d.params).all()}
-    counts = {k: counts.get(k, 0) for k in KINDS}
+    counts = {k: matched.get(k, 0) for k in KINDS}
     total = counts[kind] if kind else sum(counts.values())
     if kind:
         where.append(c.kind == kind)
@@ -261,27 +278,23 @@ def search(session: Session, actor, q: str | None, *, kind: str | None = None, c
     order = {row.id: i for i, row in enumerate(ranked)}
     hits: list[SearchHit] = []
     if order:
-        item, rec = ActionItem.__table__.c, Recommendation.__table__.c  # type: ignore[attr-defined]
-        committee_t, agency_t = Committee.__table__.c, Agency.__table__.c  # type: ignore[attr-defined]
+        item, rec = table_of(ActionItem).c, table_of(Recommendation).c
+        committee_t, agency_t = table_of(Committee).c, table_of(Agency).c
         rows = session.execute(
             select(c.id, c.kind, c.source_id, c.title, c.status, c.item_id, c.meeting_id, c.recommendation_id,
                    c.doc_date, d.snippet().label("snippet"), committee_t.name.label("committee"),
                    agency_t.acronym.label("agency"), item.title.label("item_title"), rec.number.label("rec_number"),
                    rec.title.label("rec_title"))
-            .select_from(d.source().outerjoin(Committee.__table__, committee_t.id == c.committee_id)
-                         .outerjoin(Agency.__table__, agency_t.id == c.agency_id)
-                         .outerjoin(ActionItem.__table__, and_(c.kind == "status_update", item.id == c.item_id))
-                         .outerjoin(Recommendation.__table__, and_(c.kind == "response", rec.id == c.recommendation_id)))
+            .select_from(d.source().outerjoin(table_of(Committee), committee_t.id == c.committee_id)
+                         .outerjoin(table_of(Agency), agency_t.id == c.agency_id)
+                         .outerjoin(table_of(ActionItem), and_(c.kind == "status_update", item.id == c.item_id))
+                         .outerjoin(table_of(Recommendation),
+                                    and_(c.kind == "response", rec.id == c.recommendation_id)))
             .where(d.match(), c.id.in_(sorted(order))), d.params).all()
         for row in sorted(rows, key=lambda r: order[r.id]):
-            hits.append(SearchHit(kind=row.kind, id=row.source_id, title=_title(row), snippet=highlight(row.snippet),
-                                  date=_aware(row.doc_date), status=row.status, target=_target(row.kind, row.source_id, row),
+            hits.append(SearchHit(kind=row.kind, id=row.source_id, title=_title(row),
+                                  snippet=highlight(row.snippet, escaped=d.postgres), date=row.doc_date,
+                                  status=row.status, target=_target(row.kind, row.source_id, row),
                                   committee=row.committee, agency=row.agency))
     return SearchResults(hits, total, page, per_page, counts, query.websearch_text())
 
-
-def _aware(value: datetime | None) -> datetime | None:
-    # The column is read as a plain DateTime in this Core query: SQLite gives it back without its zone.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, case, delete, event, func, insert, literal, not_, or_, select, true
+from sqlalchemy import Table, and_, case, delete, event, func, insert, inspect, literal, not_, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
@@ -40,8 +40,14 @@ from pitf.models import (
 )
 from pitf.models.search import FTS_TABLE, MAX_BODY, MEMBER, PLANNER, READER
 
+
+def table_of(model: type) -> Table:
+    """A model's table, for Core statements."""
+    return cast(Table, inspect(model).local_table)
+
+
 KINDS = ("action_item", "status_update", "meeting", "minutes", "recommendation", "response", "attachment")
-DOC = SearchDocument.__table__  # type: ignore[attr-defined]
+DOC = table_of(SearchDocument)
 COLUMNS = ("kind", "source_id", "title", "body", "status", "item_id", "meeting_id", "recommendation_id",
            "committee_id", "agency_id", "doc_date", "closed", "draft", "min_access", "max_access")
 BATCH = 20_000  # source rows per INSERT ... SELECT of a rebuild (one progress step each)
@@ -62,10 +68,10 @@ def _agg(dialect: str, value: ColumnElement[Any]) -> ColumnElement[Any]:
 def _row(kind: str, source_id, title, body, *, status: Any = "", item_id: Any = None, meeting_id: Any = None,
          recommendation_id: Any = None, committee_id: Any = None, agency_id: Any = None, doc_date: Any = None,
          closed: Any = False, draft: Any = False, min_access: Any = READER, max_access: Any = PLANNER):
-    values = dict(kind=literal(kind), source_id=source_id, title=title, body=body, status=status, item_id=item_id,
-                  meeting_id=meeting_id, recommendation_id=recommendation_id, committee_id=committee_id,
-                  agency_id=agency_id, doc_date=doc_date, closed=closed, draft=draft, min_access=min_access,
-                  max_access=max_access)
+    values = {"kind": literal(kind), "source_id": source_id, "title": title, "body": body, "status": status,
+              "item_id": item_id, "meeting_id": meeting_id, "recommendation_id": recommendation_id,
+              "committee_id": committee_id, "agency_id": agency_id, "doc_date": doc_date, "closed": closed,
+              "draft": draft, "min_access": min_access, "max_access": max_access}
     return [(v if isinstance(v, ColumnElement) else literal(v, DOC.c[k].type)).label(k) for k, v in values.items()]
 
 
@@ -73,30 +79,30 @@ def _documents(kind: str, dialect: str) -> tuple[Select, dict[str, ColumnElement
     """The SELECT yielding *kind*'s documents, the source columns a refresh may pick them by (named like
     the document's columns), and the source column that orders a rebuild's batches."""
     if kind == "action_item":
-        ai = ActionItem.__table__.c  # type: ignore[attr-defined]
+        ai = table_of(ActionItem).c
         stmt = select(*_row(kind, ai.id, ai.title, _text(ai.description_md, ai.cancel_reason, ai.external_ref),
                             status=ai.status, item_id=ai.id, committee_id=ai.committee_id,
                             agency_id=ai.lead_agency_id, doc_date=ai.created_at))
         return stmt, {"source_id": ai.id}, ai.id
     if kind == "status_update":
-        su, ai = StatusUpdate.__table__.c, ActionItem.__table__.c  # type: ignore[attr-defined]
+        su, ai = table_of(StatusUpdate).c, table_of(ActionItem).c
         stmt = (select(*_row(kind, su.id, literal(""), _text(su.note_md), status=su.status,
                              item_id=su.action_item_id, committee_id=ai.committee_id, agency_id=ai.lead_agency_id,
                              doc_date=su.created_at))
-                .select_from(StatusUpdate.__table__.join(ActionItem.__table__, ai.id == su.action_item_id))
+                .select_from(table_of(StatusUpdate).join(table_of(ActionItem), ai.id == su.action_item_id))
                 .where(su.note_md != ""))
         return stmt, {"source_id": su.id, "item_id": su.action_item_id}, su.id
     if kind == "meeting":
-        m, a, i = (t.__table__.c for t in (Meeting, Agenda, AgendaItem))  # type: ignore[attr-defined]
+        m, a, i = (table_of(t).c for t in (Meeting, Agenda, AgendaItem))
         agenda = (select(_agg(dialect, i.title + " " + i.presenter + " " + i.notes_md))
-                  .select_from(AgendaItem.__table__.join(Agenda.__table__, a.id == i.agenda_id))
+                  .select_from(table_of(AgendaItem).join(table_of(Agenda), a.id == i.agenda_id))
                   .where(a.meeting_id == m.id).scalar_subquery())
         stmt = select(*_row(kind, m.id, m.title, _text(agenda, m.location, m.cancel_reason), status=m.status,
                             meeting_id=m.id, committee_id=m.committee_id, doc_date=m.starts_at,
                             closed=not_(m.is_open)))
         return stmt, {"source_id": m.id, "meeting_id": m.id}, m.id
     if kind == "minutes":
-        r, n, m = (t.__table__.c for t in (MinutesRevision, Minutes, Meeting))  # type: ignore[attr-defined]
+        r, n, m = (table_of(t).c for t in (MinutesRevision, Minutes, Meeting))
         # Only the revisions someone reads (services.minutes.minutes_for), with who reads each: planners the
         # working revision; members it too once circulated, else the approved one; every reader of the
         # meeting the approved one.
@@ -107,32 +113,36 @@ def _documents(kind: str, dialect: str) -> tuple[Select, dict[str, ColumnElement
                              min_access=case((not_(current), READER), (n.status == "approved", READER),
                                              (n.status == "circulated", MEMBER), else_=PLANNER),
                              max_access=case((current, PLANNER), (n.status == "draft", MEMBER), else_=READER)))
-                .select_from(MinutesRevision.__table__.join(Minutes.__table__, n.id == r.minutes_id)
-                             .join(Meeting.__table__, m.id == n.meeting_id))
+                .select_from(table_of(MinutesRevision).join(table_of(Minutes), n.id == r.minutes_id)
+                             .join(table_of(Meeting), m.id == n.meeting_id))
                 .where(or_(current, r.revision == n.approved_revision)))
         return stmt, {"meeting_id": m.id}, r.id
     if kind == "recommendation":
-        rec = Recommendation.__table__.c  # type: ignore[attr-defined]
-        stmt = select(*_row(kind, rec.id, _text(rec.number, rec.title), _text(rec.body_md, rec.rationale_md),
+        rec = table_of(Recommendation).c
+        stmt = select(*_row(kind, rec.id, func.trim(_text(rec.number, rec.title)), _text(rec.body_md, rec.rationale_md),
                             status=rec.status, recommendation_id=rec.id, doc_date=rec.created_at,
                             draft=rec.status == "draft"))
         return stmt, {"source_id": rec.id, "recommendation_id": rec.id}, rec.id
     if kind == "response":
-        resp, rec = AgencyResponse.__table__.c, Recommendation.__table__.c  # type: ignore[attr-defined]
+        resp, rec = table_of(AgencyResponse).c, table_of(Recommendation).c
         stmt = (select(*_row(kind, resp.id, literal(""), _text(resp.response_md), status=resp.position,
                              recommendation_id=rec.id, agency_id=resp.agency_id, doc_date=resp.created_at,
                              draft=rec.status == "draft"))
-                .select_from(AgencyResponse.__table__.join(Recommendation.__table__, rec.id == resp.recommendation_id))
+                .select_from(table_of(AgencyResponse).join(table_of(Recommendation), rec.id == resp.recommendation_id))
                 .where(resp.is_current.is_(True)))
         return stmt, {"source_id": resp.id, "recommendation_id": resp.recommendation_id}, resp.id
     if kind == "attachment":
-        f, m, rec = (t.__table__.c for t in (Attachment, Meeting, Recommendation))  # type: ignore[attr-defined]
-        stmt = (select(*_row(kind, f.id, f.filename, _text(f.extracted_text), status=f.kind, meeting_id=f.meeting_id,
+        f, m, rec = (table_of(t).c for t in (Attachment, Meeting, Recommendation))
+        # The name as written and cut at its dots and underscores: PostgreSQL reads "waitlist-survey.pdf" as one
+        # file-name token, and a search for "waitlist" or "waitlist-survey" should find it.
+        words = func.replace(func.replace(f.filename, ".", " "), "_", " ")
+        stmt = (select(*_row(kind, f.id, f.filename + " " + words, _text(f.extracted_text), status=f.kind,
+                             meeting_id=f.meeting_id,
                              recommendation_id=f.recommendation_id, committee_id=m.committee_id,
                              doc_date=f.created_at, closed=func.coalesce(not_(m.is_open), False),
                              draft=func.coalesce(rec.status == "draft", False)))
-                .select_from(Attachment.__table__.outerjoin(Meeting.__table__, m.id == f.meeting_id)
-                             .outerjoin(Recommendation.__table__, rec.id == f.recommendation_id))
+                .select_from(table_of(Attachment).outerjoin(table_of(Meeting), m.id == f.meeting_id)
+                             .outerjoin(table_of(Recommendation), rec.id == f.recommendation_id))
                 .where(f.deleted_at.is_(None)))
         return stmt, {"source_id": f.id, "meeting_id": f.meeting_id, "recommendation_id": f.recommendation_id}, f.id
     raise ValueError(f"Unknown kind of document {kind!r}")
@@ -142,7 +152,7 @@ def _insert(session: Session, stmt: Select) -> None:
     session.connection().execute(insert(DOC).from_select(list(COLUMNS), stmt))
 
 
-def refresh(session: Session, kind: str, by: str, ids: Iterable[int]) -> None:
+def refresh(session: Session, kind: str, by: str, ids: Iterable[int | None]) -> None:
     """Make *kind*'s documents picked by *by* (a document column: source_id, item_id, meeting_id,
     recommendation_id) among *ids* again from their source rows (none when the rows are gone)."""
     wanted = sorted({i for i in ids if i is not None})
@@ -176,7 +186,7 @@ def rebuild(session: Session, progress: Callable[[int], None] | None = None) -> 
             if progress:
                 progress(len(ids))
     if dialect == "sqlite":
-        conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+        conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")  # noqa: S608 (a constant)
     return conn.execute(select(func.count()).select_from(DOC)).scalar_one()
 
 
@@ -199,11 +209,11 @@ def _changed(obj: Any, *names: str) -> bool:
     return any(state.attrs[n].history.has_changes() for n in names)
 
 
-def _targets(session: Session) -> dict[tuple[str, str], set[int]]:
+def _targets(session: Session) -> dict[tuple[str, str], set[int | None]]:
     """What the pending flush changes: (kind, document column) -> ids."""
-    todo: dict[tuple[str, str], set[int]] = defaultdict(set)
-    agenda_ids: set[int] = set()
-    minutes_ids: set[int] = set()
+    todo: dict[tuple[str, str], set[int | None]] = defaultdict(set)
+    agenda_ids: set[int | None] = set()
+    minutes_ids: set[int | None] = set()
     for obj in [*session.new, *session.dirty, *session.deleted]:
         gone_or_new = obj in session.new or obj in session.deleted
         if isinstance(obj, ActionItem):
@@ -234,10 +244,10 @@ def _targets(session: Session) -> dict[tuple[str, str], set[int]]:
             todo["attachment", "source_id"].add(obj.id)
     if agenda_ids:
         todo["meeting", "source_id"].update(session.connection().execute(
-            select(Agenda.meeting_id).where(Agenda.id.in_(sorted(agenda_ids)))).scalars())  # type: ignore[attr-defined]
+            select(table_of(Agenda).c.meeting_id).where(table_of(Agenda).c.id.in_(agenda_ids))).scalars())
     if minutes_ids:
         todo["minutes", "meeting_id"].update(session.connection().execute(
-            select(Minutes.meeting_id).where(Minutes.id.in_(sorted(minutes_ids)))).scalars())  # type: ignore[attr-defined]
+            select(table_of(Minutes).c.meeting_id).where(table_of(Minutes).c.id.in_(minutes_ids))).scalars())
     return todo
 
 
