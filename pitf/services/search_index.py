@@ -209,22 +209,61 @@ def _changed(obj: Any, *names: str) -> bool:
     return any(state.attrs[n].history.has_changes() for n in names)
 
 
+# The columns of each source a document reads: a flush that changes none of them (a version, a timestamp, a
+# counter) leaves the index alone.
+READS: dict[type, tuple[str, ...]] = {
+    ActionItem: ("title", "description_md", "cancel_reason", "external_ref", "status", "committee_id",
+                 "lead_agency_id"),
+    StatusUpdate: ("note_md", "status", "action_item_id"),
+    Meeting: ("title", "location", "cancel_reason", "status", "is_open", "committee_id", "starts_at"),
+    AgendaItem: ("title", "presenter", "notes_md", "agenda_id"),
+    Minutes: ("body_md", "status", "revision", "approved_revision"),
+    MinutesRevision: ("body_md", "status", "revision"),
+    Recommendation: ("number", "title", "body_md", "rationale_md", "status"),
+    AgencyResponse: ("response_md", "position", "is_current"),
+    Attachment: ("filename", "extracted_text", "deleted_at", "meeting_id", "recommendation_id", "kind"),
+}
+
+
+def _parents(session: Session, model: type, ids: set[int | None], column: str) -> set[int | None]:
+    """*column* of the *model* rows *ids*: from the session where it holds them, else one query."""
+    from sqlalchemy.orm.util import identity_key
+
+    found: set[int | None] = set()
+    missing = []
+    for i in ids:
+        obj = session.identity_map.get(identity_key(model, i))
+        if obj is not None:
+            found.add(getattr(obj, column))
+        else:
+            missing.append(i)
+    if missing:
+        t = table_of(model)
+        found.update(session.connection().execute(select(t.c[column]).where(t.c.id.in_(missing))).scalars())
+    return found
+
+
 def _targets(session: Session) -> dict[tuple[str, str], set[int | None]]:
     """What the pending flush changes: (kind, document column) -> ids."""
     todo: dict[tuple[str, str], set[int | None]] = defaultdict(set)
     agenda_ids: set[int | None] = set()
     minutes_ids: set[int | None] = set()
     for obj in [*session.new, *session.dirty, *session.deleted]:
-        gone_or_new = obj in session.new or obj in session.deleted
+        reads = READS.get(type(obj))
+        if reads is None:
+            continue
+        new_or_gone = obj in session.new or obj in session.deleted
+        if not new_or_gone and not _changed(obj, *reads):
+            continue
         if isinstance(obj, ActionItem):
             todo["action_item", "source_id"].add(obj.id)
-            if gone_or_new or _changed(obj, "committee_id", "lead_agency_id"):
+            if new_or_gone or _changed(obj, "committee_id", "lead_agency_id"):
                 todo["status_update", "item_id"].add(obj.id)
         elif isinstance(obj, StatusUpdate):
             todo["status_update", "source_id"].add(obj.id)
         elif isinstance(obj, Meeting):
             todo["meeting", "source_id"].add(obj.id)
-            if gone_or_new or _changed(obj, "title", "is_open", "committee_id", "starts_at"):
+            if new_or_gone or _changed(obj, "title", "is_open", "committee_id", "starts_at"):
                 todo["minutes", "meeting_id"].add(obj.id)
                 todo["attachment", "meeting_id"].add(obj.id)
         elif isinstance(obj, AgendaItem):
@@ -235,7 +274,7 @@ def _targets(session: Session) -> dict[tuple[str, str], set[int | None]]:
             minutes_ids.add(obj.minutes_id)
         elif isinstance(obj, Recommendation):
             todo["recommendation", "source_id"].add(obj.id)
-            if gone_or_new or _changed(obj, "status"):
+            if new_or_gone or _changed(obj, "status"):
                 todo["response", "recommendation_id"].add(obj.id)
                 todo["attachment", "recommendation_id"].add(obj.id)
         elif isinstance(obj, AgencyResponse):
@@ -243,11 +282,9 @@ def _targets(session: Session) -> dict[tuple[str, str], set[int | None]]:
         elif isinstance(obj, Attachment):
             todo["attachment", "source_id"].add(obj.id)
     if agenda_ids:
-        todo["meeting", "source_id"].update(session.connection().execute(
-            select(table_of(Agenda).c.meeting_id).where(table_of(Agenda).c.id.in_(agenda_ids))).scalars())
+        todo["meeting", "source_id"].update(_parents(session, Agenda, agenda_ids, "meeting_id"))
     if minutes_ids:
-        todo["minutes", "meeting_id"].update(session.connection().execute(
-            select(table_of(Minutes).c.meeting_id).where(table_of(Minutes).c.id.in_(minutes_ids))).scalars())
+        todo["minutes", "meeting_id"].update(_parents(session, Minutes, minutes_ids, "meeting_id"))
     return todo
 
 
