@@ -16,7 +16,19 @@ from pitf.errors import ValidationFailed
 
 MAX_QUERY = 256  # characters
 MAX_TERMS = 24
-_WORDY = re.compile(r"\w")
+_WORDY = re.compile(r"[^\W_]")  # a letter or a digit: what both tokenizers keep
+_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
+# PostgreSQL's english stop words (tsearch_data/english.stop): it drops them from a query, so a word that is
+# only one of them is dropped for SQLite too, and both find the same documents.
+STOP_WORDS = frozenset("""
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers herself
+    it its itself they them their theirs themselves what which who whom this that these those am is are was were be
+    been being have has had having do does did doing a an the and but if or because as until while of at by for
+    with about against between into through during before after above below to from up down in out on off over
+    under again further then once here there when where why how all any both each few more most other some such no
+    nor not only own same so than too very s t can will just don should now
+""".split())
+
 _BLANKS = re.compile(r"\s+")
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -58,8 +70,15 @@ def _fail(message: str) -> ValidationFailed:
     return ValidationFailed(message, fields={"q": message})
 
 
+COMMON = Term("")  # a stop word, dropped
+
+
+def _common(words: str) -> bool:
+    return all(_EDGES.sub("", w).lower() in STOP_WORDS for w in words.split())
+
+
 def _tokens(text: str) -> list[Term | None]:
-    """Terms in order; None stands for an `or` between two terms."""
+    """Terms in order; None stands for an `or` between two terms, COMMON for a stop word."""
     out: list[Term | None] = []
     i, n = 0, len(text)
     while i < n:
@@ -78,8 +97,10 @@ def _tokens(text: str) -> list[Term | None]:
             end = n if end < 0 else end
             words = _BLANKS.sub(" ", text[i + 1:end]).strip()
             i = end + 1
-            if _WORDY.search(words):
+            if _WORDY.search(words) and not _common(words):
                 out.append(Term(words, phrase=True, excluded=excluded))
+            elif _WORDY.search(words):
+                out.append(COMMON)
             continue
         start = i
         while i < n and not text[i].isspace() and text[i] != '"':
@@ -87,8 +108,10 @@ def _tokens(text: str) -> list[Term | None]:
         word = text[start:i]
         if not excluded and word.lower() == "or":
             out.append(None)
-        elif _WORDY.search(word):
+        elif _WORDY.search(word) and not _common(word):
             out.append(Term(word, excluded=excluded))
+        elif _WORDY.search(word):
+            out.append(COMMON)
     return out
 
 
@@ -100,13 +123,18 @@ def parse(q: str | None) -> SearchQuery:
     if len(text) > MAX_QUERY:
         raise _fail(f"Search for at most {MAX_QUERY} characters.")
     groups: list[list[Term]] = [[]]
+    common = False
     for token in _tokens(text):
         if token is None:
             if groups[-1]:
                 groups.append([])
+        elif token is COMMON:
+            common = True
         else:
             groups[-1].append(token)
     groups = [g for g in groups if g]
+    if not groups and common:
+        raise _fail("Common words such as “the” and “of” are not searched: add another word.")
     if not groups:
         raise _fail("Type a word to search for: punctuation alone finds nothing.")
     if sum(len(g) for g in groups) > MAX_TERMS:

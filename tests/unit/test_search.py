@@ -31,7 +31,8 @@ TODAY = date(2027, 3, 1)
     ("shelters or inspections", "shelters or inspections", '("shelters") OR ("inspections")'),
     ("T-visa H-2A 2027-01", "T-visa H-2A 2027-01", '("T-visa" AND "H-2A" AND "2027-01")'),
     ('NEAR(a b) * "unbalanced', 'NEAR(a b) "unbalanced"', '("NEAR(a" AND "b)" AND "unbalanced")'),
-    ("a -  - or or b", "a or b", '("a") OR ("b")'),
+    ("labor -  - or or b", "labor or b", '("labor") OR ("b")'),
+    ("the labor of _ -the \"of the\" _x_", "labor _x_", '("labor" AND "_x_")'),
 ])
 def test_the_query_is_read_once_and_written_for_each_database(q, websearch, fts5):
     query = parse(q)
@@ -43,7 +44,8 @@ def test_the_query_is_read_once_and_written_for_each_database(q, websearch, fts5
     ("", "Type a word"), ("   ", "Type a word"), ('"', "punctuation alone"), ("-", "punctuation alone"),
     ("* ^ :", "punctuation alone"), ("-labor", "not only what to leave out"),
     ("labor or -supply", "not only what to leave out"), ("x" * (MAX_QUERY + 1), f"at most {MAX_QUERY}"),
-    (" ".join(["w"] * 25), "at most 24 words"),
+    (" ".join(["w"] * 25), "at most 24 words"), ("the", "Common words"), ('"of the" or -a', "Common words"),
+    ("_ __", "punctuation alone"),
 ])
 def test_queries_that_say_nothing_are_refused_with_a_message(q, message):
     with pytest.raises(ValidationFailed) as err:
@@ -91,6 +93,11 @@ def test_a_quoted_phrase_finds_the_words_together_only(db, people, corpus):
     assert found(db, people["viewer"], '"forced labor"') == {("action_item", corpus["b"].id)}
     assert found(db, people["viewer"], "forced labor") == {("action_item", corpus["b"].id),
                                                           ("action_item", corpus["c"].id)}
+
+
+def test_common_words_are_left_out_on_both_databases(db, people, corpus):
+    assert found(db, people["viewer"], "the trafficked") == found(db, people["viewer"], "trafficked")
+    assert found(db, people["viewer"], '"forced labor" _') == {("action_item", corpus["b"].id)}
 
 
 def test_exclusion_and_or(db, people, corpus):
