@@ -252,18 +252,20 @@ def _targets(session: Session) -> dict[tuple[str, str], set[int | None]]:
         reads = READS.get(type(obj))
         if reads is None:
             continue
-        new_or_gone = obj in session.new or obj in session.deleted
-        if not new_or_gone and not _changed(obj, *reads):
+        new, gone = obj in session.new, obj in session.deleted
+        if not (new or gone or _changed(obj, *reads)):
             continue
+        # The documents of a row's children when what they copy from it changes (a new row's children are new
+        # rows of this flush, refreshed on their own).
         if isinstance(obj, ActionItem):
             todo["action_item", "source_id"].add(obj.id)
-            if new_or_gone or _changed(obj, "committee_id", "lead_agency_id"):
+            if gone or (not new and _changed(obj, "committee_id", "lead_agency_id")):
                 todo["status_update", "item_id"].add(obj.id)
         elif isinstance(obj, StatusUpdate):
             todo["status_update", "source_id"].add(obj.id)
         elif isinstance(obj, Meeting):
             todo["meeting", "source_id"].add(obj.id)
-            if new_or_gone or _changed(obj, "title", "is_open", "committee_id", "starts_at"):
+            if gone or (not new and _changed(obj, "title", "is_open", "committee_id", "starts_at")):
                 todo["minutes", "meeting_id"].add(obj.id)
                 todo["attachment", "meeting_id"].add(obj.id)
         elif isinstance(obj, AgendaItem):
@@ -274,7 +276,7 @@ def _targets(session: Session) -> dict[tuple[str, str], set[int | None]]:
             minutes_ids.add(obj.minutes_id)
         elif isinstance(obj, Recommendation):
             todo["recommendation", "source_id"].add(obj.id)
-            if new_or_gone or _changed(obj, "status"):
+            if gone or (not new and _changed(obj, "status")):
                 todo["response", "recommendation_id"].add(obj.id)
                 todo["attachment", "recommendation_id"].add(obj.id)
         elif isinstance(obj, AgencyResponse):
