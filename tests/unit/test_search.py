@@ -379,3 +379,21 @@ def test_pitf_search_reindex(app, db, people, corpus):
     result = app.test_cli_runner().invoke(args=["search", "reindex"])
     assert result.exit_code == 0, result.output
     assert "Search index rebuilt:" in result.output
+
+
+def test_retired_agencies_and_withdrawn_recommendations_stay_in_the_record(db, people, corpus):
+    from pitf.services import org
+    from tests.factories import agency
+
+    rec = recs.create_draft(session=db, actor=people["author"], rec_in=draft_in({
+        "title": "Port inspections", "body_md": "x", "pillar": "protection", "target_agencies": ["DHS"],
+        "report_year": 2027}))
+    for to in ("submitted", "withdrawn"):
+        rec_workflow.transition(session=db, actor=people["author"], rec_id=rec.id, version=rec.version, to=to,
+                                today=TODAY)
+    org.set_agency_active(session=db, actor=people["staff"], agency=agency(db, "DHS"), active=False)
+    [hit] = search(db, people["viewer"], "screening", agency="DHS").hits
+    assert (hit.id, hit.agency) == (corpus["b"].id, "DHS")
+    [hit] = search(db, people["viewer"], "port inspections").hits
+    assert (hit.kind, hit.status) == ("recommendation", "withdrawn")
+    assert found(db, people["viewer"], "port", agency="DHS") == {("recommendation", rec.id)}
