@@ -187,6 +187,8 @@ def rebuild(session: Session, progress: Callable[[int], None] | None = None) -> 
                 progress(len(ids))
     if dialect == "sqlite":
         conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")  # noqa: S608 (a constant)
+    else:
+        conn.exec_driver_sql("ANALYZE searchdocument")  # the planner's statistics of the new rows
     return conn.execute(select(func.count()).select_from(DOC)).scalar_one()
 
 
