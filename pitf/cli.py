@@ -339,9 +339,31 @@ def attachments_extract(again: bool):
                "(scanned, empty or unreadable; the log says why).")
 
 
+@click.group("search")
+def search_group():
+    """The full-text search index."""
+
+
+@search_group.command("reindex")
+@with_appcontext
+def search_reindex():
+    """Rebuild the search index from the data (it is kept in step on every change; this repairs it)."""
+    import time
+
+    from pitf.services.search_index import planned_rows, rebuild
+
+    started = time.monotonic()
+    with get_db().session() as session:
+        rows = planned_rows(session)
+        with click.progressbar(length=rows, label=f"Indexing {rows:,} rows", file=sys.stderr,
+                               show_pos=True) as bar:
+            documents = rebuild(session, progress=bar.update)
+    click.echo(f"Search index rebuilt: {documents:,} documents in {time.monotonic() - started:.0f} s.")
+
+
 def register_cli(app: Flask) -> None:
     for command in (db_group, reference, demo, users_group, tokens_group, scheduler_command, jobs_group,
-                    attachments_group):
+                    attachments_group, search_group):
         app.cli.add_command(command)
 
 

@@ -91,6 +91,8 @@ class Database:
     """The engine and session factory of one app; tests bind it to a connection instead."""
 
     def __init__(self, bind: Engine | Connection):
+        import pitf.services.search_index  # noqa: F401  (every flush keeps the search index in step)
+
         self.bind = bind
         kwargs: dict[str, Any] = {"expire_on_commit": False}
         if isinstance(bind, Connection):

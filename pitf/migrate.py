@@ -38,11 +38,20 @@ def upgrade(bind: Engine | Connection, revision: str = "head") -> None:
 
 def compared(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic's include_object: what autogenerate compares. What the migrations make for one database only (the
-    trigram indexes of PostgreSQL, SQLite's data-version counter) is not in the models; it is left out."""
+    trigram indexes of PostgreSQL, the search index's tsvector column and GIN index, SQLite's FTS5 tables and its
+    data-version counter) is not in the models; it is left out of the comparison."""
     from pitf.dbtriggers import VERSION_TABLE
     from pitf.models.actions import TRIGRAM_INDEXES
+    from pitf.models.search import FTS_TABLE, GIN_INDEX, TSV_COLUMN
 
-    return not ((type_ == "index" and name in TRIGRAM_INDEXES) or (type_ == "table" and name == VERSION_TABLE))
+    if type_ == "table" and name is not None and (name == FTS_TABLE or name.startswith(FTS_TABLE + "_")):
+        return False  # SQLite's FTS5 table and its shadow tables
+    if type_ == "column" and name == TSV_COLUMN and getattr(getattr(obj, "table", None), "name", "") == \
+            "searchdocument":
+        return False
+    if type_ == "table" and name == VERSION_TABLE:
+        return False
+    return not (type_ == "index" and name in (*TRIGRAM_INDEXES, GIN_INDEX))
 
 
 def heads() -> list[str]:

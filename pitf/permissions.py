@@ -86,6 +86,11 @@ def can_use_api(actor) -> bool:
     return is_signed_in(actor)
 
 
+def can_search(actor) -> bool:
+    """The search box: every signed-in user; what each finds is what they may read (services.search)."""
+    return is_signed_in(actor)
+
+
 # ---- action items ------------------------------------------------------------------------------
 # Every signed-in user reads every action item: the task force works in the open.
 

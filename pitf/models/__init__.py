@@ -27,6 +27,7 @@ from .recommendations import (
     RecommendationTarget,
     ResponseActionItem,
 )
+from .search import SearchDocument
 from .tallies import RowTally
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "ResponseActionItem",
     "RowTally",
     "ScoreTally",
+    "SearchDocument",
     "Setting",
     "StatusUpdate",
     "User",

@@ -14,6 +14,7 @@ from pitf.models import (
     RecommendationCounter,
     RecommendationEvent,
     RecommendationTarget,
+    SearchDocument,
     User,
 )
 from pitf.services import rec_workflow
@@ -62,6 +63,8 @@ def test_concurrent_submits_get_unique_gapless_numbers(engine):
             for model in (RecommendationEvent, RecommendationTarget, RecommendationCosponsor):
                 s.execute(delete(model).where(model.recommendation_id.in_(ids)))
             s.execute(delete(Recommendation).where(Recommendation.id.in_(ids)))
+            s.execute(delete(SearchDocument).where(SearchDocument.kind == "recommendation",
+                                                   SearchDocument.source_id.in_(ids)))
             s.execute(delete(RecommendationCounter).where(RecommendationCounter.report_year == YEAR))
             for model in (Notification, OutboxEmail):
                 s.execute(delete(model).where(model.user_id.in_([author_id, staff_id])))
