@@ -13,7 +13,7 @@ The tag of a request names everything its answer depends on:
 
 A request whose tag the browser already has (If-None-Match) gets a 304; one whose tag this worker rendered gets
 that copy (at most PITF_PAGE_CACHE_ENTRIES pages per worker, least recently used first out; a page over a packet
-is also kept gzipped, compressed once, and sent so to browsers that take gzip). The copy is only
+is also kept gzipped, compressed once, and sent so to browsers that take gzip; the API's JSON is sent as is). The copy is only
 ever the answer the same user with the same session got for the same address and data, so no access check is
 skipped: the view made it for them. Nothing has to agree between workers or machines: a change of data is a new
 tag, and an old copy simply stops being asked for.
@@ -197,7 +197,8 @@ def keep(response: Response) -> Response:
         return response  # the view changed the session: a copy would not change it again
     body = response.get_data()
     # Compressed once, when the page is kept (a large report is ten times smaller); sent to browsers that take it.
-    gzipped = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0) if len(body) >= GZIP_FROM else None
+    gzipped = (gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+               if len(body) >= GZIP_FROM and response.mimetype == "text/html" else None)
     RENDERED.put(tag, Copy(response.status_code, body, gzipped,
                            [(k, v) for k, v in response.headers.items() if k.lower() not in NOT_REPLAYED]),
                  current_app.config["PITF_PAGE_CACHE_ENTRIES"])

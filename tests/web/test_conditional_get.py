@@ -212,3 +212,10 @@ def test_a_kept_page_goes_gzipped_to_browsers_that_take_it(client_as):
         assert r.headers["Content-Encoding"] == "gzip" and r.headers["ETag"] == plain.headers["ETag"]
         assert gzip.decompress(r.data) == plain.data and len(r.data) < len(plain.data) / 3
     assert "Content-Encoding" not in c.get("/action-items/", headers={"Accept-Encoding": "gzip;q=0"}).headers
+
+
+def test_the_api_answers_json_as_is_whatever_the_client_accepts(client, api_as):
+    headers, _user = api_as("viewer")
+    for _ in range(2):
+        r = client.get("/api/v1/action-items", headers={**headers, "Accept-Encoding": "gzip"})
+        assert r.status_code == 200 and "Content-Encoding" not in r.headers and r.get_json()["page"] == 1
