@@ -1,0 +1,13 @@
+"""Addresses of the places search results point to, shared by the pages and the API."""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from pitf.services.search import Target
+
+
+def target_url(target: Target) -> str:
+    """The absolute path of a result's exact place: its page, and the anchor on it when there is one."""
+    path = url_for(target.endpoint, **target.args)
+    return f"{path}#{target.anchor}" if target.anchor else path
