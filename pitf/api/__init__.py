@@ -71,4 +71,4 @@ def _http_error(err: HTTPException):
     return http_error_response(err)
 
 
-from pitf.api import actions, files, meetings, notifications, recommendations, resources, spec  # noqa: E402,F401  (routes register on import)
+from pitf.api import actions, files, meetings, notifications, recommendations, resources, search, spec  # noqa: E402,F401  (routes register on import)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from pitf.services.filters import BadFilter, Filter, agency_acronym, choice, read_filters, record_id
-from pitf.services.search import FIRST_YEAR, LAST_YEAR, KIND_LABELS, SearchResults, search
+from pitf.services.search import FIRST_YEAR, KIND_LABELS, LAST_YEAR, SearchResults, search
 from pitf.services.search_index import KINDS
 
 YEAR_MESSAGE = f"A year from {FIRST_YEAR} to {LAST_YEAR}, e.g. 2027."
