@@ -7,6 +7,7 @@ import re
 from html import unescape
 
 import pytest
+from markupsafe import escape
 
 from pitf.services import actions
 from tests.factories import committee
@@ -117,6 +118,7 @@ def test_hostile_queries_are_searched_as_words_or_refused_with_a_message(db, sta
     if message:
         assert "The search cannot be run" in html and message in unescape(html)
         assert 'aria-invalid="true"' in html and "What you can type" in html
+        assert f'value="{escape(q)}"' in html  # the text is kept as typed, never cut
 
 
 @pytest.mark.parametrize("args,field,message", [
@@ -202,7 +204,7 @@ def test_the_header_has_a_search_box_on_signed_in_pages_only(client, staff_clien
     assert 'value=""' in box.group(0)
     # On the search page it keeps the query.
     html = staff_client.get("/search?q=hotline+%22forced+labor%22").get_data(as_text=True)
-    assert 'id="header-search-q" type="search" name="q" maxlength="256" value="hotline &#34;forced labor&#34;"' in html
+    assert 'id="header-search-q" type="search" name="q" value="hotline &#34;forced labor&#34;"' in html
     signed_out = client.get("/login").get_data(as_text=True)
     assert "usa-search" not in signed_out and "header-search-q" not in signed_out
     assert client.get("/search?q=hotline").status_code == 302  # to the sign-in page

@@ -20,12 +20,6 @@ from pitf.web.meetings.minutes_routes import STATUS_LABELS as MINUTES_LABELS
 
 bp = Blueprint("search", __name__)
 
-
-@bp.app_context_processor
-def _header_box():
-    """The longest query the header's search box takes, on every page (the search refuses a longer one)."""
-    return {"search_max_query": MAX_QUERY}
-
 # What a result's status means, by its kind (a response's is its position, a document's its kind).
 STATUS_LABELS = {"action_item": ACTION_STATUS_LABELS, "status_update": ACTION_STATUS_LABELS,
                  "meeting": STATE_LABELS, "minutes": MINUTES_LABELS, "recommendation": recs.STATUS_LABELS,
@@ -62,6 +56,6 @@ def index():
         "search/index.html", hits=listed.found, results=results, **listed.context(), searched_for=filters.q,
         kind=filters.kind, kind_labels=KIND_LABELS, kind_names=KIND_NAMES, keep_args=keep,
         committees=org.list_committees(session=db, include_inactive=True),
-        agencies=org.list_agencies(session=db, include_retired=True),
+        agencies=org.list_agencies(session=db, include_retired=True), max_query=MAX_QUERY,
         status_label=status_label, target_url=target_url,
     ), listed.status
