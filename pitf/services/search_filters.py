@@ -1,6 +1,6 @@
 """The arguments of the search page and of the API's search, read by the one list-filter parser: the query, the
-kind of document, the committee, the agency and the year. The query itself is judged by the search
-(services.search_query): here it is only the text typed, so that an empty one can show the page's hint."""
+kind of document, the committee, the agency and the year. A query the search would refuse (services.search_query)
+is named with the other bad arguments; an empty one is kept, so that the page can show its hint."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from pitf.errors import ValidationFailed
 from pitf.services.filters import BadFilter, Filter, agency_acronym, choice, read_filters, record_id
 from pitf.services.search import FIRST_YEAR, KIND_LABELS, LAST_YEAR, SearchResults, search
 from pitf.services.search_index import KINDS
+from pitf.services.search_query import parse
 
 YEAR_MESSAGE = f"A year from {FIRST_YEAR} to {LAST_YEAR}, e.g. 2027."
 
@@ -31,7 +33,14 @@ class SearchFilters:
 
 
 def _query_text(raw: str) -> str:
-    return raw.strip()
+    """The words typed; a query the search would refuse is named here, with the other bad filters."""
+    text = raw.strip()
+    if text:
+        try:
+            parse(text)
+        except ValidationFailed as err:
+            raise BadFilter(err.fields["q"]) from err
+    return text
 
 
 def _year(raw: str) -> int:

@@ -48,6 +48,7 @@ def test_paging_and_filters(client, db, api_as):
     ({}, {"q"}),
     ({"q": ""}, {"q"}),
     ({"q": "labor", "kind": "memo", "year": "abc", "page": "0"}, {"kind", "year", "page"}),
+    ({"q": "-", "year": "1", "per_page": "x"}, {"q", "year", "per_page"}),
     ({"q": "labor", "per_page": "101"}, {"per_page"}),
     ({"q": "labor", "agency": "NOPE"}, {"agency"}),
     ({"q": "labor", "committee": "99999999999"}, {"committee"}),

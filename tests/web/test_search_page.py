@@ -136,6 +136,12 @@ def test_bad_filters_are_named_with_422(staff_client, args, field, message):
     assert f'<a href="#f-{field}">' in html and message in unescape(html)
 
 
+def test_a_bad_query_and_a_bad_filter_are_named_together(staff_client):
+    status, html = page_of(staff_client, q="-", year="1")
+    assert status == 422
+    assert '<a href="#f-q">' in html and '<a href="#f-year">' in html
+
+
 def test_a_page_past_the_end_shows_the_last(db, staff_client):
     new_item(db, staff_client.user, "Hotline report")
     status, html = page_of(staff_client, q="hotline", page=5)
