@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, case, delete, event, func, insert, inspect, literal, not_, or_, select, true
+from sqlalchemy import Table, case, delete, event, func, insert, inspect, literal, not_, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
@@ -299,12 +299,3 @@ def refresh_after_flush(session: Session, _context) -> None:
     for (kind, by), ids in todo.items():
         refresh(session, kind, by, ids)
 
-
-def is_empty(session: Session) -> bool:
-    return session.execute(select(true()).select_from(DOC).limit(1)).first() is None
-
-
-def documents_of(session: Session, kind: str, source_ids: Iterable[int]) -> list[SearchDocument]:
-    """The stored documents of *kind* for these rows (tests and the CLI's checks)."""
-    return list(session.execute(select(SearchDocument).where(
-        and_(SearchDocument.kind == kind, SearchDocument.source_id.in_(sorted(source_ids))))).scalars())
