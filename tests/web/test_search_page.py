@@ -148,6 +148,22 @@ def test_a_page_past_the_end_shows_the_last(db, staff_client):
     assert status == 200 and len(result_links(html)) == 1
 
 
+def test_a_document_is_shown_by_its_file_name_and_links_to_its_download(db, client_as):
+    from pitf.models import Attachment
+
+    author, reader = client_as("council"), client_as("secretariat")
+    rec = draft_recommendation(db, author.user, "Data", "Numbers.")
+    submit(db, author.user, rec)
+    f = Attachment(recommendation_id=rec.id, filename="Hotline_report.2027.pdf", storage_key="k-hotline", size=1,
+                   content_type="application/pdf", sha256="0" * 64, uploaded_by_id=author.user.id)
+    db.add(f)
+    db.flush()
+    status, html = page_of(reader, q="hotline", kind="attachment")
+    assert status == 200
+    assert result_links(html) == [f"/attachments/{f.id}"]
+    assert f'href="/attachments/{f.id}">Hotline_report.2027.pdf</a></h3>' in html
+
+
 def test_a_stored_script_comes_back_as_text_and_only_the_highlight_is_html(db, staff_client):
     new_item(db, staff_client.user, '<script>alert("title")</script> trafficking',
              'Before <script>alert("x")</script> trafficking & <b>after</b>.')
