@@ -230,3 +230,35 @@ def test_the_header_has_a_search_box_on_signed_in_pages_only(client, staff_clien
     signed_out = client.get("/login").get_data(as_text=True)
     assert "usa-search" not in signed_out and "header-search-q" not in signed_out
     assert client.get("/search?q=hotline").status_code == 302  # to the sign-in page
+
+
+def test_the_demo_secretariat_finds_the_spog_minutes_and_the_recommendation(app, db, tmp_path):
+    """Issue 13's "done when" on the demo data: a word of last quarter's SPOG minutes, typed in the header, finds
+    the minutes, the meeting and the recommendation they discussed; the closed Grantmaking meeting is found by
+    its members' agencies only."""
+    from sqlalchemy import select
+
+    from pitf.demo import load_demo
+    from pitf.models import Meeting, Recommendation, User
+    from tests.conftest import sign_in_client
+
+    load_demo(db, tmp_path)
+    db.flush()
+    people = {u.email: u for u in db.execute(select(User)).scalars()}
+
+    def as_(email):
+        c = app.test_client()
+        sign_in_client(c, people[email])
+        return c
+
+    spog = db.execute(select(Meeting).where(Meeting.title == "Demo: SPOG quarterly meeting")).scalar_one()
+    rec = db.execute(select(Recommendation).where(Recommendation.title.like("Screen for labor%"))).scalar_one()
+    status, html = page_of(as_("iga@pitf.example.gov"), q="labor")
+    assert status == 200
+    links = result_links(html)
+    assert {f"/meetings/{spog.id}/minutes", f"/meetings/{spog.id}", f"/recommendations/{rec.id}"} <= set(links)
+    assert "<mark>" in html
+    closed = db.execute(select(Meeting).where(Meeting.is_open.is_(False))).scalar_one()
+    assert f"/meetings/{closed.id}" in result_links(page_of(as_("liaison.doj@pitf.example.gov"), q="solicitation")[1])
+    assert f"/meetings/{closed.id}" not in result_links(page_of(as_("liaison.dhs@pitf.example.gov"),
+                                                                q="solicitation")[1])
