@@ -254,6 +254,7 @@ def search(session: Session, actor, q: str | None, *, kind: str | None = None, c
     (fields q, kind, agency, year, page, per_page); Forbidden when *actor* is not signed in."""
     require(permissions.can_search(actor))
     query = parse(q)
+    kind, agency = kind or None, agency or None  # a blank filter is no filter
     errors: dict[str, str] = {}
     if kind is not None and kind not in KINDS:
         errors["kind"] = f"Choose one of {', '.join(KINDS)}."

@@ -147,6 +147,7 @@ def test_filters_by_agency_committee_and_year(db, people, corpus):
     assert found(db, people["viewer"], "labor", committee=committee(db, SPOG).id) == set()
     assert len(found(db, people["viewer"], "labor", year=date.today().year)) == 2
     assert found(db, people["viewer"], "labor", year=2001) == set()
+    assert found(db, people["viewer"], "labor", kind="", agency="") == found(db, people["viewer"], "labor")
     with pytest.raises(ValidationFailed) as err:
         search(db, people["viewer"], "labor", agency="NOPE", kind="memo", year=1)
     assert set(err.value.fields) == {"agency", "kind", "year"}
