@@ -182,6 +182,8 @@ def pages(ids: dict) -> list[Page]:
         Page("recommendations", "recommendations", "/recommendations/", "viewer"),
         Page("recommendations", "recommendations dashboard", "/recommendations/dashboard", "viewer"),
         Page("recommendations", f"annual report {ids['year']}", f"/recommendations/report/{ids['year']}", "viewer"),
+        Page("search", "search, a common word", "/search?q=screening", "viewer"),
+        Page("search", "search, a phrase", "/search?q=%22forced+labor%22", "viewer"),
         Page("audit", "audit log, page 1", "/admin/audit", "admin"),
         Page("audit", f"audit log, last page ({ids['audit_last']})", f"/admin/audit?page={ids['audit_last']}",
              "admin"),
@@ -190,6 +192,7 @@ def pages(ids: dict) -> list[Page]:
         Page("api", "API action items, page 600", "/api/v1/action-items?page=600", "api"),
         Page("api", "API meetings", "/api/v1/meetings", "api"),
         Page("api", "API recommendations", "/api/v1/recommendations", "api"),
+        Page("api", "API search, a common word", "/api/v1/search?q=screening", "api"),
     ]
 
 

@@ -12,11 +12,11 @@ The tag of a request names everything its answer depends on:
 - the minute: a page showing "today", "overdue" or a time is rendered again at least once a minute.
 
 A request whose tag the browser already has (If-None-Match) gets a 304; one whose tag this worker rendered gets
-that copy (at most PITF_PAGE_CACHE_ENTRIES pages per worker, least recently used first out; a page over a packet
-is also kept gzipped, compressed once, and sent so to browsers that take gzip; the API's JSON is sent as is). The copy is only
-ever the answer the same user with the same session got for the same address and data, so no access check is
-skipped: the view made it for them. Nothing has to agree between workers or machines: a change of data is a new
-tag, and an old copy simply stops being asked for.
+that copy (at most PITF_PAGE_CACHE_ENTRIES pages per worker, least recently used first out; an HTML page over
+a packet is also kept gzipped, compressed once, and sent so to browsers that take gzip; the API's JSON goes as
+is). The copy is only ever the answer the same user with the same session got for the same address and data,
+so no access check is skipped: the view made it for them. Nothing has to agree between workers or machines: a
+change of data is a new tag, and an old copy simply stops being asked for.
 
 Never from the cache: a page with a flashed message waiting (it is shown once), a page whose view changed the
 session, or wrote (its tag no longer matches the data), anything but a 200 of HTML or JSON (files, errors,

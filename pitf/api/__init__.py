@@ -64,7 +64,7 @@ def _http_error(err: HTTPException):
     return http_error_response(err)
 
 
-from pitf.api import actions, files, meetings, notifications, recommendations, resources, spec  # noqa: E402,F401  (routes register on import)
+from pitf.api import actions, files, meetings, notifications, recommendations, resources, search, spec  # noqa: E402,F401  (routes register on import)
 from pitf.conditional import api_from_cache  # noqa: E402
 
 api_bp.before_request(api_from_cache)  # after the token check and the body's parsing: those come first

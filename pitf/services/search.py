@@ -241,6 +241,8 @@ def _title(row: Any) -> str:
         return f"Update on: {row.item_title}"
     if row.kind == "response":
         return f"Response of {row.agency} to {row.rec_number or 'a recommendation'}: {row.rec_title}"
+    if row.kind == "attachment":  # indexed as "name words" (search_index), the words as long as the name
+        return row.title[:(len(row.title) - 1) // 2]
     return row.title
 
 

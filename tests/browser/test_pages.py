@@ -58,9 +58,10 @@ def test_sign_in_page_with_an_error_is_accessible(page, base_url, make_user, axe
         ("secretariat", "/agencies", None),
         ("liaison", "/agencies/DOJ", None),
         ("liaison", "/account/", None),
+        ("liaison", "/search", "Search"),
     ],
     ids=["dashboard-secretariat", "dashboard-liaison", "committees", "committee", "agencies", "agency",
-         "profile"],
+         "profile", "search-hint"],
 )
 def test_signed_in_page_is_accessible(page, base_url, make_user, db, axe, role, path, heading):
     path = path.format(spog=committee(db, SPOG).id)
@@ -71,4 +72,27 @@ def test_signed_in_page_is_accessible(page, base_url, make_user, db, axe, role, 
     expect(page).to_have_url(f"{base_url}{path}")
     if heading:
         expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+    axe(page)
+
+
+def test_the_header_search_box_leads_to_accessible_results(page, base_url, make_user, db, axe):
+    from tests.search_data import new_item
+
+    staff = make_user("secretariat")
+    for n in range(3):
+        new_item(db, staff, f"Hotline report {n}", "Calls about <b>debt bondage</b> doubled.")
+    db.flush()
+    sign_in(page, base_url, staff.email, PASSWORD)
+    box = page.get_by_role("search").get_by_label("Search everything you may read")
+    box.fill("bondage")
+    box.press("Enter")
+    expect(page).to_have_url(f"{base_url}/search?q=bondage")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Search")
+    expect(page.get_by_role("status").filter(has_text="Showing")).to_contain_text("of 3 results")
+    expect(page.locator("mark").first).to_have_text("bondage")
+    expect(page.get_by_role("link", name="Action items (3)")).to_be_visible()
+    axe(page)
+    page.set_viewport_size({"width": 320, "height": 900})
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
     axe(page)

@@ -48,6 +48,7 @@ def test_every_benchmarked_page_renders_on_the_scale_data(app, db, scaled, role)
              "/action-items/?q=protocol", f"/action-items/{item}", "/dashboard", "/scorecards/", "/scorecards/DOJ",
              "/meetings/", "/recommendations/", "/recommendations/dashboard",
              f"/recommendations/report/{utcnow().year - 1}", "/notifications", "/notifications?page=2",
+             "/search?q=screening", "/search?q=%22forced+labor%22",
              *[f"/meetings/{m}" for m in meetings], *[f"/meetings/{m}/minutes" for m in minuted],
              *[f"/recommendations/{r}" for r in recs]]
     if role == "admin":
@@ -67,7 +68,7 @@ def test_the_api_lists_the_scale_data(app, db, scaled):
     c = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     for url in ("/api/v1/action-items", "/api/v1/action-items?page=4", "/api/v1/meetings",
-                "/api/v1/recommendations", "/api/v1/notifications"):
+                "/api/v1/recommendations", "/api/v1/notifications", "/api/v1/search?q=screening"):
         r = c.get(url, headers=headers)
         assert r.status_code == 200, (url, r.get_data(as_text=True)[:300])
         assert r.get_json()["items"], url

@@ -1,0 +1,1 @@
+"""Search: the results page; the box in the header of every signed-in page is in base.html."""
