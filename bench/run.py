@@ -231,7 +231,7 @@ def sign_in(port: int, email: str, password: str) -> str:
     cookies_of(headers, jar)
     # Follow the redirect as a browser does and keep the cookie it sets (the session's CSRF token is made on
     # the first page): wrk then sends the cookie a browser would, not one that makes a new token each time.
-    location = urllib.parse.urlsplit(dict((k.lower(), v) for k, v in headers).get("location", "/dashboard"))
+    location = urllib.parse.urlsplit({k.lower(): v for k, v in headers}.get("location", "/dashboard"))
     status, headers, _ = request(port, "GET", location.path + (f"?{location.query}" if location.query else ""),
                                  {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())})
     if status != 200:
