@@ -306,7 +306,6 @@ def search(session: Session, actor, q: str | None, *, kind: str | None = None, c
     return SearchResults(hits, total, page, per_page, counts, query.websearch_text())
 
 
-
 # What a list's own text filter (`q`) matches, by the list: the kinds of document, and the document column that
 # names the listed row. An action item is found by its own text or by any of its status updates' notes.
 LIST_DOCUMENTS: dict[str, tuple[tuple[str, ...], str]] = {

@@ -11,7 +11,7 @@ import pytest
 from tests.factories import cast
 from tests.search_data import list_corpus
 
-LISTS = {"items": "/action-items/", "meetings": "/meetings/?when=all", "recs": "/recommendations/"}
+LISTS = {"items": "/action-items/", "meetings": "/meetings/", "recs": "/recommendations/"}
 
 
 @pytest.fixture
