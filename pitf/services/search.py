@@ -40,6 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.elements import BindParameter
 
 from pitf import permissions
 from pitf.errors import ValidationFailed, require
@@ -185,7 +186,8 @@ class _Dialect:
     def __init__(self, name: str, query: SearchQuery):
         self.postgres = name == "postgresql"
         # One bound value, however often a statement repeats it (match, rank, snippet).
-        self.q = bindparam("q", query.websearch_text() if self.postgres else query.fts5_expression())
+        self.q: BindParameter[str] = bindparam(
+            "q", query.websearch_text() if self.postgres else query.fts5_expression())
         self.fts = table(FTS_TABLE, column("rowid"))
 
     def source(self):
