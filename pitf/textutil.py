@@ -23,13 +23,6 @@ def parse_id(value) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
-def contains_pattern(text: str) -> str:
-    """A LIKE pattern (escape character backslash) matching *text* anywhere, lower-cased,
-    with the user's own %, _ and backslash taken literally."""
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 DATE_FORMAT_HINT = "mm/dd/yyyy, for example 01/15/2027"  # what a US date field shows and takes
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")

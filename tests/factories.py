@@ -96,3 +96,11 @@ def draft_change(version, data: dict) -> RecommendationUpdate:
 def response_in(**fields) -> AgencyResponseCreate:
     """An agency's response, as AgencyResponseCreate."""
     return validate(AgencyResponseCreate, fields)
+
+
+def index_inserted(db, kind: str, ids, by: str = "source_id") -> None:
+    """Index rows written with Core inserts, which the session's search hook does not see (the scale loader
+    rebuilds the index after its own): *kind*'s documents picked by *by* among *ids*."""
+    from pitf.services import search_index
+
+    search_index.refresh(db, kind, by, list(ids))

@@ -42,6 +42,7 @@ from pitf.services import attendance as att
 from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
+from pitf.services.search_query import LANGUAGE_HELP, MAX_QUERY
 from pitf.services.timeutil import to_local
 
 # The meeting's own columns a MeetingPublic shows as they are.
@@ -189,6 +190,8 @@ class MeetingListQuery(PageQuery):
                             description="A date (US Eastern, inclusive) or an ISO 8601 time: starting before")
     status: Literal["scheduled", "cancelled"] | None = None
     upcoming: bool | None = Field(default=None, description="Not yet ended, soonest first")
+    q: str | None = Field(default=None, max_length=MAX_QUERY,
+                          description="In the title, the agenda's items and notes or the place: " + LANGUAGE_HELP)
 
 
 @api_bp.get("/meetings")

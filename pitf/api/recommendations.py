@@ -34,6 +34,7 @@ from pitf.services import rec_responses, rec_workflow
 from pitf.services import recommendations as recs
 from pitf.services.rec_responses import ResponseView
 from pitf.services.recommendations import AddressedAgency
+from pitf.services.search_query import LANGUAGE_HELP, MAX_QUERY
 
 TAGS = ["recommendations"]
 
@@ -131,7 +132,8 @@ class RecommendationListQuery(PageQuery):
     responded: bool | None = Field(default=None,
                                    description="With agency: that agency's response; true: some response")
     response_overdue: bool | None = Field(default=None, description="Open, and a response is past due")
-    q: str | None = Field(default=None, description="Words in the number, title or text")
+    q: str | None = Field(default=None, max_length=MAX_QUERY,
+                          description="In the number, title, text or rationale: " + LANGUAGE_HELP)
     sort: Literal["number", "-number", "title", "status", "updated", "due"] = "number"
 
 

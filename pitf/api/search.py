@@ -16,7 +16,7 @@ from pitf.links import target_url
 from pitf.services.search import FIRST_YEAR, LAST_YEAR, MAX_PER_PAGE, SearchHit
 from pitf.services.search_filters import parse_filters, run_search
 from pitf.services.search_index import KINDS
-from pitf.services.search_query import MAX_QUERY
+from pitf.services.search_query import LANGUAGE_HELP, MAX_QUERY
 
 TAGS = ["search"]
 
@@ -25,8 +25,7 @@ class SearchQueryArgs(PageQuery):
     """The search's arguments, for the document: the view reads them with the search's own parser, which
     names a bad query, filter and page together in one 422."""
 
-    q: str = Field(max_length=MAX_QUERY, description='Words, "quoted phrases", -excluded words, `or` between '
-                                                     "alternatives; common words alone are refused")
+    q: str = Field(max_length=MAX_QUERY, description="The words: " + LANGUAGE_HELP)
     kind: Literal[KINDS] | None = Field(default=None, description="Only this kind of document")  # type: ignore[valid-type]
     committee: int | None = Field(default=None, description="Committee id")
     agency: str | None = Field(default=None, description="Agency acronym: what it leads, supports, answered "

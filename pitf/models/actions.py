@@ -33,10 +33,11 @@ PRIORITIES = tuple(Priority)
 SORT_KEYS = ("due_date", "-due_date", "title", "-title", "status", "-status", "lead_agency", "-lead_agency",
              "updated", "-updated")
 EXTERNAL_REF_LENGTH = 100  # the reference of the item in an agency's own tracker
-# Free text (`q`) on PostgreSQL: trigram indexes (pg_trgm, GIN) serve `col ILIKE '%words%'`, by name: (table,
-# column). The migration `fast_lists` creates them on PostgreSQL only, so they stay out of the metadata (which
-# cannot tell Alembic "one dialect only"); pitf.migrate.compared tells autogenerate to leave them be. SQLite
-# scans, bounded by the list's own limits.
+# Trigram indexes (pg_trgm, GIN) made for the list's old `q` filter (`col ILIKE '%words%'`), by name: (table,
+# column). No query uses them since the lists filter through the search index (services.search.matching_ids);
+# they are kept until a migration drops them. The migration `fast_lists` creates them on PostgreSQL only, so
+# they stay out of the metadata (which cannot tell Alembic "one dialect only"); pitf.migrate.compared tells
+# autogenerate to leave them be.
 TRIGRAM_INDEXES = {"ix_actionitem_title_trgm": ("actionitem", "title"),
                    "ix_actionitem_description_trgm": ("actionitem", "description_md")}
 __all__ = ["ACTION_STATUS_LABELS", "PILLAR_LABELS"]  # still imported from here

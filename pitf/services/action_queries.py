@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Literal, NamedTuple
+from typing import Annotated, Literal, NamedTuple
 
+from pydantic import Field
 from sqlalchemy import Select, asc, desc, func, or_, select
 from sqlalchemy.orm import Session, defer
 from sqlalchemy.sql.elements import UnaryExpression
@@ -30,11 +31,12 @@ from pitf.services.filters import (
     flag,
     read_filters,
     record_id,
-    search_text,
+    search_words,
     sort_order,
 )
+from pitf.services.search import matching_ids
+from pitf.services.search_query import LANGUAGE_HELP, MAX_QUERY
 from pitf.services.visibility import Related
-from pitf.textutil import contains_pattern
 
 SORTS: dict[str, tuple[UnaryExpression, ...]] = {
     "due_date": (asc(ActionItem.due_date), asc(ActionItem.id)),
@@ -206,7 +208,9 @@ class ActionItemFilters:
     owner_id: QueryId | None = filter_field(record_id)
     meeting_id: QueryId | None = filter_field(record_id)
     recommendation_id: QueryId | None = filter_field(record_id)
-    q: str = filter_field(search_text, default="", description="Words in the title or description")
+    q: Annotated[str, Field(max_length=MAX_QUERY)] = filter_field(search_words, default="",
+                                                                 description="In the title, description or status "
+                                                                             "updates: " + LANGUAGE_HELP)
     sort: Literal[SORT_KEYS] = filter_field(sort_order(SORT_KEYS), default="due_date")  # type: ignore[valid-type]
 
     def query_args(self) -> dict:
@@ -270,12 +274,8 @@ def _filtered(stmt: Select, f: ActionItemFilters, session: Session, today: date,
     for name in ("owner_id", "meeting_id", "recommendation_id"):
         if getattr(f, name) is not None:
             stmt = stmt.where(getattr(ActionItem, name) == getattr(f, name))
-    if f.q:
-        # ILIKE: PostgreSQL's trigram indexes serve it (models.actions.TRIGRAM_INDEXES); SQLite writes it
-        # lower(col) LIKE lower(pattern) and scans. (Issue 13's full-text search will take this over.)
-        like = contains_pattern(f.q)
-        stmt = stmt.where(or_(ActionItem.title.ilike(like, escape="\\"),
-                              ActionItem.description_md.ilike(like, escape="\\")))
+    if f.q:  # the search's index: the item's own text or any of its status updates' notes
+        stmt = stmt.where(ActionItem.id.in_(matching_ids(session, f.q, "action_item")))
     return stmt
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pitf.errors import ValidationFailed
+from pitf.services.search_query import parse as parse_search
 from pitf.textutil import BadDate, parse_date, parse_id
 
 F = TypeVar("F")
@@ -102,9 +103,17 @@ def agency_acronym(raw: str) -> str | None:
     return raw.strip().upper() or None
 
 
-def search_text(raw: str) -> str:
-    """Words to search for, at most 200 characters."""
-    return raw.strip()[:200]
+def search_words(raw: str) -> str:
+    """Words for the full-text index, in the search's language (pitf.services.search_query: words, "phrases",
+    -left-out, or); a query the search would refuse (punctuation or common words alone, too long) is named
+    here with the other bad filters. Blank is no filter."""
+    text = raw.strip()
+    if text:
+        try:
+            parse_search(text)
+        except ValidationFailed as err:
+            raise BadFilter(err.fields["q"]) from err
+    return text
 
 
 def record_id(raw: str) -> int:

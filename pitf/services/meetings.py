@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session
 
 from pitf import permissions
@@ -25,8 +25,9 @@ from pitf.models.meetings import MeetingCancel, MeetingCreate, MeetingUpdate
 from pitf.paging import count_rows, in_order, page_keys
 from pitf.services import audit, visibility
 from pitf.services.concurrency import check_version, flush_or_conflict
-from pitf.services.filters import BadFilter, Filter, choice, read_filters, whole_number
+from pitf.services.filters import BadFilter, Filter, choice, read_filters, search_words, whole_number
 from pitf.services.notify import notify
+from pitf.services.search import matching_ids
 from pitf.services.timeutil import local_date, local_to_utc, parse_instant, to_local
 from pitf.settings import platform_timezone
 from pitf.textutil import BadDate, parse_date
@@ -203,6 +204,7 @@ class MeetingFilters:
     end: datetime | None = None
     status: str | None = None
     upcoming: bool = False
+    q: str = ""  # words of the title or the agenda (the search's index and language)
 
 
 def _moment(name: str):
@@ -226,6 +228,7 @@ MEETING_FILTERS = (
     Filter("to", _moment("to"), attr="end"),
     Filter("status", choice(("scheduled", "cancelled"), "Use scheduled or cancelled.")),
     Filter("upcoming", lambda raw: raw in ("true", "1")),
+    Filter("q", search_words),
 )
 
 
@@ -252,7 +255,8 @@ def list_meetings(*, session: Session, actor, filters: MeetingFilters, page: int
         stmt = stmt.where(Meeting.status == filters.status)
     if filters.upcoming:
         stmt = stmt.where(Meeting.ends_at >= (now or utcnow()))
-    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    if filters.q:  # the search's index: the title, the agenda's items and notes, the place
+        stmt = stmt.where(Meeting.id.in_(matching_ids(session, filters.q, "meeting")))
     # Counted over the ids, the page's ids found first (pitf.paging.page_keys), then their rows.
     total = count_rows(session, stmt)
     order = Meeting.starts_at.asc() if filters.upcoming else Meeting.starts_at.desc()

@@ -36,8 +36,17 @@ from pitf.models.vocab import Pillar
 from pitf.paging import count_rows, in_order, page_keys
 from pitf.services import audit
 from pitf.services.concurrency import check_version, flush_or_conflict
-from pitf.services.filters import BadFilter, Filter, agency_acronym, choice, flag, read_filters, search_text, sort_order
-from pitf.textutil import contains_pattern
+from pitf.services.filters import (
+    BadFilter,
+    Filter,
+    agency_acronym,
+    choice,
+    flag,
+    read_filters,
+    search_words,
+    sort_order,
+)
+from pitf.services.search import matching_ids
 
 PILLARS = tuple(Pillar)
 # The fields stored as given (validated by RecommendationCreate/Update), with no database check.
@@ -297,7 +306,7 @@ FILTERS = (
     Filter("priority", flag()),
     Filter("responded", flag()),
     Filter("response_overdue", flag()),
-    Filter("q", search_text),
+    Filter("q", search_words),
     Filter("sort", sort_order(SORTS)),
 )
 
@@ -351,11 +360,8 @@ def list_recommendations(*, session: Session, actor, filters: RecommendationFilt
         if agency_id is not None:
             overdue_targets = overdue_targets.where(RecommendationTarget.agency_id == agency_id)
         stmt = stmt.where(Recommendation.status == "open", Recommendation.id.in_(overdue_targets))
-    if filters.q:
-        like = contains_pattern(filters.q)
-        stmt = stmt.where(or_(func.lower(Recommendation.title).like(like, escape="\\"),
-                              func.lower(Recommendation.body_md).like(like, escape="\\"),
-                              func.lower(func.coalesce(Recommendation.number, "")).like(like, escape="\\")))
+    if filters.q:  # the search's index: the number, title, text and rationale
+        stmt = stmt.where(Recommendation.id.in_(matching_ids(session, filters.q, "recommendation")))
     total = count_rows(session, stmt)
     order = {
         "number": (Recommendation.report_year.desc(), Recommendation.sequence.asc(), Recommendation.id.desc()),

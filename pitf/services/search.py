@@ -11,6 +11,9 @@ the counts and of the page, so totals are exact and no page comes back short:
 - a draft recommendation, its responses and files: its authors (permissions.can_view_recommendation);
 - a recommendation's files: also permissions.can_read_recommendation_files;
 - action items and their updates: every signed-in user.
+
+`matching_ids()` is the same matching for the list pages' own text filters (action items, meetings,
+recommendations): the ids of the rows whose documents match, a subquery inside the list's permission WHERE.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.elements import BindParameter
 
 from pitf import permissions
 from pitf.errors import ValidationFailed, require
@@ -181,19 +185,21 @@ class _Dialect:
 
     def __init__(self, name: str, query: SearchQuery):
         self.postgres = name == "postgresql"
-        self.params = {"q": query.websearch_text() if self.postgres else query.fts5_expression()}
+        # One bound value, however often a statement repeats it (match, rank, snippet).
+        self.q: BindParameter[str] = bindparam(
+            "q", query.websearch_text() if self.postgres else query.fts5_expression())
         self.fts = table(FTS_TABLE, column("rowid"))
 
     def source(self):
         return DOC if self.postgres else DOC.join(self.fts, self.fts.c.rowid == DOC.c.id)
 
     def _tsquery(self) -> ColumnElement[Any]:
-        return func.websearch_to_tsquery(literal_column("'english'"), bindparam("q"))
+        return func.websearch_to_tsquery(literal_column("'english'"), self.q)
 
     def match(self) -> ColumnElement[bool]:
         if self.postgres:
             return literal_column("searchdocument.tsv").op("@@")(self._tsquery())
-        return literal_column(FTS_TABLE).op("MATCH")(bindparam("q"))
+        return literal_column(FTS_TABLE).op("MATCH")(self.q)
 
     def rank(self) -> ColumnElement[Any]:
         """Higher is better."""
@@ -270,14 +276,14 @@ def search(session: Session, actor, q: str | None, *, kind: str | None = None, c
     where += [d.match(), _may_read(actor, who)]
     c = DOC.c
     matched: dict[str, int] = {row[0]: row[1] for row in session.execute(
-        select(c.kind, func.count()).select_from(d.source()).where(*where).group_by(c.kind), d.params).all()}
+        select(c.kind, func.count()).select_from(d.source()).where(*where).group_by(c.kind)).all()}
     counts = {k: matched.get(k, 0) for k in KINDS}
     total = counts[kind] if kind else sum(counts.values())
     if kind:
         where.append(c.kind == kind)
     rank = d.rank().label("rank")
     ranked = session.execute(page_rows(select(c.id, rank).select_from(d.source()).where(*where)
-                                       .order_by(rank.desc(), c.id.desc()), page, per_page), d.params).all()
+                                       .order_by(rank.desc(), c.id.desc()), page, per_page)).all()
     order = {row.id: i for i, row in enumerate(ranked)}
     hits: list[SearchHit] = []
     if order:
@@ -293,7 +299,7 @@ def search(session: Session, actor, q: str | None, *, kind: str | None = None, c
                          .outerjoin(table_of(ActionItem), and_(c.kind == "status_update", item.id == c.item_id))
                          .outerjoin(table_of(Recommendation),
                                     and_(c.kind == "response", rec.id == c.recommendation_id)))
-            .where(d.match(), c.id.in_(sorted(order))), d.params).all()
+            .where(d.match(), c.id.in_(sorted(order)))).all()
         for row in sorted(rows, key=lambda r: order[r.id]):
             hits.append(SearchHit(kind=row.kind, id=row.source_id, title=_title(row),
                                   snippet=highlight(row.snippet, escaped=d.postgres), date=row.doc_date,
@@ -301,3 +307,22 @@ def search(session: Session, actor, q: str | None, *, kind: str | None = None, c
                                   committee=row.committee, agency=row.agency))
     return SearchResults(hits, total, page, per_page, counts, query.websearch_text())
 
+
+# What a list's own text filter (`q`) matches, by the list: the kinds of document, and the document column that
+# names the listed row. An action item is found by its own text or by any of its status updates' notes.
+LIST_DOCUMENTS: dict[str, tuple[tuple[str, ...], str]] = {
+    "action_item": (("action_item", "status_update"), "item_id"),
+    "meeting": (("meeting",), "meeting_id"),
+    "recommendation": (("recommendation",), "recommendation_id"),
+}
+
+
+def matching_ids(session: Session, q: str, listed: str) -> Select:
+    """The ids of the *listed* rows (action_item, meeting, recommendation) whose documents match *q*, as a
+    subquery for a list's WHERE (`Meeting.id.in_(matching_ids(...))`): the same query language and index as
+    search(), so a list's filter and the search page find the same rows. It tests no permission: the list's own
+    WHERE keeps what the reader may see, in the same statement, so its counts and pages stay exact.
+    ValidationFailed (on `q`) for a query the search refuses."""
+    kinds, key = LIST_DOCUMENTS[listed]
+    d = _Dialect(session.get_bind().dialect.name, parse(q))
+    return select(DOC.c[key]).select_from(d.source()).where(d.match(), DOC.c.kind.in_(kinds))

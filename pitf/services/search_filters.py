@@ -8,11 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from pitf.errors import ValidationFailed
-from pitf.services.filters import BadFilter, Filter, agency_acronym, choice, read_filters, record_id
+from pitf.services.filters import BadFilter, Filter, agency_acronym, choice, read_filters, record_id, search_words
 from pitf.services.search import FIRST_YEAR, KIND_LABELS, LAST_YEAR, SearchResults, search
 from pitf.services.search_index import KINDS
-from pitf.services.search_query import parse
 
 YEAR_MESSAGE = f"A year from {FIRST_YEAR} to {LAST_YEAR}, e.g. 2027."
 
@@ -32,17 +30,6 @@ class SearchFilters:
         return {k: v for k, v in args.items() if v not in (None, "")}
 
 
-def _query_text(raw: str) -> str:
-    """The words typed; a query the search would refuse is named here, with the other bad filters."""
-    text = raw.strip()
-    if text:
-        try:
-            parse(text)
-        except ValidationFailed as err:
-            raise BadFilter(err.fields["q"]) from err
-    return text
-
-
 def _year(raw: str) -> int:
     text = raw.strip()
     if not (text.isascii() and text.isdigit() and len(text) == 4 and FIRST_YEAR <= int(text) <= LAST_YEAR):
@@ -51,7 +38,7 @@ def _year(raw: str) -> int:
 
 
 FILTERS = (
-    Filter("q", _query_text),
+    Filter("q", search_words),
     Filter("kind", choice(KINDS, "Choose a kind of document: " + ", ".join(
         f"{k} ({label.lower()})" for k, label in KIND_LABELS.items()) + ".")),
     Filter("committee", record_id),

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from pitf.errors import ValidationFailed
 
 MAX_QUERY = 256  # characters
+# What the API's document says of a `q` read in this language (the search and the lists' text filters).
+LANGUAGE_HELP = ('whole words in any form ("trafficked" finds "trafficking"; a part of a word finds nothing), '
+                 '"quoted phrases", -left-out words, `or` between alternatives; common words alone are refused')
 MAX_TERMS = 24
 _WORDY = re.compile(r"[^\W_]")  # a letter or a digit: what both tokenizers keep
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")

@@ -7,6 +7,7 @@ from datetime import date
 from flask import Flask
 from markupsafe import Markup
 
+from pitf.services.search_query import MAX_QUERY
 from pitf.web.zones import localtime
 
 
@@ -45,6 +46,7 @@ def register_jinja(app: Flask) -> None:
     app.jinja_env.globals["committee_options"] = committee_options
     app.jinja_env.globals["capitalized_options"] = capitalized_options
     app.jinja_env.globals["field_error_id"] = lambda f: f"{f.id}-error"
+    app.jinja_env.globals["max_query"] = MAX_QUERY  # the longest query the search and the lists' `q` read
     from pitf.web import visibility
 
     visibility.register(app)  # can_see(obj), shows_meeting(id), shows_recommendation(id) in templates

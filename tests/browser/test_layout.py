@@ -114,11 +114,12 @@ STAFF = [
     "/admin/committees/{committee}/members", "/admin/audit", "/admin/audit?from=2027-02-30&person=x",
     "/admin/jobs", "/admin/outbox", "/admin/outbox/{email}", "/admin/reminders",
     "/search", "/search?q=labor", "/search?q=%22forced+labor%22&kind=meeting", "/search?q=-",
+    "/meetings/?when=all&q=labor", "/action-items/?q=%22forced+labor%22", "/recommendations/?q=-",
 ]
 COUNCIL = ["/recommendations/new", "/dashboard"]
 VIEWER = ["/admin/users"]  # the 403 page
 EXPECTED = {"/no-such-page": 404, "/admin/users#viewer": 403, "/admin/audit?from=2027-02-30&person=x": 422,
-            "/search?q=-": 422}
+            "/search?q=-": 422, "/recommendations/?q=-": 422}
 
 
 def check_page(page, base_url: str, path: str, width: int, problems: list[str], *, status: int = 200) -> None:

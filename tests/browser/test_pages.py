@@ -96,3 +96,29 @@ def test_the_header_search_box_leads_to_accessible_results(page, base_url, make_
     page.reload()
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     axe(page)
+
+
+def test_a_lists_words_filter_finds_by_stem_and_names_a_refused_query(page, base_url, make_user, db, axe):
+    from tests.search_data import meeting_with_agenda, new_item
+
+    staff = make_user("secretariat")
+    new_item(db, staff, "Hotline reports", "Calls about debt bondage doubled.")
+    meeting_with_agenda(db, staff, "Spring SPOG meeting", [{"title": "Hotline statistics"}])
+    db.flush()
+    sign_in(page, base_url, staff.email, PASSWORD)
+    page.goto(f"{base_url}/action-items/")
+    page.get_by_label("Words in the title, description or status updates").fill("reported")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.get_by_role("row", name="Hotline reports")).to_be_visible()
+    axe(page)
+    page.goto(f"{base_url}/meetings/?when=all")
+    field = page.get_by_label("Words in the title or agenda")
+    field.fill("-")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.locator("#f-q-error")).to_have_text("Type a word to search for: punctuation alone finds nothing.")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    axe(page)
+    field.fill("statistic")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.get_by_role("link", name="Spring SPOG meeting")).to_be_visible()
+    axe(page)

@@ -10,7 +10,7 @@ from pitf.models.actions import SORT_KEYS
 from pitf.paging import Window, table_rows, window
 from pitf.services import actions
 from pitf.services.action_queries import ActionItemFilters
-from tests.factories import agency, committee
+from tests.factories import agency, committee, index_inserted
 
 TODAY = date.today()
 
@@ -26,6 +26,7 @@ def bulk_items(db, n: int, start: int) -> list[int]:
          "pillar": "protection", "priority": "normal", "cancel_reason": "", "version": 1,
          "created_at": now, "updated_at": now - timedelta(minutes=i % 5)} for i in range(n)])
     db.flush()
+    index_inserted(db, "action_item", range(start, start + n))
     return [start + i for i in range(n)]
 
 

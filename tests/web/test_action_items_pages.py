@@ -19,7 +19,7 @@ from pitf.models import (
     utcnow,
 )
 from pitf.services import actions
-from tests.factories import agency, committee
+from tests.factories import agency, committee, index_inserted
 
 TODAY = utcnow().date()
 
@@ -540,6 +540,8 @@ def _bulk_items(db, n: int, start: int, owner_id: int) -> None:
          "note_md": f"Note {k}", "note_html": f"<p>Note {k}</p>", "percent_complete": None,
          "created_at": now - timedelta(hours=k)} for i in ids for k in range(3)])
     db.flush()
+    index_inserted(db, "action_item", ids)
+    index_inserted(db, "status_update", ids, by="item_id")
 
 
 def test_list_and_item_pages_issue_the_same_queries_at_10_and_1000_items(db, staff, make_user, client_as,
@@ -557,6 +559,8 @@ def test_list_and_item_pages_issue_the_same_queries_at_10_and_1000_items(db, sta
     _bulk_items(db, 9, 0, owner.id)
     c = client_as("viewer")
     urls = ["/action-items/?per_page=50", "/action-items/?agency=DOJ&status=active&q=bulk&per_page=50",
+            # the search's index: a phrase, a word left out, an alternative found in status updates' notes
+            "/action-items/?q=%22bulk+items%22+-watched+or+news&per_page=50",
             f"/action-items/{watched.id}",
             # a deeper page: the last of 10 items (read from the end), the second of 1,000 (from the start)
             "/action-items/?per_page=5&page=2", "/action-items/?agency=DOJ&per_page=3&page=2&sort=title"]
@@ -580,3 +584,4 @@ def test_list_and_item_pages_issue_the_same_queries_at_10_and_1000_items(db, sta
     big = counts()
     assert small == big, (small, big)
     assert len(results(page(c, urls[0]))) == 50
+    assert len(results(page(c, urls[2]))) == 50 and "Showing 1&ndash;50 of 1,000 action items." in page(c, urls[2])

@@ -21,7 +21,15 @@ from pitf.services import meetings as mtg
 from pitf.services.actions import create_action_item
 from pitf.services.meeting_series import suggest_next_date
 from pitf.services.timeutil import local_date
-from tests.factories import agency, agenda_items, attendance_entries, committee, draft_in, meeting_in
+from tests.factories import (
+    agency,
+    agenda_items,
+    attendance_entries,
+    committee,
+    draft_in,
+    index_inserted,
+    meeting_in,
+)
 
 SPOG = "Senior Policy Operating Group"
 COUNCIL = "U.S. Advisory Council on Human Trafficking"
@@ -669,6 +677,7 @@ def _bulk_meetings(db, n: int, start: int) -> None:
          "cancel_reason": "", "short_notice_reason": "", "ics_sequence": 0, "version": 1, "created_at": now,
          "updated_at": now} for i in range(n)])
     db.flush()
+    index_inserted(db, "meeting", db.execute(select(Meeting.id).where(Meeting.title.like("Bulk meeting %"))).scalars())
 
 
 def test_list_and_meeting_pages_issue_the_same_queries_at_10_and_1000_meetings(today, meetings_held, db, staff,
@@ -686,7 +695,7 @@ def test_list_and_meeting_pages_issue_the_same_queries_at_10_and_1000_meetings(t
     _bulk_meetings(db, 9, 0)
     c = client_as("liaison", agency="DOJ")
     urls = ["/meetings/", "/meetings/?when=all", f"/meetings/?committee_id={committee(db, GRANTS).id}",
-            f"/meetings/{watched.id}"]
+            f"/meetings/{watched.id}", "/meetings/?when=all&q=%22bulk+meetings%22+-nothing+or+note"]
     page(c, urls[0])  # warm up
 
     def counts() -> list[int]:
@@ -703,6 +712,7 @@ def test_list_and_meeting_pages_issue_the_same_queries_at_10_and_1000_meetings(t
     big = counts()
     assert small == big, (small, big)
     assert len(listed_titles(page(c, "/meetings/"))) == 50
+    assert len(listed_titles(page(c, urls[4]))) == 50
 
 
 # ---- the service helpers added for these pages --------------------------------------------------

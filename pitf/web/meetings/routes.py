@@ -32,7 +32,7 @@ from pitf.web.meetings.forms import CancelMeetingForm, CopyMeetingForm, EditMeet
 
 PER_PAGE = 50
 WHEN = {"upcoming": "Upcoming", "past": "Past", "all": "All"}
-FILTER_ARGS = ("committee_id", "from", "to", "status")
+FILTER_ARGS = ("committee_id", "from", "to", "status", "q")
 # Service field names -> the form fields that show them ("-": at the top of the form).
 MEETING_FIELDS = {"starts_at": "start_time", "ends_at": "end_time", "is_open": "access", "rule": "repeat",
                   "version": "-", "status": "-"}
