@@ -115,12 +115,17 @@ STATE_LABELS = {"scheduled": "Scheduled", "in_progress": "In progress", "held": 
 def meeting_state(meeting: Meeting, now: datetime | None = None) -> str:
     """What the meeting is now, derived from its times (the stored status only says scheduled or cancelled):
     scheduled before it starts, in_progress until it ends, held after, or cancelled."""
-    if meeting.status == "cancelled":
+    return state_at(meeting.status, meeting.starts_at, meeting.ends_at, now)
+
+
+def state_at(status: str, starts_at: datetime, ends_at: datetime, now: datetime | None = None) -> str:
+    """meeting_state from the meeting's columns (for a query that reads them without the meeting)."""
+    if status == "cancelled":
         return "cancelled"
     now = now or clock()
-    if meeting.starts_at > now:
+    if starts_at > now:
         return "scheduled"
-    return "in_progress" if meeting.ends_at > now else "held"
+    return "in_progress" if ends_at > now else "held"
 
 
 def state_label(meeting: Meeting, minutes_approved: bool, now: datetime | None = None) -> str:

@@ -49,6 +49,7 @@ from pitf.models import (
     ActionItemSupport,
     Agency,
     Committee,
+    Meeting,
     Membership,
     Recommendation,
     RecommendationCosponsor,
@@ -242,6 +243,15 @@ def _target(kind: str, source_id: int, row: Any) -> Target:
     return Target("files.download", {"attachment_id": source_id})
 
 
+def _status(row: Any) -> str:
+    """A document's status; a meeting's is what it is now (held once over), as on its page, not the stored one."""
+    if row.kind == "meeting" and row.starts_at is not None:
+        from pitf.services.meetings import state_at  # meetings' list filter imports this module
+
+        return state_at(row.meeting_status, row.starts_at, row.ends_at)
+    return row.status
+
+
 def _title(row: Any) -> str:
     if row.kind == "status_update":
         return f"Update on: {row.item_title}"
@@ -287,23 +297,24 @@ def search(session: Session, actor, q: str | None, *, kind: str | None = None, c
     order = {row.id: i for i, row in enumerate(ranked)}
     hits: list[SearchHit] = []
     if order:
-        item, rec = table_of(ActionItem).c, table_of(Recommendation).c
+        item, rec, meet = table_of(ActionItem).c, table_of(Recommendation).c, table_of(Meeting).c
         committee_t, agency_t = table_of(Committee).c, table_of(Agency).c
         rows = session.execute(
             select(c.id, c.kind, c.source_id, c.title, c.status, c.item_id, c.meeting_id, c.recommendation_id,
                    c.doc_date, d.snippet().label("snippet"), committee_t.name.label("committee"),
                    agency_t.acronym.label("agency"), item.title.label("item_title"), rec.number.label("rec_number"),
-                   rec.title.label("rec_title"))
+                   rec.title.label("rec_title"), meet.status.label("meeting_status"), meet.starts_at, meet.ends_at)
             .select_from(d.source().outerjoin(table_of(Committee), committee_t.id == c.committee_id)
                          .outerjoin(table_of(Agency), agency_t.id == c.agency_id)
                          .outerjoin(table_of(ActionItem), and_(c.kind == "status_update", item.id == c.item_id))
                          .outerjoin(table_of(Recommendation),
-                                    and_(c.kind == "response", rec.id == c.recommendation_id)))
+                                    and_(c.kind == "response", rec.id == c.recommendation_id))
+                         .outerjoin(table_of(Meeting), and_(c.kind == "meeting", meet.id == c.meeting_id)))
             .where(d.match(), c.id.in_(sorted(order)))).all()
         for row in sorted(rows, key=lambda r: order[r.id]):
             hits.append(SearchHit(kind=row.kind, id=row.source_id, title=_title(row),
                                   snippet=highlight(row.snippet, escaped=d.postgres), date=row.doc_date,
-                                  status=row.status, target=_target(row.kind, row.source_id, row),
+                                  status=_status(row), target=_target(row.kind, row.source_id, row),
                                   committee=row.committee, agency=row.agency))
     return SearchResults(hits, total, page, per_page, counts, query.websearch_text())
 

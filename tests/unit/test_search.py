@@ -398,3 +398,16 @@ def test_retired_agencies_and_withdrawn_recommendations_stay_in_the_record(db, p
     [hit] = search(db, people["viewer"], "port inspections").hits
     assert (hit.kind, hit.status) == ("recommendation", "withdrawn")
     assert found(db, people["viewer"], "port", agency="DHS") == {("recommendation", rec.id)}
+
+
+def test_a_meetings_status_is_what_it_is_now_as_on_its_page(db, people, meeting_clock):
+    from datetime import UTC, datetime
+
+    m = meeting_of(db, people["staff"], title="Hotline review meeting")  # 2027-04-12, 10:00 to 12:00 Eastern
+    db.flush()
+    for now, state in ((datetime(2027, 1, 1, tzinfo=UTC), "scheduled"),
+                       (datetime(2027, 4, 12, 15, 0, tzinfo=UTC), "in_progress"),
+                       (datetime(2028, 1, 1, tzinfo=UTC), "held")):
+        meeting_clock.set(now)
+        [hit] = search(db, people["viewer"], "hotline review").hits
+        assert (hit.kind, hit.id, hit.status) == ("meeting", m.id, state), now
