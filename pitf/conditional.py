@@ -20,8 +20,9 @@ change of data is a new tag, and an old copy simply stops being asked for.
 
 Never from the cache: a page with a flashed message waiting (it is shown once), a page whose view changed the
 session, or wrote (its tag no longer matches the data), anything but a 200 of HTML or JSON (files, errors,
-redirects), a signed-out visitor, and a view marked @uncached. Pages are sent "private, no-cache": kept by
-the browser only and asked again every time.
+redirects), a signed-out visitor, and a view marked @uncached. Signed-in pages stay "no-store" (a shared
+computer's browser keeps no copy to show after sign-out, not even in its history); their tag still answers a
+client that sends it. API answers are "private, no-cache": kept by the caller only and asked again every time.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from pitf.dataversion import data_version
 from pitf.db import get_session
 from pitf.settings import ROOT
 
-CACHE_CONTROL = "private, no-cache"
+CACHE_CONTROL = {"api": "private, no-cache", "page": "no-store"}
 CACHED_TYPES = ("text/html", "application/json")
 NOT_REPLAYED = {"set-cookie", "content-length", "etag", "cache-control", "vary", "date", "content-encoding"}
 GZIP_FROM = 1400  # bytes: a body under one packet gains nothing from compression
@@ -156,8 +157,9 @@ def _gzipped(response: Response, body: bytes) -> None:
 
 def label(response: Response, tag: str) -> None:
     response.set_etag(tag, weak=True)
-    response.headers["Cache-Control"] = CACHE_CONTROL
-    response.vary.add("Authorization" if request.blueprint == "api" else "Cookie")
+    api = request.blueprint == "api"
+    response.headers["Cache-Control"] = CACHE_CONTROL["api" if api else "page"]
+    response.vary.add("Authorization" if api else "Cookie")
     response.vary.add("Accept-Encoding")
 
 

@@ -24,7 +24,7 @@ def test_scorecards_answer_304_until_an_item_changes(client_as, db, staff):
     for path in ("/scorecards/", "/scorecards/DOJ"):
         r = c.get(path)
         assert r.status_code == 200 and r.headers["ETag"].startswith('W/"')
-        assert r.headers["Cache-Control"] == "private, no-cache" and "Cookie" in r.headers["Vary"]
+        assert r.headers["Cache-Control"] == "no-store" and "Cookie" in r.headers["Vary"]  # no copy after sign-out
         again = _again(c, path, r)
         assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == r.headers["ETag"]
     r = c.get("/scorecards/")
