@@ -67,9 +67,8 @@ CODE_VERSION = _code_version()
 
 @dataclass
 class Copy:
-    """A page as rendered: its status, body, the body gzipped (when worth it) and the headers to send again."""
+    """A 200 as rendered: its body, the body gzipped (when worth it) and the headers to send again."""
 
-    status: int
     body: bytes
     gzipped: bytes | None
     headers: list[tuple[str, str]]
@@ -129,20 +128,17 @@ def _cacheable_request() -> bool:
 
 
 def _answer(tag: str) -> Response | None:
-    g._pitf_etag = tag
+    g._pitf_etag = tag  # keep() labels the answer, whichever of the three it is
     asked = request.if_none_match
     if not asked.star_tag and asked.contains_weak(tag):  # "*" would answer 304 before the view knew it exists
-        response = make_response("", 304)
-        label(response, tag)
-        return response
+        return make_response("", 304)
     page = RENDERED.get(tag)
     if page is None:
         return None
-    response = Response(page.body, status=page.status, headers=page.headers)
+    response = Response(page.body, headers=page.headers)
     if page.gzipped is not None and _takes_gzip():
         _gzipped(response, page.gzipped)
     g._pitf_from_cache = True
-    label(response, tag)
     return response
 
 
@@ -155,7 +151,7 @@ def _gzipped(response: Response, body: bytes) -> None:
     response.headers["Content-Encoding"] = "gzip"
 
 
-def label(response: Response, tag: str) -> None:
+def _label(response: Response, tag: str) -> None:
     response.set_etag(tag, weak=True)
     api = request.blueprint == "api"
     response.headers["Cache-Control"] = CACHE_CONTROL["api" if api else "page"]
@@ -185,11 +181,12 @@ def api_from_cache() -> Response | None:
 
 
 def keep(response: Response) -> Response:
-    """after_request: label a 200 with its tag, and keep the page rendered for it."""
+    """after_request: label a 200 or 304 with its tag (a copy and a 304 from the cache too), and keep the page
+    rendered for it."""
     tag = g.pop("_pitf_etag", None)
     if not tag or response.status_code not in (200, 304):
         return response
-    label(response, tag)
+    _label(response, tag)
     if response.status_code == 304:
         return response
     if g.pop("_pitf_from_cache", False) or response.direct_passthrough or response.mimetype not in CACHED_TYPES:
@@ -201,7 +198,7 @@ def keep(response: Response) -> Response:
     # Compressed once, when the page is kept (a large report is ten times smaller); sent to browsers that take it.
     gzipped = (gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
                if len(body) >= GZIP_FROM and response.mimetype == "text/html" else None)
-    RENDERED.put(tag, Copy(response.status_code, body, gzipped,
+    RENDERED.put(tag, Copy(body, gzipped,
                            [(k, v) for k, v in response.headers.items() if k.lower() not in NOT_REPLAYED]),
                  current_app.config["PITF_PAGE_CACHE_ENTRIES"])
     if gzipped is not None and _takes_gzip():
