@@ -188,7 +188,8 @@ def sign_in_client(client, user) -> None:
     with client.session_transaction() as sess:
         sess["_user_id"] = user.get_id()
         sess["_fresh"] = True
-        sess["signed_in_at"] = sess["seen_at"] = time.time()
+        sess["signed_in_at"] = sess["seen_at"] = sess["proved_at"] = time.time()
+        sess["auth_method"] = "password"
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
 from pydantic_core import PydanticCustomError
-from sqlalchemy import JSON, CheckConstraint, Index, UniqueConstraint, true
+from sqlalchemy import JSON, CheckConstraint, Index, UniqueConstraint, false, true
 from sqlmodel import Field, SQLModel
 from sqlmodel.main import SQLModelConfig
 
@@ -67,6 +67,9 @@ class User(Versioned, SQLModel, table=True):
     deactivated_at: datetime | None = optional_time_field()
     # Notification preferences: the weekly digest, and per kind of reminder "email" or "in_app".
     digest_enabled: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    # An administrator's account whose password keeps working where administrators must sign in through single
+    # sign-on (pitf/services/signin_policy.py): the way back in when the identity provider fails.
+    local_sign_in_allowed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     notification_prefs: dict = Field(default_factory=dict, sa_type=JSON, nullable=False,
                                      sa_column_kwargs={"server_default": "{}"})
 
@@ -299,6 +302,8 @@ class UserUpdate(SQLModel):
     name: Name
     title: Annotated[OptionalText, Field(max_length=NAME_LENGTH)] = ""
     role: Role
+    # An administrator's way back in where administrators must use single sign-on (services/signin_policy.py).
+    local_sign_in_allowed: bool = False
     agency: Annotated[str | None, BeforeValidator(lambda v: v.strip().upper() or None if isinstance(v, str) else v)] \
         = None
 

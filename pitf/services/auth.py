@@ -15,6 +15,8 @@ from pitf.security import burn_verification_time, hash_password, new_secret, ver
 from pitf.services import audit
 
 GENERIC_FAILURE = "The email or password is not correct."
+SSO_REQUIRED = ("Your account signs in through single sign-on, not with a password: "
+                "use a “Sign in with …” button on this page.")
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,12 @@ def sign_in(
     assert user is not None  # ok only when the account was found
     if not user.is_active:
         raise SignInFailed("This account has been deactivated. Ask an administrator to restore it.")
+    from pitf.services import signin_policy
+
+    if signin_policy.sso_required(session, user):
+        audit.record(session, actor=user, action="user.sign_in_refused", obj=user,
+                     changes={"reason": [None, "single sign-on required for this role"]})
+        raise SignInFailed(SSO_REQUIRED)
     user.last_login_at = now
     return user
 

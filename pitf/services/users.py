@@ -47,7 +47,24 @@ def _user_problems(session: Session, values: Mapping[str, Any], user_id: int | N
         errors["agency"] = "No agency has that acronym."
     elif values.get("role") == "liaison" and agency is None:
         errors["agency"] = "An agency liaison must belong to an agency."
+    if values.get("local_sign_in_allowed") and values.get("role") != "admin":
+        errors["local_sign_in_allowed"] = "Only an administrator's account can be the way back in."
     return errors
+
+
+def _keeps_way_back_in(session: Session, user: User, values: Mapping[str, Any]) -> dict[str, str]:
+    """Where administrators must use single sign-on, the last administrator who may still sign in with a
+    password cannot lose that (the way back in when the identity provider fails)."""
+    from pitf.services import signin_policy
+
+    was_local = user.role == "admin" and user.local_sign_in_allowed and user.is_active
+    stays_local = values.get("role") == "admin" and bool(values.get("local_sign_in_allowed"))
+    if not was_local or stays_local or "admin" not in signin_policy.load(session).sso_roles:
+        return {}
+    if any(other.id != user.id for other in signin_policy.local_admins(session)):
+        return {}
+    return {"local_sign_in_allowed": "Administrators must use single sign-on and this is the last administrator "
+                                     "who may sign in with a password. Mark another administrator first."}
 
 
 def create_user(*, session: Session, actor, user_in: UserCreate | Mapping[str, Any], min_length: int = 12,
@@ -65,11 +82,13 @@ def create_user(*, session: Session, actor, user_in: UserCreate | Mapping[str, A
     agency = find_agency(session, checked.agency)
     user = User(email=checked.email, name=checked.name, role=str(checked.role), agency_id=agency.id if agency else None,
                 title=checked.title, password_hash=hash_password(checked.password), session_token=new_secret(24),
+                local_sign_in_allowed=checked.local_sign_in_allowed,
                 timezone=timezone or platform_timezone(), password_changed_at=utcnow())
     session.add(user)
     session.flush()
     audit.record(session, actor=actor, action="user.created", obj=user,
-                 changes=audit.creation_changes(user, ["email", "name", "role", "agency_id", "title"]))
+                 changes=audit.creation_changes(user, ["email", "name", "role", "agency_id", "title",
+                                                       "local_sign_in_allowed"]))
     return user
 
 
@@ -80,13 +99,15 @@ def update_user(*, session: Session, actor, user: User, version: int | str | Non
 
     check_version(user, version)
     checked = validate_beside(UserUpdate, user_in, "The account could not be saved.",
-                              lambda values: _user_problems(session, values, user.id))
+                              lambda values: _user_problems(session, values, user.id)
+                              | _keeps_way_back_in(session, user, values))
     if user.id == getattr(actor, "id", None) and checked.role != "admin":
         raise ValidationFailed("You cannot remove your own administrator role.",
                                fields={"role": "Ask another administrator to change your role."})
     agency = find_agency(session, checked.agency)
     changes = audit.apply_changes(user, {"email": checked.email, "name": checked.name, "role": str(checked.role),
-                                         "agency_id": agency.id if agency else None, "title": checked.title})
+                                         "agency_id": agency.id if agency else None, "title": checked.title,
+                                         "local_sign_in_allowed": checked.local_sign_in_allowed})
     if changes:
         if "role" in changes or "agency_id" in changes:
             rotate_session_token(user)  # privileges changed: sign the person in again
@@ -99,6 +120,8 @@ def set_active(*, session: Session, actor, user: User, active: bool) -> User:
     require(permissions.can_manage_users(actor))
     if not active and user.id == getattr(actor, "id", None):
         raise ValidationFailed("You cannot deactivate your own account.")
+    if not active and (problem := _keeps_way_back_in(session, user, {"role": None})):
+        raise ValidationFailed(problem["local_sign_in_allowed"])
     if user.is_active == active:
         return user
     changes = audit.apply_changes(user, {"is_active": active, "deactivated_at": None if active else utcnow()})

@@ -29,6 +29,9 @@ def register_web(app: Flask) -> None:
     for bp in (notifications_bp, admin_ops_bp):  # notifications and operations (issue #7)
         app.register_blueprint(bp)
     app.register_blueprint(search_bp)  # search (issue #13)
+    from pitf.web.admin.signin_routes import bp as admin_signin_bp
+
+    app.register_blueprint(admin_signin_bp)  # sign-in policy (issue #14)
 
     from pitf.web.errors import register_error_handlers
     from pitf.web.jinja import register_jinja

@@ -112,7 +112,7 @@ STAFF = [
     "/admin/", "/admin/users", "/admin/users/{user}", "/admin/users/new", "/admin/agencies/new",
     "/admin/agencies/DOJ/edit", "/admin/committees/new", "/admin/committees/{committee}/edit",
     "/admin/committees/{committee}/members", "/admin/audit", "/admin/audit?from=2027-02-30&person=x",
-    "/admin/jobs", "/admin/outbox", "/admin/outbox/{email}", "/admin/reminders",
+    "/admin/jobs", "/admin/outbox", "/admin/outbox/{email}", "/admin/reminders", "/admin/sign-in",
     "/search", "/search?q=labor", "/search?q=%22forced+labor%22&kind=meeting", "/search?q=-",
     "/meetings/?when=all&q=labor", "/action-items/?q=%22forced+labor%22", "/recommendations/?q=-",
 ]

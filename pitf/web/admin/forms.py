@@ -31,6 +31,10 @@ class UserForm(FlaskForm):
     role = SelectField("Role", choices=options(ROLE_CHOICES))
     agency = SelectField("Agency", choices=[], validate_choice=False,
                          description="Required for agency liaisons.")
+    local_sign_in_allowed = BooleanField(
+        "May sign in with a password where administrators must use single sign-on",
+        description="Administrators only: the way back in if the identity provider fails. Keep it to one or two "
+                    "accounts, each with a security key.")
     version = HiddenField()
 
 

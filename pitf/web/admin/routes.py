@@ -70,7 +70,8 @@ def user_new():
     def save():
         user = users.create_user(session=db, actor=current_user, user_in={
             "email": form.email.data, "name": form.name.data, "role": form.role.data,
-            "agency": form.agency.data or None, "password": form.password.data, "title": form.title.data or ""},
+            "agency": form.agency.data or None, "password": form.password.data, "title": form.title.data or "",
+            "local_sign_in_allowed": bool(form.local_sign_in_allowed.data)},
             min_length=_min_length())
         return f"Account created for {user.name}.", url_for("admin.user_list")
 
@@ -93,7 +94,8 @@ def user_edit(user_id: int):
     def save():
         users.update_user(session=db, actor=current_user, user=user, version=form.version.data, user_in={
             "email": form.email.data, "name": form.name.data, "role": form.role.data,
-            "agency": form.agency.data or None, "title": form.title.data or ""})
+            "agency": form.agency.data or None, "title": form.title.data or "",
+            "local_sign_in_allowed": bool(form.local_sign_in_allowed.data)})
         return f"Saved {user.name}.", url_for("admin.user_list")
 
     return form_page(form, save, "admin/user_form.html", user=user, reset_form=ResetPasswordForm(),

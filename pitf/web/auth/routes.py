@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from pitf.db import get_session
 from pitf.errors import RateLimited
@@ -14,6 +13,7 @@ from pitf.security import is_safe_next
 from pitf.services import audit
 from pitf.services.auth import LoginPolicy, SignInFailed, rotate_session_token, sign_in
 from pitf.web.auth.forms import LoginForm
+from pitf.web.auth.signin import finish_sign_in
 
 bp = Blueprint("auth", __name__)
 
@@ -45,11 +45,7 @@ def login():
         except SignInFailed as exc:
             form.form_errors = [exc.message]
         else:
-            session.clear()  # a new session at sign-in: nothing from before survives
-            login_user(user)
-            session.permanent = True
-            session["signed_in_at"] = session["seen_at"] = time.time()
-            audit.record(db, actor=user, action="user.signed_in", obj=user)
+            finish_sign_in(user, method="password")
             target = form.next.data
             return redirect(target if is_safe_next(target) else url_for("main.dashboard"))
     elif request.method == "POST":
