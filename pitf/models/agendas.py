@@ -13,6 +13,7 @@ from pitf.validation import bounds, fields_of, max_length
 
 from .fields import OptionalId, WholeNumber, _blank_if_none, _none_if_blank, required
 from .meetings import AgendaItemBase
+from .vocab import AgendaOutcome
 from .recommendations import IsoDateTime
 
 MAX_AGENDA_ITEMS = 100
@@ -35,6 +36,10 @@ SHORTEST, LONGEST = (int(n or 0) for n in bounds(AgendaItemBase, "duration_minut
 DURATION_HINT = f"A whole number of minutes from {SHORTEST} to {LONGEST}."
 
 
+OUTCOME_HINT = ("Choose discussed, continued or not_reached (continued and not reached items are carried into the "
+                "next meeting), or leave it blank: not recorded.")
+
+
 class AgendaItemInput(EntryInput):
     """One item of the agenda as a planner gives it, each value checked against AgendaItemBase's limits; the
     service checks what only the stored data can tell (the agency, the action item, the recommendation)."""
@@ -43,10 +48,11 @@ class AgendaItemInput(EntryInput):
     messages: ClassVar[dict[str, str]] = {
         "title.missing": "Enter a title.", "duration_minutes.greater_than_equal": DURATION_HINT,
         "duration_minutes.less_than_equal": DURATION_HINT,
-        "notes_md.string_too_long": f"Text of at most {_limit('notes_md'):,} characters."}
+        "notes_md.string_too_long": f"Text of at most {_limit('notes_md'):,} characters.",
+        "outcome.enum": OUTCOME_HINT}
     # Fields an item is read back with: a client may PUT what it read, and these are ignored.
     READ_ONLY: ClassVar[tuple[str, ...]] = ("id", "position", "starts_at", "notes_html", "action_item_title",
-                                            "recommendation_label")
+                                            "recommendation_label", "carried_from_label")
     PLACEHOLDERS: ClassVar[dict[str, Any]] = {"title": "-"}
 
     title: Annotated[str, required("Enter a title."),
@@ -63,12 +69,19 @@ class AgendaItemInput(EntryInput):
     recommendation_id: OptionalId = None
     recommendation_number: Annotated[str | None, BeforeValidator(_none_if_blank)] = Field(
         default=None, description="Instead of recommendation_id: its number, e.g. 2026-01")
+    outcome: Annotated[AgendaOutcome | None, BeforeValidator(_none_if_blank)] = Field(
+        default=None, description="What became of the item at the meeting (once it has started): discussed, "
+                                  "continued or not_reached; null: not recorded. Continued and not reached "
+                                  "items are carried into the next meeting")
+    carried_from_meeting_id: OptionalId = Field(default=None, description="The meeting the item was carried "
+                                                                          "from, kept as read")
     id: Any = Field(default=None, schema_extra=READ_BACK)
     position: Any = Field(default=None, schema_extra=READ_BACK)
     starts_at: Any = Field(default=None, schema_extra=READ_BACK)
     notes_html: Any = Field(default=None, schema_extra=READ_BACK)
     action_item_title: Any = Field(default=None, schema_extra=READ_BACK)
     recommendation_label: Any = Field(default=None, schema_extra=READ_BACK)
+    carried_from_label: Any = Field(default=None, schema_extra=READ_BACK)
 
 
 def inline_schema(model: type[SQLModel]) -> dict[str, Any]:
@@ -152,6 +165,17 @@ class AgendaPublish(SQLModel):
                                             "than 15 days ahead")
 
 
+class AgendaItemOutcomeUpdate(SQLModel):
+    """Record what became of one agenda item at the meeting: the agenda's version read and the outcome."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    messages: ClassVar[dict[str, str]] = {"outcome.enum": OUTCOME_HINT}
+
+    version: WholeNumber | None = Field(default=None, description="The agenda's version read")
+    outcome: Annotated[AgendaOutcome | None, BeforeValidator(_none_if_blank)] = Field(
+        description="discussed, continued or not_reached; null: not recorded")
+
+
 class AgendaItemPublic(SQLModel):
     id: int
     position: int
@@ -166,6 +190,11 @@ class AgendaItemPublic(SQLModel):
     recommendation_id: int | None = Field(description="Null when read by someone who may not see it "
                                           "(someone else's draft)")
     recommendation_label: str | None
+    outcome: AgendaOutcome | None = Field(description="What became of the item at the meeting; null: not "
+                                          "recorded")
+    carried_from_meeting_id: int | None = Field(description="The meeting the item was carried from (null when "
+                                                "not carried, or read by someone who may not see that meeting)")
+    carried_from_label: str | None = Field(description="That meeting's title and date")
     starts_at: IsoDateTime = Field(description="Computed from the meeting's start and the items before")
 
 

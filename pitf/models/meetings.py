@@ -215,6 +215,9 @@ class MeetingSeriesPlan(SQLModel):
     interval: WholeNumber = Field(default=1, ge=1, le=52)
 
 
+MAX_CARRIED = 101  # the agenda's items (at most 100) and the open commitments
+
+
 class MeetingCopy(SQLModel):
     """Plan the next meeting from one: each field left out is taken from the meeting copied."""
 
@@ -227,6 +230,10 @@ class MeetingCopy(SQLModel):
     ends_at: OptionalInstant = Field(default=None, description="Left out: as long as the meeting copied")
     title: Annotated[str | None, BeforeValidator(_none_if_blank), AfterValidator(_stripped)] = Field(
         default=None, description="Left out: the copied title")
+    carry: list[Annotated[str, StringConstraints(max_length=64)]] | None = Field(
+        default=None, max_length=MAX_CARRIED, description="The keys of what the new agenda starts with, among "
+        "those GET /meetings/{id}/copy proposes (the continued, not reached and standing items, and the open "
+        "commitments); left out: all of them; [] for an empty agenda")
 
 
 class MeetingPublic(SQLModel):
@@ -291,6 +298,10 @@ class AgendaItem(Versioned, AgendaItemBase, table=True):
     notes_html: str = Field(default="", sa_type=Text)
     action_item_id: int | None = Field(default=None, foreign_key="actionitem.id", index=True)
     recommendation_id: int | None = Field(default=None, foreign_key="recommendation.id", index=True)
+    # What became of the item at the meeting (vocab.AgendaOutcome; null: not recorded), and the meeting an item
+    # carried over came from (services.carry_over).
+    outcome: str | None = Field(default=None, max_length=16)
+    carried_from_meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
 
 
 class AttendanceBase(SQLModel):

@@ -90,6 +90,18 @@ class MinutesStatus(StrEnum):
     APPROVED = "approved"
 
 
+class AgendaOutcome(StrEnum):
+    """What became of an agenda item at its meeting (none recorded: null). Continued and not reached items are
+    carried into the next meeting (services.carry_over)."""
+
+    DISCUSSED = "discussed"
+    CONTINUED = "continued"
+    NOT_REACHED = "not_reached"
+
+
+CARRIED_OUTCOMES = (AgendaOutcome.CONTINUED, AgendaOutcome.NOT_REACHED)
+
+
 class AttendanceStatus(StrEnum):
     PRESENT = "present"
     ABSENT = "absent"
@@ -165,3 +177,8 @@ ACTION_STATUS_LABELS: dict[str, str] = {
     ActionStatus.CANCELLED: "Cancelled",
 }
 PILLAR_LABELS: dict[str, str] = {p: p.capitalize() for p in Pillar}
+AGENDA_OUTCOME_LABELS: dict[str, str] = {
+    AgendaOutcome.DISCUSSED: "Discussed",
+    AgendaOutcome.CONTINUED: "Continued",
+    AgendaOutcome.NOT_REACHED: "Not reached",
+}

@@ -9,14 +9,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from pitf.errors import NotFound, ValidationFailed
 from pitf.markdown import render_markdown
 from pitf.models import ActionItem, Agency, Agenda, AgendaItem, Meeting, Recommendation, utcnow
 from pitf.models.actions import CLOSED_STATUSES
-from pitf.models.agendas import MAX_AGENDA_ITEMS, AgendaItemInput, read_entries
+from pitf.models.agendas import MAX_AGENDA_ITEMS, AgendaItemInput, AgendaItemOutcomeUpdate, read_entries
 from pitf.models.meetings import AgendaItemBase, MeetingBase
+from pitf.models.vocab import AGENDA_OUTCOME_LABELS
 from pitf.services import agenda_links, audit
 from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
@@ -33,6 +34,7 @@ class AgendaRow:
     presenter_agency: str | None
     action_item_title: str | None
     recommendation_label: str | None
+    carried_from_label: str | None = None  # the title and day of the meeting a carried item came from
 
 
 @dataclass
@@ -66,19 +68,26 @@ def get_agenda(session: Session, meeting: Meeting) -> Agenda:
 def agenda_view(session: Session, meeting: Meeting) -> AgendaView:
     """The ordered items with each one's computed start, and whether the agenda runs past the end."""
     agenda = get_agenda(session, meeting)
+    source = aliased(Meeting)
     rows = session.execute(
         select(AgendaItem, Agency.acronym.label("presenter_agency"), ActionItem.title.label("action_item_title"),
-               Recommendation.number.label("rec_number"), Recommendation.title.label("rec_title"))
+               Recommendation.number.label("rec_number"), Recommendation.title.label("rec_title"),
+               source.title.label("source_title"), source.starts_at.label("source_starts"),
+               source.timezone.label("source_zone"))
         .join(Agency, Agency.id == AgendaItem.presenter_agency_id, isouter=True)
         .join(ActionItem, ActionItem.id == AgendaItem.action_item_id, isouter=True)
         .join(Recommendation, Recommendation.id == AgendaItem.recommendation_id, isouter=True)
+        .join(source, source.id == AgendaItem.carried_from_meeting_id, isouter=True)
         .where(AgendaItem.agenda_id == agenda.id).order_by(AgendaItem.position, AgendaItem.id)).all()
     at = meeting.starts_at
     result = []
     for row in rows:
         label = f"{row.rec_number or 'Draft'}: {row.rec_title}" if row.rec_title else None
+        carried = (f"{row.source_title}, {to_local(row.source_starts, row.source_zone).strftime('%B %-d, %Y')}"
+                   if row.source_title else None)
         result.append(AgendaRow(item=row.AgendaItem, starts_at=at, presenter_agency=row.presenter_agency,
-                                action_item_title=row.action_item_title, recommendation_label=label))
+                                action_item_title=row.action_item_title, recommendation_label=label,
+                                carried_from_label=carried))
         at = at + timedelta(minutes=row.AgendaItem.duration_minutes)
     overrun = int((at - meeting.ends_at).total_seconds() // 60)
     return AgendaView(agenda=agenda, rows=result, ends_at=at, overruns=overrun > 0, overrun_minutes=max(0, overrun))
@@ -87,8 +96,14 @@ def agenda_view(session: Session, meeting: Meeting) -> AgendaView:
 def _item_links(session: Session, item: AgendaItemInput, prefix: str) -> tuple[dict[str, Any], dict[str, str]]:
     """What only the stored data can tell of an item: its presenting agency, action item and recommendation
     (the columns, and the problems named as the API names them: `items[2].action_item_id`)."""
-    values: dict[str, Any] = {"presenter_agency_id": None, "action_item_id": None, "recommendation_id": None}
+    values: dict[str, Any] = {"presenter_agency_id": None, "action_item_id": None, "recommendation_id": None,
+                              "carried_from_meeting_id": None}
     errors: dict[str, str] = {}
+    if item.carried_from_meeting_id is not None:
+        if session.get(Meeting, item.carried_from_meeting_id) is None:
+            errors[prefix + "carried_from_meeting_id"] = "No such meeting."
+        else:
+            values["carried_from_meeting_id"] = item.carried_from_meeting_id
     if acronym := item.presenter_agency:
         agency = session.execute(select(Agency).where(Agency.acronym == acronym.upper())).scalar()
         if agency is None:
@@ -118,6 +133,7 @@ def _item_values(session: Session, item: AgendaItemInput, prefix: str) -> tuple[
     """The columns of a stored item made of *item*, and the stored data's problems with it (see _item_links)."""
     links, problems = _item_links(session, item, prefix)
     return {**item.model_dump(include=set(AgendaItemBase.model_fields)), **links,
+            "outcome": str(item.outcome) if item.outcome else None,
             "notes_html": render_markdown(item.notes_md)}, problems
 
 
@@ -144,6 +160,9 @@ def put_agenda(*, session: Session, actor, meeting_id: int, version,
     _require_few_enough(items)
     new_values = check_entries(items, "items", lambda item, prefix: _item_values(session, item, prefix),
                                "The agenda has problems.")
+    if not _outcomes_open(meeting) and (early := {
+            f"items[{i}].outcome": NOT_YET for i, values in enumerate(new_values) if values["outcome"]}):
+        raise ValidationFailed("The meeting has not started.", fields=early)
     existing = list(session.execute(select(AgendaItem).where(AgendaItem.agenda_id == agenda.id)
                                     .order_by(AgendaItem.position, AgendaItem.id)).scalars())
     before = [i.title for i in existing]
@@ -165,8 +184,46 @@ def agenda_items_as_input(view: AgendaView) -> list[AgendaItemInput]:
     """The agenda's items as a PUT gives them back (to change one, move one or add one)."""
     return [AgendaItemInput(title=r.item.title, presenter=r.item.presenter, presenter_agency=r.presenter_agency,
                             duration_minutes=r.item.duration_minutes, notes_md=r.item.notes_md,
-                            action_item_id=r.item.action_item_id, recommendation_id=r.item.recommendation_id)
+                            action_item_id=r.item.action_item_id, recommendation_id=r.item.recommendation_id,
+                            outcome=r.item.outcome, carried_from_meeting_id=r.item.carried_from_meeting_id)
             for r in view.rows]
+
+
+NOT_YET = "Record what became of an item once the meeting has started."
+
+
+def _outcomes_open(meeting: Meeting) -> bool:
+    """Whether what became of the items may be recorded: once the meeting has started, or when it is cancelled
+    (its items not reached, to carry them into the next one)."""
+    return meeting.status == "cancelled" or mtg.has_started(meeting)
+
+
+def set_item_outcome(*, session: Session, actor, meeting_id: int, item_id: int,
+                     outcome_in: AgendaItemOutcomeUpdate) -> AgendaView:
+    """Record what became of one item at the meeting (discussed, continued, not reached, or none): its planners,
+    once the meeting has started; the agenda's version read must be current."""
+    meeting, _committee, _ = mtg.get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
+    agenda = get_agenda(session, meeting)
+    check_version(agenda, outcome_in.version)
+    item = session.get(AgendaItem, item_id)
+    if item is None or item.agenda_id != agenda.id:
+        raise NotFound("No such agenda item.")
+    if meeting.status == "cancelled" and outcome_in.outcome == "discussed":
+        raise ValidationFailed("This meeting is cancelled.", fields={
+            "outcome": "This meeting is cancelled: its items were not discussed (mark them not reached to carry "
+                       "them into the next meeting)."})
+    if not _outcomes_open(meeting) and outcome_in.outcome:
+        raise ValidationFailed("The meeting has not started.", fields={"outcome": NOT_YET})
+    new = str(outcome_in.outcome) if outcome_in.outcome else None
+    if new != item.outcome:
+        label = AGENDA_OUTCOME_LABELS
+        audit.record(session, actor=actor, action="agenda.outcome_recorded", obj=agenda, changes={
+            "item": [None, item.title],
+            "outcome": [label.get(item.outcome or "", None), label.get(new or "", None)]})
+        item.outcome = new
+        agenda.updated_at = utcnow()  # bumps the agenda's version: a page read before is stale
+    flush_or_conflict(session, "meeting")
+    return agenda_view(session, meeting)
 
 
 def move_agenda_item(*, session: Session, actor, meeting_id: int, version, item_id: int, direction: str):

@@ -11,18 +11,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pitf.errors import ValidationFailed
-from pitf.models import Agenda, AgendaItem, Committee, Meeting, MeetingSeries, utcnow
+from pitf.models import Committee, Meeting, MeetingSeries, utcnow
 from pitf.models.meetings import MeetingCopy, MeetingCreate, MeetingSeriesPlan
-from pitf.services import audit
+from pitf.services import audit, carry_over
 from pitf.services import meetings as mtg
 from pitf.services.timeutil import local_to_utc, parse_instant, to_local
 from pitf.validation import validate
 
 
 def copy_meeting(*, session: Session, actor, meeting_id: int, copy_in: MeetingCopy) -> Meeting:
-    """Plan the next meeting from a past one: same body, place, length (unless *copy_in* gives the end) and
-    agenda (unpublished). Without a start, on the date suggested for the next meeting (see next_meeting)."""
+    """Plan the next meeting from a past one: same body, place, length (unless *copy_in* gives the end), and an
+    agenda (unpublished) starting with the open work carried over (services.carry_over: the continued, not reached
+    and standing items, and the open commitments born in the meeting; *copy_in.carry* names those to bring, all
+    when left out). Without a start, on the date suggested for the next meeting (see next_meeting)."""
     source, committee, _ = mtg.get_meeting_for_planning(session=session, actor=actor, meeting_id=meeting_id)
+    carried = carry_over.chosen_entries(carry_over.proposal(session, actor, source), copy_in.carry)
     starts_at, ends_at = copy_in.starts_at, copy_in.ends_at
     if starts_at is None:
         suggested = next_meeting(session, source, committee)  # wall-clock times, read in the meeting's zone
@@ -40,18 +43,7 @@ def copy_meeting(*, session: Session, actor, meeting_id: int, copy_in: MeetingCo
         "location": source.location, "virtual_url": source.virtual_url, "is_open": source.is_open,
         "joint_with_committee_id": source.joint_with_committee_id})
     meeting = mtg.create_meeting(session=session, actor=actor, meeting_in=meeting_in)
-    source_agenda = session.execute(select(Agenda).where(Agenda.meeting_id == source.id)).scalar_one_or_none()
-    if source_agenda is not None:
-        agenda = session.execute(select(Agenda).where(Agenda.meeting_id == meeting.id)).scalar_one()
-        assert agenda.id is not None  # read from the database
-        for item in session.execute(select(AgendaItem).where(AgendaItem.agenda_id == source_agenda.id)
-                                    .order_by(AgendaItem.position)).scalars():
-            session.add(AgendaItem(agenda_id=agenda.id, position=item.position, title=item.title,
-                                   presenter=item.presenter, presenter_user_id=item.presenter_user_id,
-                                   presenter_agency_id=item.presenter_agency_id,
-                                   duration_minutes=item.duration_minutes, notes_md=item.notes_md,
-                                   notes_html=item.notes_html, action_item_id=item.action_item_id,
-                                   recommendation_id=item.recommendation_id))
+    carry_over.write_entries(session, actor, source=source, target=meeting, entries=carried)
     audit.record(session, actor=actor, action="meeting.copied", obj=meeting, changes={"copied_from": [None, source.id]})
     session.flush()
     return meeting
