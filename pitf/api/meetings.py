@@ -22,7 +22,15 @@ from pitf.api.util import (
 from pitf.db import get_session
 from pitf.errors import Conflict, NotFound
 from pitf.models import Agency, AgendaItem, Attendance, Committee, Meeting, User
-from pitf.models.agendas import AgendaItemPublic, AgendaPublic, AgendaPublish, AgendaUpdate
+from pitf.models.agendas import (
+    AgendaItemOutcomeUpdate,
+    AgendaItemPublic,
+    AgendaPublic,
+    AgendaPublish,
+    AgendaUpdate,
+    CarryEntryPublic,
+    CarryProposalPublic,
+)
 from pitf.models.attendance import AttendanceEntryPublic, AttendancePublic, AttendanceUpdate, QuorumPublic
 from pitf.models.meetings import (
     MeetingCopy,
@@ -37,7 +45,7 @@ from pitf.models.meetings import (
     MinutesUpdate,
 )
 from pitf.models.vocab import MinutesStatus, QuorumRule
-from pitf.services import agendas, meeting_series, visibility
+from pitf.services import agendas, carry_over, meeting_series, visibility
 from pitf.services import attendance as att
 from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
@@ -48,8 +56,8 @@ from pitf.services.timeutil import to_local
 # The meeting's own columns a MeetingPublic shows as they are.
 PUBLIC_MEETING_FIELDS = set(MeetingPublic.model_fields) & set(Meeting.model_fields)
 # The item's own columns an AgendaItemPublic shows as they are.
-PUBLIC_ITEM_FIELDS = set(AgendaItemPublic.model_fields) & set(AgendaItem.model_fields) - {"recommendation_id",
-                                                                                           "starts_at"}
+PUBLIC_ITEM_FIELDS = set(AgendaItemPublic.model_fields) & set(AgendaItem.model_fields) - {
+    "recommendation_id", "starts_at", "carried_from_meeting_id"}
 # The entry's own columns an AttendanceEntryPublic shows as they are.
 PUBLIC_ENTRY_FIELDS = {"id", "user_id", "name", "status", "attendee_kind"}
 
@@ -97,6 +105,9 @@ def agenda_public(meeting: Meeting, view: agendas.AgendaView) -> AgendaPublic:
     assert meeting.id is not None  # a stored meeting
     shown = visibility.visible_recommendation_ids(get_session(), actor(),
                                                   [row.item.recommendation_id for row in view.rows])
+    # So is a closed meeting an item was carried from.
+    sources = visibility.visible_meeting_ids(get_session(), actor(),
+                                             [row.item.carried_from_meeting_id for row in view.rows])
     return AgendaPublic(
         meeting_id=meeting.id,
         items=[AgendaItemPublic(
@@ -104,6 +115,9 @@ def agenda_public(meeting: Meeting, view: agendas.AgendaView) -> AgendaPublic:
             action_item_title=row.action_item_title,
             recommendation_id=row.item.recommendation_id if row.item.recommendation_id in shown else None,
             recommendation_label=row.recommendation_label if row.item.recommendation_id in shown else None,
+            carried_from_meeting_id=row.item.carried_from_meeting_id
+            if row.item.carried_from_meeting_id in sources else None,
+            carried_from_label=row.carried_from_label if row.item.carried_from_meeting_id in sources else None,
             starts_at=row.starts_at) for row in view.rows],
         published_at=view.agenda.published_at, version=view.agenda.version, starts_at=meeting.starts_at,
         ends_at=view.ends_at, meeting_ends_at=meeting.ends_at, overruns=view.overruns,
@@ -247,6 +261,19 @@ def copy_meeting(meeting_id: int, json: MeetingCopy):
     return _created(meeting_detail(meeting, db.get_one(Committee, meeting.committee_id)))
 
 
+@api_bp.get("/meetings/<int:meeting_id>/copy")
+@spec.validate(resp=responses(200, CarryProposalPublic, errors=(401, 403, 404)), tags=MEETING_TAGS)
+def copy_proposal(meeting_id: int):
+    """What a copy would bring to the next meeting's agenda: the continued, not reached and standing items, and
+    one item listing the open action items born in this meeting; nothing is created (the meeting's planners)"""
+    meeting, entries = carry_over.carry_proposal(session=get_session(), actor=actor(),
+                                                 meeting_id=_meeting_id(meeting_id))
+    assert meeting.id is not None  # a stored meeting
+    return CarryProposalPublic(meeting_id=meeting.id, items=[CarryEntryPublic(
+        key=e.key, kind=e.kind, title=e.title, presenter=e.presenter, duration_minutes=e.duration_minutes,
+        notes_md=e.notes_md, outcome=e.outcome, action_item_ids=[c.id for c in e.commitments]) for e in entries])
+
+
 # ---- agenda ------------------------------------------------------------------------------------
 
 AGENDA_TAGS = ["agenda"]
@@ -271,6 +298,21 @@ def put_agenda(meeting_id: int, json: AgendaUpdate):
     try:
         view = agendas.put_agenda(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id),
                                   version=json.version, items=items)
+    except Conflict as err:
+        raise _agenda_conflict(err, meeting_id) from None
+    return agenda_public(db.get_one(Meeting, meeting_id), view)
+
+
+@api_bp.post("/meetings/<int:meeting_id>/agenda/items/<int:item_id>/outcome")
+@spec.validate(json=AgendaItemOutcomeUpdate,
+               resp=responses(200, AgendaPublic, errors=(400, 401, 403, 404, 409, 422)), tags=AGENDA_TAGS)
+def agenda_item_outcome(meeting_id: int, item_id: int, json: AgendaItemOutcomeUpdate):
+    """Record what became of an item at the meeting: discussed, continued or not_reached (null: none); sends the
+    agenda's version read (the meeting's planners, once it has started)"""
+    db = get_session()
+    try:
+        view = agendas.set_item_outcome(session=db, actor=actor(), meeting_id=_meeting_id(meeting_id),
+                                        item_id=checked_id(item_id, "agenda item"), outcome_in=json)
     except Conflict as err:
         raise _agenda_conflict(err, meeting_id) from None
     return agenda_public(db.get_one(Meeting, meeting_id), view)

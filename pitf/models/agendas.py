@@ -210,3 +210,25 @@ class AgendaPublic(SQLModel):
     meeting_ends_at: IsoDateTime
     overruns: bool
     overrun_minutes: int
+
+
+class CarryEntryPublic(SQLModel):
+    """One item the next meeting's agenda may start with (GET /meetings/{id}/copy)."""
+
+    key: str = Field(description="Names the entry in the copy's `carry`")
+    kind: str = Field(description="carried (continued or not reached), standing (no outcome recorded) or "
+                                  "commitments (the open action items born in the meeting)")
+    title: str
+    presenter: str
+    duration_minutes: int
+    notes_md: str
+    outcome: AgendaOutcome | None = Field(description="The item's outcome at the meeting copied")
+    action_item_ids: list[int] = Field(description="Of the commitments entry: the open action items it lists")
+
+
+class CarryProposalPublic(SQLModel):
+    """What a copy of the meeting brings to the new agenda unless the copy's `carry` leaves some out; nothing is
+    created until the copy is posted."""
+
+    meeting_id: int
+    items: list[CarryEntryPublic]

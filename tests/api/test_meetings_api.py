@@ -82,7 +82,8 @@ def minutes_row(db, meeting_id: int) -> Minutes | None:
 ENDPOINTS = [("get", ""), ("post", ""), ("get", "/1"), ("patch", "/1"), ("get", "/1/agenda"), ("put", "/1/agenda"),
              ("post", "/1/agenda/publish"), ("get", "/1/attendance"), ("put", "/1/attendance"),
              ("get", "/1/minutes"), ("put", "/1/minutes"), ("post", "/1/minutes/circulate"),
-             ("post", "/1/minutes/approve"), ("get", "/1/minutes/revisions"), ("post", "/1/copy")]
+             ("post", "/1/minutes/approve"), ("get", "/1/minutes/revisions"), ("post", "/1/copy"),
+             ("get", "/1/copy"), ("post", "/1/agenda/items/1/outcome")]
 
 
 @pytest.mark.parametrize("method,path", ENDPOINTS)
@@ -346,7 +347,8 @@ def test_every_bad_filter_is_named_at_once(client, api_as):
     ("put", "/agenda", {"version": 1, "items": []}), ("post", "/agenda/publish", {}), ("get", "/attendance", None),
     ("put", "/attendance", {"entries": []}), ("get", "/minutes", None), ("put", "/minutes", {"body_md": "x"}),
     ("post", "/minutes/circulate", {"version": 1}), ("post", "/minutes/approve", {"version": 1}),
-    ("get", "/minutes/revisions", None), ("post", "/copy", {}),
+    ("get", "/minutes/revisions", None), ("post", "/copy", {}), ("get", "/copy", None),
+    ("post", "/agenda/items/1/outcome", {"version": 1, "outcome": "continued"}),
 ])
 @pytest.mark.parametrize("missing", [999999, 2**31, 10**30])
 def test_missing_meeting_is_json_404_on_every_endpoint(client, api_as, method, path, body, missing):
