@@ -13,8 +13,8 @@ from pitf.validation import bounds, fields_of, max_length
 
 from .fields import OptionalId, WholeNumber, _blank_if_none, _none_if_blank, required
 from .meetings import AgendaItemBase
-from .vocab import AgendaOutcome
 from .recommendations import IsoDateTime
+from .vocab import AgendaOutcome
 
 MAX_AGENDA_ITEMS = 100
 READ_BACK: dict[str, Any] = {"json_schema_extra": {"readOnly": True}}  # sent back as read, ignored

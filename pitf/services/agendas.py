@@ -160,7 +160,7 @@ def put_agenda(*, session: Session, actor, meeting_id: int, version,
     _require_few_enough(items)
     new_values = check_entries(items, "items", lambda item, prefix: _item_values(session, item, prefix),
                                "The agenda has problems.")
-    if not _outcomes_open(meeting) and (early := {
+    if not outcomes_open(meeting) and (early := {
             f"items[{i}].outcome": NOT_YET for i, values in enumerate(new_values) if values["outcome"]}):
         raise ValidationFailed("The meeting has not started.", fields=early)
     existing = list(session.execute(select(AgendaItem).where(AgendaItem.agenda_id == agenda.id)
@@ -192,7 +192,7 @@ def agenda_items_as_input(view: AgendaView) -> list[AgendaItemInput]:
 NOT_YET = "Record what became of an item once the meeting has started."
 
 
-def _outcomes_open(meeting: Meeting) -> bool:
+def outcomes_open(meeting: Meeting) -> bool:
     """Whether what became of the items may be recorded: once the meeting has started, or when it is cancelled
     (its items not reached, to carry them into the next one)."""
     return meeting.status == "cancelled" or mtg.has_started(meeting)
@@ -212,7 +212,7 @@ def set_item_outcome(*, session: Session, actor, meeting_id: int, item_id: int,
         raise ValidationFailed("This meeting is cancelled.", fields={
             "outcome": "This meeting is cancelled: its items were not discussed (mark them not reached to carry "
                        "them into the next meeting)."})
-    if not _outcomes_open(meeting) and outcome_in.outcome:
+    if not outcomes_open(meeting) and outcome_in.outcome:
         raise ValidationFailed("The meeting has not started.", fields={"outcome": NOT_YET})
     new = str(outcome_in.outcome) if outcome_in.outcome else None
     if new != item.outcome:

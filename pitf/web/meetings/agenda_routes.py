@@ -14,12 +14,14 @@ from pitf import permissions
 from pitf.db import get_session
 from pitf.errors import Conflict, NotFound, ValidationFailed
 from pitf.models import Committee, Meeting, utcnow
-from pitf.models.agendas import AgendaItemInput
+from pitf.models.agendas import AgendaItemInput, AgendaItemOutcomeUpdate
+from pitf.models.vocab import AGENDA_OUTCOME_LABELS
 from pitf.services import agenda_links, agendas, org
 from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
 from pitf.services.pdf import render_pdf
 from pitf.textutil import parse_id
+from pitf.validation import validate
 from pitf.web.choices import options
 from pitf.web.confirm import ask, confirmed
 from pitf.web.form_errors import apply_form_errors
@@ -77,7 +79,8 @@ def _fill_item_form(form: AgendaItemForm, row: agendas.AgendaRow) -> None:
 
 
 def _render_agenda(meeting, committee, access, *, form=None, editing: int | None = None, status: int = 200,
-                   conflict: bool = False, publish_form=None, overdue_error: str | None = None):
+                   conflict: bool = False, publish_form=None, overdue_error: str | None = None,
+                   outcome_error: tuple[int, str] | None = None):
     db = get_session()
     view = agendas.agenda_view(db, meeting)
     can_plan = permissions.can_plan_meetings(current_user, access)
@@ -92,7 +95,8 @@ def _render_agenda(meeting, committee, access, *, form=None, editing: int | None
     return render_template(
         "meetings/agenda.html", meeting=meeting, committee=committee, view=view, can_plan=can_plan, form=form,
         editing=editing, conflict=conflict, publish_form=publish_form, clocks=clocks, overdue_error=overdue_error,
-        over=mtg.is_over(meeting),
+        over=mtg.is_over(meeting), outcomes_open=agendas.outcomes_open(meeting), outcome_labels=AGENDA_OUTCOME_LABELS,
+        outcome_error=outcome_error,
     ), status
 
 
@@ -228,6 +232,34 @@ def move_item(meeting_id: int, item_id: int):
     # Items get new ids when the agenda is saved: follow the moved one, so the page opens where it now is.
     moved = view.rows[max(0, min(index, len(view.rows) - 1))].item
     return redirect(url_for("meetings.agenda", meeting_id=meeting_id, _anchor=f"item-{moved.id}"))
+
+
+@bp.route("/<int:meeting_id>/agenda/items/<int:item_id>/outcome", methods=["POST"])
+@login_required
+def item_outcome(meeting_id: int, item_id: int):
+    """Record what became of an item at the meeting (continued and not reached ones go on to the next)."""
+    db = get_session()
+    meeting, committee, access = mtg.get_meeting_for_planning(session=db, actor=current_user,
+                                                              meeting_id=meeting_id)
+    version = request.form.get("version")
+    try:
+        outcome_in = validate(AgendaItemOutcomeUpdate, {
+            "version": parse_id(version or "") or None, "outcome": request.form.get("outcome", "")})
+        view = agendas.set_item_outcome(session=db, actor=current_user, meeting_id=meeting_id, item_id=item_id,
+                                        outcome_in=outcome_in)
+    except NotFound:
+        if _stale(db, meeting, version):
+            return _agenda_conflict(meeting_id)
+        raise
+    except Conflict:
+        return _agenda_conflict(meeting_id)
+    except ValidationFailed as err:
+        return _render_agenda(meeting, committee, access, status=422,
+                              outcome_error=(item_id, " ".join(err.fields.values()) or err.message))
+    item = next(r.item for r in view.rows if r.item.id == item_id)
+    label = AGENDA_OUTCOME_LABELS.get(item.outcome or "", "none")
+    flash(f"Outcome of {item.title}: {label.lower() if item.outcome else 'none recorded'}.", "success")
+    return redirect(url_for("meetings.agenda", meeting_id=meeting_id, _anchor=f"item-{item_id}"))
 
 
 @bp.route("/<int:meeting_id>/agenda/overdue", methods=["POST"])

@@ -13,7 +13,8 @@ from pitf.db import get_session
 from pitf.errors import Conflict, ValidationFailed, require
 from pitf.models import utcnow
 from pitf.models.meetings import MeetingCancel, MeetingCopy, MeetingCreate, MeetingSeriesPlan
-from pitf.services import agendas, meeting_series, org
+from pitf.models.vocab import AGENDA_OUTCOME_LABELS
+from pitf.services import agendas, carry_over, meeting_series, org
 from pitf.services import attendance as att
 from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
@@ -326,25 +327,37 @@ def copy(meeting_id: int):
     form = CopyMeetingForm()
     suggested = meeting_series.next_meeting(db, meeting, committee)
     months = suggested.months
+    # What the new agenda may start with, each ticked unless unticked in the form sent (nothing is made yet).
+    proposed = carry_over.proposal(db, current_user, meeting)
+    # A form that showed the list says so; a client that never saw it (an old page) brings everything.
+    ticked = request.form.getlist("carry") if request.form.get("carry_shown") else None
+
+    def shown(status: int = 200):
+        keys = ticked if ticked is not None else [e.key for e in proposed]
+        return render_template("meetings/copy.html", form=form, meeting=meeting, committee=committee, months=months,
+                               proposed=proposed, outcome_labels=AGENDA_OUTCOME_LABELS, ticked=set(keys)), status
+
     if request.method == "GET":
         form.title.data = meeting.title
         form.date.data = suggested.day.isoformat()
         form.start_time.data = suggested.starts_at.strftime("%H:%M")
         form.end_time.data = suggested.ends_at.strftime("%H:%M")
-        return render_template("meetings/copy.html", form=form, meeting=meeting, committee=committee, months=months)
+        return shown()
     if form.validate_on_submit():
         local: dict[str, str] = {}
         starts_at, ends_at = _parse_local(form, local)
         try:
             if local:
                 raise ValidationFailed("Check the fields marked below.", fields=local)
-            copy_in = validate(MeetingCopy, {"starts_at": starts_at, "ends_at": ends_at, "title": form.title.data})
+            copy_in = validate(MeetingCopy, {"starts_at": starts_at, "ends_at": ends_at, "title": form.title.data,
+                                             "carry": ticked})
             created = meeting_series.copy_meeting(session=db, actor=current_user, meeting_id=meeting_id,
                                                   copy_in=copy_in)
         except ValidationFailed as err:
-            apply_form_errors(form, err, mapping=MEETING_FIELDS)
+            apply_form_errors(form, err, mapping={**MEETING_FIELDS, "carry": "-"})
         else:
-            flash("Meeting copied: place, length and agenda (not yet published) came along.", "success")
+            carried = len(ticked) if ticked is not None else len(proposed)
+            flash(f"Next meeting planned: place and length came along, and {carried} agenda item"
+                  f"{'s' if carried != 1 else ''} (not yet published).", "success")
             return redirect(url_for("meetings.meeting", meeting_id=created.id))
-    return render_template("meetings/copy.html", form=form, meeting=meeting, committee=committee,
-                           months=months), 422
+    return shown(422)
