@@ -137,8 +137,9 @@ def _written(skeleton: str) -> str:
 
 
 def seed_demo_meetings(session: Session) -> None:
-    """Last quarter's SPOG meeting (approved minutes), the Council's coming meeting with the SPOG,
-    and a closed committee meeting: what the meetings pages need to show themselves."""
+    """Last quarter's SPOG meeting (approved minutes, outcomes, commitments) and the next one planned from it,
+    the Council's coming meeting with the SPOG, and a closed committee meeting: what the meetings pages need to
+    show themselves."""
     from pitf.models import Meeting
     from pitf.services import agendas
     from pitf.services import attendance as att
@@ -176,6 +177,7 @@ def seed_demo_meetings(session: Session) -> None:
                                                       body_md=_written(mins.skeleton(session, past, bodies[SPOG]))))
     mins.circulate(session=session, actor=staff, meeting_id=past.id, version=minutes.version)
     mins.approve(session=session, actor=staff, meeting_id=past.id, version=minutes.version)
+    _carry_demo_spog_meeting(session, staff, past)
     council_day = _local_day(21)
     meeting(COUNCIL, "Advisory Council meeting with the SPOG", council_day,
             federal_register_notice_date=_local_day(-2), joint_with_committee_id=bodies[SPOG].id)
@@ -188,6 +190,34 @@ def seed_demo_meetings(session: Session) -> None:
     _ = chair  # the Council's chair certifies these circulated minutes (the demo's FACA step)
     meeting("Grantmaking", "Grant solicitation review (closed)", _local_day(10), start="14:00:00",
             end="15:30:00", is_open=False)
+
+
+# What became of last quarter's SPOG items (the others were discussed), and its commitments: the next SPOG
+# meeting is planned from it the way the secretariat does (services.carry_over through copy_meeting).
+DEMO_SPOG_OUTCOMES = {"Trauma-informed training for task forces": "continued", "Next steps": "not_reached"}
+DEMO_SPOG_COMMITMENTS = ("NAP-2026-01", "NAP-2026-02", "NAP-2026-07")  # the last one is done: it stays behind
+
+
+def _carry_demo_spog_meeting(session: Session, staff: User, past) -> None:
+    """Record the SPOG meeting's outcomes and the commitments born in it, then plan the next SPOG meeting from it:
+    its agenda starts with the continued and not reached items and the meeting's open commitments."""
+    from pitf.models.agendas import AgendaItemOutcomeUpdate
+    from pitf.models.meetings import MeetingCopy
+    from pitf.services import actions, agendas, meeting_series
+
+    for ref in DEMO_SPOG_COMMITMENTS:
+        item = session.execute(select(ActionItem).where(ActionItem.external_ref == ref)).scalar_one_or_none()
+        if item is not None and item.id is not None and item.meeting_id is None:
+            actions.update_action_item(session=session, actor=staff, item_id=item.id,
+                                       data={"meeting_id": past.id}, version=item.version)
+    for row in agendas.agenda_view(session, past).rows:
+        assert row.item.id is not None  # stored
+        agendas.set_item_outcome(session=session, actor=staff, meeting_id=past.id, item_id=row.item.id,
+                                 outcome_in=AgendaItemOutcomeUpdate(
+                                     version=agendas.get_agenda(session, past).version,
+                                     outcome=DEMO_SPOG_OUTCOMES.get(row.item.title, "discussed")))
+    meeting_series.copy_meeting(session=session, actor=staff, meeting_id=past.id,
+                                copy_in=MeetingCopy(title="Demo: SPOG next quarterly meeting"))
 
 
 def seed_demo_recommendations(session: Session) -> None:

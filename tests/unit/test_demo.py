@@ -44,3 +44,22 @@ def test_demo_users_can_sign_in(app, db, tmp_path):
         assert r.status_code == 302, (role, email)
     liaison = db.execute(select(User).where(User.email == "liaison.doj@pitf.example.gov")).scalar_one()
     assert liaison.role == "liaison"
+
+
+def test_the_next_spog_meeting_starts_with_last_meetings_open_work(db, tmp_path):
+    from pitf.models import ActionItem, Meeting
+    from pitf.services import agendas
+
+    load_demo(db, tmp_path)
+    db.flush()
+    last = db.execute(select(Meeting).where(Meeting.title == "Demo: SPOG quarterly meeting")).scalar_one()
+    nxt = db.execute(select(Meeting).where(Meeting.title == "Demo: SPOG next quarterly meeting")).scalar_one()
+    assert nxt.starts_at > last.starts_at and nxt.committee_id == last.committee_id
+    rows = agendas.agenda_view(db, nxt).rows
+    assert [r.item.title for r in rows] == ["Trauma-informed training for task forces", "Next steps",
+                                           "Open commitments from Demo: SPOG quarterly meeting"]
+    assert {r.item.carried_from_meeting_id for r in rows} == {last.id}
+    refs = dict(db.execute(select(ActionItem.external_ref, ActionItem.id)).tuples().all())
+    notes = rows[-1].item.notes_md
+    assert f"/action-items/{refs['NAP-2026-01']})" in notes and f"/action-items/{refs['NAP-2026-02']})" in notes
+    assert f"/action-items/{refs['NAP-2026-07']})" not in notes  # done: not carried
