@@ -203,6 +203,7 @@ def _carry_demo_spog_meeting(session: Session, staff: User, past) -> None:
     its agenda starts with the continued and not reached items and the meeting's open commitments."""
     from pitf.models.agendas import AgendaItemOutcomeUpdate
     from pitf.models.meetings import MeetingCopy
+    from pitf.models.vocab import AgendaOutcome
     from pitf.services import actions, agendas, meeting_series
 
     for ref in DEMO_SPOG_COMMITMENTS:
@@ -215,7 +216,7 @@ def _carry_demo_spog_meeting(session: Session, staff: User, past) -> None:
         agendas.set_item_outcome(session=session, actor=staff, meeting_id=past.id, item_id=row.item.id,
                                  outcome_in=AgendaItemOutcomeUpdate(
                                      version=agendas.get_agenda(session, past).version,
-                                     outcome=DEMO_SPOG_OUTCOMES.get(row.item.title, "discussed")))
+                                     outcome=AgendaOutcome(DEMO_SPOG_OUTCOMES.get(row.item.title, "discussed"))))
     meeting_series.copy_meeting(session=session, actor=staff, meeting_id=past.id,
                                 copy_in=MeetingCopy(title="Demo: SPOG next quarterly meeting"))
 

@@ -44,7 +44,7 @@ from pitf.models.meetings import (
     MinutesStep,
     MinutesUpdate,
 )
-from pitf.models.vocab import MinutesStatus, QuorumRule
+from pitf.models.vocab import AgendaOutcome, MinutesStatus, QuorumRule
 from pitf.services import agendas, carry_over, meeting_series, visibility
 from pitf.services import attendance as att
 from pitf.services import federal_clocks as fc
@@ -271,7 +271,7 @@ def copy_proposal(meeting_id: int):
     assert meeting.id is not None  # a stored meeting
     return CarryProposalPublic(meeting_id=meeting.id, items=[CarryEntryPublic(
         key=e.key, kind=e.kind, title=e.title, presenter=e.presenter, duration_minutes=e.duration_minutes,
-        notes_md=e.notes_md, outcome=e.outcome, action_item_ids=[c.id for c in e.commitments]) for e in entries])
+        notes_md=e.notes_md, outcome=AgendaOutcome(e.outcome) if e.outcome else None, action_item_ids=[c.id for c in e.commitments]) for e in entries])
 
 
 # ---- agenda ------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pitf.models import ActionItem, Agency, Agenda, AgendaItem, Meeting, Recomme
 from pitf.models.actions import CLOSED_STATUSES
 from pitf.models.agendas import MAX_AGENDA_ITEMS, AgendaItemInput, AgendaItemOutcomeUpdate, read_entries
 from pitf.models.meetings import AgendaItemBase, MeetingBase
-from pitf.models.vocab import AGENDA_OUTCOME_LABELS
+from pitf.models.vocab import AGENDA_OUTCOME_LABELS, AgendaOutcome
 from pitf.services import agenda_links, audit
 from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
@@ -185,7 +185,8 @@ def agenda_items_as_input(view: AgendaView) -> list[AgendaItemInput]:
     return [AgendaItemInput(title=r.item.title, presenter=r.item.presenter, presenter_agency=r.presenter_agency,
                             duration_minutes=r.item.duration_minutes, notes_md=r.item.notes_md,
                             action_item_id=r.item.action_item_id, recommendation_id=r.item.recommendation_id,
-                            outcome=r.item.outcome, carried_from_meeting_id=r.item.carried_from_meeting_id)
+                            outcome=AgendaOutcome(r.item.outcome) if r.item.outcome else None,
+                            carried_from_meeting_id=r.item.carried_from_meeting_id)
             for r in view.rows]
 
 
