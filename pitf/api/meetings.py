@@ -271,7 +271,8 @@ def copy_proposal(meeting_id: int):
     assert meeting.id is not None  # a stored meeting
     return CarryProposalPublic(meeting_id=meeting.id, items=[CarryEntryPublic(
         key=e.key, kind=e.kind, title=e.title, presenter=e.presenter, duration_minutes=e.duration_minutes,
-        notes_md=e.notes_md, outcome=AgendaOutcome(e.outcome) if e.outcome else None, action_item_ids=[c.id for c in e.commitments]) for e in entries])
+        notes_md=e.notes_md, outcome=AgendaOutcome(e.outcome) if e.outcome else None,
+        action_item_ids=[c.id for c in e.commitments]) for e in entries])
 
 
 # ---- agenda ------------------------------------------------------------------------------------
