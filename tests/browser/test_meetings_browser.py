@@ -210,3 +210,46 @@ def test_an_agenda_item_picks_its_action_item_from_a_searchable_list(page, base_
         page.get_by_role("button", name="Add item").click()
     db.expire_all()
     assert agendas.agenda_view(db, m).rows[-1].item.action_item_id == item.id
+
+
+def test_open_work_is_marked_and_carried_with_the_keyboard(page, base_url, planned, db, axe, meetings_held):
+    """The planner records an item's outcome from the keyboard, sees what the copy brings (every entry ticked),
+    unticks one with the space bar and creates the next meeting; both pages pass axe-core."""
+    from sqlalchemy import select
+
+    from pitf.models import Meeting
+    from pitf.services.actions import create_action_item
+
+    staff, m = planned
+    create_action_item(session=db, actor=staff, data={
+        "title": "Share the screening protocol", "committee_id": m.committee_id, "lead_agency": "DOJ",
+        "pillar": "protection", "due_date": "2030-02-01", "meeting_id": m.id}, notify_agency=False)
+    db.flush()
+    sign_in(page, base_url, staff.email, PASSWORD)
+    page.goto(f"{base_url}/meetings/{m.id}/agenda")
+    axe(page)
+    select = page.get_by_label("Outcome of 'Next steps'")
+    select.focus()
+    select.select_option("not_reached")  # what the arrow keys do on a focused list
+    with page.expect_navigation():
+        page.keyboard.press("Tab")  # to "Record outcome of 'Next steps'"
+        page.keyboard.press("Enter")
+    expect(page.locator("main")).to_contain_text("Outcome: Not reached")
+    axe(page)
+    page.goto(f"{base_url}/meetings/{m.id}/copy")
+    expect(page.get_by_role("group", name="What the new agenda starts with")).to_be_visible()
+    opening = page.get_by_role("checkbox", name="Opening")
+    expect(opening).to_be_checked()
+    expect(page.get_by_role("checkbox", name="Open commitments from SPOG quarterly meeting")).to_be_checked()
+    axe(page)
+    page.get_by_label("Title").fill("SPOG next meeting")
+    page.get_by_label("Date of the next meeting").fill("2030-03-18")
+    opening.focus()
+    page.keyboard.press("Space")
+    expect(opening).not_to_be_checked()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create the next meeting").press("Enter")
+    db.expire_all()
+    new = db.execute(select(Meeting).where(Meeting.title == "SPOG next meeting")).scalar_one()
+    assert [r.item.title for r in agendas.agenda_view(db, new).rows] == [
+        "Supply chains", "Next steps", "Open commitments from SPOG quarterly meeting"]
