@@ -228,9 +228,9 @@ def test_open_work_is_marked_and_carried_with_the_keyboard(page, base_url, plann
     sign_in(page, base_url, staff.email, PASSWORD)
     page.goto(f"{base_url}/meetings/{m.id}/agenda")
     axe(page)
-    select = page.get_by_label("Outcome of 'Next steps'")
-    select.focus()
-    select.select_option("not_reached")  # what the arrow keys do on a focused list
+    outcome = page.get_by_label("Outcome of 'Next steps'")
+    outcome.focus()
+    outcome.select_option("not_reached")  # what the arrow keys do on a focused list
     with page.expect_navigation():
         page.keyboard.press("Tab")  # to "Record outcome of 'Next steps'"
         page.keyboard.press("Enter")
