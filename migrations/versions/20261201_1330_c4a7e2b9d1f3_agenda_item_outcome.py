@@ -1,8 +1,8 @@
 """agenda item outcome: what became of an item at its meeting, and the meeting a carried item came from
 
 Revision ID: c4a7e2b9d1f3
-Revises: 7b3e9d1f2a64
-Create Date: 2026-12-01 13:00:00
+Revises: 4c2a8e6b1d93
+Create Date: 2026-12-01 13:30:00
 
 Two nullable columns (items stored before have no outcome recorded and were not carried). The foreign key
 makes SQLite's batch mode rebuild the table, so the table's triggers are installed again after it.
@@ -13,7 +13,7 @@ import sqlmodel.sql.sqltypes
 
 
 revision = 'c4a7e2b9d1f3'
-down_revision = '7b3e9d1f2a64'
+down_revision = '4c2a8e6b1d93'
 branch_labels = None
 depends_on = None
 
