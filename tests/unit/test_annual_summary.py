@@ -279,7 +279,6 @@ def test_anyone_signed_in_reads_it_nobody_else(db, app, fy2027):
 
 
 def test_markdown_tables_and_escaping(db, app, fy2027):
-    db.add(committee(db, SPOG))
     committee(db, SPOG).name = "SPOG | the *operating* group"
     db.flush()
     text = summaries.summary_markdown(run(db, fy2027))
