@@ -134,7 +134,10 @@ def test_the_annual_summary_is_chosen_by_keyboard_and_names_a_bad_year(page, bas
     page.goto(f"{base_url}/scorecards/")
     page.get_by_role("link", name="The PITF's annual summary").click()
     axe(page)
-    page.get_by_label("Calendar year").check()
+    calendar = page.get_by_label("Calendar year")
+    calendar.focus()
+    page.keyboard.press("Space")  # USWDS draws its own radio: the input is reached by keyboard, not seen
+    expect(calendar).to_be_checked()
     year = page.get_by_label("Year", exact=True)
     year.fill("2099")
     with page.expect_navigation():
