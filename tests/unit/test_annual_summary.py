@@ -20,6 +20,7 @@ from pitf.models import (
     RecommendationTarget,
 )
 from pitf.services import annual_summary as summaries
+from pitf.services import annual_summary_files as files
 from tests.factories import agency, committee
 
 SPOG = "Senior Policy Operating Group"
@@ -259,9 +260,9 @@ def test_a_period_without_data_says_so(db, app, make_user):
     s = run(db, make_user("viewer"), year="2022", period="calendar")
     assert not s.has_data
     assert "no meeting was held or planned in Calendar year 2022 (2022-01-01 to 2022-12-31)" in s.empty_reason
-    assert "No commitment was made" in summaries.summary_markdown(s)
-    rows = list(csv.reader(io.StringIO("".join(summaries.summary_csv(s)).lstrip("\ufeff"))))
-    assert rows[0] == list(summaries.CSV_COLUMNS)
+    assert "No commitment was made" in files.summary_markdown(s)
+    rows = list(csv.reader(io.StringIO("".join(files.summary_csv(s)).lstrip("\ufeff"))))
+    assert rows[0] == list(files.CSV_COLUMNS)
     assert len(rows) == 2 and rows[1][:3] == ["CY2022", "note", ""] and rows[1][3] == s.empty_reason
     assert set(rows[1][4:]) == {""}
 
@@ -281,7 +282,7 @@ def test_anyone_signed_in_reads_it_nobody_else(db, app, fy2027):
 def test_markdown_tables_and_escaping(db, app, fy2027):
     committee(db, SPOG).name = "SPOG | the *operating* group"
     db.flush()
-    text = summaries.summary_markdown(run(db, fy2027))
+    text = files.summary_markdown(run(db, fy2027))
     assert text.startswith("# The PITF's annual summary: Fiscal year 2027\n")
     assert "| DOJ | 7 | 5 | 1 | 4 | 1 | 4 | 4 | 61 |" in text
     assert "| All agencies | 10 | 8 | 1 | 7 | 1 | 4 | 5 | 61 |" in text

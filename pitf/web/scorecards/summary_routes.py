@@ -9,6 +9,7 @@ from pitf.db import get_session
 from pitf.errors import ValidationFailed
 from pitf.models import utcnow
 from pitf.services import annual_summary as summaries
+from pitf.services import annual_summary_files as files
 from pitf.services.pdf import render_pdf
 
 bp = Blueprint("annual_summary", __name__, url_prefix="/scorecards")
@@ -31,7 +32,7 @@ def _page(summary: summaries.Summary | None, errors: dict[str, str], status: int
         year, period = str(summary.period.year), summary.period.kind
     return render_template("scorecards/annual_summary.html", summary=summary, errors=errors, year=year,
                            period=period or summaries.FISCAL, kinds=summaries.PERIOD_KINDS, today=today,
-                           heads=summaries, definitions=summaries.DEFINITIONS), status
+                           heads=files, definitions=files.DEFINITIONS), status
 
 
 def _refused(err: ValidationFailed):
@@ -63,7 +64,7 @@ def markdown():
         summary = _summary()
     except ValidationFailed as err:
         return _refused(err)
-    return _download(summaries.summary_markdown(summary), summary, "md", "text/markdown; charset=utf-8")
+    return _download(files.summary_markdown(summary), summary, "md", "text/markdown; charset=utf-8")
 
 
 @bp.route("/annual-summary.csv")
@@ -73,7 +74,7 @@ def csv():
         summary = _summary()
     except ValidationFailed as err:
         return _refused(err)
-    return _download("".join(summaries.summary_csv(summary)), summary, "csv", "text/csv; charset=utf-8")
+    return _download("".join(files.summary_csv(summary)), summary, "csv", "text/csv; charset=utf-8")
 
 
 @bp.route("/annual-summary.pdf")
@@ -83,7 +84,7 @@ def pdf():
         summary = _summary()
     except ValidationFailed as err:
         return _refused(err)
-    html = render_template("scorecards/annual_summary_print.html", summary=summary, heads=summaries,
-                           definitions=summaries.DEFINITIONS, css_href="css/summary-print.css", printed_at=utcnow())
+    html = render_template("scorecards/annual_summary_print.html", summary=summary, heads=files,
+                           definitions=files.DEFINITIONS, css_href="css/summary-print.css", printed_at=utcnow())
     assert current_app.static_folder is not None  # the app serves pitf/static
     return _download(render_pdf(html, base_url=current_app.static_folder), summary, "pdf", "application/pdf")
