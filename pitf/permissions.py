@@ -91,6 +91,15 @@ def can_search(actor) -> bool:
     return is_signed_in(actor)
 
 
+# ---- reports ----------------------------------------------------------------------------------
+
+def can_view_annual_summary(actor) -> bool:
+    """The PITF's annual summary: every signed-in role reads it, for any year and period. Its figures are sums of
+    what each role already reads (every action item, every recommendation past draft, the scorecards), and a
+    closed meeting shows only as a number, never its title or date."""
+    return is_signed_in(actor)
+
+
 # ---- action items ------------------------------------------------------------------------------
 # Every signed-in user reads every action item: the task force works in the open.
 

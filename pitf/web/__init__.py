@@ -21,6 +21,7 @@ def register_web(app: Flask) -> None:
     from pitf.web.recommendations.report_routes import bp as rec_reports_bp
     from pitf.web.recommendations.routes import bp as recommendations_bp
     from pitf.web.scorecards.routes import bp as scorecards_bp
+    from pitf.web.scorecards.summary_routes import bp as annual_summary_bp
     from pitf.web.search.routes import bp as search_bp
 
     for bp in (auth_bp, main_bp, org_bp, admin_bp, account_bp, actions_bp, actions_csv_bp, scorecards_bp,
@@ -32,6 +33,7 @@ def register_web(app: Flask) -> None:
     from pitf.web.admin.signin_routes import bp as admin_signin_bp
 
     app.register_blueprint(admin_signin_bp)  # sign-in policy (issue #14)
+    app.register_blueprint(annual_summary_bp)  # the PITF's annual summary (issue #15)
 
     from pitf.web.errors import register_error_handlers
     from pitf.web.jinja import register_jinja

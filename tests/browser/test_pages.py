@@ -59,9 +59,10 @@ def test_sign_in_page_with_an_error_is_accessible(page, base_url, make_user, axe
         ("liaison", "/agencies/DOJ", None),
         ("liaison", "/account/", None),
         ("liaison", "/search", "Search"),
+        ("viewer", "/scorecards/annual-summary", "The PITF's annual summary"),
     ],
     ids=["dashboard-secretariat", "dashboard-liaison", "committees", "committee", "agencies", "agency",
-         "profile", "search-hint"],
+         "profile", "search-hint", "annual-summary"],
 )
 def test_signed_in_page_is_accessible(page, base_url, make_user, db, axe, role, path, heading):
     path = path.format(spog=committee(db, SPOG).id)
@@ -121,4 +122,32 @@ def test_a_lists_words_filter_finds_by_stem_and_names_a_refused_query(page, base
     field.fill("statistic")
     page.get_by_role("button", name="Apply filters").click()
     expect(page.get_by_role("link", name="Spring SPOG meeting")).to_be_visible()
+    axe(page)
+
+
+def test_the_annual_summary_is_chosen_by_keyboard_and_names_a_bad_year(page, base_url, make_user, db, app, axe):
+    from tests.unit.test_annual_summary import build
+
+    build(db, make_user("council"), app.config["PITF_TIMEZONE"])
+    user = make_user("secretariat")
+    sign_in(page, base_url, user.email, PASSWORD)
+    page.goto(f"{base_url}/scorecards/")
+    page.get_by_role("link", name="The PITF's annual summary").click()
+    axe(page)
+    calendar = page.get_by_label("Calendar year")
+    calendar.focus()
+    page.keyboard.press("Space")  # USWDS draws its own radio: the input is reached by keyboard, not seen
+    expect(calendar).to_be_checked()
+    year = page.get_by_label("Year", exact=True)
+    year.fill("2099")
+    with page.expect_navigation():
+        year.press("Enter")
+    expect(page.locator("#f-year-error")).to_contain_text("CY2099 begins on 2099-01-01: it has not started yet.")
+    expect(year).to_have_attribute("aria-invalid", "true")
+    axe(page)
+    year.fill("2026")
+    with page.expect_navigation():
+        year.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("The PITF's annual summary: Calendar year 2026")
+    expect(page.get_by_role("table", name="Commitments by lead agency, CY2026")).to_be_visible()
     axe(page)

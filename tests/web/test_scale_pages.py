@@ -46,6 +46,7 @@ def test_every_benchmarked_page_renders_on_the_scale_data(app, db, scaled, role)
     assert len(meetings) == 10 and minuted and len(recs) >= 3
     pages = ["/action-items/", "/action-items/?page=4", "/action-items/?agency=DOJ&overdue=true",
              "/action-items/?q=protocol", f"/action-items/{item}", "/dashboard", "/scorecards/", "/scorecards/DOJ",
+             "/scorecards/annual-summary", "/scorecards/annual-summary.csv",
              "/meetings/", "/recommendations/", "/recommendations/dashboard",
              f"/recommendations/report/{utcnow().year - 1}", "/notifications", "/notifications?page=2",
              "/search?q=screening", "/search?q=%22forced+labor%22",
