@@ -32,6 +32,11 @@ def register_web(app: Flask) -> None:
     from pitf.web.admin.signin_routes import bp as admin_signin_bp
 
     app.register_blueprint(admin_signin_bp)  # sign-in policy (issue #14)
+    from pitf.web.auth.oidc import bp as oidc_bp
+    from pitf.web.auth.oidc import init_oidc
+
+    init_oidc(app)  # single sign-on (issue #14)
+    app.register_blueprint(oidc_bp)
 
     from pitf.web.errors import register_error_handlers
     from pitf.web.jinja import register_jinja
