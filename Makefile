@@ -43,6 +43,7 @@ run: $(VENV)/.installed-run
 ## Set up and run the whole suite on SQLite and PostgreSQL, browser tests included
 test: $(VENV)/.installed-test
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-oidc-provider.sh
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup

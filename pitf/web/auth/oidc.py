@@ -122,6 +122,14 @@ def login(name: str):
         return _refused_page(503, "Identity provider unavailable", UNREACHABLE)
 
 
+def _claims_options(provider: OidcProvider) -> dict:
+    """What the ID token's claims must be, beyond Authlib's own checks (signature, exp, iat, nonce, azp):
+    issued by the configured issuer, and meant for this client (Authlib checks `aud` only when told to)."""
+    issuers = [provider.issuer, provider.issuer + "/"]  # Login.gov's issuer ends in a slash; a setting may not
+    return {"iss": {"essential": True, "values": issuers},
+            "aud": {"essential": True, "values": [provider.client_id]}}
+
+
 def _verified_identity(provider: OidcProvider, client, token: dict) -> sso.VerifiedIdentity:
     """The identity the checked ID token names, its email and email_verified from the token or, where the
     provider keeps them out of it (Login.gov), from its userinfo endpoint for the same subject."""
@@ -152,7 +160,7 @@ def callback(name: str):
                              f"({request.args.get('error_description') or request.args.get('error')}). "
                              "Start again from the sign-in page.")
     try:
-        token = client.authorize_access_token()
+        token = client.authorize_access_token(claims_options=_claims_options(provider))
         identity = _verified_identity(provider, client, token)
     except requests.RequestException as exc:
         log.warning("OpenID provider %s unreachable at the callback: %s", name, exc)
