@@ -77,7 +77,8 @@ class OidcProviderProcess:
         self._process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self._process = subprocess.Popen(["node", str(SCRIPT), str(self._config_path)], cwd=HERE,
+        node = shutil.which("node") or "node"
+        self._process = subprocess.Popen([node, str(SCRIPT), str(self._config_path)], cwd=HERE,  # noqa: S603
                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert self._process.stdout is not None
         line = self._process.stdout.readline()  # "ready <issuer>" once it listens

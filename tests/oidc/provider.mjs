@@ -16,7 +16,8 @@ import Provider from 'oidc-provider';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const host = config.host || '127.0.0.1';
-const issuer = `http://${host}:${config.port}`;
+const port = Number(process.env.OIDC_PROVIDER_PORT || config.port);
+const issuer = `http://${host}:${port}`;
 const users = config.users || [];
 
 let keys = config.keys;
@@ -143,7 +144,7 @@ const server = http.createServer((req, res) => {
   }
   callback(req, res);
 });
-server.listen(config.port, host, () => {
+server.listen(port, host, () => {
   console.log(`ready ${issuer}`);
 });
 for (const signal of ['SIGTERM', 'SIGINT']) {

@@ -21,7 +21,7 @@ from flask_login import current_user
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey
 
-from pitf.db import get_db, get_session
+from pitf.db import get_db, get_session, write_intent
 from pitf.models import User
 from pitf.security import is_safe_next
 from pitf.services import sso
@@ -86,6 +86,16 @@ def _provider(name: str) -> tuple[OidcProvider, Any]:
 def _callback_url(name: str) -> str:
     # The address registered at the provider: PITF_BASE_URL, not the Host header, names this site.
     return current_app.config["PITF_BASE_URL"] + url_for("oidc.callback", name=name)
+
+
+def _writing_session():
+    """The request's session, beginning as a writer: this GET (the provider's redirect) writes the sign-in's
+    audit entry, and on SQLite a transaction that began as a reader cannot write under load (STYLE.md)."""
+    write_intent.set(True)  # the request's teardown resets it
+    db = get_session()
+    if db.in_transaction():
+        db.commit()  # it has only read (the signed-in user); the next transaction begins IMMEDIATE
+    return db
 
 
 def _refused_page(status: int, title: str, message: str):
@@ -187,7 +197,7 @@ def callback(name: str):
             refusal = exc
     if refusal is not None or user_id is None:
         return _refused_page(403, "No access through single sign-on", refusal.message if refusal else "")
-    user = get_session().get(User, user_id)
+    user = _writing_session().get(User, user_id)
     finish_sign_in(user, method=f"sso:{name}", detail={"issuer": identity.issuer, **(
         {"acr": identity.acr} if identity.acr else {})})
     session[SESSION_KEY] = {"provider": name, "id_token": token.get("id_token", "")}
@@ -213,9 +223,9 @@ def _reauthenticated(provider: OidcProvider, identity: sso.VerifiedIdentity, tok
     return redirect(target or url_for("main.dashboard"))
 
 
-def end_session_redirect(signed_in: dict | None):
-    """After sign-out here: the provider's end_session_endpoint (RP-initiated logout) when the session was a
-    single sign-on and the provider publishes one, else None."""
+def end_session_page(signed_in: dict | None):
+    """After sign-out here: a page sending the browser to the provider's end_session_endpoint (RP-initiated
+    logout) when the session was a single sign-on and the provider publishes one, else None."""
     if not signed_in or signed_in.get("provider") not in providers():
         return None
     name = signed_in["provider"]
@@ -223,12 +233,15 @@ def end_session_redirect(signed_in: dict | None):
     try:
         if not client.load_server_metadata().get("end_session_endpoint"):
             return None
-        return client.logout_redirect(
-            post_logout_redirect_uri=current_app.config["PITF_BASE_URL"] + url_for("oidc.signed_out", name=name),
-            id_token_hint=signed_in.get("id_token") or None, client_id=client.client_id)
+        back = current_app.config["PITF_BASE_URL"] + url_for("oidc.signed_out", name=name)
+        logout = client.create_logout_url(post_logout_redirect_uri=back, client_id=client.client_id,
+                                          id_token_hint=signed_in.get("id_token") or None)
     except (requests.RequestException, AuthlibBaseError, ValueError, KeyError, RuntimeError) as exc:
         log.warning("OpenID provider %s: no sign-out there: %s", name, exc)
         return None
+    # What Authlib's logout_redirect keeps, for validate_logout_response on the way back.
+    client.framework.set_state_data(session, logout["state"], {"post_logout_redirect_uri": back})
+    return render_template("auth/signing_out.html", url=logout["url"], label=providers()[name].label)
 
 
 @bp.route("/<name>/signed-out")

@@ -64,7 +64,7 @@ def logout():
     signed_in_by_sso = session.get(oidc.SESSION_KEY)
     logout_user()
     session.clear()
-    if (at_provider := oidc.end_session_redirect(signed_in_by_sso)) is not None:
-        return at_provider  # the provider signs the person out there too, then sends them back
+    if (at_provider := oidc.end_session_page(signed_in_by_sso)) is not None:
+        return at_provider  # on to the provider, which signs the person out there too and sends them back
     flash("You have signed out.", "success")
     return redirect(url_for("auth.login"))
