@@ -92,6 +92,9 @@ class OidcProvider:
     client_secret: str = ""
     private_key_pem: str = ""  # private_key_jwt (Login.gov) when set, else the client secret
     key_id: str = ""
+    # An agency's own directory (Entra ID, Okta): the email domains it is authoritative for. Only these link,
+    # and without an email_verified claim (Entra ID sends none); an explicit email_verified false still refuses.
+    email_domains: tuple[str, ...] = ()
 
     @property
     def auth_method(self) -> str:
@@ -109,13 +112,13 @@ def oidc_providers_from_env(env: Mapping[str, str] | None = None) -> dict[str, O
     the variable that is missing or malformed."""
     env = os.environ if env is None else env
     names = [n.strip() for n in (env.get("PITF_OIDC_PROVIDERS") or "").split(",") if n.strip()]
+    if dupes := sorted({n for n in names if names.count(n) > 1}):
+        raise ConfigError(f"PITF_OIDC_PROVIDERS names {', '.join(dupes)} more than once")
     providers: dict[str, OidcProvider] = {}
     for name in names:
         if not PROVIDER_NAME_RE.match(name):
             raise ConfigError(f"PITF_OIDC_PROVIDERS: {name!r} is not a provider name; use lower-case letters and "
                               "digits, starting with a letter (e.g. logingov,agency)")
-        if name in providers:
-            raise ConfigError(f"PITF_OIDC_PROVIDERS names {name!r} twice")
         prefix = f"PITF_OIDC_{name.upper()}_"
 
         def get(key: str, prefix: str = prefix) -> str:
@@ -141,8 +144,17 @@ def oidc_providers_from_env(env: Mapping[str, str] | None = None) -> dict[str, O
         providers[name] = OidcProvider(
             name=name, issuer=issuer, client_id=client_id, label=get("LABEL") or name.capitalize(),
             scopes=scopes, acr_values=tuple(get("ACR_VALUES").split()), client_secret=secret,
-            private_key_pem=pem, key_id=get("KEY_ID"))
+            private_key_pem=pem, key_id=get("KEY_ID"), email_domains=_domains(f"{prefix}EMAIL_DOMAINS",
+                                                                             get("EMAIL_DOMAINS")))
     return providers
+
+
+def _domains(variable: str, raw: str) -> tuple[str, ...]:
+    domains = tuple(d.strip().lower().lstrip("@") for d in raw.replace(",", " ").split() if d.strip())
+    for d in domains:
+        if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", d):
+            raise ConfigError(f"{variable}: {d!r} is not an email domain (e.g. usdoj.gov)")
+    return domains
 
 
 def _private_key_pem(variable: str, path: str) -> str:

@@ -53,6 +53,7 @@ class FakeProvider:
         claims = {"iss": self.issuer, "sub": self.subject, "aud": self.client_id, "iat": now, "exp": now + 300,
                   "nonce": self.nonces[-1] if self.nonces else "", "email": self.email, "email_verified": True}
         claims.update(self.claims_override)
+        claims = {k: v for k, v in claims.items() if v is not None}  # an override of None leaves the claim out
         header = {"alg": "RS256", "kid": self.sign_with.kid}
         token = jwt.encode(header, claims, self.sign_with)
         self.issued.append(token)

@@ -31,7 +31,7 @@ class VerifiedIdentity:
     issuer: str
     subject: str
     email: str = ""
-    email_verified: bool = False
+    email_verified: bool | None = None  # None: the provider said nothing either way
     acr: str = ""
 
 
@@ -83,8 +83,22 @@ def find_identity(session: Session, issuer: str, subject: str) -> UserIdentity |
     ).scalar_one_or_none()
 
 
-def sign_in(*, session: Session, identity: VerifiedIdentity, acr_values: tuple[str, ...] = ()) -> User:
-    """The account this identity signs in to, linking it at its first sign-in; SsoRefused (audited) otherwise."""
+def _vouched(identity: VerifiedIdentity, email_domains: tuple[str, ...]) -> str | None:
+    """Why the provider's word on the email cannot link an account, or None when it can."""
+    if not identity.email or identity.email_verified is False:
+        return "email not verified by the provider"
+    if email_domains:  # an agency's directory: authoritative for its own domains, and for nothing else
+        domain = normalize_email(identity.email).rpartition("@")[2]
+        return None if domain in email_domains else "email outside the provider's domains"
+    return None if identity.email_verified else "email not verified by the provider"
+
+
+def sign_in(*, session: Session, identity: VerifiedIdentity, acr_values: tuple[str, ...] = (),
+            email_domains: tuple[str, ...] = ()) -> User:
+    """The account this identity signs in to, linking it at its first sign-in; SsoRefused (audited) otherwise.
+
+    The email links only when the provider vouches for it: `email_verified` true or, for a provider given
+    *email_domains* (an agency's own directory), an address in one of them that it does not call unverified."""
     check_acr(session, identity, acr_values)
     linked = find_identity(session, identity.issuer, identity.subject)
     if linked is not None:
@@ -96,8 +110,8 @@ def sign_in(*, session: Session, identity: VerifiedIdentity, acr_values: tuple[s
         linked.last_used_at = utcnow()
         session.flush()
         return user
-    if not identity.email or not identity.email_verified:
-        raise _refuse(session, identity, "email not verified by the provider",
+    if (problem := _vouched(identity, email_domains)) is not None:
+        raise _refuse(session, identity, problem,
                       "Your identity provider did not confirm your email address, so the platform cannot tell "
                       f"which account is yours. Confirm your email address there, or {ASK_FOR_ACCESS.lower()}")
     email = normalize_email(identity.email)

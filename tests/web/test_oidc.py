@@ -343,6 +343,35 @@ def test_a_second_identity_at_the_same_provider_does_not_take_over_a_linked_acco
     assert len(identities(db)) == 1
 
 
+@pytest.fixture
+def agency_app(connection, settings, fake):
+    """The fake provider as an agency's directory, authoritative for its own email domain (Entra ID sends no
+    email_verified)."""
+    env = {"PITF_OIDC_PROVIDERS": "fake", "PITF_OIDC_FAKE_ISSUER": fake.issuer,
+           "PITF_OIDC_FAKE_CLIENT_ID": fake.client_id, "PITF_OIDC_FAKE_CLIENT_SECRET": SECRET,
+           "PITF_OIDC_FAKE_EMAIL_DOMAINS": "usdoj.gov, @fbi.gov"}
+    return make_app({**settings, "PITF_OIDC_PROVIDERS": oidc_providers_from_env(env)}, connection)
+
+
+@pytest.mark.parametrize("email, verified, linked", [
+    ("jordan@usdoj.gov", None, True),  # its own domain, no claim: its word is taken
+    ("JORDAN@FBI.GOV", None, True),
+    ("jordan@usdoj.gov", False, False),  # it says it is not verified
+    ("jordan@state.gov", True, False),  # another agency's address: not its to vouch for
+])
+def test_an_agency_directory_vouches_for_its_own_domains_only(agency_app, fake, db, make_user, email, verified,
+                                                               linked):
+    person = make_user("liaison", agency="DOJ", email=email.lower())
+    fake.email = email
+    fake.claims_override = {"email_verified": verified}
+    c, r = fake_sso(agency_app)
+    assert (r.status_code == 302) is linked
+    assert (signed_in_as(c) == person.id) is linked and (len(identities(db)) == 1) is linked
+    if not linked:
+        assert audits(db, "user.sso_refused")[0].changes["reason"][1] in {
+            "email not verified by the provider", "email outside the provider's domains"}
+
+
 # ---- re-authentication and sign-out ----------------------------------------------------------------------------
 
 def test_reauthentication_asks_the_provider_again_and_marks_the_session_proved(client, db, make_user):
@@ -464,6 +493,9 @@ def test_providers_are_read_from_the_environment(rp_key):
       "PITF_OIDC_X_PRIVATE_KEY_FILE": "/nonexistent/key.pem"}, "PITF_OIDC_X_PRIVATE_KEY_FILE"),
     ({"PITF_OIDC_PROVIDERS": "x", "PITF_OIDC_X_ISSUER": "https://i.example", "PITF_OIDC_X_CLIENT_ID": "c",
       "PITF_OIDC_X_CLIENT_SECRET": "s", "PITF_OIDC_X_SCOPES": "email"}, "PITF_OIDC_X_SCOPES"),
+    ({"PITF_OIDC_PROVIDERS": "x", "PITF_OIDC_X_ISSUER": "https://i.example", "PITF_OIDC_X_CLIENT_ID": "c",
+      "PITF_OIDC_X_CLIENT_SECRET": "s", "PITF_OIDC_X_EMAIL_DOMAINS": "not a domain"}, "PITF_OIDC_X_EMAIL_DOMAINS"),
+    ({"PITF_OIDC_PROVIDERS": "x,x"}, "PITF_OIDC_PROVIDERS"),
 ])
 def test_a_missing_or_malformed_provider_setting_names_its_variable(env, variable):
     with pytest.raises(ConfigError, match=variable):

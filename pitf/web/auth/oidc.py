@@ -148,13 +148,15 @@ def _verified_identity(provider: OidcProvider, client, token: dict) -> sso.Verif
         raise ValueError("the token response has no ID token")
     subject = str(claims["sub"])
     email, verified = claims.get("email"), claims.get("email_verified")
-    if (email is None or verified is None) and client.load_server_metadata().get("userinfo_endpoint"):
+    if not email and client.load_server_metadata().get("userinfo_endpoint"):
         info = client.userinfo(token=token)
         if str(info.get("sub")) != subject:  # OpenID Connect Core 5.3.2: a userinfo of someone else
             raise ValueError("the userinfo response names another subject")
         email, verified = info.get("email", email), info.get("email_verified", verified)
+    if isinstance(verified, str):  # some providers send "true" / "false"
+        verified = {"true": True, "false": False}.get(verified.lower())
     return sso.VerifiedIdentity(provider=provider.name, issuer=str(claims["iss"]), subject=subject,
-                                email=str(email or ""), email_verified=verified is True or verified == "true",
+                                email=str(email or ""), email_verified=verified if isinstance(verified, bool) else None,
                                 acr=str(claims.get("acr") or ""))
 
 
@@ -192,7 +194,8 @@ def callback(name: str):
     user_id: int | None = None
     with get_db().session() as db:  # committed even when the answer is a refusal (its audit entry)
         try:
-            user_id = sso.sign_in(session=db, identity=identity, acr_values=provider.acr_values).id
+            user_id = sso.sign_in(session=db, identity=identity, acr_values=provider.acr_values,
+                                  email_domains=provider.email_domains).id
         except sso.SsoRefused as exc:
             refusal = exc
     if refusal is not None or user_id is None:
