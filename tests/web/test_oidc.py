@@ -181,6 +181,17 @@ def test_a_person_without_an_account_is_refused_and_no_account_is_made(client, d
     assert refused.changes["email"] == [None, "nora@nowhere.gov"]
 
 
+def test_refusals_and_links_read_in_words_in_the_audit_log(client, client_as, make_user):
+    make_user("viewer", email="sam@state.gov")
+    sso(client, "agency", "nora")
+    sso(client.application.test_client(), "agency", "sam")
+    page = client_as("admin").get("/admin/audit")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Single sign-on refused" in html and "no account for this email" in html
+    assert "Single sign-on identity linked" in html
+
+
 def test_a_deactivated_account_is_refused_before_and_after_linking(client, db, make_user, app):
     dora = make_user("viewer", email="dora@state.gov", active=False)
     r = sso(client, "agency", "dora")
