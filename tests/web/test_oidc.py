@@ -249,6 +249,25 @@ def test_the_same_answer_used_twice_is_refused(client, db, make_user):
     assert back(client, address).status_code == 400  # its state was used up (and the code too)
 
 
+def test_a_provider_that_does_not_answer_gets_a_clear_page(connection, settings, db):
+    from tests.smtp_server import free_port
+
+    env = {"PITF_OIDC_PROVIDERS": "down", "PITF_OIDC_DOWN_ISSUER": f"http://127.0.0.1:{free_port()}",
+           "PITF_OIDC_DOWN_CLIENT_ID": "c", "PITF_OIDC_DOWN_CLIENT_SECRET": SECRET}
+    app = make_app({**settings, "PITF_OIDC_PROVIDERS": oidc_providers_from_env(env)}, connection)
+    r = app.test_client().get("/auth/oidc/down/login")
+    assert r.status_code == 503 and "identity provider did not answer" in r.get_data(as_text=True)
+
+
+def test_a_sign_in_cancelled_at_the_provider_is_refused_and_audited(client, db):
+    query = parse_qs(urlsplit(start(client, "agency")).query)
+    r = client.get("/auth/oidc/agency/callback", query_string={
+        "error": "access_denied", "error_description": "End-User aborted interaction", "state": query["state"][0]})
+    assert r.status_code == 403 and "End-User aborted interaction" in r.get_data(as_text=True)
+    assert signed_in_as(client) is None
+    assert audits(db, "user.sso_refused")[0].changes["reason"] == [None, "provider answered access_denied"]
+
+
 # ---- the provider's keys rotate --------------------------------------------------------------------------------
 
 def test_a_new_signing_key_at_the_provider_is_fetched_and_sign_in_goes_on(app, db, make_user, provider):
