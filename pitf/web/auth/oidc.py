@@ -10,6 +10,7 @@ the `acr` the settings demand, and which account the identity signs in to (pitf/
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import requests
@@ -165,11 +166,11 @@ def callback(name: str):
     """The provider's answer: check it (Authlib), find the account, and sign in (or prove again)."""
     provider, client = _provider(name)
     flow = session.pop(FLOW_KEY, None) or {}
-    if request.args.get("error"):
-        reason = f"provider answered {request.args.get('error')}"
-        _record_refusal(name, reason)
-        return _refused_page(403, "Sign-in cancelled", "The identity provider did not sign you in "
-                             f"({request.args.get('error_description') or request.args.get('error')}). "
+    if error := request.args.get("error"):
+        # Only an error code is repeated (never the free text of the address, which anyone can write).
+        code = error if re.fullmatch(r"[a-z_]{1,40}", error) else "error"
+        _record_refusal(name, f"provider answered {code}")
+        return _refused_page(403, "Sign-in cancelled", f"The identity provider did not sign you in ({code}). "
                              "Start again from the sign-in page.")
     try:
         token = client.authorize_access_token(claims_options=_claims_options(provider))
