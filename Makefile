@@ -12,7 +12,17 @@ PITF_BASE_URL := http://127.0.0.1:$(PORT)
 endif
 export PITF_BASE_URL
 
-.PHONY: run test lint install install-test clean bench
+# Single sign-on beside the demo: `make sso-dev` in one terminal, `make run SSO=dev` in another (README, Sign-in).
+SSO_DEV_PORT ?= 5556
+ifeq ($(SSO),dev)
+export PITF_OIDC_PROVIDERS := dev
+export PITF_OIDC_DEV_ISSUER := http://127.0.0.1:$(SSO_DEV_PORT)
+export PITF_OIDC_DEV_CLIENT_ID := pitf-dev
+export PITF_OIDC_DEV_CLIENT_SECRET := pitf-dev-secret-only-for-the-local-provider
+export PITF_OIDC_DEV_LABEL := the local test provider
+endif
+
+.PHONY: run test lint install install-test clean bench sso-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,9 +50,17 @@ run: $(VENV)/.installed-run
 	trap 'kill $$sched 2>/dev/null; wait $$sched 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn -c config/gunicorn.conf.py --workers $(WORKERS) --bind 127.0.0.1:$(PORT) wsgi:app
 
+## A local OpenID provider (oidc-provider) at http://127.0.0.1:$(SSO_DEV_PORT) knowing the demo's accounts, each
+## with the password sso-demo (config/sso-dev.json); `make run SSO=dev` shows "Sign in with the local test provider".
+sso-dev:
+	bash scripts/ensure-oidc-provider.sh
+	@echo "Local OpenID provider at http://127.0.0.1:$(SSO_DEV_PORT): sign in as a demo account's email, password sso-demo"
+	OIDC_PROVIDER_PORT=$(SSO_DEV_PORT) node tests/oidc/provider.mjs config/sso-dev.json
+
 ## Set up and run the whole suite on SQLite and PostgreSQL, browser tests included
 test: $(VENV)/.installed-test
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-oidc-provider.sh
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup

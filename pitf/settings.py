@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +73,105 @@ def _secret_key(env: str, instance: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+PROVIDER_NAME_RE = re.compile(r"^[a-z][a-z0-9]{0,31}$")
+DEFAULT_OIDC_SCOPES = "openid email"
+
+
+@dataclass(frozen=True)
+class OidcProvider:
+    """One OpenID Connect provider the platform signs people in through (PITF_OIDC_<NAME>_*)."""
+
+    name: str  # in the paths /auth/oidc/<name>/... and in the sign-in method "sso:<name>"
+    issuer: str
+    client_id: str
+    label: str
+    scopes: str = DEFAULT_OIDC_SCOPES
+    acr_values: tuple[str, ...] = ()
+    client_secret: str = ""
+    private_key_pem: str = ""  # private_key_jwt (Login.gov) when set, else the client secret
+    key_id: str = ""
+    # An agency's own directory (Entra ID, Okta): the email domains it is authoritative for. Only these link,
+    # and without an email_verified claim (Entra ID sends none); an explicit email_verified false still refuses.
+    email_domains: tuple[str, ...] = ()
+
+    @property
+    def auth_method(self) -> str:
+        return "private_key_jwt" if self.private_key_pem else "client_secret_basic"
+
+
+def _loopback(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "") in {"127.0.0.1", "localhost", "::1"}
+
+
+def oidc_providers_from_env(env: Mapping[str, str] | None = None) -> dict[str, OidcProvider]:
+    """The providers PITF_OIDC_PROVIDERS names, each from its PITF_OIDC_<NAME>_* variables; ConfigError names
+    the variable that is missing or malformed."""
+    env = os.environ if env is None else env
+    names = [n.strip() for n in (env.get("PITF_OIDC_PROVIDERS") or "").split(",") if n.strip()]
+    if dupes := sorted({n for n in names if names.count(n) > 1}):
+        raise ConfigError(f"PITF_OIDC_PROVIDERS names {', '.join(dupes)} more than once")
+    providers: dict[str, OidcProvider] = {}
+    for name in names:
+        if not PROVIDER_NAME_RE.match(name):
+            raise ConfigError(f"PITF_OIDC_PROVIDERS: {name!r} is not a provider name; use lower-case letters and "
+                              "digits, starting with a letter (e.g. logingov,agency)")
+        prefix = f"PITF_OIDC_{name.upper()}_"
+
+        def get(key: str, prefix: str = prefix) -> str:
+            return (env.get(prefix + key) or "").strip()
+
+        issuer = get("ISSUER").rstrip("/")
+        if not issuer:
+            raise ConfigError(f"{prefix}ISSUER is not set: the provider's issuer URL, e.g. "
+                              "https://idp.int.identitysandbox.gov")
+        if not (issuer.startswith("https://") or (issuer.startswith("http://") and _loopback(issuer))):
+            raise ConfigError(f"{prefix}ISSUER must be an https:// URL (http:// only on this machine), got {issuer!r}")
+        client_id = get("CLIENT_ID")
+        if not client_id:
+            raise ConfigError(f"{prefix}CLIENT_ID is not set: the client id the provider gave this platform")
+        secret, key_file = get("CLIENT_SECRET"), get("PRIVATE_KEY_FILE")
+        if bool(secret) == bool(key_file):
+            raise ConfigError(f"Set exactly one of {prefix}CLIENT_SECRET and {prefix}PRIVATE_KEY_FILE "
+                              "(a PEM private key, for private_key_jwt as Login.gov requires)")
+        pem = _private_key_pem(f"{prefix}PRIVATE_KEY_FILE", key_file) if key_file else ""
+        scopes = " ".join(get("SCOPES").replace(",", " ").split()) or DEFAULT_OIDC_SCOPES
+        if "openid" not in scopes.split():
+            raise ConfigError(f"{prefix}SCOPES must include openid, got {scopes!r}")
+        providers[name] = OidcProvider(
+            name=name, issuer=issuer, client_id=client_id, label=get("LABEL") or name.capitalize(),
+            scopes=scopes, acr_values=tuple(get("ACR_VALUES").split()), client_secret=secret,
+            private_key_pem=pem, key_id=get("KEY_ID"), email_domains=_domains(f"{prefix}EMAIL_DOMAINS",
+                                                                             get("EMAIL_DOMAINS")))
+    return providers
+
+
+def _domains(variable: str, raw: str) -> tuple[str, ...]:
+    domains = tuple(d.strip().lower().lstrip("@") for d in raw.replace(",", " ").split() if d.strip())
+    for d in domains:
+        if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", d):
+            raise ConfigError(f"{variable}: {d!r} is not an email domain (e.g. usdoj.gov)")
+    return domains
+
+
+def _private_key_pem(variable: str, path: str) -> str:
+    try:
+        pem = Path(path).read_text()
+    except OSError as exc:
+        raise ConfigError(f"{variable}: cannot read {path!r} ({exc.strerror})") from exc
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        key = load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{variable}: {path!r} is not an unencrypted PEM private key") from exc
+    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise ConfigError(f"{variable}: {path!r} must hold an RSA or EC private key")
+    return pem
 
 
 def load_settings(overrides: dict | None = None) -> dict:
@@ -149,6 +251,8 @@ def load_settings(overrides: dict | None = None) -> dict:
         "PITF_EXTRACT_MEMORY_MB": _int("PITF_EXTRACT_MEMORY_MB", 1024),
         "JSON_SORT_KEYS": False,
     }
+    if "PITF_OIDC_PROVIDERS" not in overrides:  # tests pass the parsed providers
+        cfg["PITF_OIDC_PROVIDERS"] = oidc_providers_from_env()
     cfg.update(overrides)
     if cfg["PITF_LOGIN_ADDRESS_LIMIT"] < 2:
         raise ConfigError("PITF_LOGIN_ADDRESS_LIMIT counts distinct accounts and must be at least 2, "

@@ -4,6 +4,7 @@ from pitf import db as _db  # noqa: F401  (sets the naming convention before any
 
 from .actions import ActionItem, ActionItemSupport, OpenCommitment, ScoreTally, StatusUpdate
 from .base import utcnow
+from .identity import UserIdentity
 from .meetings import (
     Agenda,
     AgendaItem,
@@ -67,5 +68,6 @@ __all__ = [
     "Setting",
     "StatusUpdate",
     "User",
+    "UserIdentity",
     "utcnow",
 ]

@@ -34,6 +34,11 @@ def register_web(app: Flask) -> None:
 
     app.register_blueprint(admin_signin_bp)  # sign-in policy (issue #14)
     app.register_blueprint(annual_summary_bp)  # the PITF's annual summary (issue #15)
+    from pitf.web.auth.oidc import bp as oidc_bp
+    from pitf.web.auth.oidc import init_oidc
+
+    init_oidc(app)  # single sign-on (issue #14)
+    app.register_blueprint(oidc_bp)
 
     from pitf.web.errors import register_error_handlers
     from pitf.web.jinja import register_jinja

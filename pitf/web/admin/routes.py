@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -13,7 +13,7 @@ from pitf.models import Agency, Committee, User
 from pitf.models.org import COMMITTEE_KIND_LABELS, MEMBERSHIP_ROLE_LABELS, ROLE_LABELS
 from pitf.paging import last_page, page_numbers, read_paging
 from pitf.services import audit_log as audit_log_service
-from pitf.services import org, users
+from pitf.services import org, sso, users
 from pitf.textutil import parse_id
 from pitf.web.admin.forms import (
     AgencyForm,
@@ -99,7 +99,22 @@ def user_edit(user_id: int):
         return f"Saved {user.name}.", url_for("admin.user_list")
 
     return form_page(form, save, "admin/user_form.html", user=user, reset_form=ResetPasswordForm(),
-                     confirm=ConfirmForm())
+                     confirm=ConfirmForm(), identities=sso.identities_of(session=db, actor=current_user, user=user),
+                     providers=current_app.config.get("PITF_OIDC_PROVIDERS", {}))
+
+
+@bp.route("/users/<int:user_id>/identities/<int:identity_id>/unlink", methods=["POST"])
+@login_required
+def user_identity_unlink(user_id: int, identity_id: int):
+    require(permissions.can_manage_users(current_user))
+    db = get_session()
+    user = users.get_user(session=db, actor=current_user, user_id=user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    row = sso.unlink(session=db, actor=current_user, user=user, identity_id=identity_id)
+    flash(f"Unlinked {user.name}'s identity at {row.provider}: its next sign-in links again by verified email.",
+          "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

@@ -12,6 +12,7 @@ from pitf.errors import RateLimited
 from pitf.security import is_safe_next
 from pitf.services import audit
 from pitf.services.auth import LoginPolicy, SignInFailed, rotate_session_token, sign_in
+from pitf.web.auth import oidc
 from pitf.web.auth.forms import LoginForm
 from pitf.web.auth.signin import finish_sign_in
 
@@ -60,7 +61,10 @@ def logout():
     user = current_user._get_current_object()
     rotate_session_token(user)  # a copied cookie of this session stops working too
     audit.record(db, actor=user, action="user.signed_out", obj=user)
+    signed_in_by_sso = session.get(oidc.SESSION_KEY)
     logout_user()
     session.clear()
+    if (at_provider := oidc.end_session_page(signed_in_by_sso)) is not None:
+        return at_provider  # on to the provider, which signs the person out there too and sends them back
     flash("You have signed out.", "success")
     return redirect(url_for("auth.login"))
