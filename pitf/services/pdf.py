@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
 
@@ -42,6 +42,11 @@ def _folder_url(base: str) -> tuple[Path, str]:
 PDF_VARIANT = "pdf/ua-1"
 
 
+# A list marker outside its item is painted after the page's text, so a PDF's text (copied, reflowed, read by
+# tools that ignore the tags) would put "1. 2. 3." after the list; inside, each number comes before its item.
+_READING_ORDER = CSS(string="li { list-style-position: inside; }")
+
+
 class UntitledDocument(ValueError):
     """The HTML has no <title> or no <html lang>: its PDF would not be accessible (a template's mistake)."""
 
@@ -50,7 +55,8 @@ def render_pdf(html: str, base_url: str) -> bytes:
     """The tagged PDF of *html*; relative links (the stylesheet) resolve in the folder *base_url*, the only one
     read. The HTML must have a <title> and <html lang>: a PDF without them is refused, not made."""
     folder, url = _folder_url(base_url)
-    document = HTML(string=html, base_url=url, url_fetcher=LocalFilesOnly([folder])).render(pdf_variant=PDF_VARIANT)
+    document = HTML(string=html, base_url=url, url_fetcher=LocalFilesOnly([folder])).render(
+        stylesheets=[_READING_ORDER], pdf_variant=PDF_VARIANT)
     missing = [what for what, value in (("a <title>", (document.metadata.title or "").strip()),
                                         ("<html lang>", (document.metadata.lang or "").strip())) if not value]
     if missing:

@@ -73,7 +73,8 @@ PAGE = ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Minut
         '<table><caption>Attendance</caption><thead><tr><th scope="col">Name</th><th scope="col">Status</th></tr>'
         "</thead><tbody><tr><th scope=\"row\">Alex Able</th><td>Present</td></tr>"
         "<tr><th scope=\"row\">Blair Baker</th><td>Absent</td></tr></tbody></table>"
-        "<ul><li>First point</li><li>Second point</li></ul></main></body></html>")
+        "<ul><li>First point</li><li>Second point</li></ul>"
+        "<ol><li>Numbered one</li><li>Numbered two</li></ol><p>Closing paragraph.</p></main></body></html>")
 
 
 def test_the_pdf_is_tagged_with_its_title_and_language(folders):
@@ -86,7 +87,7 @@ def test_the_pdf_is_tagged_with_its_title_and_language(folders):
     assert elements.index("H1") < elements.index("P") < elements.index("H2") < elements.index("Table")
     assert_in_order(pdf_text(pdf), "Spring meeting", "Opening paragraph.", "Present", "Under present.",
                     "Attendance", "Name", "Status", "Alex Able", "Present", "Blair Baker", "Absent",
-                    "First point", "Second point")
+                    "First point", "Second point", "1. Numbered one", "2. Numbered two", "Closing paragraph.")
 
 
 def test_text_on_the_page_margins_comes_after_the_page_text(folders):
@@ -97,7 +98,7 @@ def test_text_on_the_page_margins_comes_after_the_page_text(folders):
     texts = page_texts(render_pdf(html, base_url=str(base)))
     assert len(texts) == 2
     assert all("DRAFT" in t for t in texts)  # on every page
-    assert texts[0].startswith("Spring meeting") and texts[1].startswith("First point")
+    assert texts[0].startswith("Spring meeting") and texts[1].startswith("• First point")
 
 
 @pytest.mark.parametrize("html,missing", [
