@@ -15,7 +15,7 @@ from pitf.models.meetings import MinutesUpdate
 from pitf.models.vocab import AttendanceStatus
 from pitf.services import attendance as att
 from pitf.services import minutes as mins
-from tests.pdfs import assert_accessible, assert_in_order, page_texts, pdf_text
+from tests.pdfs import assert_accessible, assert_in_order, page_texts, pdf_text, structure
 from tests.web.test_minutes_pages import (
     COUNCIL,
     SPOG,
@@ -97,6 +97,8 @@ def test_certified_council_minutes_print_with_the_certification_attendance_and_d
     assert r.headers["Content-Disposition"] == 'inline; filename="minutes-2027-04-12-council.pdf"'
     assert_accessible(r.data, "Minutes: Council spring meeting, April 12, 2027",
                       tags=("H1", "H2", "H3", "P", "Table", "Caption", "THead", "TBody", "TR", "TH", "TD"))
+    # One title, then the text's sections (its headings one level down), attendance, documents, certification.
+    assert [e for e in structure(r.data) if re.fullmatch(r"H\d", e)] == ["H1", "H2", "H3", "H3", "H2", "H2", "H2"]
     flat = pdf_text(r.data)
     assert_in_order(flat, "Minutes: Council spring meeting", "Forced labor in supply chains",
                     "DHS reported on the new guidance.", "Attendance", "Name", "Attended as", "Ana Ruiz (DOJ)",
