@@ -15,7 +15,7 @@ from pitf.models import ActionItem, ActionItemSupport, Committee, Membership, Us
 from pitf.models.agendas import AgendaItemInput
 from pitf.models.attendance import AttendanceEntryInput
 from pitf.models.meetings import MinutesUpdate
-from pitf.models.vocab import AttendanceStatus
+from pitf.models.vocab import AttendanceStatus, AttendeeKind
 from pitf.permissions import SYSTEM
 from pitf.reference import COUNCIL, SPOG, WORKING_GROUP, agency_ids, seed_reference
 from pitf.services import audit, org, users
@@ -221,6 +221,49 @@ def _carry_demo_spog_meeting(session: Session, staff: User, past) -> None:
                                 copy_in=MeetingCopy(title="Demo: SPOG next quarterly meeting"))
 
 
+CERTIFIED_MEETING = "Demo: Advisory Council summer meeting"
+
+
+def seed_demo_certified_minutes(session: Session) -> None:
+    """A Council meeting of last summer with its attendance and minutes certified by the chair: what the chair
+    prints as the certified minutes (a tagged PDF)."""
+    from pitf.models import Meeting
+    from pitf.services import agendas
+    from pitf.services import attendance as att
+    from pitf.services import meetings as mtg
+    from pitf.services import minutes as mins
+
+    if session.execute(select(Meeting.id).where(Meeting.title == CERTIFIED_MEETING)).first() is not None:
+        return
+    staff = _user(session, "iga@pitf.example.gov")
+    chair = _user(session, "council.chair@pitf.example.gov")
+    member = _user(session, "council@pitf.example.gov")
+    council = session.execute(select(Committee).where(Committee.name == COUNCIL)).scalar_one()
+    day = _local_day(-110)
+    held = mtg.create_meeting(session=session, actor=staff, meeting_in=mtg.read_meeting(session, {
+        "committee_id": council.id, "title": CERTIFIED_MEETING, "starts_at": f"{day}T13:00:00",
+        "ends_at": f"{day}T16:00:00", "location": "Harry S Truman Building, Washington, DC",
+        "federal_register_notice_date": _local_day(-130)}))
+    assert held.id is not None  # flushed
+    meeting_id = held.id
+    agenda = agendas.get_agenda(session, held)
+    agendas.put_agenda(session=session, actor=staff, meeting_id=meeting_id, version=agenda.version, items=[
+        AgendaItemInput(title="Opening by the Designated Federal Officer", duration_minutes=10),
+        AgendaItemInput(title="Survivor testimony on labor trafficking in shelters", duration_minutes=60),
+        AgendaItemInput(title="Draft recommendations for the annual report", duration_minutes=90),
+        AgendaItemInput(title="Public comment", duration_minutes=20)])
+    att.put_attendance(session=session, actor=staff, meeting_id=meeting_id, entries=[
+        AttendanceEntryInput(user_id=chair.id, status=AttendanceStatus.PRESENT),
+        AttendanceEntryInput(user_id=member.id, status=AttendanceStatus.PRESENT),
+        AttendanceEntryInput(user_id=staff.id, attendee_kind=AttendeeKind.STAFF, status=AttendanceStatus.PRESENT),
+        AttendanceEntryInput(name="Members of the public (12)", attendee_kind=AttendeeKind.GUEST,
+                             status=AttendanceStatus.PRESENT)])
+    minutes = mins.save_minutes(session=session, actor=staff, meeting_id=meeting_id, changes=MinutesUpdate(
+        version=None, body_md=_written(mins.skeleton(session, held, council))))
+    mins.circulate(session=session, actor=staff, meeting_id=meeting_id, version=minutes.version)
+    mins.approve(session=session, actor=chair, meeting_id=meeting_id, version=minutes.version)  # the certification
+
+
 def seed_demo_recommendations(session: Session) -> None:
     """One open recommendation of the Council, waiting for DOJ's and DHS's answers."""
     from pitf.models import Recommendation
@@ -250,5 +293,6 @@ def load_demo(session: Session, instance_path: Path, min_length: int = 12) -> li
     created = seed_demo_users(session, Path(instance_path) / "demo-logins.txt", min_length)
     seed_demo_actions(session)
     seed_demo_meetings(session)
+    seed_demo_certified_minutes(session)
     seed_demo_recommendations(session)
     return created

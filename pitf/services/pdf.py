@@ -1,4 +1,8 @@
-"""PDF documents made by WeasyPrint from the same HTML as the printable pages, fetching local files only."""
+"""PDF documents made by WeasyPrint from the same HTML as the printable pages, fetching local files only.
+
+Every PDF is tagged PDF/UA-1 (Section 508 covers documents too): a structure tree of the HTML's headings,
+paragraphs, lists and tables, the text in reading order, the language from `<html lang>` and the title from
+`<title>`, shown by viewers in place of the file name (/DisplayDocTitle)."""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
 
@@ -34,7 +38,28 @@ def _folder_url(base: str) -> tuple[Path, str]:
     return folder, folder.as_uri().rstrip("/") + "/"
 
 
+# PDF/UA-1: tagged, with the title in the document information and the XMP metadata, and /Lang.
+PDF_VARIANT = "pdf/ua-1"
+
+
+# A list marker outside its item is painted after the page's text, so a PDF's text (copied, reflowed, read by
+# tools that ignore the tags) would put "1. 2. 3." after the list; inside, each number comes before its item.
+_READING_ORDER = CSS(string="li { list-style-position: inside; }")
+
+
+class UntitledDocument(ValueError):
+    """The HTML has no <title> or no <html lang>: its PDF would not be accessible (a template's mistake)."""
+
+
 def render_pdf(html: str, base_url: str) -> bytes:
-    """The PDF of *html*; relative links (the stylesheet) resolve in the folder *base_url*, the only one read."""
+    """The tagged PDF of *html*; relative links (the stylesheet) resolve in the folder *base_url*, the only one
+    read. The HTML must have a <title> and <html lang>: a PDF without them is refused, not made."""
     folder, url = _folder_url(base_url)
-    return HTML(string=html, base_url=url, url_fetcher=LocalFilesOnly([folder])).write_pdf()
+    document = HTML(string=html, base_url=url, url_fetcher=LocalFilesOnly([folder])).render(
+        stylesheets=[_READING_ORDER], pdf_variant=PDF_VARIANT)
+    missing = [what for what, value in (("a <title>", (document.metadata.title or "").strip()),
+                                        ("<html lang>", (document.metadata.lang or "").strip())) if not value]
+    if missing:
+        raise UntitledDocument(f"A PDF needs {' and '.join(missing)}: screen readers announce the title and read "
+                               "the text in the document's language.")
+    return document.write_pdf(pdf_variant=PDF_VARIANT)

@@ -69,7 +69,8 @@ def test_meeting_pages_are_accessible(page, base_url, planned, axe, db, meetings
     for path in ("/meetings/", f"/meetings/{m.id}", "/meetings/new", f"/meetings/{m.id}/edit",
                  f"/meetings/{m.id}/copy", f"/meetings/{m.id}/cancel", f"/meetings/{m.id}/attendance",
                  f"/meetings/{m.id}/agenda/print", f"/meetings/{m.id}/minutes", f"/meetings/{m.id}/minutes/edit",
-                 f"/meetings/{m.id}/minutes/revisions", "/minutes/due", f"/meetings/{m.id}/attachments"):
+                 f"/meetings/{m.id}/minutes/revisions", "/minutes/due", f"/meetings/{m.id}/attachments",
+                 f"/meetings/{m.id}/minutes/print"):
         page.goto(f"{base_url}{path}")
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         axe(page)
@@ -98,6 +99,9 @@ def test_council_chair_certifies_and_public_page(page, base_url, make_user, db, 
     page.get_by_role("button", name="Certify").first.click()  # asks first, in a modal
     page.get_by_role("dialog").get_by_role("button", name="Certify").click()
     expect(page.locator("main")).to_contain_text(chair.name)
+    axe(page)
+    page.get_by_role("link", name="Printable minutes").click()  # the certified minutes, as printed
+    expect(page.locator("#certification")).to_contain_text(f"Certified by {chair.name}, Chair")
     axe(page)
     page.goto(f"{base_url}/public/meetings/{m.id}")
     expect(page.locator("main")).to_contain_text("Findings heard.")

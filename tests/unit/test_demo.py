@@ -63,3 +63,32 @@ def test_the_next_spog_meeting_starts_with_last_meetings_open_work(db, tmp_path)
     notes = rows[-1].item.notes_md
     assert f"/action-items/{refs['NAP-2026-01']})" in notes and f"/action-items/{refs['NAP-2026-02']})" in notes
     assert f"/action-items/{refs['NAP-2026-07']})" not in notes  # done: not carried
+
+
+def test_the_demo_chair_prints_certified_minutes_as_a_tagged_pdf(app, db, tmp_path):
+    from pitf.demo import CERTIFIED_MEETING
+    from pitf.models import Meeting
+    from pitf.services import meetings as mtg
+    from pitf.services import minutes as mins
+    from tests.conftest import sign_in_client
+    from tests.pdfs import assert_accessible, pdf_text
+
+    load_demo(db, tmp_path)
+    db.flush()
+    meeting = db.execute(select(Meeting).where(Meeting.title == CERTIFIED_MEETING)).scalar_one()
+    minutes = mins.get_minutes(db, meeting)
+    assert minutes is not None and minutes.status == "approved"
+    chair = db.execute(select(User).where(User.email == "council.chair@pitf.example.gov")).scalar_one()
+    assert minutes.approved_by_id == chair.id
+    client = app.test_client()
+    sign_in_client(client, chair)
+    page = client.get(f"/meetings/{meeting.id}/minutes").get_data(as_text=True)
+    assert f'href="/meetings/{meeting.id}/minutes.pdf">Minutes PDF</a>' in page
+    pdf = client.get(f"/meetings/{meeting.id}/minutes.pdf")
+    assert pdf.status_code == 200
+    day = mtg.meeting_local_date(meeting).strftime("%B %-d, %Y")
+    assert_accessible(pdf.data, f"Minutes: {CERTIFIED_MEETING}, {day}", tags=("H1", "H2", "Table", "TH"))
+    text = pdf_text(pdf.data)
+    assert "DRAFT" not in text and "I hereby certify that the minutes are an accurate and complete summary" in text
+    assert f"Certified by {chair.name}, Chair" in text and "Members of the public (12)" in text
+

@@ -25,7 +25,7 @@ from pitf.validation import validate
 from pitf.web.choices import options
 from pitf.web.confirm import ask, confirmed
 from pitf.web.form_errors import apply_form_errors
-from pitf.web.meetings.common import bp, publish_values, remove_values, settings_clocks
+from pitf.web.meetings.common import bp, file_slug, publish_values, remove_values, settings_clocks
 from pitf.web.meetings.forms import AgendaItemForm, PublishAgendaForm
 
 ITEM_FIELDS = ("title", "presenter", "presenter_agency", "duration_minutes", "notes_md", "action_item_id",
@@ -324,10 +324,6 @@ def agenda_print(meeting_id: int):
     return html
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "meeting"
-
-
 @bp.route("/<int:meeting_id>/agenda.pdf")
 @login_required
 def agenda_pdf(meeting_id: int):
@@ -335,6 +331,7 @@ def agenda_pdf(meeting_id: int):
     pdf = render_pdf(html, base_url=current_app.static_folder or "")
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
-    filename = f"agenda-{mtg.meeting_local_date(meeting).isoformat()}-{_slug(committee.short_name or committee.name)}"
+    body = file_slug(committee.short_name or committee.name)
+    filename = f"agenda-{mtg.meeting_local_date(meeting).isoformat()}-{body}"
     response.headers["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
     return response

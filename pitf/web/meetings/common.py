@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask import Blueprint, current_app
@@ -37,6 +38,11 @@ def remove_values(agenda, title: str) -> dict:
 def in_zone(value: datetime | None, tz_name: str | None, fmt: str = LONG_FORMAT) -> str:
     """A stored UTC time on the wall clock of *tz_name* (the meeting's own zone)."""
     return to_local(value, tz_name).strftime(fmt) if value else ""
+
+
+def file_slug(text: str) -> str:
+    """A body's name in a download's file name: "agenda-2027-03-15-grantmaking.pdf"."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "meeting"
 
 
 def quorum_text(q: att.Quorum) -> str:

@@ -1,10 +1,10 @@
-"""Minutes pages, the minutes-due list, and the public pages."""
+"""Minutes pages, the printable minutes and their PDF, the minutes-due list, and the public pages."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from pitf import permissions
@@ -17,12 +17,16 @@ from pitf.models.meetings import MinutesUpdate
 from pitf.services import federal_clocks as fc
 from pitf.services import meetings as mtg
 from pitf.services import minutes as mins
-from pitf.services import public
+from pitf.services import minutes_print, public
+from pitf.services.pdf import render_pdf
 from pitf.services.timeutil import to_local
 from pitf.textutil import parse_id
 from pitf.validation import validate
 from pitf.web.confirm import ask, confirmed, question
 from pitf.web.form_errors import apply_form_errors
+from pitf.web.meetings.common import KIND_LABELS as ATTENDEE_KIND_LABELS
+from pitf.web.meetings.common import STATUS_LABELS as ATTENDANCE_LABELS
+from pitf.web.meetings.common import file_slug, quorum_text
 from pitf.web.meetings.minutes_forms import CommentForm, ConfirmActionForm, MinutesForm
 
 bp = Blueprint("minutes", __name__)
@@ -224,6 +228,42 @@ def dismiss_action(meeting_id: int, action_id: int):
     return _act(meeting_id, lambda db: mins.dismiss_action(session=db, actor=current_user, meeting_id=meeting_id,
                                                            action_id=action_id),
                 "The proposed action is dismissed; no action item was made of it.", anchor="proposed-actions")
+
+
+# ---- the printable minutes and their PDF ---------------------------------------------------------------
+
+def _print_html(meeting_id: int, *, for_pdf: bool) -> tuple[str, minutes_print.PrintableMinutes]:
+    approved = request.args.get("text") == "approved"
+    printable = minutes_print.printable_minutes(session=get_session(), actor=current_user, meeting_id=meeting_id,
+                                                approved=approved)
+    html = render_template(
+        "meetings/minutes_print.html", p=printable, meeting=printable.meeting, committee=printable.committee,
+        approved_text=approved, attendee_kinds=ATTENDEE_KIND_LABELS, attendance_labels=ATTENDANCE_LABELS,
+        quorum_line=quorum_text(printable.quorum),
+        # The PDF reads the stylesheet from the static folder and links back to the platform in full.
+        css_href="css/print.css" if for_pdf else url_for("static", filename="css/print.css"),
+        link_base=current_app.config["PITF_BASE_URL"].rstrip("/") if for_pdf else "", for_pdf=for_pdf,
+        printed_at=utcnow())
+    return html, printable
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes/print", endpoint="print")
+@login_required
+def print_minutes(meeting_id: int):
+    html, _printable = _print_html(meeting_id, for_pdf=False)
+    return html
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes.pdf", endpoint="pdf")
+@login_required
+def minutes_pdf(meeting_id: int):
+    html, p = _print_html(meeting_id, for_pdf=True)
+    response = make_response(render_pdf(html, base_url=current_app.static_folder or ""))
+    response.headers["Content-Type"] = "application/pdf"
+    name = (f"minutes-{mtg.meeting_local_date(p.meeting).isoformat()}-"
+            f"{file_slug(p.committee.short_name or p.committee.name)}{'-draft' if p.is_draft else ''}")
+    response.headers["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    return response
 
 
 # ---- the editor --------------------------------------------------------------------------------
