@@ -19,10 +19,10 @@ from .fields import _blank_if_none
 from .vocab import (
     APPOINTMENT_TYPE_LABELS,
     COMMITTEE_KIND_LABELS,
-    AppointmentType,
     MEMBER_ROLE_LABELS,
     ROLE_LABELS,
     AgencyKind,
+    AppointmentType,
     CommitteeKind,
     MemberRole,
     QuorumRule,

@@ -16,10 +16,10 @@ from pitf.errors import NotFound, ValidationFailed, require
 from pitf.models import Agency, Committee, Membership, User, utcnow
 from pitf.models.org import (
     COMMITTEE_KINDS,
-    AppointmentType,
     MEMBERSHIP_ROLES,
     AgencyCreate,
     AgencyUpdate,
+    AppointmentType,
     CommitteeCreate,
     CommitteeUpdate,
 )

@@ -5,8 +5,8 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import DataRequired, Length, Optional
 
 from pitf.models.org import (
-    COMMITTEE_KIND_LABELS,
     APPOINTMENT_TYPE_LABELS,
+    COMMITTEE_KIND_LABELS,
     MEMBERSHIP_ROLE_LABELS,
     ROLE_LABELS,
     AgencyCreate,
