@@ -214,8 +214,9 @@ def _first_day(session: Session, committee: Committee) -> date:
 
 def fiscal_years(session: Session, committee: Committee, today: date) -> list[int]:
     """The fiscal years that may be exported, newest first: from the body's first to the current one."""
-    first = fiscal_year_of(_first_day(session, committee))
-    return list(range(fiscal_year_of(today), first - 1, -1))
+    current = fiscal_year_of(today)
+    first = min(fiscal_year_of(_first_day(session, committee)), current)  # never empty, whatever the clock says
+    return list(range(current, first - 1, -1))
 
 
 def export_choices(*, session: Session, actor, committee_id: int, today: date) -> tuple[Committee, list[int]]:
