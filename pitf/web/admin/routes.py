@@ -48,7 +48,9 @@ def _min_length() -> int:
 @login_required
 def index():
     require(permissions.is_staff(current_user))
-    return render_template("admin/index.html")
+    faca_bodies = [c for c in org.list_committees(session=get_session()) if c.follows_faca] \
+        if permissions.can_export_faca(current_user) else []
+    return render_template("admin/index.html", faca_bodies=faca_bodies)
 
 
 # ---- users ---------------------------------------------------------------------------------
