@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -61,19 +61,25 @@ def _seed_demo_memberships(session: Session) -> None:
     bodies = {c.name: c for c in session.execute(select(Committee)).scalars()}
     existing = {(m.committee_id, m.user_id) for m in session.execute(
         select(Membership).where(Membership.user_id.is_not(None))).scalars()}
-    wanted = [
-        (COUNCIL, "council.chair@pitf.example.gov", "chair"),
-        (COUNCIL, "council@pitf.example.gov", "member"),
-        (COUNCIL, "iga@pitf.example.gov", "dfo"),
-        (SPOG, "liaison.doj@pitf.example.gov", "member"),
-        (SPOG, "liaison.dhs@pitf.example.gov", "member"),
-        ("Victim Services", "liaison.doj@pitf.example.gov", "member"),
-        ("Procurement and Supply Chains", "liaison.dhs@pitf.example.gov", "co_chair"),
+    # The Council's members with their appointments (two-year terms), as the FACA Database export lists them.
+    wanted: list[tuple[str, str, str, dict]] = [
+        (COUNCIL, "council.chair@pitf.example.gov", "chair", {
+            "appointment_type": "special_government_employee", "started_on": date(2025, 1, 15),
+            "term_ends_on": date(2027, 1, 14)}),
+        (COUNCIL, "council@pitf.example.gov", "member", {
+            "appointment_type": "special_government_employee", "started_on": date(2024, 8, 1),
+            "term_ends_on": date(2026, 7, 31)}),
+        (COUNCIL, "iga@pitf.example.gov", "dfo", {
+            "appointment_type": "regular_government_employee", "started_on": date(2024, 10, 1)}),
+        (SPOG, "liaison.doj@pitf.example.gov", "member", {}),
+        (SPOG, "liaison.dhs@pitf.example.gov", "member", {}),
+        ("Victim Services", "liaison.doj@pitf.example.gov", "member", {}),
+        ("Procurement and Supply Chains", "liaison.dhs@pitf.example.gov", "co_chair", {}),
     ]
-    for body, email, role in wanted:
+    for body, email, role, appointment in wanted:
         c, u = bodies.get(body), people.get(email)
         if c and u and (c.id, u.id) not in existing:
-            org.add_membership(session=session, actor=SYSTEM, committee=c, role=role, user_id=u.id)
+            org.add_membership(session=session, actor=SYSTEM, committee=c, role=role, user_id=u.id, **appointment)
 
 
 DEMO_ACTIONS = [
@@ -180,9 +186,25 @@ def seed_demo_meetings(session: Session) -> None:
     _carry_demo_spog_meeting(session, staff, past)
     council_day = _local_day(21)
     meeting(COUNCIL, "Advisory Council meeting with the SPOG", council_day,
-            federal_register_notice_date=_local_day(-2), joint_with_committee_id=bodies[SPOG].id)
+            federal_register_notice_date=_local_day(-2), joint_with_committee_id=bodies[SPOG].id,
+            purpose="Present the Council's findings and recommendations to the SPOG.")
     last_council = meeting(COUNCIL, "Advisory Council winter meeting", _local_day(-20),
-                           federal_register_notice_date=_local_day(-40))
+                           federal_register_notice_date=_local_day(-40), federal_register_citation="91 FR 52210",
+                           purpose="Review the year's recommendations and plan the annual report.")
+    # The Council's fiscal year 2026 (October 2025 to September 2026), for its FACA Database export.
+    fy2026 = [
+        meeting(COUNCIL, "Advisory Council FY2026 spring meeting", "2026-03-12", start="10:00:00", end="16:00:00",
+                federal_register_notice_date="2026-02-20", federal_register_citation="91 FR 8542",
+                purpose="Hear survivors and the public on screening in federally funded shelters."),
+        meeting(COUNCIL, "Advisory Council FY2026 summer meeting", "2026-07-16", start="09:00:00", end="15:00:00",
+                federal_register_notice_date="2026-06-26", federal_register_citation="91 FR 40117",
+                partly_closed=True, purpose="Draft the annual report's recommendations; the closed part discusses "
+                                            "members' personal experiences (5 U.S.C. 552b(c)(6)).")]
+    for held in fy2026:  # long over: their minutes were certified by the chair
+        minutes = mins.save_minutes(session=session, actor=staff, meeting_id=held.id, changes=MinutesUpdate(
+            version=None, body_md=_written(mins.skeleton(session, held, bodies[COUNCIL]))))
+        mins.circulate(session=session, actor=staff, meeting_id=held.id, version=minutes.version)
+        mins.approve(session=session, actor=chair, meeting_id=held.id, version=minutes.version)
     minutes = mins.save_minutes(session=session, actor=staff, meeting_id=last_council.id,
                                 changes=MinutesUpdate(version=None, body_md=_written(
                                     mins.skeleton(session, last_council, bodies[COUNCIL]))))

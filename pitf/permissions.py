@@ -69,6 +69,11 @@ def can_manage_memberships(actor) -> bool:
     return is_system(actor) or is_staff(actor)
 
 
+def can_export_faca(actor) -> bool:
+    """The FACA Database export: the committee management officer's (administrators and the secretariat)."""
+    return is_staff(actor)
+
+
 def can_view_audit_log(actor) -> bool:
     return is_admin(actor)
 

@@ -11,7 +11,7 @@ from pitf.api.util import actor
 from pitf.db import get_session
 from pitf.models import Agency, Committee, Membership, User
 from pitf.models.org import AgencyMember, AgencyPublic, CommitteePublic, MePublic, PersonMember
-from pitf.models.vocab import CommitteeKind, MemberRole, QuorumRule
+from pitf.models.vocab import AppointmentType, CommitteeKind, MemberRole, QuorumRule
 from pitf.paging import page_rows
 from pitf.services import org
 
@@ -52,13 +52,19 @@ def agencies(query: AgencyQuery):
 
 def _person_member(m: Membership, u: User) -> PersonMember:
     assert u.id is not None  # a stored account
-    return PersonMember(user_id=u.id, name=u.name, role=MemberRole(m.role), since=m.started_on)
+    return PersonMember(user_id=u.id, name=u.name, role=MemberRole(m.role), **_appointment(m))
+
+
+def _appointment(m: Membership) -> dict:
+    """The appointment's start, type and term end, as a member is shown."""
+    return {"since": m.started_on, "term_ends_on": m.term_ends_on,
+            "appointment_type": AppointmentType(m.appointment_type) if m.appointment_type else None}
 
 
 def committee_public(c: Committee, roster: org.CommitteeRoster) -> CommitteePublic:
     assert c.id is not None  # a stored committee
     members: list[AgencyMember | PersonMember] = [
-        AgencyMember(agency=a.acronym, role=MemberRole(m.role), since=m.started_on) for m, a in roster.agencies]
+        AgencyMember(agency=a.acronym, role=MemberRole(m.role), **_appointment(m)) for m, a in roster.agencies]
     members += [_person_member(m, u) for m, u in roster.people]
     return CommitteePublic(id=c.id, name=c.name, short_name=c.short_name, kind=CommitteeKind(c.kind),
                            parent_id=c.parent_id, follows_faca=c.follows_faca, quorum_rule=QuorumRule(c.quorum_rule),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
@@ -33,6 +34,7 @@ MAX_TIMEZONE = 64  # the longest zone name the column holds (the real ones are f
 
 
 MAX_MEETING_TITLE, MAX_LOCATION, MAX_VIRTUAL_URL, MAX_CANCEL_REASON = 200, 300, 500, 2000
+MAX_PURPOSE, MAX_FR_CITATION = 2000, 32
 
 
 class MeetingBase(SQLModel):
@@ -46,6 +48,11 @@ class MeetingBase(SQLModel):
     is_open: bool = Field(default=True)
     cancel_reason: str = Field(default="", max_length=MAX_CANCEL_REASON)
     short_notice_reason: str = Field(default="", max_length=2000)
+    # FACA: an open meeting with a closed part (is_open stays true: the public attends the open part).
+    partly_closed: bool = Field(default=False)
+    purpose: str = Field(default="", max_length=MAX_PURPOSE)
+    # The Federal Register notice's citation, as the Register prints it: 91 FR 12345.
+    federal_register_citation: str = Field(default="", max_length=MAX_FR_CITATION)
 
 
 class Meeting(Versioned, MeetingBase, table=True):
@@ -108,6 +115,17 @@ def _stripped(value: str | None) -> str | None:
     return value.strip() if value is not None else None
 
 
+FR_CITATION_HINT = "Write the citation as the Federal Register prints it, e.g. 91 FR 12345."
+_FR_CITATION = re.compile(r"^\d{1,3} FR \d{1,6}$")
+
+
+def _fr_citation(value: str) -> str:
+    value = " ".join(value.split()).upper()  # "91 fr 12345" as typed is 91 FR 12345
+    if value and not _FR_CITATION.match(value):
+        raise PydanticCustomError("bad_citation", FR_CITATION_HINT)
+    return value
+
+
 def _notice_date(value):
     if value is None or isinstance(value, date):
         return value
@@ -129,6 +147,10 @@ Location = Annotated[str, BeforeValidator(_blank_if_none), StringConstraints(max
                      AfterValidator(str.strip)]
 WebAddress = Annotated[str, BeforeValidator(_blank_if_none), AfterValidator(_web_address)]
 ZoneName = Annotated[Annotated[str, StringConstraints(max_length=MAX_TIMEZONE)] | None, AfterValidator(_known_zone)]
+Purpose = Annotated[str, BeforeValidator(_blank_if_none),
+                    StringConstraints(strip_whitespace=True, max_length=MAX_PURPOSE)]
+FrCitation = Annotated[str, BeforeValidator(_blank_if_none), StringConstraints(max_length=MAX_FR_CITATION),
+                       AfterValidator(_fr_citation)]
 _TEXT_OR_NULL = WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}]})
 NoticeDate = Annotated[date | None, BeforeValidator(_notice_date), _TEXT_OR_NULL]
 CancelReason = Annotated[str, BeforeValidator(_blank_if_none),
@@ -156,7 +178,11 @@ class MeetingCreate(SQLModel):
     location: Location = ""
     virtual_url: WebAddress = Field(default="", description="https:// address")
     is_open: Flag = True
+    partly_closed: Flag = Field(default=False, description="An open meeting with a closed part (FACA's "
+                                                           "partially closed); needs is_open true")
+    purpose: Purpose = Field(default="", description="What the meeting is for, as the FACA Database asks")
     federal_register_notice_date: NoticeDate = Field(default=None, description="A date like 2027-01-31")
+    federal_register_citation: FrCitation = Field(default="", description="The notice's citation, e.g. 91 FR 12345")
     joint_with_committee_id: OptionalId = None
 
 
@@ -179,7 +205,10 @@ class MeetingUpdate(SQLModel):
     location: Location = None  # type: ignore[assignment]
     virtual_url: WebAddress = Field(default=None, description="https:// address")
     is_open: Flag = None  # type: ignore[assignment]
+    partly_closed: Flag = Field(default=None, description="An open meeting with a closed part; needs is_open true")
+    purpose: Purpose = Field(default=None, description="What the meeting is for")
     federal_register_notice_date: NoticeDate = Field(default=None, description="A date like 2027-01-31")
+    federal_register_citation: FrCitation = Field(default=None, description="The notice's citation, e.g. 91 FR 12345")
     joint_with_committee_id: OptionalId = None
     status: str | None = Field(default=None, description="Only cancelled")
     cancel_reason: CancelReason = None  # type: ignore[assignment]
@@ -251,10 +280,13 @@ class MeetingPublic(SQLModel):
     location: str
     virtual_url: str
     is_open: bool
+    partly_closed: bool = Field(description="Open with a closed part (FACA's partially closed)")
+    purpose: str
     status: MeetingStatus
     cancel_reason: str
     state: str = Field(description="Derived from the times: a scheduled meeting that is over is held")
     federal_register_notice_date: date | None
+    federal_register_citation: str = Field(description="e.g. 91 FR 12345; empty when not recorded")
     short_notice_reason: str
     joint_with_committee_id: int | None
     series_key: str | None

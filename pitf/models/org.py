@@ -17,10 +17,12 @@ from pitf.settings import platform_timezone
 from .base import UTCDateTime, Versioned, optional_time_field
 from .fields import _blank_if_none
 from .vocab import (
+    APPOINTMENT_TYPE_LABELS,
     COMMITTEE_KIND_LABELS,
     MEMBER_ROLE_LABELS,
     ROLE_LABELS,
     AgencyKind,
+    AppointmentType,
     CommitteeKind,
     MemberRole,
     QuorumRule,
@@ -34,7 +36,7 @@ MEMBERSHIP_ROLES = tuple(MemberRole)
 MEMBERSHIP_ROLE_LABELS = MEMBER_ROLE_LABELS
 QUORUM_RULES = tuple(QuorumRule)
 AGENCY_KINDS = tuple(AgencyKind)
-__all__ = ["COMMITTEE_KIND_LABELS", "ROLE_LABELS"]  # still imported from here
+__all__ = ["APPOINTMENT_TYPE_LABELS", "COMMITTEE_KIND_LABELS", "ROLE_LABELS"]  # still imported from here
 
 
 class Agency(Versioned, SQLModel, table=True):
@@ -113,8 +115,12 @@ class Membership(Versioned, SQLModel, table=True):
     user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
     role: str = Field(default="member", max_length=16)
+    # The appointment's start (started_on) and the end of its term (term_ends_on); ended_on is the day the
+    # membership actually ended, which may come before the term's end (a resignation) or after it (holdover).
     started_on: date | None = Field(default=None)
     ended_on: date | None = Field(default=None)
+    appointment_type: str | None = Field(default=None, max_length=32)
+    term_ends_on: date | None = Field(default=None)
 
 
 class LoginAttempt(SQLModel, table=True):
@@ -184,7 +190,11 @@ class AgencyMember(SQLModel):
     type: Literal["agency"] = "agency"
     agency: str = Field(description="The agency's acronym")
     role: MemberRole
-    since: date | None
+    since: date | None = Field(description="The appointment's start")
+    appointment_type: AppointmentType | None = Field(
+        default=None, description="For a FACA body: special_government_employee, representative, "
+                                  "regular_government_employee or ex_officio")
+    term_ends_on: date | None = Field(default=None, description="The end of the appointment's term")
 
 
 class PersonMember(SQLModel):
@@ -192,7 +202,11 @@ class PersonMember(SQLModel):
     user_id: int
     name: str
     role: MemberRole
-    since: date | None
+    since: date | None = Field(description="The appointment's start")
+    appointment_type: AppointmentType | None = Field(
+        default=None, description="For a FACA body: special_government_employee, representative, "
+                                  "regular_government_employee or ex_officio")
+    term_ends_on: date | None = Field(default=None, description="The end of the appointment's term")
 
 
 class CommitteePublic(SQLModel):

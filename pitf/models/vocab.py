@@ -39,6 +39,23 @@ class MemberRole(StrEnum):
     DFO = "dfo"
 
 
+class AppointmentType(StrEnum):
+    """How a member of a FACA body is appointed, in the words of GSA's FACA Database."""
+
+    SPECIAL_GOVERNMENT_EMPLOYEE = "special_government_employee"
+    REPRESENTATIVE = "representative"
+    REGULAR_GOVERNMENT_EMPLOYEE = "regular_government_employee"
+    EX_OFFICIO = "ex_officio"
+
+
+class MeetingAccess(StrEnum):
+    """Whether a meeting is open to the public, closed, or partly closed (FACA's three kinds)."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    PARTLY_CLOSED = "partly_closed"
+
+
 class MemberType(StrEnum):
     """Who sits on a committee: an agency or a person."""
 
@@ -168,6 +185,17 @@ MEMBER_ROLE_LABELS: dict[str, str] = {
     MemberRole.MEMBER: "Member",
     MemberRole.OBSERVER: "Observer",
     MemberRole.DFO: "Designated federal officer",
+}
+APPOINTMENT_TYPE_LABELS: dict[str, str] = {
+    AppointmentType.SPECIAL_GOVERNMENT_EMPLOYEE: "Special government employee",
+    AppointmentType.REPRESENTATIVE: "Representative",
+    AppointmentType.REGULAR_GOVERNMENT_EMPLOYEE: "Regular government employee",
+    AppointmentType.EX_OFFICIO: "Ex officio",
+}
+MEETING_ACCESS_LABELS: dict[str, str] = {
+    MeetingAccess.OPEN: "Open",
+    MeetingAccess.CLOSED: "Closed",
+    MeetingAccess.PARTLY_CLOSED: "Partially closed",
 }
 ACTION_STATUS_LABELS: dict[str, str] = {
     ActionStatus.OPEN: "Open",

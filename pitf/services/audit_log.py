@@ -77,6 +77,8 @@ FIELD_LABELS = {
     "percent_complete": "Percent complete", "external_ref": "External reference", "email": "Email address",
     "calendar_secret": "Calendar feed address", "response_due": "Responses due", "short_notice_reason":
     "Reason for short notice", "federal_register_notice_date": "Federal Register notice", "job_id": "Job",
+    "partly_closed": "Partly closed", "federal_register_citation": "Federal Register citation",
+    "appointment_type": "Appointment type", "term_ends_on": "Term ends", "started_on": "Appointed on",
 }
 # Fields that hold ids of other objects: the field's name without _id / _ids, and the kind of object.
 REFS = {

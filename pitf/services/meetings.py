@@ -37,8 +37,8 @@ MAX_MEETING_HOURS = 24
 MEETING_YEARS = (1900, 2999)
 M = TypeVar("M", MeetingCreate, MeetingUpdate)
 # The fields stored as validated, with no check against the stored data.
-PLAIN_FIELDS = ("title", "location", "virtual_url", "is_open", "federal_register_notice_date",
-                "joint_with_committee_id")
+PLAIN_FIELDS = ("title", "location", "virtual_url", "is_open", "partly_closed", "purpose",
+                "federal_register_notice_date", "federal_register_citation", "joint_with_committee_id")
 
 
 # ---- who is on a committee -------------------------------------------------------------------
@@ -305,6 +305,10 @@ def _resolve(session: Session, data: dict[str, Any], *, partial: bool, current: 
             errors["ends_at"] = f"A meeting lasts at most {MAX_MEETING_HOURS} hours."
     if (joint := data.get("joint_with_committee_id")) is not None and session.get(Committee, joint) is None:
         errors["joint_with_committee_id"] = "No such committee."
+    is_open = values.get("is_open", current.is_open if current else True)
+    if values.get("partly_closed", current.partly_closed if current else False) and not is_open:
+        # A partly closed meeting is open for its open part; a wholly closed one says so with is_open false.
+        errors["partly_closed"] = "A closed meeting is not partly closed: choose open, closed or partly closed."
     if errors:
         raise ValidationFailed("The meeting has problems.", fields=errors)
     if values.get("joint_with_committee_id") and values.get("joint_with_committee_id") == values.get(

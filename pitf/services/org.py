@@ -19,6 +19,7 @@ from pitf.models.org import (
     MEMBERSHIP_ROLES,
     AgencyCreate,
     AgencyUpdate,
+    AppointmentType,
     CommitteeCreate,
     CommitteeUpdate,
 )
@@ -231,12 +232,26 @@ def liaisons_of_agency(*, session: Session, agency_id: int) -> list[User]:
     ).scalars())
 
 
+def _appointment_problems(appointment_type: str | None, started_on: date | None,
+                          term_ends_on: date | None) -> dict[str, str]:
+    errors = {}
+    if appointment_type is not None and appointment_type not in tuple(AppointmentType):
+        errors["appointment_type"] = "Choose an appointment type from the list."
+    if term_ends_on is not None and started_on is not None and term_ends_on < started_on:
+        errors["term_ends_on"] = "The term ends on or after the appointment's start."
+    return errors
+
+
 def add_membership(*, session: Session, actor, committee: Committee, role: str, user_id: int | None = None,
-                   agency_acronym: str | None = None, started_on: date | None = None) -> Membership:
+                   agency_acronym: str | None = None, started_on: date | None = None,
+                   appointment_type: str | None = None, term_ends_on: date | None = None) -> Membership:
+    """Add a member; *appointment_type* and the term (*started_on* to *term_ends_on*) are what the FACA
+    Database asks of a FACA body's members (both optional)."""
     require(permissions.can_manage_memberships(actor))
     errors = {}
     if role not in MEMBERSHIP_ROLES:
         errors["role"] = "Choose a role from the list."
+    errors.update(_appointment_problems(appointment_type or None, started_on or utcnow().date(), term_ends_on))
     agency = None
     if bool(user_id) == bool(agency_acronym):
         errors["member"] = "Choose either a person or an agency."
@@ -263,11 +278,34 @@ def add_membership(*, session: Session, actor, committee: Committee, role: str, 
         raise ValidationFailed("The membership could not be added.", fields=errors)
     membership = Membership(committee_id=committee.id, user_id=user_id or None,
                             agency_id=agency.id if agency else None, role=role,
-                            started_on=started_on or utcnow().date())
+                            started_on=started_on or utcnow().date(), appointment_type=appointment_type or None,
+                            term_ends_on=term_ends_on)
     session.add(membership)
     session.flush()
     audit.record(session, actor=actor, action="membership.added", obj=membership,
-                 changes=audit.creation_changes(membership, ["committee_id", "user_id", "agency_id", "role"]))
+                 changes=audit.creation_changes(membership, ["committee_id", "user_id", "agency_id", "role",
+                                                             "started_on", "appointment_type", "term_ends_on"]))
+    return membership
+
+
+def update_appointment(*, session: Session, actor, membership_id: int, version, appointment_type: str | None,
+                       started_on: date | None, term_ends_on: date | None) -> Membership:
+    """Record a member's appointment: its type and its term (start and end)."""
+    require(permissions.can_manage_memberships(actor))
+    membership = session.get(Membership, membership_id)
+    if membership is None:
+        raise NotFound("No such membership.")
+    check_version(membership, version)
+    errors = _appointment_problems(appointment_type or None, started_on, term_ends_on)
+    if started_on is None:
+        errors["started_on"] = "Enter the day the appointment started."
+    if errors:
+        raise ValidationFailed("The appointment could not be saved.", fields=errors)
+    changes = audit.apply_changes(membership, {"appointment_type": appointment_type or None,
+                                               "started_on": started_on, "term_ends_on": term_ends_on})
+    if changes:
+        audit.record(session, actor=actor, action="membership.appointment", obj=membership, changes=changes)
+        session.flush()
     return membership
 
 

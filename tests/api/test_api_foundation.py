@@ -86,7 +86,8 @@ def test_committees_have_kind_parent_and_members(client, api_as):
     council = by_name["U.S. Advisory Council on Human Trafficking"]
     assert council["kind"] == "advisory_council" and council["follows_faca"] is True
     chair = [m for m in spog["members"] if m["role"] == "chair"]
-    assert chair == [{"type": "agency", "agency": "DOS", "role": "chair", "since": chair[0]["since"]}]
+    assert chair == [{"type": "agency", "agency": "DOS", "role": "chair", "since": chair[0]["since"],
+                     "appointment_type": None, "term_ends_on": None}]
     one = client.get(f"/api/v1/committees/{spog['id']}", headers=headers).json
     assert one["id"] == spog["id"] and len(one["members"]) == 21
 

@@ -13,6 +13,7 @@ from tests.factories import PASSWORD, committee
 pytestmark = pytest.mark.browser
 
 SPOG = "Senior Policy Operating Group"
+COUNCIL = "U.S. Advisory Council on Human Trafficking"
 
 
 def test_liaison_signs_in_to_the_dashboard_and_signs_out(page, base_url, make_user):
@@ -55,21 +56,27 @@ def test_sign_in_page_with_an_error_is_accessible(page, base_url, make_user, axe
         ("liaison", "/dashboard", "DOJ commitments"),
         ("secretariat", "/committees", None),
         ("secretariat", "/committees/{spog}", SPOG),
+        ("secretariat", "/committees/{council}", COUNCIL),
+        ("secretariat", "/committees/{council}/faca-export", "FACA Database export"),
+        ("secretariat", "/committees/{council}/faca-export?fiscal_year=1999", "FACA Database export"),
+        ("secretariat", "/admin/committees/{council}/members", "Members of"),
         ("secretariat", "/agencies", None),
         ("liaison", "/agencies/DOJ", None),
         ("liaison", "/account/", None),
         ("liaison", "/search", "Search"),
         ("viewer", "/scorecards/annual-summary", "The PITF's annual summary"),
     ],
-    ids=["dashboard-secretariat", "dashboard-liaison", "committees", "committee", "agencies", "agency",
+    ids=["dashboard-secretariat", "dashboard-liaison", "committees", "committee", "committee-faca", "faca-export",
+         "faca-export-bad-year", "committee-members", "agencies", "agency",
          "profile", "search-hint", "annual-summary"],
 )
 def test_signed_in_page_is_accessible(page, base_url, make_user, db, axe, role, path, heading):
-    path = path.format(spog=committee(db, SPOG).id)
+    path = path.format(spog=committee(db, SPOG).id, council=committee(db, COUNCIL).id)
     user = make_user(role, agency="DOJ" if role == "liaison" else None)
     sign_in(page, base_url, user.email, PASSWORD)
     response = page.goto(f"{base_url}{path}")
-    assert response is not None and response.status == 200, response and response.status
+    expected = 422 if "fiscal_year=1999" in path else 200  # a refused year: the page again, with its message
+    assert response is not None and response.status == expected, response and response.status
     expect(page).to_have_url(f"{base_url}{path}")
     if heading:
         expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
@@ -150,4 +157,19 @@ def test_the_annual_summary_is_chosen_by_keyboard_and_names_a_bad_year(page, bas
         year.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("The PITF's annual summary: Calendar year 2026")
     expect(page.get_by_role("table", name="Commitments by lead agency, CY2026")).to_be_visible()
+
+
+def test_the_appointment_page_is_accessible(page, base_url, make_user, db, axe):
+    from pitf.permissions import SYSTEM
+    from pitf.services import org
+
+    member = make_user("council")
+    m = org.add_membership(session=db, actor=SYSTEM, committee=committee(db, COUNCIL), role="member",
+                           user_id=member.id, appointment_type="representative")
+    db.flush()
+    user = make_user("secretariat")
+    sign_in(page, base_url, user.email, PASSWORD)
+    response = page.goto(f"{base_url}/admin/memberships/{m.id}/appointment")
+    assert response is not None and response.status == 200
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Appointment of {member.name}")
     axe(page)

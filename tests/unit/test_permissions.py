@@ -23,6 +23,7 @@ TABLE = {
     p.can_manage_committees: {"admin", "secretariat"},
     p.can_manage_memberships: {"admin", "secretariat"},
     p.can_view_audit_log: {"admin"},
+    p.can_export_faca: {"admin", "secretariat"},
     p.can_use_api: {"admin", "secretariat", "liaison", "council", "viewer"},
     p.is_staff: {"admin", "secretariat"},
 }

@@ -209,7 +209,7 @@ NOT_BY_CLICKING = {
 }
 STAFF = {"actions.new", "actions.edit", "actions.cancel", "actions_csv.import_form", "actions_csv.import_example",
          "admin.index", "admin.agency_new", "admin.agency_edit", "admin.committee_new", "admin.committee_edit",
-         "admin.committee_members"}
+         "admin.committee_members", "admin.membership_appointment", "org.faca_export_download"}
 ADMIN = {"admin.audit_log", "admin.user_list", "admin.user_new", "admin.user_edit", "admin_ops.jobs",
          "admin_ops.outbox", "admin_ops.outbox_email", "admin_ops.reminders", "admin_signin.policy"}
 SCHEDULE = {"meetings.new"}  # staff, and the chairs of a body

@@ -5,6 +5,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import DataRequired, Length, Optional
 
 from pitf.models.org import (
+    APPOINTMENT_TYPE_LABELS,
     COMMITTEE_KIND_LABELS,
     MEMBERSHIP_ROLE_LABELS,
     ROLE_LABELS,
@@ -19,6 +20,7 @@ from pitf.validation import max_length
 from pitf.web.choices import options
 
 ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in Role]
+APPOINTMENT_CHOICES = options([("", "Not recorded")] + list(APPOINTMENT_TYPE_LABELS.items()))
 QUORUM_LABELS = {"majority_agencies": "Majority of member agencies", "majority_members": "Majority of members"}
 
 
@@ -80,3 +82,20 @@ class MembershipForm(FlaskForm):
     agency = SelectField("Agency", choices=[], validate_choice=False)
     user_id = SelectField("Person", choices=[], validate_choice=False)
     role = SelectField("Role", choices=options(MEMBERSHIP_ROLE_LABELS.items()))
+    appointment_type = SelectField("Appointment type", choices=APPOINTMENT_CHOICES, validate_choice=False,
+                                   description="For a body that follows FACA procedures (the FACA Database "
+                                               "asks it).")
+    started_on = StringField("Appointed on", render_kw={"type": "date"},
+                             description="Optional: mm/dd/yyyy; blank for today.")
+    term_ends_on = StringField("Term ends on", render_kw={"type": "date"},
+                               description="Optional: the last day of the appointment's term, mm/dd/yyyy.")
+
+
+class AppointmentForm(FlaskForm):
+    """A member's appointment: its type and its term."""
+
+    appointment_type = SelectField("Appointment type", choices=APPOINTMENT_CHOICES, validate_choice=False)
+    started_on = StringField("Appointed on", render_kw={"type": "date"}, description="mm/dd/yyyy.")
+    term_ends_on = StringField("Term ends on", render_kw={"type": "date"},
+                               description="Optional: the last day of the appointment's term, mm/dd/yyyy.")
+    version = HiddenField()

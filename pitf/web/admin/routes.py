@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -9,14 +11,15 @@ from sqlalchemy import select
 from pitf import permissions
 from pitf.db import get_session
 from pitf.errors import DomainError, ValidationFailed, require
-from pitf.models import Agency, Committee, User
-from pitf.models.org import COMMITTEE_KIND_LABELS, MEMBERSHIP_ROLE_LABELS, ROLE_LABELS
+from pitf.models import Agency, Committee, Membership, User
+from pitf.models.org import APPOINTMENT_TYPE_LABELS, COMMITTEE_KIND_LABELS, MEMBERSHIP_ROLE_LABELS, ROLE_LABELS
 from pitf.paging import last_page, page_numbers, read_paging
 from pitf.services import audit_log as audit_log_service
 from pitf.services import org, sso, users
-from pitf.textutil import parse_id
+from pitf.textutil import BadDate, parse_date, parse_id
 from pitf.web.admin.forms import (
     AgencyForm,
+    AppointmentForm,
     CommitteeForm,
     ConfirmForm,
     MembershipForm,
@@ -45,7 +48,9 @@ def _min_length() -> int:
 @login_required
 def index():
     require(permissions.is_staff(current_user))
-    return render_template("admin/index.html")
+    faca_bodies = [c for c in org.list_committees(session=get_session()) if c.follows_faca] \
+        if permissions.can_export_faca(current_user) else []
+    return render_template("admin/index.html", faca_bodies=faca_bodies)
 
 
 # ---- users ---------------------------------------------------------------------------------
@@ -271,9 +276,12 @@ def committee_members(committee_id: int):
     if form.validate_on_submit():
         person = form.member_type.data == "person"
         try:
+            started_on, term_ends_on = _term(form)
             org.add_membership(session=db, actor=current_user, committee=c, role=form.role.data,
                                user_id=parse_id(form.user_id.data) if person else None,
-                               agency_acronym=None if person else (form.agency.data or None))
+                               agency_acronym=None if person else (form.agency.data or None),
+                               appointment_type=form.appointment_type.data or None, started_on=started_on,
+                               term_ends_on=term_ends_on)
         except DomainError as err:
             apply_form_errors(form, err, mapping={"member": "member_type"})
         else:
@@ -282,7 +290,51 @@ def committee_members(committee_id: int):
     members = org.roster(session=db, committee_ids=[committee_id])[committee_id]
     status = 422 if request.method == "POST" else 200
     return render_template("admin/members.html", c=c, form=form, members=members, confirm=ConfirmForm(),
-                           roles=MEMBERSHIP_ROLE_LABELS, kinds=COMMITTEE_KIND_LABELS), status
+                           roles=MEMBERSHIP_ROLE_LABELS, kinds=COMMITTEE_KIND_LABELS,
+                           appointment_types=APPOINTMENT_TYPE_LABELS), status
+
+
+def _term(form) -> tuple[date | None, date | None]:
+    """The appointment's start and term end typed in *form*, or ValidationFailed naming the bad date."""
+    days: dict[str, date | None] = {}
+    errors: dict[str, str] = {}
+    for name in ("started_on", "term_ends_on"):
+        raw = (getattr(form, name).data or "").strip()
+        try:
+            days[name] = parse_date(raw) if raw else None
+        except BadDate as err:
+            errors[name] = str(err)
+    if errors:
+        raise ValidationFailed("Check the dates.", fields=errors)
+    return days["started_on"], days["term_ends_on"]
+
+
+@bp.route("/memberships/<int:membership_id>/appointment", methods=["GET", "POST"])
+@login_required
+def membership_appointment(membership_id: int):
+    require(permissions.can_manage_memberships(current_user))
+    db = get_session()
+    m = db.get(Membership, membership_id)
+    if m is None:
+        abort(404)
+    c = org.get_committee(session=db, actor=current_user, committee_id=m.committee_id)
+    member = db.get(User, m.user_id) if m.user_id else db.get(Agency, m.agency_id)
+    form = AppointmentForm()
+    if request.method == "GET":
+        form.appointment_type.data = m.appointment_type or ""
+        form.started_on.data = m.started_on.isoformat() if m.started_on else ""
+        form.term_ends_on.data = m.term_ends_on.isoformat() if m.term_ends_on else ""
+        form.version.data = m.version
+
+    def save():
+        started_on, term_ends_on = _term(form)
+        org.update_appointment(session=db, actor=current_user, membership_id=membership_id,
+                               version=form.version.data, appointment_type=form.appointment_type.data or None,
+                               started_on=started_on, term_ends_on=term_ends_on)
+        return "Appointment saved.", url_for("admin.committee_members", committee_id=c.id)
+
+    return form_page(form, save, "admin/appointment.html", c=c, m=m,
+                     member_name=getattr(member, "name", ""))
 
 
 @bp.route("/memberships/<int:membership_id>/end", methods=["POST"])

@@ -13,6 +13,8 @@ MARKDOWN_HINT = "Markdown works: **bold**, *italic*, lists with -, links as [tex
 REPEAT_CHOICES = [("none", "Does not repeat"), ("weekly", "Every N weeks"), ("monthly", "Monthly"),
                   ("quarterly", "Quarterly (every three months)")]
 ACCESS_CHOICES = [("open", "Open: every signed-in user sees it"),
+                  ("partly_closed", "Partly closed: open, with a part closed to the public (FACA); every "
+                                    "signed-in user sees it"),
                   ("closed", "Closed: only the committee's members and the secretariat see its agenda, "
                              "attendance, documents and minutes")]
 
@@ -43,10 +45,15 @@ class MeetingFields(FlaskForm):
     virtual_url = StringField("Virtual meeting link", render_kw={"type": "url", **_most("virtual_url")},
                               description="Optional: a web address starting with https://.")
     access = RadioField("Open or closed", choices=options(ACCESS_CHOICES), default="open", validate_choice=False)
+    purpose = TextAreaField("Purpose", render_kw=_most("purpose"),
+                            description="Optional: what the meeting is for, as the FACA Database asks.")
     federal_register_notice_date = _date(
         "Federal Register notice date",
         description="For a body that follows FACA procedures: the day the notice was published (optional), "
                     "mm/dd/yyyy.")
+    federal_register_citation = StringField(
+        "Federal Register citation", render_kw=_most("federal_register_citation"),
+        description="Optional: the notice's citation as the Register prints it, for example 91 FR 12345.")
     joint_with_committee_id = SelectField("Joint meeting with", choices=[], validate_choice=False,
                                           description="Optional: for example the Advisory Council meeting "
                                                       "the SPOG.")

@@ -35,7 +35,8 @@ PER_PAGE = 50
 WHEN = {"upcoming": "Upcoming", "past": "Past", "all": "All"}
 FILTER_ARGS = ("committee_id", "from", "to", "status", "q")
 # Service field names -> the form fields that show them ("-": at the top of the form).
-MEETING_FIELDS = {"starts_at": "start_time", "ends_at": "end_time", "is_open": "access", "rule": "repeat",
+MEETING_FIELDS = {"starts_at": "start_time", "ends_at": "end_time", "is_open": "access", "partly_closed": "access",
+                  "rule": "repeat",
                   "version": "-", "status": "-"}
 
 
@@ -132,7 +133,9 @@ def _meeting_data(form) -> tuple[dict[str, Any], dict[str, str]]:
         "title": form.title.data or "", "starts_at": starts_at, "ends_at": ends_at,
         "timezone": form.timezone.data or platform_timezone(), "location": form.location.data or "",
         "virtual_url": (form.virtual_url.data or "").strip(), "is_open": form.access.data != "closed",
+        "partly_closed": form.access.data == "partly_closed", "purpose": form.purpose.data or "",
         "federal_register_notice_date": (form.federal_register_notice_date.data or "").strip() or None,
+        "federal_register_citation": form.federal_register_citation.data or "",
         # An id from the list; anything else names no committee (0), for the service to refuse by name.
         "joint_with_committee_id": (parse_id(form.joint_with_committee_id.data) or 0)
         if (form.joint_with_committee_id.data or "").strip() else None,
@@ -247,7 +250,10 @@ def _fill_edit_form(form: EditMeetingForm, meeting) -> None:
     form.start_time.data, form.end_time.data = local_start.strftime("%H:%M"), local_end.strftime("%H:%M")
     form.timezone.data = meeting.timezone
     form.location.data, form.virtual_url.data = meeting.location, meeting.virtual_url
-    form.access.data = "open" if meeting.is_open else "closed"
+    form.access.data = ("closed" if not meeting.is_open else "partly_closed" if meeting.partly_closed
+                        else "open")
+    form.purpose.data = meeting.purpose
+    form.federal_register_citation.data = meeting.federal_register_citation
     form.federal_register_notice_date.data = (meeting.federal_register_notice_date.isoformat()
                                               if meeting.federal_register_notice_date else "")
     form.joint_with_committee_id.data = str(meeting.joint_with_committee_id or "")
