@@ -44,6 +44,7 @@ MOVE_WORDS: dict[str, str] = {
     S.CLOSED_NOT_IMPLEMENTED: "Closed as not implemented", S.DRAFT: "Returned to the authors",
     S.WITHDRAWN: "Withdrawn",
 }
+CLOSED = (S.CLOSED_IMPLEMENTED, S.CLOSED_NOT_IMPLEMENTED)
 BATCH = 500
 
 
@@ -143,6 +144,14 @@ def issued_on(history: list[HistoryLine]) -> date | None:
                  and h.to_status == S.OPEN), None)
 
 
+def closed_on(history: list[HistoryLine], rec: Recommendation) -> date | None:
+    """The day a closed recommendation was (last) closed, as its history says; None while it is not closed."""
+    if rec.status not in CLOSED:
+        return None
+    day = next((h.on for h in reversed(history) if h.kind == "move" and h.to_status in CLOSED), None)
+    return day or (local_date(rec.closed_at, None) if rec.closed_at else None)
+
+
 # ---- one row per recommendation and agency ----------------------------------------------------------------
 
 @dataclass
@@ -200,8 +209,7 @@ def _rows_of(session: Session, found: list[Recommendation]) -> list[TrackingRow]
     rows = []
     for rec, rec_id in zip(found, ids, strict=True):
         lines = history.get(rec_id, [])
-        closed = local_date(rec.closed_at, None) if rec.closed_at and rec.status in (
-            S.CLOSED_IMPLEMENTED, S.CLOSED_NOT_IMPLEMENTED) else None
+        closed = closed_on(lines, rec)
         common: dict[str, Any] = {
             "recommendation_id": rec_id, "number": rec.number or "", "report_year": rec.report_year,
             "title": rec.title, "recommendation_md": rec.body_md, "status": rec.status, "pillar": rec.pillar,
@@ -221,12 +229,13 @@ def _rows_of(session: Session, found: list[Recommendation]) -> list[TrackingRow]
 def tracking_rows(*, session: Session, actor, filters: recs.RecommendationFilters,
                   today: date | None = None) -> Iterator[TrackingRow]:
     """Every recommendation *actor* may see that matches *filters* (the list's filters, its order and its rule on
-    drafts: only their authors see them), one row per agency addressed, read in batches."""
+    drafts: only their authors see them), one row per agency addressed (only that agency's rows when the filters
+    name one), read in batches."""
     page = 1
     while True:
         found, total = recs.list_recommendations(session=session, actor=actor, filters=filters, page=page,
                                                  per_page=BATCH, today=today)
-        yield from _rows_of(session, found)
+        yield from (r for r in _rows_of(session, found) if not filters.agency or r.agency == filters.agency)
         if page * BATCH >= total:
             return
         page += 1
