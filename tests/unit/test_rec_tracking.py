@@ -133,7 +133,7 @@ def test_running_history_in_order_with_every_revision(db, people):
 
 
 def test_one_row_per_recommendation_and_agency(db, people):
-    f = build(db, people)
+    build(db, people)
     rows = rows_for(db, people["staff"])
     assert [(r.number, r.agency) for r in rows] == [
         ("2027-01", "DHS"), ("2027-01", "DOJ"), ("2027-02", "DOJ"), ("2027-03", "DHS")]
