@@ -230,7 +230,7 @@ DEMO_COUNCIL_COMMITTEES = [
 
 
 def seed_demo_council_committees(session: Session) -> None:
-    """The Council's committees, with its chair and a member on two of them."""
+    """The Council's committees: the Council's chair chairs one, a member sits on another."""
     from pitf.models.org import CommitteeCreate
     from pitf.models.vocab import CommitteeKind, QuorumRule
 
@@ -247,12 +247,12 @@ def seed_demo_council_committees(session: Session) -> None:
     people = {u.email: u for u in session.execute(select(User)).scalars()}
     existing = {(m.committee_id, m.user_id) for m in session.execute(
         select(Membership).where(Membership.user_id.is_not(None))).scalars()}
-    chairs = {DEMO_COUNCIL_COMMITTEES[0][0]: "council.chair@pitf.example.gov",
-              DEMO_COUNCIL_COMMITTEES[1][0]: "council@pitf.example.gov"}
-    for name, email in chairs.items():
+    seats = [(DEMO_COUNCIL_COMMITTEES[0][0], "council.chair@pitf.example.gov", "chair"),
+             (DEMO_COUNCIL_COMMITTEES[1][0], "council@pitf.example.gov", "member")]
+    for name, email, role in seats:
         c, u = bodies[name], people.get(email)
         if u is not None and (c.id, u.id) not in existing:
-            org.add_membership(session=session, actor=SYSTEM, committee=c, role="chair", user_id=u.id)
+            org.add_membership(session=session, actor=SYSTEM, committee=c, role=role, user_id=u.id)
 
 
 def seed_demo_recommendations(session: Session) -> None:
