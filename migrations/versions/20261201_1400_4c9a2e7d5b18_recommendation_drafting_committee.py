@@ -1,8 +1,8 @@
 """recommendation drafting committee: the Council committee that drafted a recommendation
 
 Revision ID: 4c9a2e7d5b18
-Revises: 4c2a8e6b1d93
-Create Date: 2026-12-01 13:30:00
+Revises: c4a7e2b9d1f3
+Create Date: 2026-12-01 14:00:00
 
 A nullable column (existing recommendations: the full Council) referring to a committee, indexed for the annual
 report's grouping. SQLite cannot add a foreign key in place, so its batch mode rebuilds the table, and the
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '4c9a2e7d5b18'
-down_revision = '4c2a8e6b1d93'
+down_revision = 'c4a7e2b9d1f3'
 branch_labels = None
 depends_on = None
 
