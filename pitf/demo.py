@@ -280,28 +280,80 @@ def seed_demo_certified_minutes(session: Session) -> None:
     mins.approve(session=session, actor=chair, meeting_id=meeting_id, version=minutes.version)  # the certification
 
 
+# The Advisory Council's own committees (its subcommittees, which draft its recommendations): name, short name.
+DEMO_COUNCIL_COMMITTEES = [
+    ("Council Committee on Survivor-Informed Services", "Council: Services"),
+    ("Council Committee on Labor Trafficking", "Council: Labor"),
+    ("Council Committee on Prevention and Awareness", "Council: Prevention"),
+]
+
+
+def seed_demo_council_committees(session: Session) -> None:
+    """The Council's committees: the Council's chair chairs one, a member sits on another."""
+    from pitf.models.org import CommitteeCreate
+    from pitf.models.vocab import CommitteeKind, QuorumRule
+
+    bodies = {c.name: c for c in session.execute(select(Committee)).scalars()}
+    council = bodies.get(COUNCIL)
+    if council is None:
+        return
+    for name, short in DEMO_COUNCIL_COMMITTEES:
+        if name not in bodies:
+            bodies[name] = org.create_committee(session=session, actor=SYSTEM, committee_in=CommitteeCreate(
+                name=name, kind=CommitteeKind.COMMITTEE, short_name=short, parent_id=council.id,
+                quorum_rule=QuorumRule.MAJORITY_MEMBERS,
+                description="A committee of the Advisory Council: drafts recommendations for the full Council."))
+    people = {u.email: u for u in session.execute(select(User)).scalars()}
+    existing = {(m.committee_id, m.user_id) for m in session.execute(
+        select(Membership).where(Membership.user_id.is_not(None))).scalars()}
+    seats = [(DEMO_COUNCIL_COMMITTEES[0][0], "council.chair@pitf.example.gov", "chair"),
+             (DEMO_COUNCIL_COMMITTEES[1][0], "council@pitf.example.gov", "member")]
+    for name, email, role in seats:
+        c, u = bodies[name], people.get(email)
+        if u is not None and (c.id, u.id) not in existing:
+            org.add_membership(session=session, actor=SYSTEM, committee=c, role=role, user_id=u.id)
+
+
 def seed_demo_recommendations(session: Session) -> None:
-    """One open recommendation of the Council, waiting for DOJ's and DHS's answers."""
+    """Two recommendations of the Council, each drafted by one of its committees: one open and waiting for DOJ's
+    and HHS's answers, one open with DHS's answer (partly concurring) and DOL's still to come."""
     from pitf.models import Recommendation
     from pitf.models.recommendations import RecommendationCreate
-    from pitf.services import rec_workflow
+    from pitf.services import rec_responses, rec_workflow
     from pitf.services import recommendations as recs
     from pitf.validation import validate
 
-    if session.execute(select(Recommendation.id).where(Recommendation.title.like("Screen for labor%"))).first():
-        return
     author = _user(session, "council.chair@pitf.example.gov")
     staff = _user(session, "iga@pitf.example.gov")
-    rec = recs.create_draft(session=session, actor=author, rec_in=validate(RecommendationCreate, {
-        "title": "Screen for labor trafficking in federally funded shelters",
+    committees = {c.name: c.id for c in session.execute(select(Committee)).scalars()}
+
+    def opened(title: str, committee: str, data: dict) -> Recommendation | None:
+        if session.execute(select(Recommendation.id).where(Recommendation.title == title)).first():
+            return None
+        rec = recs.create_draft(session=session, actor=author, rec_in=validate(RecommendationCreate, {
+            "title": title, "report_year": utcnow().year, "drafting_committee_id": committees.get(committee),
+            **data}))
+        assert rec.id is not None  # flushed
+        rec_workflow.transition(session=session, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
+        rec_workflow.transition(session=session, actor=staff, rec_id=rec.id, version=rec.version, to="under_review")
+        rec_workflow.transition(session=session, actor=staff, rec_id=rec.id, version=rec.version, to="open")
+        return rec
+
+    opened("Screen for labor trafficking in federally funded shelters", DEMO_COUNCIL_COMMITTEES[0][0], {
         "body_md": "Agencies funding shelters should require screening for **labor** as well as sex trafficking.",
         "rationale_md": "Survivors of labor trafficking are often missed by screening tools built for sex "
-                        "trafficking.", "pillar": "protection", "target_agencies": ["DOJ", "HHS"],
-        "report_year": utcnow().year}))
-    assert rec.id is not None  # flushed
-    rec_workflow.transition(session=session, actor=author, rec_id=rec.id, version=rec.version, to="submitted")
-    rec_workflow.transition(session=session, actor=staff, rec_id=rec.id, version=rec.version, to="under_review")
-    rec_workflow.transition(session=session, actor=staff, rec_id=rec.id, version=rec.version, to="open")
+                        "trafficking.", "pillar": "protection", "target_agencies": ["DOJ", "HHS"]})
+    rec = opened("Require recruitment-fee attestations from federal contractors", DEMO_COUNCIL_COMMITTEES[1][0], {
+        "body_md": "Contracting agencies should require each contractor to attest that no worker paid a "
+                   "recruitment fee.", "rationale_md": "Survivors of forced labor on federal contracts owed "
+                   "recruiters the fees they paid.", "pillar": "prevention", "target_agencies": ["DHS", "DOL"]})
+    liaison = session.execute(select(User).where(User.email == "liaison.dhs@pitf.example.gov")).scalar()
+    if rec is not None and liaison is not None:
+        assert rec.id is not None  # flushed
+        rec_responses.respond(session=session, actor=liaison, rec_id=rec.id, response_in=validate(
+            rec_responses.AgencyResponseCreate, {
+                "agency": "DHS", "position": "partially_concur",
+                "response_md": "DHS concurs for its own contracts and will ask the FAR Council about the others."}))
 
 
 def load_demo(session: Session, instance_path: Path, min_length: int = 12) -> list[tuple[str, str, str]]:
@@ -310,5 +362,6 @@ def load_demo(session: Session, instance_path: Path, min_length: int = 12) -> li
     seed_demo_actions(session)
     seed_demo_meetings(session)
     seed_demo_certified_minutes(session)
+    seed_demo_council_committees(session)
     seed_demo_recommendations(session)
     return created

@@ -27,10 +27,12 @@ from pitf.models.recommendations import (
     RecommendationStep,
     RecommendationSubmit,
     RecommendationUpdate,
+    TrackingComment,
+    TrackingRowPublic,
 )
 from pitf.models.vocab import Pillar, Position, RecommendationStatus
 from pitf.paging import page_slice
-from pitf.services import rec_responses, rec_workflow
+from pitf.services import rec_responses, rec_tracking, rec_workflow
 from pitf.services import recommendations as recs
 from pitf.services.rec_responses import ResponseView
 from pitf.services.recommendations import AddressedAgency
@@ -41,24 +43,30 @@ TAGS = ["recommendations"]
 
 # ---- serialization -----------------------------------------------------------------------------
 
-def rec_public(rec: Recommendation, targets: list[AddressedAgency], cosponsors: list) -> RecommendationPublic:
-    """The recommendation as the API shows it, with the agencies it is addressed to and its co-sponsors."""
+def rec_public(rec: Recommendation, targets: list[AddressedAgency], cosponsors: list,
+               committees: dict[int, str] | None = None) -> RecommendationPublic:
+    """The recommendation as the API shows it, with the agencies it is addressed to, its co-sponsors and the
+    name of the Council committee that drafted it (*committees*: names by id)."""
     return RecommendationPublic(
         id=cast(int, rec.id), number=rec.number, report_year=rec.report_year, sequence=rec.sequence, title=rec.title,
         body_md=rec.body_md, body_html=rec.body_html, rationale_md=rec.rationale_md,
         rationale_html=rec.rationale_html, pillar=Pillar(rec.pillar), status=RecommendationStatus(rec.status),
         status_label=recs.STATUS_LABELS.get(rec.status, rec.status),
         target_agencies=[t.acronym for t in targets], co_sponsor_ids=sorted(u.id for u in cosponsors),
-        priority=rec.priority, filed_by=rec.filed_by_id, submitted_at=rec.submitted_at, closed_at=rec.closed_at,
+        priority=rec.priority, drafting_committee_id=rec.drafting_committee_id,
+        drafting_committee=(committees or {}).get(rec.drafting_committee_id) if rec.drafting_committee_id else None,
+        filed_by=rec.filed_by_id, submitted_at=rec.submitted_at, closed_at=rec.closed_at,
         response_due={t.acronym: t.response_due for t in targets if t.response_due is not None},
         created_at=rec.created_at, updated_at=rec.updated_at, version=rec.version)
 
 
 def recs_json(db, rows: list[Recommendation]) -> list[dict]:
-    """Serialize several recommendations with two queries, however many there are."""
+    """Serialize several recommendations with three queries at most, however many there are."""
     ids = [cast(int, r.id) for r in rows]  # read from the table: every id is set
     targets, cosponsors = recs.targets_of(db, ids), recs.cosponsors_of(db, ids)
-    return [rec_public(r, targets[i], cosponsors[i]).model_dump(mode="json") for r, i in zip(rows, ids, strict=True)]
+    committees = recs.committee_names(db, [r.drafting_committee_id for r in rows])
+    return [rec_public(r, targets[i], cosponsors[i], committees).model_dump(mode="json")
+            for r, i in zip(rows, ids, strict=True)]
 
 
 def response_public(view: ResponseView, model: type[AgencyResponsePublic] = AgencyResponsePublic, **extra):
@@ -225,6 +233,31 @@ def submit_recommendation(rec_id: int, json: RecommendationSubmit):
 def withdraw_recommendation(rec_id: int, json: RecommendationStep):
     """Withdraw a submitted recommendation (its authors, while submitted or under review)"""
     return jsonify(_move(rec_id, json.version, "withdrawn", note=json.note or ""))
+
+
+def tracking_public(row: rec_tracking.TrackingRow) -> TrackingRowPublic:
+    return TrackingRowPublic(
+        recommendation_id=row.recommendation_id, number=row.number or None, report_year=row.report_year,
+        title=row.title, recommendation_md=row.recommendation_md, agency=row.agency or None,
+        agency_name=row.agency_name or None, status=RecommendationStatus(row.status), status_words=row.status_words,
+        pillar=Pillar(row.pillar), drafting_committee=row.drafting_committee or None, priority=row.priority,
+        date_issued=row.date_issued, response_due=row.response_due, date_closed=row.date_closed,
+        position=Position(row.position) if row.position else None, position_label=row.position_label or None,
+        comments=[TrackingComment(on=h.on, at=h.at, kind=h.kind, agency=h.agency, text=h.text) for h in row.comments],
+        running_comments=row.running_comments)
+
+
+@api_bp.get("/recommendations/tracking")
+@documented(query=RecommendationListQuery, resp=responses(200, Page[TrackingRowPublic], errors=(401, 422)),
+            tags=TAGS)
+def recommendation_tracking():
+    """Recommendations as GAO tracks them: one row per recommendation and agency, with the running comments
+    (the list's filters; drafts: the caller's own only)"""
+    filters, page, per_page = filters_and_page(recs.parse_filters)
+    rows = list(rec_tracking.tracking_rows(session=get_session(), actor=actor(), filters=filters,
+                                           today=utcnow().date()))
+    items = [tracking_public(r).model_dump(mode="json") for r in page_slice(rows, page, per_page)]
+    return jsonify(page_of(items, page, per_page, len(rows)))
 
 
 # ---- responses ---------------------------------------------------------------------------------

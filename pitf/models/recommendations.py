@@ -59,6 +59,8 @@ class Recommendation(Versioned, RecommendationBase, table=True):
     submitted_at: datetime | None = optional_time_field()
     closed_at: datetime | None = optional_time_field()
     report_order: int | None = Field(default=None)
+    # The Council committee (a body whose parent is the Advisory Council) that drafted it; None: the full Council.
+    drafting_committee_id: int | None = Field(default=None, foreign_key="committee.id", index=True)
 
 
 class RecommendationTarget(SQLModel, table=True):
@@ -127,6 +129,7 @@ _ACRONYMS = 'Must be a list of agency acronyms, e.g. ["DHS", "HHS"].'
 _IDS = "Must be a list of ids, e.g. [12, 15]."
 _TEXT = f"Text of at most {MAX_SOURCE:,} characters."
 _YEAR = "A year such as 2027."
+_COMMITTEE = "The id of one of the Advisory Council's committees, or null for the full Council."
 _EXPLAIN = "Explain the agency's position."
 _AT_MOST_ITEMS = f"A list of at most {MAX_NEW_ACTION_ITEMS} new action items."
 
@@ -168,9 +171,10 @@ class RecommendationCreate(SQLModel):
         "report_year.greater_than_equal": _YEAR, "report_year.less_than_equal": _YEAR,
         "target_agencies.list_type": _ACRONYMS, "target_agencies.string_type": _ACRONYMS,
         "co_sponsor_ids.list_type": _IDS, "co_sponsor_ids.int_type": _IDS,
+        "drafting_committee_id.int_type": _COMMITTEE, "drafting_committee_id.no_such_record": _COMMITTEE,
     }
     DRAFTING: ClassVar[tuple[str, ...]] = ("title", "body_md", "rationale_md", "pillar", "report_year",
-                                           "target_agencies", "co_sponsor_ids")
+                                           "target_agencies", "co_sponsor_ids", "drafting_committee_id")
 
     title: Title
     body_md: Description = ""
@@ -179,6 +183,7 @@ class RecommendationCreate(SQLModel):
     report_year: ReportYear = None  # type: ignore[assignment]  # validated: this year
     target_agencies: Acronyms = []
     co_sponsor_ids: Ids = []
+    drafting_committee_id: RowId | None = None  # the service checks it is a Council committee
 
 
 class RecommendationUpdate(SQLModel):
@@ -203,6 +208,7 @@ class RecommendationUpdate(SQLModel):
     report_year: ReportYear = None  # type: ignore[assignment]  # null: the current year
     target_agencies: Acronyms = None  # type: ignore[assignment]  # null: none
     co_sponsor_ids: Ids = None  # type: ignore[assignment]
+    drafting_committee_id: RowId | None = None  # null: the full Council
     status: str | None = None
     note: str | None = None
     response_due: dict[str, Any] | None = None
@@ -258,6 +264,8 @@ class RecommendationPublic(SQLModel):
     target_agencies: list[str]
     co_sponsor_ids: list[int]
     priority: bool
+    drafting_committee_id: int | None
+    drafting_committee: str | None
     filed_by: int
     submitted_at: IsoDateTime | None
     closed_at: IsoDateTime | None
@@ -349,3 +357,38 @@ class AgencyResponseFiled(AgencyResponsePublic):
     """The response just filed, with the action items created with it."""
 
     created_action_item_ids: list[int]
+
+
+class TrackingComment(SQLModel):
+    """One dated step of a recommendation's running history."""
+
+    on: date
+    at: IsoDateTime
+    kind: str  # move, note or response
+    agency: str | None
+    text: str
+
+
+class TrackingRowPublic(SQLModel):
+    """A recommendation as GAO tracks it: one row per recommendation and agency addressed
+    (pitf/services/rec_tracking.py)."""
+
+    recommendation_id: int
+    number: str | None
+    report_year: int
+    title: str
+    recommendation_md: str
+    agency: str | None
+    agency_name: str | None
+    status: RecommendationStatus
+    status_words: str
+    pillar: Pillar
+    drafting_committee: str | None
+    priority: bool
+    date_issued: date | None
+    response_due: date | None
+    date_closed: date | None
+    position: Position | None
+    position_label: str | None
+    comments: list[TrackingComment]
+    running_comments: str

@@ -1,4 +1,5 @@
-"""The recommendations dashboard and the Council's annual report, each read in a fixed number of queries.
+"""The recommendations dashboard and the Council's annual report, each read in a fixed number of queries (the
+report's layout, grouped, with its index by agency, and as Markdown, is in rec_annual_report).
 
 Which recommendations count: every one that reached the secretariat and stayed, that is every status
 but draft and withdrawn (submitted, under_review, open, closed_implemented, closed_not_implemented).
@@ -20,7 +21,6 @@ agency it is addressed to (a RecommendationTarget row):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -33,6 +33,7 @@ from pitf.models import (
     ActionItem,
     Agency,
     AgencyResponse,
+    Committee,
     Recommendation,
     RecommendationTarget,
     ResponseActionItem,
@@ -249,6 +250,8 @@ class ReportItem:
     rationale_md: str
     rationale_html: str
     report_order: int | None
+    drafting_committee_id: int | None = None
+    drafting_committee: str = ""  # "" for the full Council
     targets: list[ReportTarget] = field(default_factory=list)
 
     @property
@@ -290,11 +293,13 @@ def annual_report(session: Session, year: int, *, today: date | None = None) -> 
     R = Recommendation
     recs = session.execute(_in_report_order(year).with_only_columns(
         R.id, R.number, R.title, R.status, R.pillar, R.priority, R.body_md, R.body_html, R.rationale_md,
-        R.rationale_html, R.report_order)).all()
+        R.rationale_html, R.report_order, R.drafting_committee_id, Committee.name.label("committee_name"))
+        .outerjoin(Committee, Committee.id == R.drafting_committee_id)).all()
     items = {r.id: ReportItem(id=r.id, number=r.number or "", title=r.title, status=r.status, pillar=r.pillar,
                               priority=r.priority, body_md=r.body_md, body_html=r.body_html,
                               rationale_md=r.rationale_md, rationale_html=r.rationale_html,
-                              report_order=r.report_order) for r in recs}
+                              report_order=r.report_order, drafting_committee_id=r.drafting_committee_id,
+                              drafting_committee=r.committee_name or "") for r in recs}
     report = Report(year=year, as_of=today or utcnow().date(), items=list(items.values()))
     if not items:
         return report
@@ -418,71 +423,3 @@ def move_in_report(*, session: Session, actor, year: int, rec_id: int, direction
             "direction": "It is already first." if direction == "up" else "It is already last."})
     ids[index], ids[new_index] = ids[new_index], ids[index]
     return _write_order(session, actor, year, current, ids), new_index
-
-
-# ---- the report as Markdown -----------------------------------------------------------------------
-
-_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
-_HEADING = re.compile(r"^(#{1,6})(?=\s|$)")
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-
-
-def _md_text(text: str) -> str:
-    """Plain text (a title, an agency name) made safe to put in Markdown as it reads."""
-    return _INLINE_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-
-
-def _nested(markdown: str, depth: int = 3) -> str:
-    """*markdown* with its headings moved *depth* levels down (never past 6), outside fenced code."""
-    lines, fence = [], None
-    for line in markdown.replace("\r\n", "\n").strip().split("\n"):
-        if m := _FENCE.match(line):
-            mark = m.group(1)[0]
-            fence = None if fence == mark else (fence or mark)
-        elif fence is None and (h := _HEADING.match(line)):
-            line = "#" * min(6, len(h.group(1)) + depth) + line[len(h.group(1)):]
-        lines.append(line)
-    return "\n".join(lines)
-
-
-def _commitment_line(c: Commitment) -> str:
-    progress = f", {c.percent_complete}% complete" if c.percent_complete is not None and c.status != "done" else ""
-    return f"- {_md_text(c.title)}: {c.status_label}{progress}, due {c.due_date.isoformat()} (action item {c.id})"
-
-
-def report_markdown(report: Report) -> str:
-    """The annual report as one Markdown document."""
-    out = [f"# {_md_text(report.title)}", ""]
-    if not report.items:
-        out += [f"No recommendations were filed for {report.year}.", ""]
-        return "\n".join(out)
-    count = len(report.items)
-    out += [f"The Council's {count} {'recommendation' if count == 1 else 'recommendations'} for {report.year}, "
-            f"in the order the Council chose, with the agencies' responses and commitments as of "
-            f"{report.as_of.isoformat()}.", ""]
-    for item in report.items:
-        out += [f"## {item.number}: {_md_text(item.title)}", "",
-                f"- Status: {item.status_label}",
-                f"- Pillar: {item.pillar_label}"]
-        if item.priority:
-            out.append("- Priority: yes")
-        out += [f"- Addressed to: {', '.join(t.agency for t in item.targets) or 'no agency'}", ""]
-        out += ["### Recommendation", "", _nested(item.body_md) or "(No text.)", ""]
-        if item.rationale_md.strip():
-            out += ["### Rationale", "", _nested(item.rationale_md), ""]
-        out += ["### Agency responses", ""]
-        for t in item.targets:
-            name = f"{t.agency} ({_md_text(t.agency_name)})"
-            due = f"response due {t.response_due.isoformat()}" if t.response_due else "no response date set"
-            r = t.response
-            if r is None:
-                out += [f"#### {name}: no response yet", "", f"No response filed; {due}.", ""]
-                continue
-            revised = f", revision {r.revision}" if r.revision > 1 else ""
-            out += [f"#### {name}: {r.position_label}", "", f"Filed {r.filed_on.isoformat()}{revised}; {due}.", "",
-                    _nested(r.response_md, depth=4), ""]
-            if r.commitments:
-                out += ["Commitments:", "", *[_commitment_line(c) for c in r.commitments], ""]
-            else:
-                out += ["No commitments linked.", ""]
-    return "\n".join(out).rstrip("\n") + "\n"

@@ -3,6 +3,7 @@ reading them back with their linked action items."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -32,6 +33,14 @@ from pitf.services.recommendations import (
     record_event,
     secretariat,
 )
+
+# The history's line for a response (the response itself, with its text, is the AgencyResponse revision):
+# written by response_note, recognised by RESPONSE_NOTE where the running history shows the revision instead.
+RESPONSE_NOTE = re.compile(r"^\S+ (?:responded|revised its response): [^.]+\.$")
+
+
+def response_note(acronym: str, revised: bool, position: str) -> str:
+    return f"{acronym} {'revised its response' if revised else 'responded'}: {POSITION_LABELS[position]}."
 
 
 @dataclass
@@ -158,8 +167,7 @@ def respond(*, session: Session, actor, rec_id: int, response_in: AgencyResponse
         if item.recommendation_id is None:
             item.recommendation_id = rec.id
     record_event(session, rec, actor, rec.status, rec.status,
-                 f"{agency_row.acronym} {'revised its response' if previous else 'responded'}: "
-                 f"{POSITION_LABELS[position]}.")
+                 response_note(agency_row.acronym, previous is not None, position))
     audit.record(session, actor=actor, action="recommendation.response", obj=response, changes={
         "position": [previous.position if previous else None, position], "revision": [None, response.revision],
         "action_item_ids": [None, sorted([*ids, *[c.id for c in created]])]})

@@ -18,6 +18,7 @@ from pitf.markdown import render_markdown
 from pitf.models import (
     Agency,
     AgencyResponse,
+    Committee,
     Recommendation,
     RecommendationCosponsor,
     RecommendationEvent,
@@ -32,7 +33,7 @@ from pitf.models.recommendations import (
     RecommendationCreate,
     RecommendationUpdate,
 )
-from pitf.models.vocab import Pillar
+from pitf.models.vocab import CommitteeKind, Pillar
 from pitf.paging import count_rows, in_order, page_keys
 from pitf.services import audit
 from pitf.services.concurrency import check_version, flush_or_conflict
@@ -186,9 +187,46 @@ def _resolve(session: Session, actor, fields: dict[str, Any], *, rec: Recommenda
         if bad:
             errors["co_sponsor_ids"] = "Co-sponsors must be active Advisory Council members."
         values["cosponsor_ids"] = [i for i in ids if i not in bad]
+    if "drafting_committee_id" in fields:
+        committee_id = fields["drafting_committee_id"]
+        if committee_id is not None:
+            if problem := _not_a_council_committee(session, committee_id):
+                errors["drafting_committee_id"] = problem
+        values["drafting_committee_id"] = committee_id
     if errors:
         raise ValidationFailed("The recommendation has problems.", fields=errors)
     return values
+
+
+def council_committees(session: Session) -> list[Committee]:
+    """The Advisory Council's active committees (bodies whose parent is the Council), by name: who may draft."""
+    council_ids = select(Committee.id).where(Committee.kind == CommitteeKind.ADVISORY_COUNCIL)
+    return list(session.execute(select(Committee).where(Committee.parent_id.in_(council_ids),
+                                                        Committee.is_active.is_(True))
+                                .order_by(Committee.name, Committee.id)).scalars())
+
+
+def _not_a_council_committee(session: Session, committee_id: int) -> str | None:
+    """Why *committee_id* cannot be a drafting committee, or None when it is an active Council committee."""
+    committee = session.get(Committee, committee_id)
+    if committee is None:
+        return "No such committee. Choose one of the Advisory Council's committees."
+    parent = session.get(Committee, committee.parent_id) if committee.parent_id is not None else None
+    if parent is None or parent.kind != CommitteeKind.ADVISORY_COUNCIL:
+        return (f"{committee.name} is not a committee of the Advisory Council. Choose one of the Council's "
+                "committees, or none for the full Council.")
+    if not committee.is_active:
+        return f"{committee.name} is retired. Choose one of the Council's active committees."
+    return None
+
+
+def committee_names(session: Session, ids) -> dict[int, str]:
+    """The names of the drafting committees *ids* (one query)."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    return cast("dict[int, str]", dict(session.execute(select(Committee.id, Committee.name).where(
+        Committee.id.in_(wanted))).tuples().all()))
 
 
 def _set_links(session: Session, rec: Recommendation, values: dict[str, Any]) -> dict[str, list[list[int]]]:
@@ -227,7 +265,7 @@ def create_draft(*, session: Session, actor, rec_in: RecommendationCreate) -> Re
     session.add(rec)
     session.flush()
     assert rec.id is not None  # flushed
-    changes = audit.creation_changes(rec, ["title", "pillar", "report_year", "status"])
+    changes = audit.creation_changes(rec, ["title", "pillar", "report_year", "status", "drafting_committee_id"])
     changes.update(_set_links(session, rec, links))
     session.add(RecommendationEvent(recommendation_id=rec.id, actor_id=actor.id, from_status=None, to_status="draft",
                                     note="Drafted."))

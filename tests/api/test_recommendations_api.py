@@ -25,7 +25,7 @@ TODAY = datetime.now(UTC).date()  # the API's "today" is the UTC date
 BASE = "/api/v1/recommendations"
 STATUSES = list(recs.STATUS_LABELS)
 PATCH_KEYS = ["title", "body_md", "rationale_md", "pillar", "report_year", "target_agencies", "co_sponsor_ids",
-              "status", "note", "response_due", "priority", "version"]
+              "drafting_committee_id", "status", "note", "response_due", "priority", "version"]
 
 
 def due(days: int) -> str:

@@ -24,6 +24,7 @@ def test_dashboard_and_report_pages_are_accessible(page, base_url, db, people, a
     for path, heading in (("/recommendations/dashboard", "Recommendations dashboard"),
                           ("/recommendations/dashboard?year=2027", "Recommendations dashboard"),
                           ("/recommendations/report/2027", "Annual Report 2027"),
+                          ("/recommendations/report/2027?by=committee", "Annual Report 2027"),
                           ("/recommendations/report/2031", "Annual Report 2031")):
         response = page.goto(f"{base_url}{path}")
         assert response is not None and response.status == 200, path

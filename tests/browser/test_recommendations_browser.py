@@ -42,7 +42,11 @@ def tick(page, input_id: str) -> None:
     expect(page.locator(f"#{input_id}")).to_be_checked()
 
 
-def test_council_member_drafts_edits_and_submits(page, base_url, people, axe):
+def test_council_member_drafts_edits_and_submits(page, base_url, db, people, axe):
+    from tests.unit.test_rec_tracking import council_committee
+
+    council_committee(db, "Council Committee on Services")
+    db.flush()
     sign_in(page, base_url, people["author"].email, PASSWORD)
     page.goto(f"{base_url}/recommendations/")
     axe(page)
@@ -55,9 +59,11 @@ def test_council_member_drafts_edits_and_submits(page, base_url, people, axe):
     page.get_by_label("The recommendation").fill("Fund **survivor-led** outreach.")
     page.get_by_label("Pillar").select_option("prevention")
     tick(page, "target_agencies-DOJ")
+    page.get_by_label("Drafting committee").select_option(label="Council Committee on Services")
     page.get_by_label("Report year").fill("2031")
     page.get_by_role("button", name="Save as a draft").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Draft: Fund survivor-led outreach")
+    expect(page.locator("main")).to_contain_text("Council Committee on Services")
     axe(page)
     page.get_by_role("link", name="Edit the draft").click()
     axe(page)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from pitf.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from pitf.models import AgencyResponse, AuditEntry, Recommendation, RecommendationTarget
-from pitf.services import actions, rec_reports, rec_responses, rec_workflow
+from pitf.services import actions, rec_annual_report, rec_reports, rec_responses, rec_workflow
 from pitf.services import recommendations as recs
 from tests.factories import cast, draft_in, response_in
 
@@ -297,28 +297,42 @@ def test_report_markdown(db, people):
     rec_reports.set_report_order(session=db, actor=people["council"], year=2027,
                                  ordered_ids=[f[k].id for k in ("r3", "r1", "r5", "r2", "r4")])
     db.expire_all()
-    text = rec_reports.report_markdown(rec_reports.annual_report(db, 2027, today=TODAY))
+    text = rec_annual_report.report_markdown(rec_reports.annual_report(db, 2027, today=TODAY))
     assert text.startswith("# U.S. Advisory Council on Human Trafficking: Annual Report 2027\n\n"
-                           "The Council's 5 recommendations for 2027, in the order the Council chose, with the "
-                           "agencies' responses and commitments as of 2027-06-01.\n")
-    headings = [line for line in text.splitlines() if line.startswith("## ")]
-    assert headings == ["## 2027-03: Train task forces on trauma", "## 2027-01: Screen shelters for labor trafficking",
-                        "## 2027-05: Publish data on visas", "## 2027-02: Fund survivor-led outreach",
-                        "## 2027-04: Audit supply chains"]
-    r1 = text[text.index("## 2027-01"):text.index("## 2027-05")]
-    assert "- Status: Closed: implemented\n- Pillar: Protection\n- Addressed to: DHS, DOJ\n" in r1
-    assert "### Recommendation\n\nThe Council recommends: screen shelters for labor trafficking.\n" in r1
-    assert "### Rationale\n\nSurvivors said so.\n" in r1
-    assert ("#### DHS (Department of Homeland Security): Concur\n\nFiled 2027-05-20, revision 2; "
+                           "The Council's 5 recommendations for 2027, grouped by pillar and in the order the Council "
+                           "chose within each group, with the agencies' responses and commitments as of 2027-06-01, "
+                           "and an index by agency.\n")
+    headings = [line for line in text.splitlines() if line.startswith(("## ", "### 2027"))]
+    assert headings == ["## Protection", "### 2027-03: Train task forces on trauma",
+                        "### 2027-01: Screen shelters for labor trafficking", "### 2027-05: Publish data on visas",
+                        "### 2027-02: Fund survivor-led outreach", "### 2027-04: Audit supply chains",
+                        "## Index by agency"]
+    r1 = text[text.index("### 2027-01"):text.index("### 2027-05")]
+    assert ("- Status: Closed: implemented\n- Pillar: Protection\n- Drafted by: The full Council\n"
+            "- Addressed to: DHS, DOJ\n") in r1
+    assert "#### Recommendation\n\nThe Council recommends: screen shelters for labor trafficking.\n" in r1
+    assert "#### Rationale\n\nSurvivors said so.\n" in r1
+    assert ("##### DHS (Department of Homeland Security): Concur\n\nFiled 2027-05-20, revision 2; "
             "response due 2027-04-15.\n\nDHS answers **concur**.\n") in r1
     a3, a4 = f["items"]["A3 screening tool"].id, f["items"]["A4 pilot"].id
     assert (f"Commitments:\n\n- A3 screening tool: Done, due 2027-08-01 (action item {a3})\n"
             f"- A4 pilot: Cancelled, due 2027-12-01 (action item {a4})\n") in r1
-    assert "#### DOJ (Department of Justice): Concur\n\nFiled 2027-03-20; response due 2027-04-01." in r1
-    r3 = text[text.index("## 2027-03"):text.index("## 2027-01")]
-    assert "#### DOJ (Department of Justice): no response yet\n\nNo response filed; response due 2027-05-01." in r3
-    r2 = text[text.index("## 2027-02"):text.index("## 2027-04")]
-    assert "#### DOJ (Department of Justice): Non-concur" in r2 and "No commitments linked." in r2
+    assert "##### DOJ (Department of Justice): Concur\n\nFiled 2027-03-20; response due 2027-04-01." in r1
+    r3 = text[text.index("### 2027-03"):text.index("### 2027-01")]
+    assert "##### DOJ (Department of Justice): no response yet\n\nNo response filed; response due 2027-05-01." in r3
+    r2 = text[text.index("### 2027-02"):text.index("### 2027-04")]
+    assert "##### DOJ (Department of Justice): Non-concur" in r2 and "No commitments linked." in r2
+    index = text[text.index("## Index by agency"):]
+    assert index == ("## Index by agency\n\n"
+                     "### DHS (Department of Homeland Security)\n\n"
+                     "- 2027-03: Train task forces on trauma — No response yet\n"
+                     "- 2027-01: Screen shelters for labor trafficking — Concur\n"
+                     "- 2027-04: Audit supply chains — No response yet\n\n"
+                     "### DOJ (Department of Justice)\n\n"
+                     "- 2027-03: Train task forces on trauma — No response yet\n"
+                     "- 2027-01: Screen shelters for labor trafficking — Concur\n"
+                     "- 2027-05: Publish data on visas — No response yet\n"
+                     "- 2027-02: Fund survivor-led outreach — Non-concur\n")
 
 
 def test_report_markdown_escapes_titles_and_nests_headings(db, people):
@@ -326,14 +340,15 @@ def test_report_markdown_escapes_titles_and_nests_headings(db, people):
         "title": "Use *all* [tools] # now", "body_md": "# Heading\n\n```\n# not a heading\n```\n\nText.",
         "pillar": "prevention", "target_agencies": ["DOL"], "report_year": 2029}))
     rec_workflow.transition(session=db, actor=people["author"], rec_id=rec.id, version=rec.version, to="submitted")
-    text = rec_reports.report_markdown(rec_reports.annual_report(db, 2029))
-    assert "## 2029-01: Use \\*all\\* \\[tools\\] \\# now\n" in text
-    assert "#### Heading\n\n```\n# not a heading\n```\n\nText." in text
-    assert "#### DOL (Department of Labor): no response yet\n\nNo response filed; no response date set." in text
+    text = rec_annual_report.report_markdown(rec_reports.annual_report(db, 2029))
+    assert "### 2029-01: Use \\*all\\* \\[tools\\] \\# now\n" in text
+    assert "##### Heading\n\n```\n# not a heading\n```\n\nText." in text
+    assert "##### DOL (Department of Labor): no response yet\n\nNo response filed; no response date set." in text
+    assert "- 2029-01: Use \\*all\\* \\[tools\\] \\# now — No response yet\n" in text
 
 
 def test_empty_year_markdown(db):
-    text = rec_reports.report_markdown(rec_reports.annual_report(db, 2031))
+    text = rec_annual_report.report_markdown(rec_reports.annual_report(db, 2031))
     assert text == ("# U.S. Advisory Council on Human Trafficking: Annual Report 2031\n\n"
                     "No recommendations were filed for 2031.\n")
 

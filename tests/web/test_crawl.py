@@ -223,8 +223,8 @@ OUTSIDE_ROLE = {
     "iga@pitf.example.gov": DRAFTING | ADMIN,
     "liaison.doj@pitf.example.gov": STAFF | ADMIN | SCHEDULE | PLANNING | MINUTES_DUE | DRAFTING | REPORT_ORDER,
     # co-chair of Procurement and Supply Chains, which has no meeting in the demo
-    # the demo's recommendation is addressed to DOJ and HHS
-    "liaison.dhs@pitf.example.gov": STAFF | ADMIN | PLANNING | DRAFTING | REPORT_ORDER | REC_FILES,
+    # the demo's recommendations are addressed to DOJ and HHS, and to DHS and DOL: its files are DHS's to read
+    "liaison.dhs@pitf.example.gov": STAFF | ADMIN | PLANNING | DRAFTING | REPORT_ORDER,
     "council.chair@pitf.example.gov": STAFF | ADMIN,  # chairs the Council
     "council@pitf.example.gov": STAFF | ADMIN | SCHEDULE | PLANNING | MINUTES_DUE,
     "viewer@pitf.example.gov": STAFF | ADMIN | SCHEDULE | PLANNING | MINUTES_DUE | DRAFTING | REPORT_ORDER | REC_FILES,

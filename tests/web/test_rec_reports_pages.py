@@ -157,10 +157,10 @@ def test_report_page_in_the_councils_order(db, people, client_as):
     c = client_as("viewer")
     html = c.get("/recommendations/report/2027").get_data(as_text=True)
     assert "<h1>U.S. Advisory Council on Human Trafficking: Annual Report 2027</h1>" in html
-    headings = re.findall(r'<h2 id="rec-\d+-heading">([^<]+)</h2>', html)
-    assert headings == _labels(f)
+    headings = re.findall(r'<h3 id="rec-\d+-heading">([^<]+)</h3>', html)
+    assert headings == _labels(f)  # all of the pillar protection: one group, in the Council's order
     r1 = html[html.index(f'id="rec-{f["r1"].id}"'):html.index(f'id="rec-{f["r5"].id}"')]
-    assert "<h4>Department of Homeland Security (DHS): Concur</h4>" in r1
+    assert "<h5>Department of Homeland Security (DHS): Concur</h5>" in r1
     assert "<strong>concur</strong>" in r1  # the sanitized response HTML
     table = Tables(r1).tables["Commitments of DHS in response to 2027-01"]
     assert table[1:] == [["A3 screening tool", "Done", "100%", "August 1, 2027"],
@@ -192,8 +192,8 @@ def test_markdown_download(db, people, client_as):
     assert response.headers["Content-Disposition"] == 'attachment; filename="advisory-council-annual-report-2027.md"'
     text = response.get_data(as_text=True)
     assert text.startswith("# U.S. Advisory Council on Human Trafficking: Annual Report 2027\n")
-    assert [line[3:] for line in text.splitlines() if line.startswith("## ")] == _labels(f)
-    assert "#### DOJ (Department of Justice): Non-concur" in text
+    assert [line[4:] for line in text.splitlines() if line.startswith("### 2027")] == _labels(f)
+    assert "##### DOJ (Department of Justice): Non-concur" in text
 
 
 def test_pdf_has_the_recommendations_in_order(db, people, client_as):
@@ -207,7 +207,10 @@ def test_pdf_has_the_recommendations_in_order(db, people, client_as):
     assert "U.S. Advisory Council on Human Trafficking" in text and "Annual Report 2027" in text
     labels = _labels(f)
     found = sorted((m.start(), label) for label in labels for m in re.finditer(re.escape(label), text))
-    assert [label for _pos, label in found] == labels + labels  # the contents, then the sections, in order
+    # The contents, then the sections, in order; then the index: DHS's recommendations, then DOJ's.
+    dhs = [label for k, label in zip(ORDER, labels, strict=True) if k in ("r3", "r1", "r4")]
+    doj = [label for k, label in zip(ORDER, labels, strict=True) if k in ("r3", "r1", "r5", "r2")]
+    assert [label for _pos, label in found] == labels + labels + dhs + doj
     assert "Department of Homeland Security (DHS): Concur" in text and "A3 screening tool" in text
     assert reader.metadata.title == "U.S. Advisory Council on Human Trafficking: Annual Report 2027"
 

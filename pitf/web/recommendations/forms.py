@@ -40,6 +40,9 @@ class RecommendationForm(FlaskForm):
                          validate_choice=False)
     target_agencies = SelectMultipleField("Agencies it is addressed to", choices=[], validate_choice=False)
     co_sponsor_ids = SelectMultipleField("Co-sponsors", choices=[], validate_choice=False)
+    drafting_committee_id = SelectField("Drafting committee", choices=[], validate_choice=False,
+                                        description="The Council committee that drafted it; the annual report "
+                                                    "groups recommendations by it.")
     report_year = IntegerField("Report year", validators=[
         Optional(), NumberRange(*bounds(RecommendationBase, "report_year"), "A year such as 2027.")],
         description="The Council's annual report this recommendation belongs to.")

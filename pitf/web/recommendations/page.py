@@ -16,7 +16,7 @@ from pitf import permissions
 from pitf.db import get_session
 from pitf.models import Recommendation, User, utcnow
 from pitf.models.actions import ACTION_STATUS_LABELS, PILLAR_LABELS
-from pitf.services import rec_presentations, rec_responses, rec_workflow
+from pitf.services import rec_presentations, rec_responses, rec_tracking, rec_workflow
 from pitf.services import recommendations as recs
 from pitf.services.meetings import meeting_local_date
 from pitf.services.rec_responses import ResponseView
@@ -141,7 +141,9 @@ def render_page(rec: Recommendation, is_author: bool, *, status: int = 200, move
     return render_template(
         "recommendations/view.html", rec=rec, is_author=is_author, filer=filer,
         cosponsors=recs.cosponsors_of(db, [rec.id])[rec.id], targets=target_views,
-        history=recs.history_of(db, rec.id), presented=rec_presentations.presented_at(db, current_user, rec.id),
+        drafting_committee=recs.committee_names(db, [rec.drafting_committee_id]).get(rec.drafting_committee_id or 0),
+        history=rec_tracking.running_history(db, [rec.id])[rec.id],
+        presented=rec_presentations.presented_at(db, current_user, rec.id),
         moves=moves, move=move, default_due=default_due, default_days=response_days(),
         response_form=response_form, my_acronym=my_acronym, my_current=my_current, present_form=present_form,
         attachments_url=_attachments_url(rec.id) if permissions.can_read_recommendation_files(

@@ -9,7 +9,7 @@ from pitf import permissions
 from pitf.db import get_session
 from pitf.errors import Conflict, NotFound, ValidationFailed, require
 from pitf.models import Recommendation, utcnow
-from pitf.services import rec_reports
+from pitf.services import rec_annual_report, rec_reports
 from pitf.services.pdf import render_pdf
 from pitf.services.recommendations import POSITION_LABELS, STATUS_LABELS
 from pitf.textutil import parse_id
@@ -95,38 +95,49 @@ def _report(year: int) -> rec_reports.Report:
     return rec_reports.annual_report(get_session(), _year_or_404(year))
 
 
+def _layout(r: rec_reports.Report) -> dict:
+    """The report's groups (?by=pillar or committee) and its index by agency, for the page and the PDF."""
+    by = rec_annual_report.grouping(request.args.get("by"))
+    return {"report": r, "by": by, "groupings": rec_annual_report.GROUPINGS,
+            "groups": rec_annual_report.grouped(r, by), "index": rec_annual_report.agency_index(r),
+            "intro": rec_annual_report.intro(r, by) if r.items else "",
+            "full_council": rec_annual_report.FULL_COUNCIL}
+
+
 @bp.route("/report/<int:year>")
 @login_required
 def report(year: int):
     r = _report(year)
-    return render_template("recommendations/report.html", report=r,
+    return render_template("recommendations/report.html", **_layout(r),
                            can_order=permissions.can_order_annual_report(current_user))
 
 
-def _filename(year: int, ext: str) -> str:
-    return f"advisory-council-annual-report-{year}.{ext}"
+def _filename(year: int, ext: str, by: str) -> str:
+    grouped = "" if by == rec_annual_report.DEFAULT_GROUPING else f"-by-{by}"
+    return f"advisory-council-annual-report-{year}{grouped}.{ext}"
 
 
 @bp.route("/report/<int:year>.md")
 @login_required
 def report_markdown(year: int):
-    text = rec_reports.report_markdown(_report(year))
+    by = rec_annual_report.grouping(request.args.get("by"))
+    text = rec_annual_report.report_markdown(_report(year), by)
     response = make_response(text)
     response.headers["Content-Type"] = "text/markdown; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(year, "md")}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(year, "md", by)}"'
     return response
 
 
 @bp.route("/report/<int:year>.pdf")
 @login_required
 def report_pdf(year: int):
-    r = _report(year)
-    html = render_template("recommendations/report_print.html", report=r, css_href="css/report-print.css",
+    layout = _layout(_report(year))
+    html = render_template("recommendations/report_print.html", **layout, css_href="css/report-print.css",
                            link_base=current_app.config["PITF_BASE_URL"].rstrip("/"), printed_at=utcnow())
     assert current_app.static_folder is not None  # the app serves pitf/static
     response = make_response(render_pdf(html, base_url=current_app.static_folder))
     response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(year, "pdf")}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(year, "pdf", layout["by"])}"'
     return response
 
 

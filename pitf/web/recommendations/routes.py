@@ -18,7 +18,7 @@ from pitf.db import get_session
 from pitf.errors import Conflict, ValidationFailed, require
 from pitf.models import Recommendation
 from pitf.models.recommendations import RecommendationCreate, RecommendationUpdate
-from pitf.services import org, rec_responses
+from pitf.services import org, rec_responses, rec_tracking
 from pitf.services import recommendations as recs
 from pitf.services.csvio import excel_safe
 from pitf.textutil import parse_id
@@ -101,6 +101,7 @@ def index():
         "recommendations/list.html", rows=_rows(db, listed.found, today), **listed.context(),
         agencies=org.list_agencies(session=db, include_retired=True), sorts=SORT_LABELS,
         csv_url=url_for("recommendations.export") + ("?" + urlencode(csv_args) if csv_args else ""),
+        tracking_url=url_for("recommendations.tracking_export") + ("?" + urlencode(csv_args) if csv_args else ""),
     ), listed.status
 
 
@@ -145,6 +146,20 @@ def export():
                              "Cache-Control": "no-store"})
 
 
+@bp.route("/tracking.csv")
+@login_required
+def tracking_export():
+    """One row per recommendation and agency addressed, as GAO tracks them (pitf/services/rec_tracking.py)."""
+    db = get_session()
+    filters = recs.parse_filters(request.args)  # a bad filter is a 422 page, not a broken file
+    today = utc_today()
+    text = "".join(rec_tracking.csv_lines(rec_tracking.tracking_rows(session=db, actor=current_user,
+                                                                     filters=filters, today=today)))
+    return Response(text.encode("utf-8"), content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="recommendation-tracking-'
+                                                    f'{today.isoformat()}.csv"', "Cache-Control": "no-store"})
+
+
 # ---- one recommendation ----------------------------------------------------------------------
 
 @bp.route("/<int:rec_id>", endpoint="view")
@@ -157,7 +172,9 @@ def view(rec_id: int):
 # ---- drafting --------------------------------------------------------------------------------
 
 FIELD_LABELS = {"title": "Title", "body_md": "The recommendation", "rationale_md": "Rationale", "pillar": "Pillar",
-                "target_agencies": "Addressed to", "co_sponsor_ids": "Co-sponsors", "report_year": "Report year"}
+                "target_agencies": "Addressed to", "co_sponsor_ids": "Co-sponsors", "report_year": "Report year",
+                "drafting_committee_id": "Drafting committee"}
+FULL_COUNCIL = "The full Council (no committee)"
 
 
 def _fill_choices(form: RecommendationForm, filer_id: int) -> None:
@@ -165,6 +182,8 @@ def _fill_choices(form: RecommendationForm, filer_id: int) -> None:
     form.target_agencies.choices = options((a.acronym, f"{a.acronym}: {a.name}")
                                            for a in org.list_agencies(session=db))
     form.co_sponsor_ids.choices = options((u.id, u.name) for u in recs.council_members(db) if u.id != filer_id)
+    form.drafting_committee_id.choices = options([("", FULL_COUNCIL)] + [
+        (c.id, c.name) for c in recs.council_committees(db)])
 
 
 def _form_data(form: RecommendationForm) -> dict:
@@ -175,6 +194,9 @@ def _form_data(form: RecommendationForm) -> dict:
             "target_agencies": sorted({a.upper() for a in form.target_agencies.data or []}),
             # A value that names no one (0) is refused by the service as no Council member.
             "co_sponsor_ids": sorted({parse_id(v) or 0 for v in form.co_sponsor_ids.data or []}),
+            # None: the full Council; a value that names no committee (0) is refused by the service, named.
+            "drafting_committee_id": (parse_id(form.drafting_committee_id.data) or 0)
+            if (form.drafting_committee_id.data or "").strip() else None,
             "report_year": form.report_year.data}
 
 
@@ -190,7 +212,7 @@ def _current_data(rec: Recommendation) -> dict:
     return {"title": rec.title, "body_md": rec.body_md, "rationale_md": rec.rationale_md, "pillar": rec.pillar,
             "target_agencies": sorted(t.acronym for t in recs.targets_of(db, [rec.id])[rec.id]),
             "co_sponsor_ids": sorted(u.id for u in recs.cosponsors_of(db, [rec.id])[rec.id]),
-            "report_year": rec.report_year}
+            "drafting_committee_id": rec.drafting_committee_id, "report_year": rec.report_year}
 
 
 def _fill_from(form: RecommendationForm, rec: Recommendation) -> None:
@@ -198,6 +220,7 @@ def _fill_from(form: RecommendationForm, rec: Recommendation) -> None:
     for name in ("title", "body_md", "rationale_md", "pillar", "target_agencies", "report_year"):
         getattr(form, name).data = current[name]
     form.co_sponsor_ids.data = [str(i) for i in current["co_sponsor_ids"]]
+    form.drafting_committee_id.data = str(current["drafting_committee_id"] or "")
     form.version.data = rec.version
 
 
@@ -247,7 +270,9 @@ def edit(rec_id: int):
             differences = [label for k, label in FIELD_LABELS.items() if now[k] != typed[k]]
             form.version.data = rec.version
             return render_template("recommendations/form.html", form=form, rec=rec, conflict=differences,
-                                   now=now, now_cosponsors=recs.cosponsors_of(db, [rec_id])[rec_id]), 409
+                                   now=now, now_cosponsors=recs.cosponsors_of(db, [rec_id])[rec_id],
+                                   now_committee=recs.committee_names(db, [rec.drafting_committee_id]).get(
+                                       rec.drafting_committee_id or 0)), 409
         except ValidationFailed as err:
             apply_form_errors(form, err, mapping=TO_FORM)
         else:
