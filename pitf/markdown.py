@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import markdown as md
 import nh3
 
@@ -26,3 +28,12 @@ def render_markdown(source: str | None) -> str:
                        extension_configs={"toc": {"baselevel": 2}}, output_format="html")
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
                      link_rel="noopener noreferrer nofollow", strip_comments=True)
+
+
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+
+
+def md_text(text: str) -> str:
+    """Plain text (a title, an agency name) made safe to put in Markdown as it reads: one line, its Markdown
+    characters escaped (the reports' Markdown downloads)."""
+    return _INLINE_SPECIAL.sub(r"\\\1", " ".join(text.split()))

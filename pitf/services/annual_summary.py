@@ -52,7 +52,7 @@ from pitf.models import (
     RecommendationTarget,
 )
 from pitf.models.vocab import COMMITTEE_KIND_LABELS, PILLAR_LABELS, CommitteeKind, Pillar
-from pitf.services.scorecards import IS_OPEN, _median, utc_day
+from pitf.services.scorecards import IS_OPEN, median, utc_day
 from pitf.services.timeutil import zone
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -218,8 +218,8 @@ class Row:
                 mine[days] = mine.get(days, 0) + n
 
     def finish(self) -> None:
-        self.commitments.median_days_late = _median(self.late_days)
-        self.commitments.median_days_overdue = _median(self.overdue_days)
+        self.commitments.median_days_late = median(self.late_days)
+        self.commitments.median_days_overdue = median(self.overdue_days)
 
 
 @dataclass

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from pitf.markdown import md_text
 from pitf.services.annual_summary import BodyRow, Commitments, Responses, Row, Summary
-from pitf.services.csv_export import _csv_line as _line  # the action items' export escaping
-from pitf.services.rec_reports import _md_text
+from pitf.services.csv_export import csv_line as _line  # the action items' export escaping
 
 # ---- Markdown ------------------------------------------------------------------------------------
 
@@ -61,14 +61,14 @@ DEFINITIONS = [
 
 def summary_markdown(s: Summary) -> str:
     """The summary as one Markdown document."""
-    out = [f"# {_md_text(s.title)}", "",
+    out = [f"# {md_text(s.title)}", "",
            f"{s.period.label}: {s.period.dates}. Figures as of {s.as_of.isoformat()}"
            + (" (the period is not over: figures to date)." if s.running else "."), ""]
     if not s.has_data:
         return "\n".join([*out, s.empty_reason, ""])
     out += ["## Commitments by lead agency", ""]
     out += _md_table("Agency", COMMITMENT_HEADS,
-                     [[_md_text(r.key or ""), *commitment_cells(r.commitments)] for r in s.agencies]
+                     [[md_text(r.key or ""), *commitment_cells(r.commitments)] for r in s.agencies]
                      + [["All agencies", *commitment_cells(s.total.commitments)]])
     out += ["## Commitments by pillar", ""]
     out += _md_table("Pillar", COMMITMENT_HEADS,
@@ -76,7 +76,7 @@ def summary_markdown(s: Summary) -> str:
                      + [["All pillars", *commitment_cells(s.total.commitments)]])
     out += ["## Recommendations by agency", ""]
     out += _md_table("Agency", RESPONSE_HEADS,
-                     [[_md_text(r.key or ""), *response_cells(r.responses)] for r in s.agencies]
+                     [[md_text(r.key or ""), *response_cells(r.responses)] for r in s.agencies]
                      + [["All agencies", *response_cells(s.total.responses)]])
     out += ["## Recommendations by pillar", ""]
     out += _md_table("Pillar", RESPONSE_HEADS,
@@ -84,7 +84,7 @@ def summary_markdown(s: Summary) -> str:
                      + [["All pillars", *response_cells(s.total.responses)]])
     out += ["## Meetings by body", ""]
     out += _md_table("Body", BODY_HEADS,
-                     [[_md_text(b.name), b.kind_label, str(b.held), str(b.closed), str(b.cancelled), str(b.to_come)]
+                     [[md_text(b.name), b.kind_label, str(b.held), str(b.closed), str(b.cancelled), str(b.to_come)]
                       for b in s.bodies]
                      + [["All bodies", "", *(str(getattr(s.bodies_total, n)) for n in BodyRow.COUNTS)]],
                      text_columns=2)

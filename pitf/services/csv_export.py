@@ -61,7 +61,7 @@ def excel_unescape(text: str) -> str:
     return text[1:] if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_START else text
 
 
-def _csv_line(cells: Iterable) -> str:
+def csv_line(cells: Iterable) -> str:
     buf = io.StringIO()
     csv.writer(buf).writerow([excel_safe(c) for c in cells])  # the csv module ends rows with CRLF
     return buf.getvalue()
@@ -71,7 +71,7 @@ def export_rows(views: Iterable[ItemView], *, session: Session | None = None, to
                 batch: int = 1000) -> Iterator[str]:
     """The CSV lines of *views*: a BOM and the header first; owner emails read once per batch when given a session."""
     today = today or utcnow().date()
-    yield "\ufeff" + _csv_line(COLUMNS)
+    yield "\ufeff" + csv_line(COLUMNS)
     pending: list[ItemView] = []
 
     def flush() -> Iterator[str]:
@@ -80,7 +80,7 @@ def export_rows(views: Iterable[ItemView], *, session: Session | None = None, to
             if session is not None and owner_ids else {}
         for v in pending:
             item = v.item
-            yield _csv_line([
+            yield csv_line([
                 item.external_ref, item.title, item.description_md, v.committee_name, v.lead_agency,
                 "; ".join(v.supporting), emails.get(item.owner_id, ""), item.due_date, item.status, item.pillar,
                 item.priority, item.percent_complete, "yes" if is_overdue(item, today) else "no", item.id,

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from pitf.errors import NotFound
+from pitf.markdown import md_text
 from pitf.models.actions import PILLAR_LABELS
 from pitf.models.vocab import Pillar
 from pitf.services.rec_reports import Commitment, Report, ReportItem, ReportTarget
@@ -97,14 +98,8 @@ def intro(report: Report, by: str) -> str:
 
 # ---- the report as Markdown -----------------------------------------------------------------------
 
-_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 _HEADING = re.compile(r"^(#{1,6})(?=\s|$)")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-
-
-def _md_text(text: str) -> str:
-    """Plain text (a title, an agency name) made safe to put in Markdown as it reads."""
-    return _INLINE_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
 def _nested(markdown: str, depth: int) -> str:
@@ -122,14 +117,14 @@ def _nested(markdown: str, depth: int) -> str:
 
 def _commitment_line(c: Commitment) -> str:
     progress = f", {c.percent_complete}% complete" if c.percent_complete is not None and c.status != "done" else ""
-    return f"- {_md_text(c.title)}: {c.status_label}{progress}, due {c.due_date.isoformat()} (action item {c.id})"
+    return f"- {md_text(c.title)}: {c.status_label}{progress}, due {c.due_date.isoformat()} (action item {c.id})"
 
 
 def _item_markdown(item: ReportItem) -> list[str]:
-    out = [f"### {item.number}: {_md_text(item.title)}", "",
+    out = [f"### {item.number}: {md_text(item.title)}", "",
            f"- Status: {item.status_label}",
            f"- Pillar: {item.pillar_label}",
-           f"- Drafted by: {_md_text(item.drafting_committee) or FULL_COUNCIL}"]
+           f"- Drafted by: {md_text(item.drafting_committee) or FULL_COUNCIL}"]
     if item.priority:
         out.append("- Priority: yes")
     out += [f"- Addressed to: {', '.join(t.agency for t in item.targets) or 'no agency'}", ""]
@@ -138,7 +133,7 @@ def _item_markdown(item: ReportItem) -> list[str]:
         out += ["#### Rationale", "", _nested(item.rationale_md, 4), ""]
     out += ["#### Agency responses", ""]
     for t in item.targets:
-        name = f"{t.agency} ({_md_text(t.agency_name)})"
+        name = f"{t.agency} ({md_text(t.agency_name)})"
         due = f"response due {t.response_due.isoformat()}" if t.response_due else "no response date set"
         r = t.response
         if r is None:
@@ -156,18 +151,18 @@ def _item_markdown(item: ReportItem) -> list[str]:
 
 def report_markdown(report: Report, by: str = DEFAULT_GROUPING) -> str:
     """The annual report as one Markdown document: the groups, then the index by agency."""
-    out = [f"# {_md_text(report.title)}", ""]
+    out = [f"# {md_text(report.title)}", ""]
     if not report.items:
         out += [f"No recommendations were filed for {report.year}.", ""]
         return "\n".join(out)
     out += [intro(report, by), ""]
     for group in grouped(report, by):
-        out += [f"## {_md_text(group.title)}", ""]
+        out += [f"## {md_text(group.title)}", ""]
         for item in group.items:
             out += _item_markdown(item)
     out += ["## Index by agency", ""]
     for agency in agency_index(report):
-        out += [f"### {agency.agency} ({_md_text(agency.agency_name)})", ""]
-        out += [f"- {e.item.number}: {_md_text(e.item.title)} — {e.position_label}" for e in agency.entries]
+        out += [f"### {agency.agency} ({md_text(agency.agency_name)})", ""]
+        out += [f"- {e.item.number}: {md_text(e.item.title)} — {e.position_label}" for e in agency.entries]
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"

@@ -11,8 +11,6 @@ opened it for the agencies' responses (the move under_review -> open in its hist
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,7 +22,7 @@ from sqlalchemy.orm import Session
 from pitf.models import Agency, AgencyResponse, AuditEntry, Recommendation, RecommendationEvent, User
 from pitf.models.vocab import RecommendationStatus as S
 from pitf.services import recommendations as recs
-from pitf.services.csv_export import excel_safe
+from pitf.services.csv_export import csv_line
 from pitf.services.rec_responses import RESPONSE_NOTE
 from pitf.services.timeutil import local_date
 
@@ -265,17 +263,11 @@ COLUMN_HELP = {
 }
 
 
-def _csv_line(cells) -> str:
-    buf = io.StringIO()
-    csv.writer(buf).writerow([excel_safe(c) for c in cells])  # the escaping of every export (csv_export.py)
-    return buf.getvalue()
-
-
 def csv_lines(rows: Iterator[TrackingRow]) -> Iterator[str]:
     """The CSV: a BOM and the header, then a line per row (the comments cell holds line breaks, quoted)."""
-    yield "\ufeff" + _csv_line(COLUMNS)
+    yield "\ufeff" + csv_line(COLUMNS)
     for r in rows:
-        yield _csv_line([r.number, r.title, r.recommendation_md, r.agency, r.status_words,
+        yield csv_line([r.number, r.title, r.recommendation_md, r.agency, r.status_words,
                          "yes" if r.priority else "no", r.date_issued, r.response_due, r.date_closed,
                          r.position_label, r.running_comments, r.report_year, r.pillar, r.drafting_committee,
                          r.recommendation_id])

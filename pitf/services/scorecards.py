@@ -148,7 +148,7 @@ def _tally_rows(session: Session, today: date, *where) -> tuple[Sequence[Row], S
     return sums, this_month, late
 
 
-def _median(days: dict[int, int]) -> float | None:
+def median(days: dict[int, int]) -> float | None:
     """The median of a distribution {days late: how many items} (the mean of the middle two when even)."""
     total = sum(days.values())
     if not total:
@@ -208,7 +208,7 @@ def _fill_cards(cards: dict[int, Scorecard], rows: tuple[Sequence[Row], Sequence
         if days is not None:
             days[days_late] = days.get(days_late, 0) + n
     for agency_id, card in cards.items():
-        card.median_days_late = _median(distributions[agency_id])
+        card.median_days_late = median(distributions[agency_id])
         card.supporting_open = card.supporting_open or 0
         card.supporting_overdue = card.supporting_overdue or 0
     return distributions
@@ -239,7 +239,7 @@ def summary(session: Session, today: date) -> list[Scorecard]:
             total.by_pillar[pillar].add(counts)
         for days, n in distributions[agency_id].items():
             all_days[days] = all_days.get(days, 0) + n
-    total.median_days_late = _median(all_days)
+    total.median_days_late = median(all_days)
     return [*cards.values(), total]
 
 

@@ -3,8 +3,6 @@ flag and the meeting are in moves_routes, the agencies' responses in responses_r
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date
 from typing import cast
@@ -20,7 +18,7 @@ from pitf.models import Recommendation
 from pitf.models.recommendations import RecommendationCreate, RecommendationUpdate
 from pitf.services import org, rec_responses, rec_tracking
 from pitf.services import recommendations as recs
-from pitf.services.csvio import excel_safe
+from pitf.services.csv_export import csv_line
 from pitf.textutil import parse_id
 from pitf.validation import validate
 from pitf.web.actions.routes import MAX_PER_PAGE, PER_PAGE
@@ -111,26 +109,20 @@ CSV_COLUMNS = ("number", "report_year", "title", "status", "pillar", "priority",
                "responded", "not_responded", "responses", "response_overdue", "submitted_on", "closed_on", "id")
 
 
-def _csv_line(cells) -> str:
-    buf = io.StringIO()
-    csv.writer(buf).writerow([excel_safe(c) for c in cells])
-    return buf.getvalue()
-
-
 @bp.route("/export.csv")
 @login_required
 def export():
     db = get_session()
     filters = recs.parse_filters(request.args)  # a bad filter is a 422 page, not a broken file
     today = utc_today()
-    lines = ["\ufeff" + _csv_line(CSV_COLUMNS)]
+    lines = ["\ufeff" + csv_line(CSV_COLUMNS)]
     page = 1
     while True:
         found, total = recs.list_recommendations(session=db, actor=current_user, filters=filters, page=page,
                                                  per_page=CSV_BATCH, today=today)
         for row in _rows(db, found, today):
             rec = row.rec
-            lines.append(_csv_line([
+            lines.append(csv_line([
                 rec.number or "", rec.report_year, rec.title, rec.status, rec.pillar,
                 "yes" if rec.priority else "no", "; ".join(t.acronym for t in row.targets),
                 "; ".join(f"{t.acronym} {t.due.isoformat()}" for t in row.targets if t.due),
