@@ -24,6 +24,7 @@ from pitf.web.admin.forms import (
     ResetPasswordForm,
     UserForm,
 )
+from pitf.web.auth.signin import proved_recently, reauth_redirect
 from pitf.web.choices import options
 from pitf.web.form_errors import apply_form_errors, form_page
 from pitf.web.zones import user_zone
@@ -90,6 +91,8 @@ def user_edit(user_id: int):
     if request.method == "GET":
         form.agency.data = agency.acronym if agency else ""
         form.version.data = user.version
+    elif _changes_role_or_agency(user, agency) and not proved_recently():
+        return reauth_redirect(url_for("admin.user_edit", user_id=user.id))
 
     def save():
         users.update_user(session=db, actor=current_user, user=user, version=form.version.data, user_in={
@@ -100,6 +103,12 @@ def user_edit(user_id: int):
 
     return form_page(form, save, "admin/user_form.html", user=user, reset_form=ResetPasswordForm(),
                      confirm=ConfirmForm())
+
+
+def _changes_role_or_agency(user, agency) -> bool:
+    """Whether the posted form changes the person's role or agency (a step that needs a fresh proof)."""
+    posted_agency = (request.form.get("agency") or "").strip().upper()
+    return request.form.get("role", user.role) != user.role or posted_agency != (agency.acronym if agency else "")
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
