@@ -15,7 +15,6 @@ from webauthn import generate_authentication_options, options_to_json, verify_au
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import UserVerificationRequirement
 
-from pitf.errors import RateLimited
 from pitf.models import RecoveryCode, SecondFactorAttempt, TotpFactor, User, WebAuthnCredential, utcnow
 from pitf.security import hash_token, unseal
 from pitf.services import audit
@@ -77,12 +76,8 @@ def verify(*, session: Session, user: User, method: str, value: str, ip: str, po
     """Check the second factor *value* given by *method*; return the method. Every attempt is recorded and
     audited; SecondFactorFailed (a message to show) when it is wrong, RateLimited while the account is paused."""
     now = now or utcnow()
-    try:
-        check_lockout(session=session, user=user, now=now, policy=policy)
-    except RateLimited:
-        audit.record(session, actor=user, action="user.second_factor_refused", obj=user,
-                     changes={"method": [None, method], "reason": [None, "paused after too many failures"]})
-        raise
+    # While paused nothing is checked or recorded (as for the password): the failures that led here are.
+    check_lockout(session=session, user=user, now=now, policy=policy)
     detail = ""
     try:
         if method == TOTP:
