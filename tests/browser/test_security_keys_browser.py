@@ -15,7 +15,6 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from pitf.models import AuditEntry, WebAuthnCredential
-from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD
 from tests.second_factor import code_now, enrol_totp
 
