@@ -279,6 +279,25 @@ def remove_key(*, session: Session, actor: User, key_id: int) -> None:
     session.flush()
 
 
+def reset_factors(*, session: Session, actor, user: User) -> None:
+    """An administrator removes every second factor of *user* (a lost key and lost recovery codes); where their
+    role needs one, they set one up again at their next sign-in."""
+    from pitf import permissions
+    from pitf.errors import require
+
+    require(permissions.can_manage_users(actor), "Only administrators reset a person's second factor.")
+    had = factors_of(session, user)
+    if not had.any:
+        raise ValidationFailed(f"{user.name} has no second factor.")
+    session.execute(delete(WebAuthnCredential).where(WebAuthnCredential.user_id == user.id))
+    session.execute(delete(TotpFactor).where(TotpFactor.user_id == user.id))
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    audit.record(session, actor=actor, action="user.factors_reset", obj=user, changes={
+        "security_keys": [[k.name for k in had.keys], []],
+        "authenticator_app": [had.totp is not None, False]})
+    session.flush()
+
+
 def _refuse_removing_the_last(session: Session, user: User, factors: Factors, counts: int) -> None:
     from pitf.services import signin_policy
 

@@ -32,11 +32,13 @@ def register_web(app: Flask) -> None:
     from pitf.web.admin.signin_routes import bp as admin_signin_bp
 
     app.register_blueprint(admin_signin_bp)  # sign-in policy (issue #14)
+    from pitf.web.account.factor_routes import admin_bp as admin_factors_bp
     from pitf.web.account.factor_routes import bp as factors_bp
     from pitf.web.auth.second_factor_routes import bp as second_factor_bp
 
     app.register_blueprint(second_factor_bp)  # second factors (issue #14)
     app.register_blueprint(factors_bp)
+    app.register_blueprint(admin_factors_bp)
 
     from pitf.web.errors import register_error_handlers
     from pitf.web.jinja import register_jinja

@@ -366,3 +366,30 @@ def test_a_deactivated_person_half_way_is_stopped(client, make_user, db):
     set_active(session=db, actor=SYSTEM, user=user, active=False)
     db.flush()
     assert answer(client, "totp", code_now(secret)).headers["Location"] == "/login"
+
+
+def test_an_administrator_removes_a_persons_lost_factors_with_a_fresh_proof(client_as, make_user, db):
+    admin = client_as("admin")
+    person = make_user("secretariat")
+    enrol_totp(db, person)
+    page = admin.get(f"/admin/users/{person.id}").get_data(as_text=True)
+    assert "an authenticator app" in page and "10 recovery codes left" in page
+    stale_proof(admin)
+    r = admin.post(f"/admin/users/{person.id}/second-factor/reset")
+    assert r.headers["Location"].startswith(f"/auth/confirm?next=/admin/users/{person.id}")
+    assert factors.has_factor(db, person)
+    with admin.session_transaction() as sess:
+        sess["proved_at"] = time.time()
+    assert admin.post(f"/admin/users/{person.id}/second-factor/reset").status_code == 302
+    assert not factors.has_factor(db, person) and factors.factors_of(db, person).recovery_left == 0
+    entry = actions(db, person, "user.factors_reset")[-1]
+    assert entry.actor_id == admin.user.id and entry.changes["authenticator_app"] == [True, False]
+    assert login(admin.application.test_client(), person.email).headers["Location"] == "/account/security/enrol"
+
+
+@pytest.mark.parametrize("role", ["secretariat", "liaison", "viewer"])
+def test_only_administrators_reset_someone_elses_factors(client_as, make_user, db, role):
+    person = make_user("viewer")
+    enrol_totp(db, person)
+    assert client_as(role).post(f"/admin/users/{person.id}/second-factor/reset").status_code == 403
+    assert factors.has_factor(db, person)

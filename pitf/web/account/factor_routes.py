@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 from webauthn import base64url_to_bytes
 from webauthn.helpers import bytes_to_base64url
 
+from pitf import permissions
 from pitf.db import get_session
-from pitf.errors import DomainError
+from pitf.errors import DomainError, require
 from pitf.security import seal, unseal
-from pitf.services import factors
+from pitf.services import factors, users
 from pitf.web.admin.forms import ConfirmForm
 from pitf.web.auth.signin import (
     after_sign_in_url,
@@ -26,6 +27,7 @@ from pitf.web.auth.signin import (
 )
 
 bp = Blueprint("factors", __name__, url_prefix="/account/security")
+admin_bp = Blueprint("admin_factors", __name__, url_prefix="/admin")
 
 TOTP_PENDING = "totp_enrol"  # the new authenticator secret, sealed, until its first code confirms it
 KEY_CHALLENGE = "webauthn_register_challenge"
@@ -182,3 +184,25 @@ def recovery_codes():
         return redirect(url_for("account.profile", _anchor="sign-in-security"))
     flash("New recovery codes: the old ones no longer work.", "success")
     return render_template("account/recovery_codes.html", codes=codes, next=url_for("account.profile")), 201
+
+
+# ---- an administrator's reset -----------------------------------------------------------------------------------
+
+@admin_bp.route("/users/<int:user_id>/second-factor/reset", methods=["POST"])
+@login_required
+@fresh_proof_required(back=lambda: url_for("admin.user_edit", user_id=(request.view_args or {})["user_id"]))
+def admin_reset(user_id: int):
+    """Remove a person's second factors (they lost their key and their recovery codes)."""
+    require(permissions.can_manage_users(current_user))
+    db = get_session()
+    user = users.get_user(session=db, actor=current_user, user_id=user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        factors.reset_factors(session=db, actor=current_user._get_current_object(), user=user)
+    except DomainError as err:
+        flash(err.message, "error")
+    else:
+        flash(f"{user.name}'s second factors are removed. They set one up again at their next sign-in if their "
+              "role needs one.", "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))

@@ -14,6 +14,7 @@ from pitf.models.org import COMMITTEE_KIND_LABELS, MEMBERSHIP_ROLE_LABELS, ROLE_
 from pitf.paging import last_page, page_numbers, read_paging
 from pitf.services import audit_log as audit_log_service
 from pitf.services import org, users
+from pitf.services.factors import factors_of
 from pitf.textutil import parse_id
 from pitf.web.admin.forms import (
     AgencyForm,
@@ -102,7 +103,7 @@ def user_edit(user_id: int):
         return f"Saved {user.name}.", url_for("admin.user_list")
 
     return form_page(form, save, "admin/user_form.html", user=user, reset_form=ResetPasswordForm(),
-                     confirm=ConfirmForm())
+                     confirm=ConfirmForm(), factors=factors_of(db, user))
 
 
 def _changes_role_or_agency(user, agency) -> bool:
