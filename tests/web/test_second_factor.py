@@ -393,3 +393,15 @@ def test_only_administrators_reset_someone_elses_factors(client_as, make_user, d
     enrol_totp(db, person)
     assert client_as(role).post(f"/admin/users/{person.id}/second-factor/reset").status_code == 403
     assert factors.has_factor(db, person)
+
+
+def test_no_one_removes_someone_elses_key(client_as, make_user, db):
+    from pitf.models import WebAuthnCredential
+
+    owner = make_user("viewer")
+    key = WebAuthnCredential(user_id=owner.id, name="Owner's key", credential_id="b3duZXIta2V5", public_key=b"x")
+    db.add(key)
+    db.flush()
+    c = client_as("viewer")
+    assert c.post(f"/account/security/keys/{key.id}/remove").status_code == 404
+    assert db.get(WebAuthnCredential, key.id) is not None

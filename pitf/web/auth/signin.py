@@ -42,11 +42,13 @@ def proved_recently(max_age: int = FRESH_SECONDS) -> bool:
 
 # ---- between the password and the second factor ----------------------------------------------------------------
 # After the right password, a person with a second factor (or whose role needs one) is not signed in yet: the
-# session holds who they are, since when, and where they were going, for PENDING_SECONDS. Nothing else of the
-# session survives, and their account's session token is kept so that a sign-out elsewhere ends this too.
+# session holds who they are, since when, and where they were going, for PENDING_SECONDS (ENROL_SECONDS to set
+# one up). Nothing else of the session survives, and their account's session token is kept so that a sign-out
+# elsewhere ends this too.
 
 PENDING = "pending_sign_in"
-PENDING_SECONDS = 5 * 60
+PENDING_SECONDS = 5 * 60  # to give the second factor
+ENROL_SECONDS = 15 * 60  # to set one up (installing an authenticator app takes a while)
 
 
 def begin_second_step(user, *, next_url: str, enrol: bool) -> None:
@@ -60,7 +62,7 @@ def pending_state() -> dict | None:
     state = session.get(PENDING)
     if not isinstance(state, dict):
         return None
-    if time.time() - float(state.get("at") or 0) > PENDING_SECONDS:
+    if time.time() - float(state.get("at") or 0) > (ENROL_SECONDS if state.get("enrol") else PENDING_SECONDS):
         session.pop(PENDING, None)
         return None
     return state
