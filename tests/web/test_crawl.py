@@ -203,12 +203,15 @@ NOT_BY_CLICKING = {
     "files.download": "the demo has no documents",
     "minutes.diff": "the demo's minutes have one revision",
     "recommendations.edit": "the demo has no draft",
+    "second_factor.verify": "the second step of signing in, right after the password",
+    "factors.enrol": "shown right after the password to a person whose role needs a second factor and has none",
+    "second_factor.confirm": "asked for by a sensitive step when the last proof of identity is over 15 minutes old",
 }
 STAFF = {"actions.new", "actions.edit", "actions.cancel", "actions_csv.import_form", "actions_csv.import_example",
          "admin.index", "admin.agency_new", "admin.agency_edit", "admin.committee_new", "admin.committee_edit",
          "admin.committee_members"}
 ADMIN = {"admin.audit_log", "admin.user_list", "admin.user_new", "admin.user_edit", "admin_ops.jobs",
-         "admin_ops.outbox", "admin_ops.outbox_email", "admin_ops.reminders"}
+         "admin_ops.outbox", "admin_ops.outbox_email", "admin_ops.reminders", "admin_signin.policy"}
 SCHEDULE = {"meetings.new"}  # staff, and the chairs of a body
 PLANNING = {"meetings.edit", "meetings.agenda", "meetings.cancel", "meetings.copy", "minutes.edit"}  # of a meeting
 MINUTES_DUE = {"minutes.due"}  # staff and chairs
