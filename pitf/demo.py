@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pitf.models import ActionItem, ActionItemSupport, Committee, Membership, User, utcnow
+from pitf.models import ActionItem, ActionItemSupport, Committee, Membership, Setting, User, utcnow
 from pitf.models.agendas import AgendaItemInput
 from pitf.models.attendance import AttendanceEntryInput
 from pitf.models.meetings import MinutesUpdate
@@ -356,9 +356,22 @@ def seed_demo_recommendations(session: Session) -> None:
                 "response_md": "DHS concurs for its own contracts and will ask the FAR Council about the others."}))
 
 
+def seed_demo_signin_policy(session: Session) -> None:
+    """The demo asks no second factor of anyone, so that a newcomer signs in with the printed password alone.
+    Set once, on the first load (the administrator's later choice is kept): Administration → Sign-in policy
+    turns it back on for administrators and the secretariat, the platform's default."""
+    from pitf.services import signin_policy
+
+    if session.get(Setting, signin_policy.KEY) is not None:
+        return
+    signin_policy.save(session=session, actor=_user(session, "admin@pitf.example.gov"), second_factor_roles=[],
+                       sso_roles=[])
+
+
 def load_demo(session: Session, instance_path: Path, min_length: int = 12) -> list[tuple[str, str, str]]:
     seed_reference(session)
     created = seed_demo_users(session, Path(instance_path) / "demo-logins.txt", min_length)
+    seed_demo_signin_policy(session)
     seed_demo_actions(session)
     seed_demo_meetings(session)
     seed_demo_certified_minutes(session)

@@ -68,3 +68,31 @@ def is_safe_next(target: str | None) -> bool:
     if parts.scheme or parts.netloc:
         return False
     return target.startswith("/") and not target.startswith("//")
+
+
+def _box(secret_key: str):
+    """A Fernet box whose key is derived (HKDF-SHA256) from the app's secret key: stored secrets that must be
+    read back (an authenticator app's TOTP secret) are sealed with it."""
+    import base64
+
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"pitf second factor secrets").derive(
+        secret_key.encode())
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal(text: str, *, secret_key: str) -> str:
+    return _box(secret_key).encrypt(text.encode()).decode()
+
+
+def unseal(token: str, *, secret_key: str) -> str | None:
+    """The text sealed in *token*, or None when it was sealed under another secret key (or altered)."""
+    from cryptography.fernet import InvalidToken
+
+    try:
+        return _box(secret_key).decrypt(token.encode()).decode()
+    except (InvalidToken, ValueError):
+        return None

@@ -4,6 +4,7 @@ from pitf import db as _db  # noqa: F401  (sets the naming convention before any
 
 from .actions import ActionItem, ActionItemSupport, OpenCommitment, ScoreTally, StatusUpdate
 from .base import utcnow
+from .factors import RecoveryCode, SecondFactorAttempt, TotpFactor, WebAuthnCredential
 from .identity import UserIdentity
 from .meetings import (
     Agenda,
@@ -60,14 +61,18 @@ __all__ = [
     "RecommendationCounter",
     "RecommendationEvent",
     "RecommendationTarget",
+    "RecoveryCode",
     "ReminderLog",
     "ResponseActionItem",
     "RowTally",
     "ScoreTally",
     "SearchDocument",
+    "SecondFactorAttempt",
     "Setting",
     "StatusUpdate",
+    "TotpFactor",
     "User",
     "UserIdentity",
+    "WebAuthnCredential",
     "utcnow",
 ]

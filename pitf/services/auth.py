@@ -157,6 +157,20 @@ def sign_in(
     return user
 
 
+def confirm_password(*, session: Session, user: User, password: str, ip: str, policy: LoginPolicy,
+                     now: datetime | None = None) -> None:
+    """Check the password of *user*, signed in already, who confirms it is them before a sensitive step; throttled
+    and recorded like a sign-in. SignInFailed or RateLimited when it is refused."""
+    now = now or utcnow()
+    email = normalize_email(user.email)
+    check_lockout(session=session, email=email, ip=ip, now=now, policy=policy)
+    ok = verify_password(user.password_hash, password)
+    session.add(LoginAttempt(email=email[:254], ip=ip[:64], succeeded=ok, created_at=now))
+    session.flush()
+    if not ok:
+        raise SignInFailed("The password is not correct.")
+
+
 def validate_password(password: str, *, min_length: int) -> None:
     if len(password or "") < min_length:
         raise ValidationFailed(

@@ -39,6 +39,13 @@ def register_web(app: Flask) -> None:
 
     init_oidc(app)  # single sign-on (issue #14)
     app.register_blueprint(oidc_bp)
+    from pitf.web.account.factor_routes import admin_bp as admin_factors_bp
+    from pitf.web.account.factor_routes import bp as factors_bp
+    from pitf.web.auth.second_factor_routes import bp as second_factor_bp
+
+    app.register_blueprint(second_factor_bp)  # second factors (issue #14)
+    app.register_blueprint(factors_bp)
+    app.register_blueprint(admin_factors_bp)
 
     from pitf.web.errors import register_error_handlers
     from pitf.web.jinja import register_jinja

@@ -41,7 +41,8 @@ def test_demo_users_can_sign_in(app, db, tmp_path):
     db.flush()
     for role, email, password in created:
         r = app.test_client().post("/login", data={"email": email, "password": password})
-        assert r.status_code == 302, (role, email)
+        # the demo asks no second factor (README, Sign-in): the password alone leads to the dashboard
+        assert r.status_code == 302 and r.headers["Location"] == "/dashboard", (role, email)
     liaison = db.execute(select(User).where(User.email == "liaison.doj@pitf.example.gov")).scalar_one()
     assert liaison.role == "liaison"
 
@@ -92,3 +93,14 @@ def test_the_demo_chair_prints_certified_minutes_as_a_tagged_pdf(app, db, tmp_pa
     assert "DRAFT" not in text and "I hereby certify that the minutes are an accurate and complete summary" in text
     assert f"Certified by {chair.name}, Chair" in text and "Members of the public (12)" in text
 
+
+
+def test_the_demo_turns_the_second_factor_off_once_and_keeps_an_administrators_later_choice(db, tmp_path):
+    from pitf.services import signin_policy
+
+    load_demo(db, tmp_path)
+    assert signin_policy.load(db).second_factor_roles == frozenset()
+    admin = db.execute(select(User).where(User.email == "admin@pitf.example.gov")).scalar_one()
+    signin_policy.save(session=db, actor=admin, second_factor_roles=["admin"], sso_roles=[])
+    load_demo(db, tmp_path)
+    assert signin_policy.load(db).second_factor_roles == {"admin"}

@@ -206,6 +206,9 @@ NOT_BY_CLICKING = {
     "oidc.login": "single sign-on: the demo names no provider (`make run SSO=dev` does)",
     "oidc.callback": "the identity provider sends the browser there",
     "oidc.signed_out": "the identity provider sends the browser there after signing out",
+    "second_factor.verify": "the second step of signing in, right after the password",
+    "factors.enrol": "shown right after the password to a person whose role needs a second factor and has none",
+    "second_factor.confirm": "asked for by a sensitive step when the last proof of identity is over 15 minutes old",
 }
 STAFF = {"actions.new", "actions.edit", "actions.cancel", "actions_csv.import_form", "actions_csv.import_example",
          "admin.index", "admin.agency_new", "admin.agency_edit", "admin.committee_new", "admin.committee_edit",

@@ -8,11 +8,12 @@ from flask_login import current_user, login_required, logout_user
 from pitf.db import get_session
 from pitf.errors import DomainError
 from pitf.models import Agency
-from pitf.services import calendar, org, tokens, users
+from pitf.services import calendar, factors, org, tokens, users
 from pitf.services.auth import change_password
 from pitf.settings import platform_timezone
 from pitf.web.account.forms import PasswordChangeForm, PreferencesForm, TokenForm, zone_choices
 from pitf.web.admin.forms import ConfirmForm
+from pitf.web.auth.signin import fresh_proof_required
 from pitf.web.form_errors import apply_form_errors
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -34,6 +35,7 @@ def _render(status: int = 200, **forms):
         agency=db.get(Agency, user.agency_id) if user.agency_id else None,
         memberships=org.memberships_of_user(session=db, user_id=user.id),
         feed_url=_feed_url(user.calendar_secret) if user.calendar_secret else None,
+        factors=factors.factors_of(db, user),
     ), status
 
 
@@ -84,6 +86,7 @@ def preferences():
 
 @bp.route("/tokens", methods=["POST"])
 @login_required
+@fresh_proof_required()
 def token_create():
     form = TokenForm()
     if form.validate_on_submit():

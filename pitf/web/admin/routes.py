@@ -16,6 +16,7 @@ from pitf.models.org import APPOINTMENT_TYPE_LABELS, COMMITTEE_KIND_LABELS, MEMB
 from pitf.paging import last_page, page_numbers, read_paging
 from pitf.services import audit_log as audit_log_service
 from pitf.services import org, sso, users
+from pitf.services.factors import factors_of
 from pitf.textutil import BadDate, parse_date, parse_id
 from pitf.web.admin.forms import (
     AgencyForm,
@@ -27,6 +28,7 @@ from pitf.web.admin.forms import (
     ResetPasswordForm,
     UserForm,
 )
+from pitf.web.auth.signin import proved_recently, reauth_redirect
 from pitf.web.choices import options
 from pitf.web.form_errors import apply_form_errors, form_page
 from pitf.web.zones import user_zone
@@ -95,6 +97,8 @@ def user_edit(user_id: int):
     if request.method == "GET":
         form.agency.data = agency.acronym if agency else ""
         form.version.data = user.version
+    elif _changes_role_or_agency(user, agency) and not proved_recently():
+        return reauth_redirect(url_for("admin.user_edit", user_id=user.id))
 
     def save():
         users.update_user(session=db, actor=current_user, user=user, version=form.version.data, user_in={
@@ -105,7 +109,7 @@ def user_edit(user_id: int):
 
     return form_page(form, save, "admin/user_form.html", user=user, reset_form=ResetPasswordForm(),
                      confirm=ConfirmForm(), identities=sso.identities_of(session=db, actor=current_user, user=user),
-                     providers=current_app.config.get("PITF_OIDC_PROVIDERS", {}))
+                     providers=current_app.config.get("PITF_OIDC_PROVIDERS", {}), factors=factors_of(db, user))
 
 
 @bp.route("/users/<int:user_id>/identities/<int:identity_id>/unlink", methods=["POST"])
@@ -120,6 +124,12 @@ def user_identity_unlink(user_id: int, identity_id: int):
     flash(f"Unlinked {user.name}'s identity at {row.provider}: its next sign-in links again by verified email.",
           "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+def _changes_role_or_agency(user, agency) -> bool:
+    """Whether the posted form changes the person's role or agency (a step that needs a fresh proof)."""
+    posted_agency = (request.form.get("agency") or "").strip().upper()
+    return request.form.get("role", user.role) != user.role or posted_agency != (agency.acronym if agency else "")
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
 from pitf.db import get_session
 from pitf.errors import RateLimited
 from pitf.security import is_safe_next
-from pitf.services import audit
-from pitf.services.auth import LoginPolicy, SignInFailed, rotate_session_token, sign_in
+from pitf.services import audit, factors, signin_policy
+from pitf.services.auth import SignInFailed, rotate_session_token, sign_in
 from pitf.web.auth import oidc
 from pitf.web.auth.forms import LoginForm
-from pitf.web.auth.signin import finish_sign_in
+from pitf.web.auth.signin import begin_second_step, finish_sign_in, login_policy
 
 bp = Blueprint("auth", __name__)
 
 
-def _policy() -> LoginPolicy:
-    cfg = current_app.config
-    return LoginPolicy(max_failures=cfg["PITF_LOGIN_MAX_FAILURES"],
-                       window=timedelta(minutes=cfg["PITF_LOGIN_WINDOW_MINUTES"]),
-                       address_limit=cfg["PITF_LOGIN_ADDRESS_LIMIT"])
+def _after_password(user, target: str):
+    """A person with a second factor gives it next; one whose role needs one and has none enrols one first;
+    anyone else is signed in."""
+    db = get_session()
+    if factors.has_factor(db, user):
+        begin_second_step(user, next_url=target, enrol=False)
+        return redirect(url_for("second_factor.verify"))
+    if signin_policy.second_factor_required(db, user):
+        begin_second_step(user, next_url=target, enrol=True)
+        return redirect(url_for("factors.enrol"))
+    finish_sign_in(user, method="password")
+    return redirect(target if is_safe_next(target) else url_for("main.dashboard"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -39,16 +44,14 @@ def login():
         db = get_session()
         try:
             user = sign_in(session=db, email=form.email.data, password=form.password.data,
-                           ip=request.remote_addr or "unknown", policy=_policy())
+                           ip=request.remote_addr or "unknown", policy=login_policy())
         except RateLimited as exc:
             form.form_errors = [exc.message]
             status = 429
         except SignInFailed as exc:
             form.form_errors = [exc.message]
         else:
-            finish_sign_in(user, method="password")
-            target = form.next.data
-            return redirect(target if is_safe_next(target) else url_for("main.dashboard"))
+            return _after_password(user, form.next.data or "")
     elif request.method == "POST":
         status = 422
     return render_template("auth/login.html", form=form), status
