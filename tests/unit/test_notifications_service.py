@@ -86,7 +86,8 @@ def test_preferences_saved_merged_and_audited(db, make_user):
     assert notifications.channel_of(me, "action_overdue") == "email"  # the default
     db.flush()
     entries = db.execute(select(AuditEntry).where(AuditEntry.action == "user.notification_preferences",
-                                                  AuditEntry.object_id == me.id)).scalars().all()
+                                                  AuditEntry.object_id == me.id)
+                         .order_by(AuditEntry.id)).scalars().all()
     assert len(entries) == 2 and entries[0].changes["timezone"] == ["America/New_York", "America/Chicago"]
     # Nothing changed, nothing audited.
     assert notifications.update_notification_prefs(session=db, actor=me, prefs={"action_due": "in_app"}) == {}

@@ -75,7 +75,8 @@ def test_a_wrong_code_is_refused_and_audited(client, make_user, db):
 def test_totp_with_a_frozen_clock_current_works_old_and_reused_do_not(app, make_user, db, monkeypatch):
     user = make_user("viewer")
     secret, _codes = enrol_totp(db, user)
-    now = datetime(2026, 12, 1, 15, 0, 10, tzinfo=UTC)
+    # an hour after the enrolment (which used its own code at the real time): ten seconds into a time step
+    now = (datetime.now(UTC) + timedelta(hours=1)).replace(second=10, microsecond=0)
     freeze(monkeypatch, now)
     totp = pyotp.TOTP(secret)
     old = totp.at(now - timedelta(seconds=90))  # three steps ago: out of the window
